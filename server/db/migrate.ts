@@ -1,0 +1,99 @@
+// Applies prisma/migrations with Prisma's WebAssembly schema engine, so migrations work offline
+// and without the native engine binary. Records them in _prisma_migrations exactly as
+// `prisma migrate deploy` does, so both tools can be used on the same database.
+import { readFile, readdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+
+const require = createRequire(import.meta.url);
+
+export const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const migrationsDir = path.join(projectRoot, "prisma", "migrations");
+const schemaPath = path.join(projectRoot, "prisma", "schema.prisma");
+
+type Engine = import("@prisma/schema-engine-wasm").SchemaEngine;
+type MigrationList = import("@prisma/schema-engine-wasm").MigrationList;
+
+let engineModule: Promise<typeof import("@prisma/schema-engine-wasm/schema_engine_bg")> | undefined;
+
+// Instantiated by hand rather than through an ESM wasm import, so Node 20 needs no
+// --experimental-wasm-modules flag.
+function loadEngineModule() {
+  engineModule ??= (async () => {
+    const bg = await import("@prisma/schema-engine-wasm/schema_engine_bg");
+    const wasmPath = path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), "schema_engine_bg.wasm");
+    const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), { "./schema_engine_bg.js": bg as unknown as WebAssembly.ModuleImports });
+    (bg as unknown as { __wbg_set_wasm(e: WebAssembly.Exports): void }).__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as () => void)();
+    return bg;
+  })();
+  return engineModule;
+}
+
+async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const bg = await loadEngineModule();
+  const schema = await readFile(schemaPath, "utf8");
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  const logs: string[] = [];
+  const engine = (await bg.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (log: string) => logs.push(log), adapter)) as Engine;
+  try {
+    return await fn(engine);
+  } finally {
+    engine.free();
+  }
+}
+
+export async function readMigrationList(): Promise<MigrationList> {
+  const names = (await readdir(migrationsDir, { withFileTypes: true }).catch(() => []))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  const lockPath = path.join(migrationsDir, "migration_lock.toml");
+  return {
+    baseDir: migrationsDir,
+    lockfile: { path: lockPath, content: await readFile(lockPath, "utf8").catch(() => null) },
+    shadowDbInitScript: "",
+    migrationDirectories: await Promise.all(
+      names.map(async (name) => {
+        const content = await readFile(path.join(migrationsDir, name, "migration.sql"), "utf8");
+        // names relative to baseDir, as `prisma migrate deploy` records them
+        return { path: name, migrationFile: { path: "migration.sql", content: { tag: "ok", value: content } } };
+      }),
+    ),
+  } as MigrationList;
+}
+
+const noFilters = { externalTables: [], externalEnums: [] };
+
+/** Applies every pending migration; returns the names applied now. */
+export async function applyMigrations(databaseUrl: string): Promise<string[]> {
+  const migrationsList = await readMigrationList();
+  return withEngine(databaseUrl, async (engine) => {
+    const out = await engine.applyMigrations({ migrationsList, filters: noFilters });
+    return out.appliedMigrationNames;
+  });
+}
+
+/** SQL that takes the database described by the migrations to prisma/schema.prisma. */
+export async function diffMigrationsToSchema(databaseUrl: string): Promise<string> {
+  const migrationsList = await readMigrationList();
+  const schema = await readFile(schemaPath, "utf8");
+  return withEngine(databaseUrl, async (engine) => {
+    const from = migrationsList.migrationDirectories.length ? { tag: "migrations" as const, ...migrationsList } : { tag: "empty" as const };
+    let captured = "";
+    const origWrite = process.stdout.write.bind(process.stdout);
+    // the engine prints the script on stdout; capture it
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      captured += chunk.toString();
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const res = await engine.diff({ from, to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] }, script: true, exitCode: null, filters: noFilters });
+      return res.stdout ?? captured;
+    } finally {
+      process.stdout.write = origWrite;
+    }
+  });
+}
