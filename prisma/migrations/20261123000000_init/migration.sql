@@ -168,7 +168,6 @@ CREATE TABLE "executions" (
     "metadata" JSONB,
     "continuedFromId" TEXT,
     "continuedAsNewToId" TEXT,
-    "currentExecutionId" TEXT,
     "parentExecutionId" TEXT,
     "updatedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
@@ -312,6 +311,9 @@ CREATE INDEX "executions_orgId_updatedAt_idx" ON "executions"("orgId", "updatedA
 CREATE INDEX "executions_orgId_parentExecutionId_idx" ON "executions"("orgId", "parentExecutionId");
 
 -- CreateIndex
+CREATE INDEX "executions_orgId_continuedFromId_idx" ON "executions"("orgId", "continuedFromId");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "executions_orgId_executionId_key" ON "executions"("orgId", "executionId");
 
 -- CreateIndex
@@ -357,6 +359,7 @@ ALTER TABLE "executions" ADD CONSTRAINT "executions_orgId_workflowId_fkey" FOREI
 ALTER TABLE "saved_views" ADD CONSTRAINT "saved_views_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
+ALTER TABLE "alert_channels" ADD CONSTRAINT "alert_channels_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "alert_channels" ADD CONSTRAINT "alert_channels_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- Hand-written: the Prisma schema language cannot express these partial indexes, and a future
