@@ -360,7 +360,7 @@ ALTER TABLE "saved_views" ADD CONSTRAINT "saved_views_orgId_fkey" FOREIGN KEY ("
 
 -- AddForeignKey
 ALTER TABLE "alert_channels" ADD CONSTRAINT "alert_channels_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-ALTER TABLE "alert_channels" ADD CONSTRAINT "alert_channels_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
 
 -- Hand-written: the Prisma schema language cannot express these partial indexes, and a future
 -- db:diff will offer to drop them. Delete those lines from the generated migration.
