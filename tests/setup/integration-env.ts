@@ -1,0 +1,13 @@
+// Runs in every integration test file before it is imported: points the app's database client
+// at the run's database and closes the pool after the file, so no connection outlives it.
+import { afterAll, inject } from "vitest";
+
+process.env.DATABASE_URL = inject("databaseUrl");
+// a few connections per file are plenty, and keep an embedded server or a small CI database calm
+process.env.RUNWATCH_DB_POOL_SIZE ??= "4";
+process.env.LOG_LEVEL ??= "warn";
+
+afterAll(async () => {
+  const { closeDb } = await import("../../server/db/client");
+  await closeDb();
+});

@@ -1,0 +1,78 @@
+// A throwaway database for a test run, shared by the vitest integration setup and scripts/test.ts.
+// With DATABASE_URL: a fresh `runwatch_test_<random>` database on that server, dropped afterwards.
+// Without it: embedded PostgreSQL (PGlite) in a temporary folder, deleted afterwards.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { applyMigrations } from "../../server/db/migrate";
+
+export type TestDatabase = { url: string; kind: "server" | "embedded"; teardown(): Promise<void> };
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: withDatabase(serverUrl, "postgres") });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function onServer(serverUrl: string): Promise<TestDatabase> {
+  const name = `runwatch_test_${randomBytes(6).toString("hex")}`;
+  await adminQuery(serverUrl, `CREATE DATABASE "${name}"`);
+  const url = withDatabase(serverUrl, name);
+  const teardown = async () => {
+    // FORCE (PostgreSQL 13+) ends connections a crashed test may have left open
+    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  };
+  try {
+    await applyMigrations(url);
+  } catch (err) {
+    await teardown().catch(() => {});
+    throw err;
+  }
+  return { url, kind: "server", teardown };
+}
+
+async function embedded(): Promise<TestDatabase> {
+  // imported lazily: PGlite is only loaded when no server is configured
+  const { startEmbeddedPostgres } = await import("../../server/db/embedded");
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "runwatch-test-pg-"));
+  const pgServer = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  const teardown = async () => {
+    await pgServer.stop().catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await applyMigrations(pgServer.url);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return { url: pgServer.url, kind: "embedded", teardown };
+}
+
+export async function provisionTestDatabase(serverUrl = process.env.DATABASE_URL): Promise<TestDatabase> {
+  return serverUrl ? onServer(serverUrl) : embedded();
+}
