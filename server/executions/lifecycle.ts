@@ -113,6 +113,8 @@ function enterStatus(state: ExecutionState, event: Extract<LifecycleEvent, { typ
     // clocks of different workers disagree; a negative duration helps nobody
     next.durationMs = Math.max(0, at.getTime() - from.getTime());
     if (event.error !== undefined) next.error = event.error;
+    // an error left by an earlier attempt must not hang on a run that succeeded
+    else if (event.status === "COMPLETED") next.error = null;
     if (event.output !== undefined) next.output = event.output;
     if (event.status === "CONTINUED_AS_NEW" && event.continuedAsNewTo) next.continuedAsNewToId = event.continuedAsNewTo;
   } else if (event.error !== undefined) {

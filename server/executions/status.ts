@@ -66,7 +66,8 @@ export const ACCEPTED_STATUS_INPUTS: readonly string[] = [...STATUSES, ...Object
 export function parseStatus(input: string): Status | null {
   const lower = input.trim().toLowerCase();
   const canonical = STATUSES.find((s) => s.toLowerCase() === lower);
-  return canonical ?? ALIASES[lower] ?? null;
+  // own properties only: "constructor" or "__proto__" must not resolve to Object's members
+  return canonical ?? (Object.hasOwn(ALIASES, lower) ? ALIASES[lower]! : null);
 }
 
 export function invalidStatusMessage(value: unknown): string {
