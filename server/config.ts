@@ -9,7 +9,9 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   RUNWATCH_PUBLIC_URL: z.string().url().optional(),
   RUNWATCH_MONITOR_INTERVAL_MS: z.coerce.number().int().min(50, "RUNWATCH_MONITOR_INTERVAL_MS must be at least 50").default(10_000),
-  RUNWATCH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
+  // requests per second per API key, and the burst a key may spend at once
+  RUNWATCH_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2000),
+  RUNWATCH_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   RUNWATCH_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -1,0 +1,4 @@
+import { postEvents } from "@/server/http/v1/events";
+
+export const dynamic = "force-dynamic";
+export const POST = postEvents;

@@ -1,0 +1,4 @@
+import { listExecutionsRoute } from "@/server/http/v1/executions";
+
+export const dynamic = "force-dynamic";
+export const GET = listExecutionsRoute;

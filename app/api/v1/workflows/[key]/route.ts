@@ -1,0 +1,5 @@
+import { getWorkflowRoute, patchWorkflowRoute } from "@/server/http/v1/workflows";
+
+export const dynamic = "force-dynamic";
+export const GET = getWorkflowRoute;
+export const PATCH = patchWorkflowRoute;

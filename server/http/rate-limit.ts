@@ -1,0 +1,28 @@
+// A token bucket per API key, in this process's memory. Several app processes each keep their
+// own buckets, so the effective limit scales with the process count (see README, Scaling).
+
+export type Bucket = { tokens: number; updatedAt: number };
+export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export class RateLimiter {
+  private buckets = new Map<string, Bucket>();
+
+  constructor(
+    private perSecond: number,
+    private burst: number,
+    private now: () => number = Date.now,
+  ) {}
+
+  take(key: string, cost = 1): RateLimitVerdict {
+    const now = this.now();
+    const b = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.updatedAt) / 1000) * this.perSecond);
+    b.updatedAt = now;
+    this.buckets.set(key, b);
+    if (b.tokens >= cost) {
+      b.tokens -= cost;
+      return { allowed: true };
+    }
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((cost - b.tokens) / this.perSecond)) };
+  }
+}

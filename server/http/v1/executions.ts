@@ -1,0 +1,86 @@
+// GET /api/v1/executions, GET /api/v1/executions/{id}, PUT /api/v1/executions/{id}/status
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { describeIssues, rawEventSchema } from "../../ingest/event-schema";
+import { ingestOne } from "../../ingest/service";
+import { decodeCursor, getExecution, listExecutions } from "../../executions/read";
+import { invalidStatusMessage, parseStatus, type Status } from "../../executions/status";
+import { HttpError, json, readJson, requireApiKey, route } from "../api";
+
+type IdParams = { executionId: string };
+
+export const getExecutionRoute = route<IdParams>(async (req, { executionId }) => {
+  const { orgId } = await requireApiKey(req);
+  const execution = await getExecution(orgId, executionId);
+  if (!execution) throw new HttpError(404, `execution "${executionId}" not found`);
+  return json(execution);
+});
+
+export const MAX_PAGE_SIZE = 500;
+
+function parseList(url: URL) {
+  const q = url.searchParams;
+  const known = new Set(["status", "workflow", "stuck", "limit", "cursor"]);
+  const unknown = [...q.keys()].filter((k) => !known.has(k));
+  if (unknown.length) throw new HttpError(400, `unknown query parameter(s): ${unknown.join(", ")}; accepted: ${[...known].join(", ")}`);
+
+  const statuses: Status[] = [];
+  for (const raw of (q.get("status") ?? "").split(",").filter((s) => s.trim())) {
+    const s = parseStatus(raw);
+    if (!s) throw new HttpError(400, invalidStatusMessage(raw));
+    statuses.push(s);
+  }
+  const workflows = (q.get("workflow") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const stuckRaw = q.get("stuck");
+  if (stuckRaw !== null && stuckRaw !== "true" && stuckRaw !== "false") throw new HttpError(400, 'stuck must be "true" or "false"');
+  const limitRaw = q.get("limit") ?? "50";
+  const limit = Number(limitRaw);
+  if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_PAGE_SIZE) throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  const cursorRaw = q.get("cursor");
+  const cursor = cursorRaw ? decodeCursor(cursorRaw) : null;
+  if (cursorRaw && !cursor) throw new HttpError(400, "cursor is not valid; pass the nextCursor of a previous page");
+  return { filter: { statuses, workflows, stuck: stuckRaw === null ? undefined : stuckRaw === "true" }, page: { limit, cursor } };
+}
+
+export const listExecutionsRoute = route(async (req) => {
+  const { orgId } = await requireApiKey(req);
+  const { filter, page } = parseList(new URL(req.url));
+  return json(await listExecutions(orgId, filter, page));
+});
+
+const statusWriteSchema = z.strictObject({
+  status: z.unknown(),
+  occurredAt: z.unknown().optional(),
+  eventId: z.unknown().optional(),
+  error: z.unknown().optional(),
+  output: z.unknown().optional(),
+  attempt: z.unknown().optional(),
+});
+
+export const putStatusRoute = route<IdParams>(async (req, { executionId }) => {
+  const { orgId } = await requireApiKey(req);
+  const body = await readJson(req);
+  const shape = statusWriteSchema.safeParse(body);
+  if (!shape.success) {
+    throw new HttpError(400, `body must be {status, occurredAt?, eventId?, error?, output?, attempt?}: ${describeIssues(shape.error)}`);
+  }
+  const current = await getExecution(orgId, executionId);
+  if (!current) throw new HttpError(404, `execution "${executionId}" not found`);
+  const parsed = rawEventSchema.safeParse({
+    ...shape.data,
+    executionId,
+    type: "status",
+    eventId: shape.data.eventId ?? `put-${randomUUID()}`,
+    // a status write without an attempt speaks for the attempt in progress
+    attempt: shape.data.attempt ?? current.attempt,
+  });
+  if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
+
+  const result = await ingestOne(orgId, parsed.data);
+  if (result.outcome === "invalid") throw new HttpError(400, result.reason ?? "invalid status write");
+  if (result.outcome === "rejected" || result.outcome === "stale") {
+    throw new HttpError(409, result.reason ?? "status change refused", { currentStatus: result.status });
+  }
+  const execution = await getExecution(orgId, executionId);
+  return json({ ...execution, outcome: result.outcome });
+});
