@@ -27,6 +27,12 @@ async function newestDemoExecution(): Promise<Latest> {
 
 test("home page lists the demo organization's latest executions", async ({ page }) => {
   const newest = await newestDemoExecution();
+  // a CSP that blocks Next's own scripts or styles shows up as console errors
+  const consoleErrors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  page.on("pageerror", (err) => consoleErrors.push(err.message));
   await page.goto("/");
 
   await expect(page.getByRole("heading", { level: 1, name: "Runwatch" })).toBeVisible();
@@ -42,6 +48,7 @@ test("home page lists the demo organization's latest executions", async ({ page 
 
   // created is shown in the viewer's zone, with the UTC value on hover
   await expect(row.locator("time")).toHaveAttribute("title", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+  expect(consoleErrors).toEqual([]);
 });
 
 test("home page has no serious accessibility violations", async ({ page }) => {

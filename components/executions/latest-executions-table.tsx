@@ -13,7 +13,7 @@ const td = "px-3 py-2 align-middle";
 
 export function LatestExecutionsTable() {
   const trpc = useTRPC();
-  const query = useQuery({ ...trpc.executions.latest.queryOptions({ limit: LIMIT }), refetchInterval: REFRESH_MS });
+  const query = useQuery({ ...trpc.executions.latest.queryOptions({ limit: LIMIT }), refetchInterval: REFRESH_MS, retry: 1 });
 
   if (query.isPending) return <TableSkeleton />;
 
