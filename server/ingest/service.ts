@@ -44,7 +44,11 @@ export async function ingestEvents(orgId: string, rawEvents: readonly unknown[],
     const applied = await withTransaction((client) => applyBatch(client, orgId, valid, receivedAt));
     applied.forEach((r, i) => (results[valid[i]!.index] = r));
   } catch (err) {
-    if (valid.length === 1 || !isDataError(err)) throw err;
+    if (!isDataError(err)) throw err;
+    if (valid.length === 1) {
+      results[valid[0]!.index] = { eventId: valid[0]!.event.eventId, outcome: "invalid", status: null, reason: dataErrorReason(err) };
+      return results;
+    }
     // Something one event carried broke the set-wise write; find it by applying each alone.
     for (const item of valid) {
       try {
@@ -84,7 +88,8 @@ function dataErrorReason(err: unknown): string {
 type Indexed = { index: number; event: ValidEvent };
 
 type Working = {
-  id: string;
+  /** null until a new execution is inserted */
+  id: string | null;
   workflowId: string;
   state: ExecutionState;
   input: unknown;
@@ -161,86 +166,69 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
   const working = new Map<string, Working>();
   await lockExecutions(client, orgId, [...touched], working);
 
-  // 3. Create the executions first seen here, from their first status event that names a workflow.
-  const creators = new Map<string, number>();
-  items.forEach((it, i) => {
-    const e = it.event;
-    if (!isFresh(i) || working.has(e.executionId) || creators.has(e.executionId)) return;
-    if (e.type === "status" && e.workflow) creators.set(e.executionId, i);
-  });
-  const created = new Set<number>();
-  const counters = new Map<string, Counters>();
-  const hourly: Hourly = new Map();
-  const links: Link[] = [];
-  if (creators.size) {
-    const workflowIds = await resolveWorkflows(client, orgId, [...creators.values()].map((i) => items[i]!.event.workflow!));
-    const candidates = [...creators.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-    const drafts = candidates.map(([executionId, i]) => {
-      const e = items[i]!.event;
-      const lifecycle = toLifecycleEvent(e, receivedAt) as Extract<LifecycleEvent, { type: "status" }>;
-      return {
-        executionId,
-        i,
-        workflowId: workflowIds.get(e.workflow!)!,
-        state: initialState(lifecycle),
-        input: e.input ?? null,
-        metadata: e.metadata ?? null,
-        parentExecutionId: e.parentExecutionId ?? null,
-      };
-    });
-    const inserted = await insertExecutions(client, orgId, drafts);
-    const lost: string[] = [];
-    for (const d of drafts) {
-      const id = inserted.get(d.executionId);
-      if (!id) {
-        lost.push(d.executionId); // a concurrent writer created it first; apply on top of theirs
-        continue;
-      }
-      const w: Working = {
-        id,
-        workflowId: d.workflowId,
-        state: d.state,
-        input: d.input,
-        metadata: d.metadata,
-        parentExecutionId: d.parentExecutionId,
-        continuedFromId: null,
-        isNew: true,
-        changed: false,
-      };
-      working.set(d.executionId, w);
-      created.add(d.i);
-      const decision = applyEvent(null, toLifecycleEvent(items[d.i]!.event, receivedAt));
-      addCounters(counters, d.workflowId, decision.counters, d.state.createdAt);
-      if (decision.becameTerminal) noteTerminal(hourly, w);
-      noteLink(links, items[d.i]!.event, w);
-    }
-    if (lost.length) await lockExecutions(client, orgId, lost, working);
-  }
+  // 3. Workflows that executions first seen here may need.
+  const newKeys = items.filter((it) => it.event.workflow && !working.has(it.event.executionId)).map((it) => it.event.workflow!);
+  const workflowIds = newKeys.length ? await resolveWorkflows(client, orgId, newKeys) : new Map<string, string>();
 
-  // 4. Decide every event in arrival order with the pure lifecycle rules.
+  // 4. Decide every event in arrival order with the pure lifecycle rules, in memory.
   const results: IngestResult[] = [];
   const timeline: TimelineRow[] = [];
+  const counters = new Map<string, Counters>();
+  const hourly: Hourly = new Map();
   const invalidClaims: string[] = [];
+
+  const create = (executionId: string, workflowId: string, state: ExecutionState, e: Partial<ValidEvent>, continuedFromId: string | null) => {
+    const w: Working = {
+      id: null,
+      workflowId,
+      state,
+      input: e.input ?? null,
+      metadata: e.metadata ?? null,
+      parentExecutionId: e.parentExecutionId ?? null,
+      continuedFromId,
+      isNew: true,
+      changed: true,
+    };
+    working.set(executionId, w);
+    return w;
+  };
+
+  // ContinueAsNew: point the successor back at this run, creating it (PENDING) when it is new.
+  const linkSuccessor = (from: string, w: Working) => {
+    const to = w.state.continuedAsNewToId;
+    if (w.state.status !== "CONTINUED_AS_NEW" || !to) return;
+    const successor = working.get(to);
+    if (!successor) {
+      const state = initialState({ type: "status", status: "PENDING", attempt: 1, occurredAt: w.state.completedAt! });
+      create(to, w.workflowId, state, {}, from);
+      addCounters(counters, w.workflowId, { executionCount: 1, successCount: 0, failureCount: 0, cancelledCount: 0 }, state.createdAt);
+    } else if (successor.continuedFromId === null) {
+      successor.continuedFromId = from;
+      successor.changed = true;
+    }
+  };
 
   items.forEach((it, i) => {
     const e = it.event;
-    const w = working.get(e.executionId);
-    const occurredAt = e.occurredAt ?? receivedAt;
+    let w = working.get(e.executionId);
     const base = {
       executionId: e.executionId,
       eventId: e.eventId,
       type: e.type === "heartbeat" ? ("HEARTBEAT" as const) : ("STATUS" as const),
       status: e.status ?? null,
       attempt: e.attempt,
-      occurredAt,
+      occurredAt: e.occurredAt ?? receivedAt,
       receivedAt,
       payload: timelinePayload(e),
     };
-    if (!w && !isFresh(i)) {
-      results.push({ eventId: e.eventId, outcome: "duplicate", status: null, reason: "eventId was already received" });
+    if (!isFresh(i)) {
+      const reason = claimed.has(e.eventId) ? "eventId repeated within this batch" : "eventId was already received";
+      const status = w?.state.status ?? null;
+      if (w) timeline.push({ ...base, outcome: "DUPLICATE", reason, statusBefore: status, statusAfter: status });
+      results.push({ eventId: e.eventId, outcome: "duplicate", status, reason });
       return;
     }
-    if (!w) {
+    if (!w && !(e.type === "status" && e.workflow)) {
       invalidClaims.push(e.eventId);
       const reason =
         e.type === "heartbeat"
@@ -249,28 +237,22 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
       results.push({ eventId: e.eventId, outcome: "invalid", status: null, reason });
       return;
     }
-    if (!isFresh(i)) {
-      const reason = claimed.has(e.eventId) ? "eventId repeated within this batch" : "eventId was already received";
-      timeline.push({ ...base, outcome: "DUPLICATE", reason, statusBefore: w.state.status, statusAfter: w.state.status });
-      results.push({ eventId: e.eventId, outcome: "duplicate", status: w.state.status, reason });
-      return;
-    }
-    if (created.has(i)) {
-      timeline.push({ ...base, outcome: "APPLIED", reason: null, statusBefore: null, statusAfter: w.state.status });
-      results.push({ eventId: e.eventId, outcome: "applied", status: w.state.status });
-      return;
-    }
-    const before = w.state.status;
-    const decision = applyEvent(w.state, toLifecycleEvent(e, receivedAt));
-    if (decision.outcome === "applied") {
+    const before = w?.state.status ?? null;
+    const decision = applyEvent(w?.state ?? null, toLifecycleEvent(e, receivedAt));
+    if (!w) {
+      w = create(e.executionId, workflowIds.get(e.workflow!)!, decision.next, e, null);
+      addCounters(counters, w.workflowId, decision.counters, decision.next.createdAt);
+    } else if (decision.outcome === "applied") {
       w.state = decision.next;
       w.changed = true;
       if (w.input === null && e.input !== undefined) w.input = e.input;
       if (e.metadata) w.metadata = { ...(w.metadata ?? {}), ...e.metadata };
       if (w.parentExecutionId === null && e.parentExecutionId) w.parentExecutionId = e.parentExecutionId;
       addCounters(counters, w.workflowId, decision.counters, null);
+    }
+    if (decision.outcome === "applied") {
       if (decision.becameTerminal) noteTerminal(hourly, w);
-      noteLink(links, e, w);
+      linkSuccessor(e.executionId, w);
     }
     timeline.push({
       ...base,
@@ -282,10 +264,9 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
     results.push({ eventId: e.eventId, outcome: decision.outcome, status: w.state.status, ...(decision.reason ? { reason: decision.reason } : {}) });
   });
 
-  // 5. ContinueAsNew: link each successor, creating it (PENDING) when it is new.
-  if (links.length) await linkSuccessors(client, orgId, links, working, counters);
-
-  // 6. Write everything in one statement.
+  // 5. Write everything: new executions first (a racer that created one of them first makes
+  //    the whole batch retry, and the retry sees its row), then the rest in one statement.
+  await insertNewExecutions(client, orgId, working);
   await writeChanges(client, orgId, working, timeline, counters, hourly);
   if (invalidClaims.length) {
     // an eventId answered `invalid` was not applied, so the sender may fix the event and resend it
@@ -377,9 +358,15 @@ const EXECUTION_RECORDSET = `x("executionId" text, "workflowId" bigint, status "
   "completedAt" timestamptz, "durationMs" bigint, error jsonb, output jsonb, input jsonb, metadata jsonb, "continuedFromId" text,
   "continuedAsNewToId" text, "parentExecutionId" text)`;
 
-/** Inserts new executions; returns the ids of those this transaction created (not a racer). */
-async function insertExecutions(client: pg.PoolClient, orgId: string, drafts: Draft[]): Promise<Map<string, string>> {
-  const { rows } = await client.query<{ id: string; executionId: string }>(
+/** A concurrent writer created an execution this batch also created: retry the batch. */
+export class ExecutionCreationRace extends Error {
+  readonly code = "40001"; // retried by withTransaction like a serialization failure
+}
+
+async function insertNewExecutions(client: pg.PoolClient, orgId: string, working: Map<string, Working>): Promise<void> {
+  const fresh = [...working.entries()].filter(([, w]) => w.isNew).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (!fresh.length) return;
+  const { rows } = await client.query<{ executionId: string }>(
     `INSERT INTO executions ("orgId", "executionId", "workflowId", status, attempt, "statusChangedAt", "createdAt", "scheduledAt",
        "startedAt", "lastHeartbeatAt", "lastEventAt", "completedAt", "durationMs", error, output, input, metadata, "continuedFromId",
        "continuedAsNewToId", "parentExecutionId")
@@ -389,10 +376,10 @@ async function insertExecutions(client: pg.PoolClient, orgId: string, drafts: Dr
      FROM json_to_recordset($2::json) AS ${EXECUTION_RECORDSET}
      ORDER BY x."executionId"
      ON CONFLICT ("orgId", "executionId") DO NOTHING
-     RETURNING id, "executionId"`,
-    [orgId, JSON.stringify(drafts.map(executionRecord))],
+     RETURNING "executionId"`,
+    [orgId, JSON.stringify(fresh.map(([executionId, w]) => executionRecord({ executionId, ...w })))],
   );
-  return new Map(rows.map((r) => [r.executionId, r.id]));
+  if (rows.length !== fresh.length) throw new ExecutionCreationRace("an execution was created concurrently");
 }
 
 function addCounters(counters: Map<string, Counters>, workflowId: string, delta: CounterDelta, createdAt: Date | null) {
@@ -406,7 +393,6 @@ function addCounters(counters: Map<string, Counters>, workflowId: string, delta:
 }
 
 type Hourly = Map<string, { workflowId: string; hour: Date; status: Status; count: number; durationSumMs: number; histogram: number[] }>;
-type Link = { from: string; to: string; at: Date; workflowId: string };
 
 function noteTerminal(hourly: Hourly, w: Working) {
   const s = w.state;
@@ -420,46 +406,6 @@ function noteTerminal(hourly: Hourly, w: Working) {
   hourly.set(key, h);
 }
 
-function noteLink(links: Link[], e: ValidEvent, w: Working) {
-  if (w.state.status === "CONTINUED_AS_NEW" && e.continuedAsNewTo && w.state.continuedAsNewToId === e.continuedAsNewTo) {
-    links.push({ from: e.executionId, to: e.continuedAsNewTo, at: w.state.completedAt ?? e.occurredAt ?? new Date(), workflowId: w.workflowId });
-  }
-}
-
-async function linkSuccessors(
-  client: pg.PoolClient,
-  orgId: string,
-  links: Link[],
-  working: Map<string, Working>,
-  counters: Map<string, Counters>,
-) {
-  const toCreate: Draft[] = [];
-  for (const link of links) {
-    const successor = working.get(link.to);
-    if (successor) {
-      if (successor.continuedFromId === null) {
-        successor.continuedFromId = link.from;
-        successor.changed = true;
-      }
-      continue;
-    }
-    const state = initialState({ type: "status", status: "PENDING", attempt: 1, occurredAt: link.at });
-    toCreate.push({ executionId: link.to, workflowId: link.workflowId, state, input: null, metadata: null, parentExecutionId: null, continuedFromId: link.from });
-  }
-  if (!toCreate.length) return;
-  const inserted = await insertExecutions(client, orgId, toCreate);
-  for (const d of toCreate) {
-    if (inserted.has(d.executionId)) {
-      addCounters(counters, d.workflowId, { executionCount: 1, successCount: 0, failureCount: 0, cancelledCount: 0 }, d.state.createdAt);
-    } else {
-      // created concurrently by its own first event: just point it back at its predecessor
-      await client.query(
-        `UPDATE executions SET "continuedFromId" = $3, "updatedAt" = now() WHERE "orgId" = $1 AND "executionId" = $2 AND "continuedFromId" IS NULL`,
-        [orgId, d.executionId, d.continuedFromId],
-      );
-    }
-  }
-}
 
 async function writeChanges(
   client: pg.PoolClient,
@@ -470,7 +416,7 @@ async function writeChanges(
   hourly: Hourly,
 ) {
   const updates = [...working.entries()]
-    .filter(([, w]) => w.changed)
+    .filter(([, w]) => w.changed && !w.isNew)
     .map(([executionId, w]) => ({ id: w.id, ...executionRecord({ executionId, ...w }) }));
   const counterRows = [...counters.entries()]
     .filter(([, c]) => c.executionCount || c.successCount || c.failureCount || c.cancelledCount)
