@@ -10,7 +10,10 @@ type Db = { pool: pg.Pool; prisma: PrismaClient };
 const globalForDb = globalThis as unknown as { runwatchDb?: Db };
 
 function create(): Db {
-  const pool = new pg.Pool({ connectionString: databaseUrl(), max: config().RUNWATCH_DB_POOL_SIZE });
+  // Embedded PostgreSQL (PGlite) is one session behind its socket server: two connections'
+  // extended-protocol messages can interleave there, so it gets exactly one connection.
+  const max = process.env.RUNWATCH_EMBEDDED_DB === "1" ? 1 : config().RUNWATCH_DB_POOL_SIZE;
+  const pool = new pg.Pool({ connectionString: databaseUrl(), max });
   // a dropped idle connection must not crash the process
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
