@@ -1,0 +1,55 @@
+// Sign-in with better-auth: email and password, sessions in PostgreSQL through Prisma.
+// Organizations, memberships and roles are Runwatch's own (server/orgs, server/rbac), because
+// their keys are org-first like every tenant table.
+import { betterAuth } from "better-auth";
+import { prismaAdapter } from "better-auth/adapters/prisma";
+import { nextCookies } from "better-auth/next-js";
+import { prisma } from "../db/client";
+
+function secret(): string {
+  const s = process.env.BETTER_AUTH_SECRET;
+  if (s && s.length >= 32) return s;
+  if (process.env.NODE_ENV === "production" && !process.env.RUNWATCH_ALLOW_EPHEMERAL_SECRET) {
+    throw new Error("BETTER_AUTH_SECRET must be set (32+ characters; `npm start` creates one in .runwatch/auth-secret)");
+  }
+  return "runwatch-development-secret-not-for-production-use";
+}
+
+function createAuth() {
+  return betterAuth({
+    appName: "Runwatch",
+    secret: secret(),
+    baseURL: process.env.BETTER_AUTH_URL ?? process.env.RUNWATCH_PUBLIC_URL,
+    database: prismaAdapter(prisma(), { provider: "postgresql" }),
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8 },
+    user: {
+      additionalFields: {
+        isPlatformAdmin: { type: "boolean", defaultValue: false, input: false },
+        lastOrgSlug: { type: "string", required: false, input: false },
+      },
+    },
+    session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
+    advanced: {
+      cookiePrefix: "runwatch",
+      defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
+    },
+    // login attempts are limited per IP, in the database so every app process shares the count
+    rateLimit: {
+      enabled: true,
+      storage: "database",
+      window: 60,
+      max: 100,
+      customRules: { "/sign-in/email": { window: 60, max: 10 } },
+    },
+    telemetry: { enabled: false },
+    plugins: [nextCookies()],
+  });
+}
+
+type Auth = ReturnType<typeof createAuth>;
+const globalForAuth = globalThis as unknown as { runwatchAuth?: Auth };
+
+export function auth(): Auth {
+  globalForAuth.runwatchAuth ??= createAuth();
+  return globalForAuth.runwatchAuth;
+}
