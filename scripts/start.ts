@@ -1,0 +1,210 @@
+// `npm start` (and `npm run dev` = `npm start -- --dev`): everything needed to run Runwatch
+// with one command. Without DATABASE_URL it serves an embedded PostgreSQL from .runwatch/pgdata;
+// then it applies migrations, seeds the demo on first run, builds when sources changed, starts
+// Next.js, and prints where to sign in. Ctrl-C stops everything, the database last.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { closeDb } from "../server/db/client";
+import { startProjectDatabase, type EmbeddedPostgres } from "../server/db/embedded";
+import { applyMigrations, projectRoot } from "../server/db/migrate";
+import { loadOrRenewDemoCredentials, saveDemoCredentials, type DemoCredentials } from "../server/demo/credentials";
+import { DEMO_LOGINS, DEMO_ORG_SLUG, demoExists, seedDemo } from "../server/demo/seed";
+import { redactUrl, renderBanner } from "../server/cli/start/banner";
+import { checkBuild } from "../server/cli/start/needs-build";
+
+const devMode = process.argv.includes("--dev");
+const port = process.env.PORT ?? "3000";
+const require = createRequire(import.meta.url);
+
+const say = (line: string) => process.stdout.write(`[runwatch] ${line}\n`);
+
+/** Children that stop when Runwatch stops. */
+const children = new Set<ChildProcess>();
+
+function spawnChild(command: string, args: string[], env: NodeJS.ProcessEnv, label: string): ChildProcess {
+  const child = spawn(command, args, { cwd: projectRoot, env, stdio: "inherit" });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  child.on("error", (err) => say(`${label} could not start: ${err.message}`));
+  return child;
+}
+
+function runToCompletion(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawnChild(command, args, env, command);
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on("error", () => resolve(1));
+  });
+}
+
+async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<EmbeddedPostgres | null> {
+  if (env.DATABASE_URL) {
+    say(`Using DATABASE_URL ${redactUrl(env.DATABASE_URL)}`);
+    return null;
+  }
+  say("DATABASE_URL is not set: starting embedded PostgreSQL (data in .runwatch/pgdata)…");
+  const embedded = await startProjectDatabase(projectRoot);
+  env.DATABASE_URL = embedded.url;
+  // PGlite runs one statement at a time; small pools per process keep every process served
+  env.RUNWATCH_DB_POOL_SIZE ??= "5";
+  say(`Embedded PostgreSQL listening at ${embedded.url}`);
+  return embedded;
+}
+
+async function migrate(databaseUrl: string): Promise<void> {
+  const applied = await applyMigrations(databaseUrl);
+  say(applied.length ? `Applied migrations: ${applied.join(", ")}` : "Database schema is up to date.");
+}
+
+/** Seeds the demo on first run; afterwards returns the saved credentials (renewing the key if needed). */
+async function ensureDemo(): Promise<DemoCredentials> {
+  if (!(await demoExists())) {
+    say(`Seeding the demo organization "${DEMO_ORG_SLUG}" (a week of executions, takes a few seconds)…`);
+    const started = Date.now();
+    let lastReported = 0;
+    const result = await seedDemo({
+      onProgress: (line) => {
+        // one progress line every few seconds is enough
+        if (Date.now() - lastReported > 2_000) (lastReported = Date.now()), say(line.trim());
+      },
+    });
+    say(`Seeded ${result.executions} executions of ${result.workflows} workflows in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+    const credentials = { orgSlug: DEMO_ORG_SLUG, apiKey: result.apiKey, logins: DEMO_LOGINS };
+    await saveDemoCredentials(projectRoot, credentials);
+    return credentials;
+  }
+  const credentials = await loadOrRenewDemoCredentials(projectRoot);
+  if (credentials.renewed) say("Created a fresh demo API key (the saved one was missing or no longer valid).");
+  return credentials;
+}
+
+async function buildIfNeeded(env: NodeJS.ProcessEnv): Promise<void> {
+  const check = await checkBuild(projectRoot);
+  if (!check.needed) {
+    say(`Skipping build: ${check.reason}.`);
+    return;
+  }
+  say(`Building (${check.reason})…`);
+  const code = await runToCompletion("npm", ["run", "build"], env);
+  if (code !== 0) throw new Error(`npm run build failed (exit ${code}); fix the errors above, or run \`npm run dev\` to start without a build`);
+}
+
+function startNext(env: NodeJS.ProcessEnv): ChildProcess {
+  const nextBin = require.resolve("next/dist/bin/next");
+  return spawnChild(process.execPath, [nextBin, devMode ? "dev" : "start", "-p", port], env, "Next.js");
+}
+
+function assertPortFree(portNumber: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", () => reject(new Error(`port ${portNumber} is already in use; set PORT to a free port, e.g. PORT=3001 npm start`)));
+    probe.listen(portNumber, () => probe.close(() => resolve()));
+  });
+}
+
+/** Waits until the server answers HTTP (any status: a failing page still means it is up). */
+async function waitForServer(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !shuttingDown) {
+    try {
+      await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) });
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  return false;
+}
+
+/**
+ * Hook for the processes that run beside the web server: the simulator (RUNWATCH_SIMULATE=1)
+ * and the stuck-execution monitor (on unless RUNWATCH_MONITOR=0). Each is started only when
+ * its script exists, so this file does not change when they land.
+ */
+function startCompanions(env: NodeJS.ProcessEnv, appUrl: string, apiKey: string): void {
+  const tsx = pathToFileURL(require.resolve("tsx")).href;
+  const companions = [
+    { script: "scripts/monitor.ts", enabled: env.RUNWATCH_MONITOR !== "0", label: "monitor" },
+    { script: "scripts/simulate.ts", enabled: env.RUNWATCH_SIMULATE === "1", label: "simulator" },
+  ];
+  for (const c of companions) {
+    if (!c.enabled || !existsSync(path.join(projectRoot, c.script))) continue;
+    say(`Starting the ${c.label} (${c.script}).`);
+    const child = spawnChild(process.execPath, ["--import", tsx, c.script], { ...env, RUNWATCH_URL: appUrl, RUNWATCH_API_KEY: apiKey }, c.label);
+    child.on("exit", (code, signal) => {
+      if (!shuttingDown) say(`The ${c.label} exited (${signal ?? `code ${code}`}); the server keeps running.`);
+    });
+  }
+}
+
+let shuttingDown = false;
+
+/** Stops children (SIGTERM, then SIGKILL after a grace period), then the embedded database. */
+async function shutdown(embedded: EmbeddedPostgres | null, exitCode: number): Promise<never> {
+  shuttingDown = true;
+  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running) child.kill("SIGTERM");
+  await Promise.race([
+    Promise.all(running.map((c) => new Promise((resolve) => c.once("exit", resolve)))),
+    new Promise((resolve) => setTimeout(resolve, 10_000)),
+  ]);
+  for (const child of children) child.kill("SIGKILL");
+  await closeDb().catch(() => {});
+  if (embedded) {
+    await embedded.stop().catch((err: Error) => say(`Embedded PostgreSQL did not stop cleanly: ${err.message}`));
+    say("Embedded PostgreSQL stopped.");
+  }
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: port };
+  // fail before the slow steps rather than after them
+  await assertPortFree(Number(port));
+  const embedded = await prepareDatabase(env);
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // a second Ctrl-C while stopping means "now"
+    if (stopping) process.exit(130);
+    stopping = true;
+    say(`${signal} received; stopping…`);
+    void shutdown(embedded, 0);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  try {
+    // the app's database client reads process.env, so it sees the embedded URL too
+    process.env.DATABASE_URL = env.DATABASE_URL;
+    if (env.RUNWATCH_DB_POOL_SIZE) process.env.RUNWATCH_DB_POOL_SIZE = env.RUNWATCH_DB_POOL_SIZE;
+    await migrate(env.DATABASE_URL!);
+    const credentials = await ensureDemo();
+    // the web server and companions open their own pools; this process needs none from here on
+    await closeDb();
+    if (!devMode) await buildIfNeeded(env);
+
+    const next = startNext(env);
+    next.on("exit", (code, signal) => {
+      if (shuttingDown) return;
+      say(`Next.js exited (${signal ?? `code ${code}`}).`);
+      void shutdown(embedded, code ?? 1);
+    });
+    const appUrl = `http://localhost:${port}`;
+    const ready = await waitForServer(appUrl, devMode ? 120_000 : 60_000);
+    if (shuttingDown) return;
+    if (!ready) say(`Next.js is not answering on port ${port} yet; the details are above.`);
+    process.stdout.write(
+      renderBanner({ url: appUrl, logins: credentials.logins, apiKey: credentials.apiKey, database: redactUrl(env.DATABASE_URL!), mode: devMode ? "development" : "production" }),
+    );
+    startCompanions(env, appUrl, credentials.apiKey);
+  } catch (err) {
+    say(`Start failed: ${err instanceof Error ? err.message : String(err)}`);
+    await shutdown(embedded, 1);
+  }
+}
+
+await main();

@@ -1,0 +1,66 @@
+// `runwatch <command>`: the operator's command line (CONTRACT.md §4). bin/runwatch.js runs this
+// file through tsx. Output: lines for people, and with --json one JSON object as the last line
+// of stdout; a failure is one line on stderr and a non-zero exit code.
+import { closeDb } from "../db/client";
+import { apiKeyCreateCommand } from "./commands/apikey";
+import { channelCreateCommand } from "./commands/channel";
+import { migrateCommand } from "./commands/migrate";
+import { orgCreateCommand } from "./commands/org";
+import { seedDemoCommand } from "./commands/seed-demo";
+import type { Command } from "./commands/types";
+import { userCreateCommand } from "./commands/user";
+import { verifyCommand } from "./commands/verify";
+import { openCliDatabase } from "./database";
+import { CliError, UsageError, oneLineReason } from "./errors";
+import { printResult } from "./output";
+
+const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, seedDemoCommand, verifyCommand];
+
+function helpText(): string {
+  return [
+    "Usage: runwatch <command> [options]",
+    "",
+    ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+    "",
+    "DATABASE_URL selects the database; without it the project's embedded database (.runwatch/pgdata) is used.",
+  ].join("\n");
+}
+
+/** The command whose words start argv, and the arguments after them. */
+export function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
+  for (const command of COMMANDS) {
+    if (command.path.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(command.path.length) };
+  }
+  return null;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
+    process.stdout.write(`${helpText()}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) throw new UsageError(`unknown command "${argv.filter((a) => !a.startsWith("-")).slice(0, 2).join(" ")}"; run \`runwatch --help\` for the list`);
+
+  const database = await openCliDatabase();
+  try {
+    const result = await found.command.run(found.rest, { databaseUrl: database.url });
+    printResult(result, found.rest.includes("--json"));
+    if (result.failure) {
+      process.stderr.write(`runwatch: ${result.failure}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await closeDb();
+    await database.close();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`runwatch: ${oneLineReason(err)}\n`);
+  if (process.env.RUNWATCH_DEBUG) console.error(err);
+  process.exitCode = err instanceof CliError ? err.exitCode : 1;
+}

@@ -1,0 +1,59 @@
+// Organizations: creation and lookup by slug. Shared by the CLI, the demo seed and the web UI.
+import { z } from "zod";
+import { prisma } from "../db/client";
+
+export const orgSlugSchema = z
+  .string()
+  .regex(/^[a-z0-9-]{2,48}$/, "slug must be 2-48 lowercase letters, digits or hyphens, e.g. acme-prod");
+
+export const orgNameSchema = z.string().trim().min(1, "name must not be empty").max(200, "name must be at most 200 characters");
+
+export type Org = { id: string; slug: string; name: string; stuckScheduledAfterSeconds: number; stuckRunningAfterSeconds: number };
+
+const orgColumns = { id: true, slug: true, name: true, stuckScheduledAfterSeconds: true, stuckRunningAfterSeconds: true } as const;
+
+/** A domain error a caller maps to its own transport (exit code, HTTP status, tRPC code). */
+export class OrgError extends Error {
+  constructor(
+    readonly code: "CONFLICT" | "NOT_FOUND",
+    message: string,
+  ) {
+    super(message);
+    this.name = "OrgError";
+  }
+}
+
+/** A readable default name for a slug: "acme-prod" → "Acme Prod". */
+export function nameFromSlug(slug: string): string {
+  return slug
+    .split("-")
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join(" ");
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: string }).code === "P2002";
+}
+
+export async function createOrg(input: { slug: string; name?: string }): Promise<Org> {
+  const slug = orgSlugSchema.parse(input.slug);
+  const name = orgNameSchema.parse(input.name ?? nameFromSlug(slug));
+  try {
+    return await prisma().organization.create({ data: { slug, name }, select: orgColumns });
+  } catch (err) {
+    // the unique index decides, so two concurrent creations cannot both succeed
+    if (isUniqueViolation(err)) throw new OrgError("CONFLICT", `an organization with slug "${slug}" already exists`);
+    throw err;
+  }
+}
+
+export async function findOrgBySlug(slug: string): Promise<Org | null> {
+  return prisma().organization.findUnique({ where: { slug }, select: orgColumns });
+}
+
+export async function requireOrgBySlug(slug: string): Promise<Org> {
+  const org = await findOrgBySlug(slug);
+  if (!org) throw new OrgError("NOT_FOUND", `no organization with slug "${slug}"`);
+  return org;
+}

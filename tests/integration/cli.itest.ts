@@ -1,0 +1,192 @@
+// The command line of CONTRACT.md §4, run as operators run it (`bin/runwatch.js` in a child
+// process) against a fresh database of its own on a real PostgreSQL server.
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import path from "node:path";
+import { verifyPassword } from "better-auth/crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const bin = path.join(projectRoot, "bin", "runwatch.js");
+const DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/**
+ * A server that can hold a database of our own. The integration setup may point DATABASE_URL at
+ * an embedded PGlite, which serves a single database whatever the name, so it does not qualify.
+ */
+async function findServer(): Promise<string | null> {
+  const candidates = [process.env.DATABASE_URL, DEFAULT_SERVER].filter((u): u is string => !!u).map((u) => withDatabase(u, "postgres"));
+  for (const url of candidates) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ version: string }>("SELECT version()");
+      if (!/emscripten|wasm/i.test(rows[0]!.version)) return url;
+    } catch {
+      // not reachable: try the next one
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  return null;
+}
+
+const serverUrl = await findServer();
+const databaseName = `rw_cli_test_${randomBytes(5).toString("hex")}`;
+const databaseUrl = serverUrl ? withDatabase(serverUrl, databaseName) : "";
+
+type Run = { code: number; stdout: string; stderr: string; json: Record<string, unknown> | null };
+
+/** Runs `runwatch …` and parses the last stdout line as JSON when it is one. */
+function runwatch(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: projectRoot, env: { ...process.env, DATABASE_URL: databaseUrl, RUNWATCH_DB_POOL_SIZE: "2" }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const lastLine = stdout.trimEnd().split("\n").at(-1) ?? "";
+        let json: Record<string, unknown> | null = null;
+        try {
+          json = JSON.parse(lastLine) as Record<string, unknown>;
+        } catch {
+          json = null;
+        }
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr, json });
+      },
+    );
+  });
+}
+
+/** The contract's failure shape: non-zero, and exactly one line on stderr. */
+function expectOneLineFailure(run: Run, mentions: RegExp) {
+  expect(run.code).not.toBe(0);
+  const lines = run.stderr.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(mentions);
+  expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+let db: pg.Client;
+
+describe.skipIf(!serverUrl)("runwatch CLI (needs a PostgreSQL server: DATABASE_URL or 127.0.0.1:5432)", () => {
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: serverUrl! });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${databaseName}"`);
+    await admin.end();
+    db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end().catch(() => {});
+    if (!serverUrl) return;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("migrate applies the migrations once", async () => {
+    const first = await runwatch("migrate", "--json");
+    expect(first.code).toBe(0);
+    expect(first.json).toMatchObject({ ok: true });
+    expect((first.json!.applied as string[]).length).toBeGreaterThan(0);
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM organizations`);
+    expect(rows[0].n).toBe(0);
+
+    const again = await runwatch("migrate", "--json");
+    expect(again.code).toBe(0);
+    expect(again.json).toEqual({ ok: true, applied: [] });
+  }, 60_000);
+
+  it("org create creates an organization and refuses a duplicate slug", async () => {
+    const created = await runwatch("org", "create", "acme", "--name", "Acme Inc", "--json");
+    expect(created.code).toBe(0);
+    expect(created.json).toMatchObject({ slug: "acme", name: "Acme Inc" });
+    const { rows } = await db.query(`SELECT id, name FROM organizations WHERE slug = 'acme'`);
+    expect(rows).toEqual([{ id: created.json!.id, name: "Acme Inc" }]);
+
+    expectOneLineFailure(await runwatch("org", "create", "acme"), /already exists/);
+    expectOneLineFailure(await runwatch("org", "create", "Not_A_Slug"), /slug/);
+  });
+
+  it("user create makes a user who can sign in, and adds or updates memberships", async () => {
+    const created = await runwatch("user", "create", "Ana@Example.com", "--password", "correct horse", "--org", "acme", "--role", "OPERATOR", "--json");
+    expect(created.code).toBe(0);
+    expect(created.json).toMatchObject({ email: "ana@example.com", created: true, membership: { org: "acme", role: "OPERATOR" } });
+
+    const { rows: accounts } = await db.query(
+      `SELECT a."providerId", a."accountId", a.password, u.id FROM accounts a JOIN users u ON u.id = a."userId" WHERE u.email = 'ana@example.com'`,
+    );
+    expect(accounts).toHaveLength(1);
+    expect(accounts[0]).toMatchObject({ providerId: "credential", accountId: accounts[0].id });
+    expect(await verifyPassword({ hash: accounts[0].password, password: "correct horse" })).toBe(true);
+
+    const promoted = await runwatch("user", "create", "ana@example.com", "--org", "acme", "--role", "admin", "--json");
+    expect(promoted.code).toBe(0);
+    const { rows: memberships } = await db.query(`SELECT m.role FROM memberships m JOIN users u ON u.id = m."userId" WHERE u.email = 'ana@example.com'`);
+    expect(memberships).toEqual([{ role: "ADMIN" }]);
+
+    expectOneLineFailure(await runwatch("user", "create", "bob@example.com", "--password", "correct horse", "--org", "acme", "--role", "KING"), /role/);
+    expectOneLineFailure(await runwatch("user", "create", "carol@example.com", "--password", "correct horse", "--org", "nope", "--role", "VIEWER"), /nope/);
+    const { rows: nobody } = await db.query(`SELECT email FROM users WHERE email IN ('bob@example.com', 'carol@example.com')`);
+    expect(nobody).toEqual([]);
+  });
+
+  it("apikey create prints a key whose hash alone is stored", async () => {
+    const run = await runwatch("apikey", "create", "--org", "acme", "--name", "ci", "--json");
+    expect(run.code).toBe(0);
+    const key = run.json!.key as string;
+    expect(key).toMatch(/^rw_[A-Za-z0-9_-]{32,}$/);
+
+    const { rows } = await db.query(`SELECT k.* FROM api_keys k JOIN organizations o ON o.id = k."orgId" WHERE o.slug = 'acme' AND k.name = 'ci'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].keyHash).toBe(createHash("sha256").update(key).digest("hex"));
+    expect(JSON.stringify(rows[0])).not.toContain(key);
+
+    expectOneLineFailure(await runwatch("apikey", "create", "--json"), /--org/);
+  });
+
+  it("channel create stores a webhook channel and prints its signing secret", async () => {
+    const run = await runwatch("channel", "create", "--org", "acme", "--type", "webhook", "--url", "https://hooks.example.com/runwatch", "--json");
+    expect(run.code).toBe(0);
+    expect(run.json!.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    const { rows } = await db.query(`SELECT type, config, secret FROM alert_channels WHERE id = $1`, [run.json!.id]);
+    expect(rows).toEqual([{ type: "WEBHOOK", config: { url: "https://hooks.example.com/runwatch" }, secret: run.json!.secret }]);
+
+    expectOneLineFailure(await runwatch("channel", "create", "--org", "acme", "--type", "webhook", "--url", "ftp://example.com"), /http/);
+  });
+
+  it("seed-demo seeds once, and verify checks the counters and names a tampered one", async () => {
+    const seeded = await runwatch("seed-demo", "--json");
+    expect(seeded.code).toBe(0);
+    expect(seeded.json).toMatchObject({ seeded: true, org: "demo" });
+    expect(seeded.json!.executions as number).toBeGreaterThan(2000);
+    expect((await runwatch("seed-demo", "--json")).json).toMatchObject({ seeded: false });
+
+    const ok = await runwatch("verify", "--json");
+    expect(ok.code).toBe(0);
+    expect(ok.json).toMatchObject({ ok: true, differences: [] });
+    expect(ok.json!.workflows as number).toBeGreaterThanOrEqual(5);
+
+    await db.query(
+      `UPDATE workflows SET "failureCount" = "failureCount" + 1 WHERE key = 'email.digest' AND "orgId" = (SELECT id FROM organizations WHERE slug = 'demo')`,
+    );
+    const tampered = await runwatch("verify", "--org", "demo", "--json");
+    expectOneLineFailure(tampered, /email\.digest.*failureCount/);
+    expect(tampered.code).toBe(1);
+    expect(tampered.json).toMatchObject({ ok: false, differences: [{ workflow: "email.digest", counter: "failureCount" }] });
+    const diff = (tampered.json!.differences as { stored: number; actual: number }[])[0]!;
+    expect(diff.stored).toBe(diff.actual + 1);
+  }, 60_000);
+});
