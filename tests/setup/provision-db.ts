@@ -61,8 +61,12 @@ async function embedded(): Promise<TestDatabase> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "runwatch-test-pg-"));
   const pgServer = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   const teardown = async () => {
-    await pgServer.stop().catch(() => {});
-    await rm(dataDir, { recursive: true, force: true });
+    try {
+      await pgServer.stop();
+    } catch (err) {
+      console.warn("embedded PostgreSQL did not stop cleanly:", err);
+    }
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
   };
   try {
     await applyMigrations(pgServer.url);
