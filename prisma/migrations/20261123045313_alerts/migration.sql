@@ -167,14 +167,14 @@ CREATE INDEX "executions_completedAt_idx" ON "executions"("completedAt");
 -- AddForeignKey
 ALTER TABLE "org_alert_settings" ADD CONSTRAINT "org_alert_settings_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
--- Hand-written: partial indexes the Prisma schema language cannot express. A future db:diff will
--- offer to drop them; delete those lines from the generated migration.
+-- Hand-written - partial indexes the Prisma schema language cannot express. A future db -diff will
+-- offer to drop them, delete those lines from the generated migration.
 
 -- One open alert per execution and reason, however many monitors run.
 CREATE UNIQUE INDEX "alerts_open_execution_key" ON "alerts" ("orgId", "executionId", "reason") WHERE "state" <> 'RESOLVED' AND "executionId" IS NOT NULL;
 -- One open alert per workflow rule (failure rate).
 CREATE UNIQUE INDEX "alerts_open_workflow_key" ON "alerts" ("orgId", "workflowId", "reason") WHERE "state" <> 'RESOLVED' AND "executionId" IS NULL;
--- One alert per stuck episode: an alert resolved by hand does not fire again while its execution
+-- One alert per stuck episode - an alert resolved by hand does not fire again while its execution
 -- stays stuck since the same moment.
 CREATE UNIQUE INDEX "alerts_episode_key" ON "alerts" ("orgId", "executionId", "reason", "since") WHERE "executionId" IS NOT NULL;
 -- The sweep reads the open alerts of every organization.
