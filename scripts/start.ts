@@ -69,7 +69,9 @@ async function ensureDemo(): Promise<DemoCredentials> {
     const result = await seedDemo({
       onProgress: (line) => {
         // one progress line every few seconds is enough
-        if (Date.now() - lastReported > 2_000) (lastReported = Date.now()), say(line.trim());
+        if (Date.now() - lastReported < 2_000) return;
+        lastReported = Date.now();
+        say(line.trim());
       },
     });
     say(`Seeded ${result.executions} executions of ${result.workflows} workflows in ${((Date.now() - started) / 1000).toFixed(1)}s.`);

@@ -57,10 +57,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+let exitCode: number;
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  exitCode = await main(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`runwatch: ${oneLineReason(err)}\n`);
   if (process.env.RUNWATCH_DEBUG) console.error(err);
-  process.exitCode = err instanceof CliError ? err.exitCode : 1;
+  exitCode = err instanceof CliError ? err.exitCode : 1;
 }
+// Exit now rather than when the event loop drains: the migrator's connection pool would keep
+// the process alive for its 10 s idle timeout. stdout and stderr are synchronous for files and
+// pipes, so nothing printed is lost.
+process.exit(exitCode);
