@@ -119,12 +119,6 @@ export async function getExecution(orgId: string, executionId: string): Promise<
   return rows[0] ? toView(rows[0]) : null;
 }
 
-export type ExecutionFilter = {
-  statuses?: Status[];
-  workflows?: string[];
-  stuck?: boolean;
-};
-
 export type Cursor = { createdAt: string; id: string };
 
 export function encodeCursor(c: Cursor): string {
@@ -143,25 +137,242 @@ export function decodeCursor(raw: string): Cursor | null {
   }
 }
 
+
+/* ---------------------------------------------------------------------------------------------
+ * The one list query, shared by the REST API (full views) and the dashboard (light rows).
+ *
+ * Newest first, keyset on (createdAt, id). A filter on several statuses or workflows becomes one
+ * branch per value, each walking its own (orgId, status|workflowId, createdAt, id) index in
+ * order and stopping after a page, merged with UNION ALL: a page reads at most branches × page
+ * rows from the indexes, whatever the depth of the cursor and however rare the values.
+ * ------------------------------------------------------------------------------------------- */
+
+/** The REST API's filter (GET /api/v1/executions). */
+export type ExecutionFilter = {
+  statuses?: Status[];
+  workflows?: string[];
+  stuck?: boolean;
+};
+
+export type ListFilter = {
+  /** statuses admitted; undefined or null: any; []: none */
+  statuses?: Status[] | null;
+  /** workflow keys; undefined or []: any */
+  workflows?: string[];
+  /** true: only stuck; false: only not stuck; undefined: either */
+  stuck?: boolean;
+  /** createdAt in [createdFrom, createdTo) */
+  createdFrom?: Date;
+  createdTo?: Date;
+  executionId?: { value: string; mode: "exact" | "prefix" };
+  /** jsonb containment: every pair must be in the execution's metadata */
+  metadata?: Record<string, string> | null;
+};
+
+export type ListPage = {
+  limit: number;
+  cursor: Cursor | null;
+  /** only executions with id ≤ snapshotId (the list's snapshot; newer arrivals are counted apart) */
+  snapshotId?: string | null;
+};
+
+type Params = { values: unknown[]; add(v: unknown): string };
+
+function params(first: unknown[]): Params {
+  const values = [...first];
+  return {
+    values,
+    add(v) {
+      values.push(v);
+      return `$${values.length}`;
+    },
+  };
+}
+
+/** LIKE pattern for "starts with": the value's own % _ and \ are matched literally. */
+export function prefixPattern(value: string): string {
+  return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+type Plan =
+  | { empty: true }
+  | {
+      empty: false;
+      where: string[];
+      needsJoins: boolean;
+      branch: { column: "status" | "workflowId"; values: string[] } | null;
+    };
+
+async function workflowIdsFor(orgId: string, keys: string[]): Promise<string[]> {
+  const { rows } = await pool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[]) ORDER BY id`, [
+    orgId,
+    keys,
+  ]);
+  return rows.map((r) => r.id);
+}
+
+async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise<Plan> {
+  let statuses = filter.statuses ?? null;
+  if (filter.stuck === true) statuses = (statuses ?? (["SCHEDULED", "RUNNING"] as Status[])).filter((s) => s === "SCHEDULED" || s === "RUNNING");
+  if (statuses && statuses.length === 0) return { empty: true };
+  let workflowIds: string[] | null = null;
+  if (filter.workflows?.length) {
+    workflowIds = await workflowIdsFor(orgId, filter.workflows);
+    if (workflowIds.length === 0) return { empty: true };
+  }
+
+  const where = [`e."orgId" = $1`];
+  let needsJoins = false;
+  if (filter.stuck === true) {
+    where.push(`(${STUCK_REASON_SQL}) IS NOT NULL`);
+    needsJoins = true;
+  } else if (filter.stuck === false) {
+    where.push(`(${STUCK_REASON_SQL}) IS NULL`);
+    needsJoins = true;
+  }
+  if (filter.createdFrom) where.push(`e."createdAt" >= ${p.add(filter.createdFrom)}::timestamptz`);
+  if (filter.createdTo) where.push(`e."createdAt" < ${p.add(filter.createdTo)}::timestamptz`);
+  if (filter.executionId) {
+    where.push(
+      filter.executionId.mode === "exact"
+        ? `e."executionId" = ${p.add(filter.executionId.value)}`
+        : `e."executionId" LIKE ${p.add(prefixPattern(filter.executionId.value))}`,
+    );
+  }
+  if (filter.metadata && Object.keys(filter.metadata).length) where.push(`e.metadata @> ${p.add(JSON.stringify(filter.metadata))}::jsonb`);
+
+  // An exact id finds one row through the unique index: no branches needed.
+  if (filter.executionId?.mode === "exact") {
+    if (statuses) where.push(`e.status = ANY(${p.add(statuses)}::"ExecutionStatus"[])`);
+    if (workflowIds) where.push(`e."workflowId" = ANY(${p.add(workflowIds)}::bigint[])`);
+    return { empty: false, where, needsJoins, branch: null };
+  }
+  // Branch on the dimension with fewer values; the other one is a filter inside each branch.
+  let branch: { column: "status" | "workflowId"; values: string[] } | null = null;
+  if (workflowIds && (!statuses || workflowIds.length <= statuses.length)) {
+    branch = { column: "workflowId", values: workflowIds };
+    if (statuses) where.push(`e.status = ANY(${p.add(statuses)}::"ExecutionStatus"[])`);
+  } else if (statuses) {
+    branch = { column: "status", values: statuses };
+    if (workflowIds) where.push(`e."workflowId" = ANY(${p.add(workflowIds)}::bigint[])`);
+  }
+  return { empty: false, where, needsJoins, branch };
+}
+
+const JOINS = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
+  JOIN organizations o ON o.id = e."orgId"`;
+
+function branchCondition(branch: { column: "status" | "workflowId" }, param: string): string {
+  return branch.column === "status" ? `e.status = ${param}::"ExecutionStatus"` : `e."workflowId" = ${param}::bigint`;
+}
+
+/** SQL of the ids of one page (id, createdAt), newest first; null when nothing can match. */
+async function pageIdsSql(orgId: string, filter: ListFilter, page: ListPage, p: Params): Promise<string | null> {
+  const plan = await planFilter(orgId, filter, p);
+  if (plan.empty) return null;
+  const where = [...plan.where];
+  if (page.cursor) where.push(`(e."createdAt", e.id) < (${p.add(page.cursor.createdAt)}::timestamptz, ${p.add(page.cursor.id)}::bigint)`);
+  if (page.snapshotId) where.push(`e.id <= ${p.add(page.snapshotId)}::bigint`);
+  const limit = p.add(page.limit + 1);
+  const one = (extra: string | null) =>
+    `SELECT e.id, e."createdAt" FROM executions e ${plan.needsJoins ? JOINS : ""}
+     WHERE ${[...where, ...(extra ? [extra] : [])].join(" AND ")}
+     ORDER BY e."createdAt" DESC, e.id DESC LIMIT ${limit}`;
+  if (!plan.branch || plan.branch.values.length === 1) {
+    return one(plan.branch ? branchCondition(plan.branch, p.add(plan.branch.values[0])) : null);
+  }
+  const branch = plan.branch;
+  const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)))})`);
+  return `SELECT u.id, u."createdAt" FROM (${parts.join("\nUNION ALL\n")}) u ORDER BY u."createdAt" DESC, u.id DESC LIMIT ${limit}`;
+}
+
+/**
+ * One page of executions with the given columns (expressions over e, w, o), newest first.
+ * Returns up to limit + 1 rows; the extra row only tells that there is a next page.
+ */
+export async function selectExecutionPage<Row extends { id: string; createdAt: Date }>(
+  orgId: string,
+  filter: ListFilter,
+  page: ListPage,
+  columns: string,
+): Promise<Row[]> {
+  const p = params([orgId]);
+  const ids = await pageIdsSql(orgId, filter, page, p);
+  if (!ids) return [];
+  const { rows } = await pool().query<Row>(
+    `SELECT ${columns} FROM (${ids}) p
+     JOIN executions e ON e."orgId" = $1 AND e.id = p.id
+     ${JOINS}
+     ORDER BY p."createdAt" DESC, p.id DESC`,
+    p.values,
+  );
+  return rows;
+}
+
+/** The SQL and parameters of a page query, for EXPLAIN in tests and benchmarks. */
+export async function explainableListQuery(orgId: string, filter: ListFilter, page: ListPage): Promise<{ sql: string; values: unknown[] } | null> {
+  const p = params([orgId]);
+  const ids = await pageIdsSql(orgId, filter, page, p);
+  if (!ids) return null;
+  return {
+    sql: `SELECT e.id FROM (${ids}) p JOIN executions e ON e."orgId" = $1 AND e.id = p.id ${JOINS} ORDER BY p."createdAt" DESC, p.id DESC`,
+    values: p.values,
+  };
+}
+
+export const COUNT_CAP = 10_000;
+
+async function countSql(orgId: string, filter: ListFilter, extraWhere: (p: Params) => string[], cap: number, p: Params): Promise<string | null> {
+  const plan = await planFilter(orgId, filter, p);
+  if (plan.empty) return null;
+  const where = [...plan.where, ...extraWhere(p)];
+  if (plan.branch) {
+    where.push(
+      plan.branch.column === "status"
+        ? `e.status = ANY(${p.add(plan.branch.values)}::"ExecutionStatus"[])`
+        : `e."workflowId" = ANY(${p.add(plan.branch.values)}::bigint[])`,
+    );
+  }
+  return `SELECT count(*)::int AS n FROM (SELECT 1 FROM executions e ${plan.needsJoins ? JOINS : ""} WHERE ${where.join(" AND ")} LIMIT ${cap + 1}) t`;
+}
+
+/** Matching executions counted exactly up to `cap`; `capped` means "more than cap". */
+export async function countExecutionsCapped(
+  orgId: string,
+  filter: ListFilter,
+  opts: { cap?: number; afterId?: string | null } = {},
+): Promise<{ count: number; capped: boolean }> {
+  const cap = opts.cap ?? COUNT_CAP;
+  const p = params([orgId]);
+  const sql = await countSql(orgId, filter, (pp) => (opts.afterId ? [`e.id > ${pp.add(opts.afterId)}::bigint`] : []), cap, p);
+  if (!sql) return { count: 0, capped: false };
+  const { rows } = await pool().query<{ n: number }>(sql, p.values);
+  const n = rows[0]!.n;
+  return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
+}
+
+/** The SQL of a capped count, for EXPLAIN. */
+export async function explainableCountQuery(orgId: string, filter: ListFilter, cap = COUNT_CAP): Promise<{ sql: string; values: unknown[] } | null> {
+  const p = params([orgId]);
+  const sql = await countSql(orgId, filter, () => [], cap, p);
+  return sql ? { sql, values: p.values } : null;
+}
+
+/** The newest execution id of an organization: the high-water mark of a list snapshot. */
+export async function latestExecutionId(orgId: string): Promise<string | null> {
+  const { rows } = await pool().query<{ id: string | null }>(`SELECT max(id)::text AS id FROM executions WHERE "orgId" = $1`, [orgId]);
+  return rows[0]?.id ?? null;
+}
+
 export type ExecutionPage = { items: ExecutionView[]; nextCursor: string | null };
 
-/** Newest first, keyset-paginated on (createdAt, id) so pages never skip or repeat a row. */
+/** GET /api/v1/executions: full views, newest first, keyset-paginated. */
 export async function listExecutions(orgId: string, filter: ExecutionFilter, page: { limit: number; cursor: Cursor | null }): Promise<ExecutionPage> {
-  const where = [`e."orgId" = $1`];
-  const params: unknown[] = [orgId];
-  const param = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  if (filter.statuses?.length) where.push(`e.status = ANY(${param(filter.statuses)}::"ExecutionStatus"[])`);
-  if (filter.workflows?.length) where.push(`w.key = ANY(${param(filter.workflows)}::text[])`);
-  if (filter.stuck === true) where.push(`e.status IN ('SCHEDULED', 'RUNNING') AND (${STUCK_REASON_SQL}) IS NOT NULL`);
-  if (filter.stuck === false) where.push(`(${STUCK_REASON_SQL}) IS NULL`);
-  if (page.cursor) where.push(`(e."createdAt", e.id) < (${param(page.cursor.createdAt)}::timestamptz, ${param(page.cursor.id)}::bigint)`);
-  const { rows } = await pool().query<ViewRow>(
-    `SELECT ${VIEW_COLUMNS} ${FROM_EXECUTIONS} WHERE ${where.join(" AND ")}
-     ORDER BY e."createdAt" DESC, e.id DESC LIMIT ${param(page.limit + 1)}`,
-    params,
+  const rows = await selectExecutionPage<ViewRow>(
+    orgId,
+    { statuses: filter.statuses?.length ? filter.statuses : null, workflows: filter.workflows, stuck: filter.stuck },
+    { limit: page.limit, cursor: page.cursor },
+    VIEW_COLUMNS,
   );
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit);
