@@ -18,6 +18,8 @@ const resultsDir = path.join(root, ".runwatch", "test-results");
 type Counts = { passed: number; failed: number };
 type StepResult = { name: string; ok: boolean; ms: number; counts?: Counts; note?: string };
 
+const E2E_DEMO_EXECUTIONS = Number(process.env.E2E_DEMO_EXECUTIONS ?? 300);
+
 const results: StepResult[] = [];
 const totals: Counts = { passed: 0, failed: 0 };
 
@@ -106,10 +108,11 @@ async function seed(databaseUrl: string): Promise<string> {
   const { closeDb, prisma } = await import("../server/db/client");
   try {
     if (existsSync(path.join(root, "server", "demo", "seed.ts"))) {
-      const mod = (await import("../server/demo/seed" as string)) as { seedDemo?: () => Promise<unknown> };
+      const mod = (await import("../server/demo/seed" as string)) as { seedDemo?: (opts?: { executions?: number }) => Promise<unknown> };
       if (typeof mod.seedDemo === "function") {
-        await mod.seedDemo();
-        return "seedDemo()";
+        // a few hundred executions show every state and keep the seed fast, on PGlite too
+        await mod.seedDemo({ executions: E2E_DEMO_EXECUTIONS });
+        return `seedDemo({ executions: ${E2E_DEMO_EXECUTIONS} })`;
       }
     }
     const { ingestEvents } = await import("../server/ingest/service");
@@ -152,15 +155,27 @@ async function e2e() {
   }
 }
 
+const STEPS: [string, () => Promise<{ ok: boolean; counts?: Counts; note?: string }>][] = [
+  ["generate", command("npm", ["run", "--silent", "generate"])],
+  ["typecheck", command("npm", ["run", "--silent", "typecheck"])],
+  ["lint", command("npm", ["run", "--silent", "lint"])],
+  ["unit", () => vitest("unit")],
+  ["integration", () => vitest("integration")],
+  ["build", command("npx", ["next", "build"], { ...process.env, NEXT_TELEMETRY_DISABLED: "1" })],
+  ["e2e", e2e],
+];
+
 async function main() {
+  // `npm test -- --from=build` resumes at a step while iterating; a full run starts at the top
+  const from = process.argv.find((a) => a.startsWith("--from="))?.slice("--from=".length);
+  const start = from ? STEPS.findIndex(([name]) => name === from) : 0;
+  if (start < 0) {
+    console.error(`unknown step ${JSON.stringify(from)}; steps: ${STEPS.map(([name]) => name).join(", ")}`);
+    process.exit(2);
+  }
+  if (start > 0) console.log(`skipping ${STEPS.slice(0, start).map(([name]) => name).join(", ")}`);
   await mkdir(resultsDir, { recursive: true });
-  await step("generate", command("npm", ["run", "--silent", "generate"]));
-  await step("typecheck", command("npm", ["run", "--silent", "typecheck"]));
-  await step("lint", command("npm", ["run", "--silent", "lint"]));
-  await step("unit", () => vitest("unit"));
-  await step("integration", () => vitest("integration"));
-  await step("build", command("npx", ["next", "build"], { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }));
-  await step("e2e", e2e);
+  for (const [name, body] of STEPS.slice(start)) await step(name, body);
   finish(0);
 }
 
