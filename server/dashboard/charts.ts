@@ -1,0 +1,155 @@
+// Chart data: executions over time stacked by status, failure rate, and p50/p95 duration per
+// bucket. Terminal executions come from the hourly aggregate (by the hour they finished), the
+// active ones from the active-executions partial index (by the hour they were created): no
+// query here reads terminal rows of the executions table.
+import { z } from "zod";
+import { pool } from "../db/client";
+import { STUCK_REASON_SQL } from "../executions/read";
+import { ACTIVE_STATUSES, STATUSES, type Status } from "../executions/status";
+import { BUCKET_COUNT, quantileFromHistogram } from "../metrics/histogram";
+import { BUCKET_ORIGIN_MS, chooseBucketMs, failureRate, fillSeries, HOUR_MS, MAX_POINTS } from "./buckets";
+import { MAX_WORKFLOWS_IN_FILTER } from "./filters";
+
+export const chartInputSchema = z
+  .object({
+    from: z.date(),
+    /** default: now */
+    to: z.date().optional(),
+    workflows: z.array(z.string().min(1).max(200)).max(MAX_WORKFLOWS_IN_FILTER).default([]),
+    maxPoints: z.number().int().min(1).max(MAX_POINTS).default(MAX_POINTS),
+  })
+  .refine((i) => !i.to || i.from < i.to, { message: "from must be before to", path: ["to"] });
+export type ChartInput = z.input<typeof chartInputSchema>;
+
+const statusCountsSchema = z.object(Object.fromEntries(STATUSES.map((s) => [s, z.number().int()])) as Record<Status, z.ZodNumber>);
+export type StatusCounts = Record<Status, number>;
+
+export const chartPointSchema = z.object({
+  start: z.date(),
+  end: z.date(),
+  /** terminal statuses by the hour they finished; active ones by the hour they were created */
+  counts: statusCountsSchema,
+  total: z.number().int(),
+  /** (failed + timed out) / (completed + failed + timed out); null when nothing finished */
+  failureRate: z.number().nullable(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  avgMs: z.number().nullable(),
+});
+export type ChartPoint = z.infer<typeof chartPointSchema>;
+
+export const chartOutputSchema = z.object({
+  from: z.date(),
+  to: z.date(),
+  bucketMs: z.number().int(),
+  points: z.array(chartPointSchema),
+  /** the current picture: active executions created in the range, and how many are stuck */
+  active: z.object({ PENDING: z.number().int(), SCHEDULED: z.number().int(), RUNNING: z.number().int(), WAITING: z.number().int(), stuck: z.number().int() }),
+  empty: z.boolean(),
+});
+export type ChartOutput = z.infer<typeof chartOutputSchema>;
+
+export function emptyStatusCounts(): StatusCounts {
+  return Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
+}
+
+// floor((t − origin) / size), the same index as bucketIndex() in buckets.ts
+const bucketIndexSql = (column: string, sizeParam: string) =>
+  `floor((extract(epoch from ${column}) * 1000 - ${BUCKET_ORIGIN_MS}) / ${sizeParam}::float8)::bigint`;
+
+const HISTOGRAM_SUMS = Array.from({ length: BUCKET_COUNT }, (_, i) => `COALESCE(sum(h.histogram[${i + 1}]), 0)::bigint`).join(", ");
+
+/** Chart series for the range (hour-aligned: the aggregate's grain), ≤ maxPoints per series. */
+export async function getExecutionCharts(orgId: string, input: ChartInput, now = new Date()): Promise<ChartOutput> {
+  const parsed = chartInputSchema.parse(input);
+  const from = new Date(Math.floor(parsed.from.getTime() / HOUR_MS) * HOUR_MS);
+  const to = parsed.to ?? now;
+  const bucketMs = chooseBucketMs(from.getTime(), to.getTime(), parsed.maxPoints);
+
+  let workflowIds: string[] | null = null;
+  if (parsed.workflows.length) {
+    const { rows } = await pool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, parsed.workflows]);
+    workflowIds = rows.map((r) => r.id);
+  }
+  const noWorkflow = workflowIds !== null && workflowIds.length === 0;
+  const values: unknown[] = workflowIds ? [orgId, from, to, bucketMs, workflowIds] : [orgId, from, to, bucketMs];
+  const wfHourly = workflowIds ? `AND h."workflowId" = ANY($5::bigint[])` : "";
+  const wfExec = workflowIds ? `AND e."workflowId" = ANY($5::bigint[])` : "";
+
+  type TerminalRow = { b: string; status: Status; n: string; durationSum: string };
+  type HistRow = { b: string; hist: string[] };
+  type ActiveRow = { b: string; status: Status; n: string; stuck: string };
+  const [terminal, hist, active] = noWorkflow
+    ? [[], [], []]
+    : await Promise.all([
+        pool()
+          .query<TerminalRow>(
+            `SELECT ${bucketIndexSql("h.hour", "$4")} AS b, h.status, sum(h.count)::bigint AS n, sum(h."durationSumMs")::bigint AS "durationSum"
+               FROM execution_hourly h
+              WHERE h."orgId" = $1 AND h.hour >= $2 AND h.hour < $3 ${wfHourly}
+              GROUP BY 1, 2`,
+            values,
+          )
+          .then((r) => r.rows),
+        pool()
+          .query<HistRow>(
+            `SELECT ${bucketIndexSql("h.hour", "$4")} AS b, ARRAY[${HISTOGRAM_SUMS}] AS hist
+               FROM execution_hourly h
+              WHERE h."orgId" = $1 AND h.hour >= $2 AND h.hour < $3 ${wfHourly}
+              GROUP BY 1`,
+            values,
+          )
+          .then((r) => r.rows),
+        pool()
+          .query<ActiveRow>(
+            `SELECT ${bucketIndexSql(`e."createdAt"`, "$4")} AS b, e.status, count(*)::bigint AS n,
+                    count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::bigint AS stuck
+               FROM executions e
+               JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
+               JOIN organizations o ON o.id = e."orgId"
+              WHERE e."orgId" = $1 AND e.status IN ('PENDING', 'SCHEDULED', 'RUNNING', 'WAITING')
+                AND e."createdAt" >= $2 AND e."createdAt" < $3 ${wfExec}
+              GROUP BY 1, 2`,
+            values,
+          )
+          .then((r) => r.rows),
+      ]);
+
+  type Acc = { counts: StatusCounts; durationSum: number; terminal: number; hist: number[] | null };
+  const byIndex = new Map<number, Acc>();
+  const acc = (b: string) => {
+    const i = Number(b);
+    let a = byIndex.get(i);
+    if (!a) byIndex.set(i, (a = { counts: emptyStatusCounts(), durationSum: 0, terminal: 0, hist: null }));
+    return a;
+  };
+  for (const r of terminal) {
+    const a = acc(r.b);
+    a.counts[r.status] += Number(r.n);
+    a.terminal += Number(r.n);
+    a.durationSum += Number(r.durationSum);
+  }
+  for (const r of hist) acc(r.b).hist = r.hist.map(Number);
+  const activeTotals = { PENDING: 0, SCHEDULED: 0, RUNNING: 0, WAITING: 0, stuck: 0 };
+  for (const r of active) {
+    acc(r.b).counts[r.status] += Number(r.n);
+    activeTotals[r.status as (typeof ACTIVE_STATUSES)[number]] += Number(r.n);
+    activeTotals.stuck += Number(r.stuck);
+  }
+
+  const series = fillSeries(from.getTime(), to.getTime(), bucketMs, byIndex, () => ({ counts: emptyStatusCounts(), durationSum: 0, terminal: 0, hist: null }) as Acc);
+  const points: ChartPoint[] = series.map(({ start, value: a }) => {
+    const failures = a.counts.FAILED + a.counts.TIMED_OUT;
+    return {
+      start: new Date(start),
+      end: new Date(start + bucketMs),
+      counts: a.counts,
+      total: STATUSES.reduce((sum, s) => sum + a.counts[s], 0),
+      failureRate: failureRate(failures, a.counts.COMPLETED),
+      p50Ms: a.hist ? quantileFromHistogram(a.hist, 0.5) : null,
+      p95Ms: a.hist ? quantileFromHistogram(a.hist, 0.95) : null,
+      avgMs: a.terminal ? Math.round(a.durationSum / a.terminal) : null,
+    };
+  });
+  return { from, to, bucketMs, points, active: activeTotals, empty: points.every((p) => p.total === 0) };
+}

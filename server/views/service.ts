@@ -1,0 +1,102 @@
+// Saved views: a named executions-list query per organization. The query string is validated by
+// the list's filter schema when saved (and stored in canonical form) and again when read, so a
+// view saved before a filter changed shows up as invalid instead of breaking the page.
+import { z } from "zod";
+import { pool } from "../db/client";
+import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "../dashboard/filters";
+
+/** A domain error the caller maps to its transport (tRPC code, HTTP status). */
+export class SavedViewError extends Error {
+  constructor(
+    readonly code: "CONFLICT" | "NOT_FOUND" | "BAD_REQUEST",
+    message: string,
+  ) {
+    super(message);
+    this.name = "SavedViewError";
+  }
+}
+
+export const MAX_SAVED_VIEWS = 200;
+
+export const createSavedViewInputSchema = z.object({
+  name: z.string().trim().min(1, "name must not be empty").max(100, "name must be at most 100 characters"),
+  /** the list's URL query string, with or without the leading "?" */
+  query: z.string().max(4000, "query must be at most 4000 characters"),
+});
+export type CreateSavedViewInput = z.input<typeof createSavedViewInputSchema>;
+
+export const savedViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** canonical query string, no leading "?" */
+  query: z.string(),
+  /** the decoded filters; null when the stored query no longer validates */
+  filters: z.custom<FilterUrlState>().nullable(),
+  invalidReason: z.string().nullable(),
+  createdByUserId: z.string().nullable(),
+  createdAt: z.date(),
+});
+export type SavedView = z.infer<typeof savedViewSchema>;
+
+type Row = { id: string; name: string; query: string; createdByUserId: string | null; createdAt: Date };
+
+function toView(r: Row): SavedView {
+  const parsed = parseFilterQuery(r.query, { strict: true });
+  return parsed.ok
+    ? { ...r, filters: parsed.state, invalidReason: null }
+    : { ...r, filters: null, invalidReason: parsed.issues.map((i) => i.message).join("; ") };
+}
+
+/** Validates a query string for a view: only filter keys, each valid; returns its canonical form. */
+export function canonicalViewQuery(query: string): string {
+  const q = new URLSearchParams(query.startsWith("?") ? query.slice(1) : query);
+  const unknown = [...new Set([...q.keys()].filter((k) => !(FILTER_URL_KEYS as readonly string[]).includes(k)))];
+  if (unknown.length) throw new SavedViewError("BAD_REQUEST", `unknown filter key(s): ${unknown.join(", ")}; accepted: ${FILTER_URL_KEYS.join(", ")}`);
+  const parsed = parseFilterQuery(q, { strict: true });
+  if (!parsed.ok) throw new SavedViewError("BAD_REQUEST", `the view's filters are not valid: ${parsed.issues.map((i) => i.message).join("; ")}`);
+  return serializeFilterQuery(parsed.state);
+}
+
+export async function createSavedView(orgId: string, input: CreateSavedViewInput, createdByUserId: string | null = null): Promise<SavedView> {
+  const parsed = createSavedViewInputSchema.safeParse(input);
+  if (!parsed.success) throw new SavedViewError("BAD_REQUEST", parsed.error.issues.map((i) => i.message).join("; "));
+  const query = canonicalViewQuery(parsed.data.query);
+  try {
+    // the cap is checked in the INSERT itself, so concurrent saves cannot pass it together by much
+    const { rows } = await pool().query<Row>(
+      `INSERT INTO saved_views ("orgId", name, query, "createdByUserId")
+       SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM saved_views WHERE "orgId" = $1) < $5
+       RETURNING id::text, name, query, "createdByUserId", "createdAt"`,
+      [orgId, parsed.data.name, query, createdByUserId, MAX_SAVED_VIEWS],
+    );
+    if (!rows[0]) throw new SavedViewError("BAD_REQUEST", `an organization keeps at most ${MAX_SAVED_VIEWS} saved views; delete one first`);
+    return toView(rows[0]);
+  } catch (err) {
+    if ((err as { code?: string }).code === "23505") throw new SavedViewError("CONFLICT", `a view named "${parsed.data.name}" already exists`);
+    throw err;
+  }
+}
+
+export async function listSavedViews(orgId: string): Promise<SavedView[]> {
+  const { rows } = await pool().query<Row>(
+    `SELECT id::text, name, query, "createdByUserId", "createdAt" FROM saved_views WHERE "orgId" = $1 ORDER BY name LIMIT $2`,
+    [orgId, MAX_SAVED_VIEWS],
+  );
+  return rows.map(toView);
+}
+
+const viewIdSchema = z.uuid();
+
+export async function getSavedView(orgId: string, id: string): Promise<SavedView | null> {
+  if (!viewIdSchema.safeParse(id).success) return null;
+  const { rows } = await pool().query<Row>(`SELECT id::text, name, query, "createdByUserId", "createdAt" FROM saved_views WHERE "orgId" = $1 AND id = $2`, [orgId, id]);
+  return rows[0] ? toView(rows[0]) : null;
+}
+
+/** Deletes a view; NOT_FOUND when it is unknown here (or another organization's). */
+export async function deleteSavedView(orgId: string, id: string): Promise<{ id: string; name: string }> {
+  if (!viewIdSchema.safeParse(id).success) throw new SavedViewError("NOT_FOUND", "saved view not found");
+  const { rows } = await pool().query<{ id: string; name: string }>(`DELETE FROM saved_views WHERE "orgId" = $1 AND id = $2 RETURNING id::text, name`, [orgId, id]);
+  if (!rows[0]) throw new SavedViewError("NOT_FOUND", "saved view not found");
+  return rows[0];
+}
