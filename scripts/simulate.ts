@@ -1,0 +1,71 @@
+// npm run simulate: realistic workflow traffic against a running Runwatch, through its public
+// HTTP API only. Flags (or env): --url (RUNWATCH_URL), --key (RUNWATCH_API_KEY, else the demo
+// credentials file), --rate executions/s (2), --duration seconds (until SIGINT/SIGTERM), --seed.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Sender } from "../server/simulator/sender";
+
+const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+
+function fail(message: string): never {
+  console.error(`simulate: ${message}`);
+  process.exit(2);
+}
+
+function demoKey(): string | undefined {
+  try {
+    const saved = JSON.parse(readFileSync(path.join(projectRoot, ".runwatch", "demo-credentials.json"), "utf8")) as { apiKey?: unknown };
+    return typeof saved.apiKey === "string" ? saved.apiKey : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function positive(name: string, raw: string | undefined, fallback: number | undefined): number | undefined {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string" },
+    key: { type: "string" },
+    rate: { type: "string" },
+    duration: { type: "string" },
+    seed: { type: "string" },
+    concurrency: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+  strict: true,
+});
+
+if (values.help) {
+  console.log("usage: npm run simulate -- [--url http://127.0.0.1:3000] [--key rw_…] [--rate 2] [--duration SECONDS] [--seed N] [--concurrency 8]");
+  process.exit(0);
+}
+
+const url = values.url ?? process.env.RUNWATCH_URL ?? "http://127.0.0.1:3000";
+const apiKey = values.key ?? process.env.RUNWATCH_API_KEY ?? demoKey();
+if (!apiKey) fail("no API key: pass --key rw_…, set RUNWATCH_API_KEY, or run `npm start` once so .runwatch/demo-credentials.json exists");
+const rate = positive("rate", values.rate ?? process.env.RUNWATCH_SIMULATE_RATE, 2)!;
+const durationSeconds = positive("duration", values.duration, undefined);
+const concurrency = positive("concurrency", values.concurrency, 8)!;
+const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
+if (!Number.isInteger(seed)) fail(`--seed must be an integer, got "${values.seed}"`);
+
+const sender = new Sender({ url, apiKey, scenario: { seed, rate }, durationSeconds, concurrency: Math.floor(concurrency) });
+console.log(`simulator: sending to ${url} at ${rate} executions/s, seed ${seed}${durationSeconds ? `, for ${durationSeconds} s` : ", until stopped"}`);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    // a second signal means now
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    sender.stop();
+  });
+}
+let stopRequested = false;
+const stats = await sender.run();
+process.exit(stats.errors.http5xx + stats.errors.network > 0 && stats.events === 0 ? 1 : 0);
