@@ -49,8 +49,9 @@ async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<EmbeddedPostgres
   say("DATABASE_URL is not set: starting embedded PostgreSQL (data in .runwatch/pgdata)…");
   const embedded = await startProjectDatabase(projectRoot);
   env.DATABASE_URL = embedded.url;
-  // PGlite runs one statement at a time; small pools per process keep every process served
-  env.RUNWATCH_DB_POOL_SIZE ??= "5";
+  // PGlite is one session behind its socket server: each process uses one pooled connection
+  // (server/db/client.ts), so two requests' protocol messages never interleave
+  env.RUNWATCH_EMBEDDED_DB = "1";
   say(`Embedded PostgreSQL listening at ${embedded.url}`);
   return embedded;
 }

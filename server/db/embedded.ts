@@ -65,6 +65,8 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
     })();
     return stopping;
   };
+  // this process's pools (and its children's, which inherit the variable) use one connection
+  process.env.RUNWATCH_EMBEDDED_DB = "1";
   return { url: embeddedUrl(port), port, stop };
 }
 

@@ -35,13 +35,27 @@ function loadEngineModule() {
 async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promise<T>): Promise<T> {
   const bg = await loadEngineModule();
   const schema = await readFile(schemaPath, "utf8");
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  // The engine never disposes the connections it opens, so track them and close them here;
+  // otherwise their pools keep the process alive after the migration.
+  const factory = new PrismaPg({ connectionString: databaseUrl });
+  const opened: { dispose(): Promise<void> }[] = [];
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    opened.push(adapter);
+    return adapter;
+  };
   const logs: string[] = [];
-  const engine = (await bg.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (log: string) => logs.push(log), adapter)) as Engine;
+  const engine = (await bg.SchemaEngine.new(
+    { datamodels: [[schemaPath, schema]] },
+    (log: string) => logs.push(log),
+    bindMigrationAwareSqlAdapterFactory(factory),
+  )) as Engine;
   try {
     return await fn(engine);
   } finally {
     engine.free();
+    await Promise.all(opened.map((a) => a.dispose().catch(() => {})));
   }
 }
 
