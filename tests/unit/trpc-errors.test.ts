@@ -1,7 +1,7 @@
 // The error formatter of server/trpc.ts, exercised through the real fetch adapter (no database).
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createCallerFactory, createTRPCContext, createTRPCRouter, publicProcedure } from "../../server/trpc";
 
@@ -57,7 +57,6 @@ describe("tRPC error formatter", () => {
   });
 
   it("lets createCaller call procedures without HTTP", async () => {
-    vi.stubEnv("NODE_ENV", "test");
     const caller = createCallerFactory(router)(await createTRPCContext({ headers: new Headers() }));
     await expect(caller.echo({ n: 2 })).resolves.toEqual({ n: 2, at: new Date(0) });
     await expect(caller.missing()).rejects.toMatchObject({ code: "NOT_FOUND" });
