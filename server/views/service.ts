@@ -64,8 +64,8 @@ export async function createSavedView(orgId: string, input: CreateSavedViewInput
   try {
     // the cap is checked in the INSERT itself, so concurrent saves cannot pass it together by much
     const { rows } = await pool().query<Row>(
-      `INSERT INTO saved_views ("orgId", name, query, "createdByUserId")
-       SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM saved_views WHERE "orgId" = $1) < $5
+      `INSERT INTO saved_views ("orgId", id, name, query, "createdByUserId")
+       SELECT $1, gen_random_uuid(), $2, $3, $4 WHERE (SELECT count(*) FROM saved_views WHERE "orgId" = $1) < $5
        RETURNING id::text, name, query, "createdByUserId", "createdAt"`,
       [orgId, parsed.data.name, query, createdByUserId, MAX_SAVED_VIEWS],
     );
