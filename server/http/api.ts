@@ -1,8 +1,10 @@
 // Shared plumbing of the /api/v1 route handlers: API-key authentication, the per-key rate
 // limit, bounded JSON bodies, and one place that turns errors into responses.
+import { randomUUID } from "node:crypto";
 import { authenticateApiKey, type ApiKeyPrincipal } from "../apikeys/service";
 import { config } from "../config";
 import { log } from "../log";
+import { metrics } from "../metrics/prometheus";
 import { RateLimiter } from "./rate-limit";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -85,16 +87,31 @@ export function requestMeta(req: Request): { ip: string | null; userAgent: strin
 
 type Handler<P> = (req: Request, params: P) => Promise<Response>;
 
-/** Wraps a route: HttpErrors become their JSON answer; anything else is logged and hidden behind a 500. */
-export function route<P = Record<string, never>>(handler: Handler<P>) {
+/**
+ * Wraps a route: HttpErrors become their JSON answer; anything else is logged and hidden
+ * behind a 500. Every answer carries a request id (the caller's x-request-id, or a new one)
+ * that also tags the log lines, and is timed for /api/metrics under the route's pattern.
+ */
+export function route<P = Record<string, never>>(pattern: string, handler: Handler<P>) {
   return async (req: Request, ctx?: { params: Promise<P> }): Promise<Response> => {
+    const started = performance.now();
+    const requestId = req.headers.get("x-request-id")?.slice(0, 128) || randomUUID();
+    let res: Response;
     try {
       const params = ctx ? await ctx.params : ({} as P);
-      return await handler(req, params);
+      res = await handler(req, params);
     } catch (err) {
-      if (err instanceof HttpError) return json({ error: err.message, ...err.extra }, err.status, err.headers);
-      log.error({ err, method: req.method, url: req.url }, "unhandled error in API route");
-      return json({ error: "internal error; it has been logged" }, 500);
+      if (err instanceof HttpError) {
+        res = json({ error: err.message, ...err.extra }, err.status, err.headers);
+      } else {
+        log.error({ err, requestId, method: req.method, route: pattern }, "unhandled error in API route");
+        res = json({ error: "internal error; it has been logged", requestId }, 500);
+      }
     }
+    res.headers.set("x-request-id", requestId);
+    const seconds = (performance.now() - started) / 1000;
+    metrics().httpDuration.observe({ route: pattern, method: req.method, status: String(res.status) }, seconds);
+    if (res.status >= 500 || seconds > 1) log.warn({ requestId, method: req.method, route: pattern, status: res.status, ms: Math.round(seconds * 1000) }, "slow or failed request");
+    return res;
   };
 }

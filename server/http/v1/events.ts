@@ -1,6 +1,7 @@
 // POST /api/v1/events: one event, or {"events": [ … ]} of 1–1000.
 import { MAX_EVENTS_PER_BATCH } from "../../ingest/event-schema";
 import { ingestEvents } from "../../ingest/service";
+import { metrics } from "../../metrics/prometheus";
 import { HttpError, json, readJson, requireApiKey, route } from "../api";
 
 /** The events a body carries, or a 400 when the body is not of the contract's shape. */
@@ -17,10 +18,11 @@ export function eventsOf(body: unknown): { events: unknown[]; single: boolean } 
   return { events, single: false };
 }
 
-export const postEvents = route(async (req) => {
+export const postEvents = route("/api/v1/events", async (req) => {
   const principal = await requireApiKey(req);
   const { events, single } = eventsOf(await readJson(req));
   const results = await ingestEvents(principal.orgId, events);
+  for (const r of results) metrics().ingestedEvents.inc({ outcome: r.outcome });
   // A lone event that fails validation is the whole request's mistake: say so with a 400.
   if (single && results[0]!.outcome === "invalid") {
     return json({ error: results[0]!.reason, results }, 400);

@@ -9,7 +9,7 @@ import { HttpError, json, readJson, requireApiKey, route } from "../api";
 
 type IdParams = { executionId: string };
 
-export const getExecutionRoute = route<IdParams>(async (req, { executionId }) => {
+export const getExecutionRoute = route<IdParams>("/api/v1/executions/:id", async (req, { executionId }) => {
   const { orgId } = await requireApiKey(req);
   const execution = await getExecution(orgId, executionId);
   if (!execution) throw new HttpError(404, `execution "${executionId}" not found`);
@@ -42,7 +42,7 @@ function parseList(url: URL) {
   return { filter: { statuses, workflows, stuck: stuckRaw === null ? undefined : stuckRaw === "true" }, page: { limit, cursor } };
 }
 
-export const listExecutionsRoute = route(async (req) => {
+export const listExecutionsRoute = route("/api/v1/executions", async (req) => {
   const { orgId } = await requireApiKey(req);
   const { filter, page } = parseList(new URL(req.url));
   return json(await listExecutions(orgId, filter, page));
@@ -57,7 +57,7 @@ const statusWriteSchema = z.strictObject({
   attempt: z.unknown().optional(),
 });
 
-export const putStatusRoute = route<IdParams>(async (req, { executionId }) => {
+export const putStatusRoute = route<IdParams>("/api/v1/executions/:id/status", async (req, { executionId }) => {
   const { orgId } = await requireApiKey(req);
   const body = await readJson(req);
   const shape = statusWriteSchema.safeParse(body);

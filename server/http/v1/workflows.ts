@@ -6,14 +6,14 @@ import { HttpError, json, readJson, requestMeta, requireApiKey, route } from "..
 
 type KeyParams = { key: string };
 
-export const getWorkflowRoute = route<KeyParams>(async (req, { key }) => {
+export const getWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async (req, { key }) => {
   const { orgId } = await requireApiKey(req);
   const workflow = await getWorkflow(orgId, key);
   if (!workflow) throw new HttpError(404, `workflow "${key}" not found`);
   return json(workflow);
 });
 
-export const patchWorkflowRoute = route<KeyParams>(async (req, { key }) => {
+export const patchWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async (req, { key }) => {
   const principal = await requireApiKey(req);
   const parsed = workflowPatchSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
