@@ -1,0 +1,12 @@
+// Next.js instrumentation hook: with RUNWATCH_MONITOR=inprocess, the server process also runs the
+// stuck-execution monitor and the delivery worker (one leads across processes; see
+// server/monitor/lease.ts). Only in the Node.js runtime: they need TCP connections to PostgreSQL.
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  if (process.env.RUNWATCH_MONITOR !== "inprocess") return;
+  const { startAlerting } = await import("./server/monitor/runner");
+  const alerting = startAlerting();
+  const stop = () => void alerting.stop();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}

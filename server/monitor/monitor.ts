@@ -1,0 +1,161 @@
+// The monitor loop: every interval, every process tries to lead (server/monitor/lease.ts); the
+// leader runs one sweep in one transaction on its lease connection, then applies the optional
+// auto-timeouts through the ingestion service (the only way an execution's status changes).
+import type pg from "pg";
+import { recordAudit } from "../audit/service";
+import { databaseUrl } from "../config";
+import { pool } from "../db/client";
+import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
+import { ingestOne } from "../ingest/service";
+import { log } from "../log";
+import { LeaderLease } from "./lease";
+import { sweep, type SweepResult, type TimeoutTask } from "./sweep";
+
+export type MonitorOptions = {
+  intervalMs: number;
+  failureRateEveryMs: number;
+  databaseUrl?: string;
+  holder?: string;
+  /** called after each sweep the leader commits (tests, metrics) */
+  onSweep?: (r: SweepResult & { durationMs: number }) => void;
+};
+
+const EMBEDDED = () => process.env.RUNWATCH_EMBEDDED_DB === "1";
+
+export class Monitor {
+  private readonly lease: LeaderLease | null;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+  private lastFailureRateAt = 0;
+
+  constructor(private readonly opts: MonitorOptions) {
+    // Embedded PGlite is one session shared by every connection: an advisory lock cannot tell
+    // processes apart there, and a second connection's transaction would interleave with the
+    // pool's. One process uses it, so that process simply leads, through the pool.
+    this.lease = EMBEDDED()
+      ? null
+      : new LeaderLease({ databaseUrl: opts.databaseUrl ?? databaseUrl(), holder: opts.holder, idleSessionTimeoutMs: Math.max(4 * opts.intervalMs, 5_000) });
+  }
+
+  get isLeader(): boolean {
+    return this.lease ? this.lease.isLeader : !this.stopped;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await this.lease?.release();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      const started = Date.now();
+      this.running = this.tick()
+        .then(() => undefined)
+        .catch((err) => log.error({ err }, "monitor: tick failed"))
+        .finally(() => {
+          this.running = null;
+          this.schedule(Math.max(0, this.opts.intervalMs - (Date.now() - started)));
+        });
+    }, delayMs);
+  }
+
+  /** One tick: lead if possible, then sweep. Returns the sweep's result when this process led. */
+  async tick(): Promise<SweepResult | null> {
+    const failureRate = Date.now() - this.lastFailureRateAt >= this.opts.failureRateEveryMs;
+    const started = performance.now();
+    let result: SweepResult | null;
+    if (this.lease) {
+      const client = await this.lease.acquire();
+      if (!client) return null;
+      result = await this.sweepOn(client, failureRate, true);
+    } else {
+      const client = await pool().connect();
+      try {
+        result = await this.sweepOn(client, failureRate, false);
+      } finally {
+        client.release();
+      }
+    }
+    if (!result) return null;
+    if (failureRate) this.lastFailureRateAt = Date.now();
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    if (result.opened.length || result.resolved || result.notifications) {
+      log.info({ stuck: result.stuck, opened: result.opened.length, resolved: result.resolved, storms: result.storms, notifications: result.notifications, durationMs }, "monitor: sweep");
+    }
+    // Fault injection for the crash test: die right after the alert's transaction commits.
+    if (result.opened.length > 0 && process.env.RUNWATCH_FAULT_KILL_AFTER_ALERT_COMMIT === "1") process.kill(process.pid, "SIGKILL");
+    for (const task of result.timeOuts) await this.applyTimeout(task).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
+    this.opts.onSweep?.({ ...result, durationMs });
+    return result;
+  }
+
+  private async sweepOn(client: pg.ClientBase, failureRate: boolean, fenced: boolean): Promise<SweepResult | null> {
+    await client.query("BEGIN");
+    try {
+      if (fenced && !(await this.lease!.stillHeld(client) && (await this.lease!.renewWithin(client)))) {
+        await client.query("ROLLBACK");
+        this.lease!.stepDown("fencing check failed: another process took over");
+        return null;
+      }
+      const result = await sweep(client, { failureRate });
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Marks a stuck execution TIMED_OUT through ingestion (idempotent eventId), then audits it. */
+  private async applyTimeout(task: TimeoutTask): Promise<void> {
+    const message = `Runwatch marked this execution TIMED_OUT: ${task.reason === "scheduled" ? "SCHEDULED" : "RUNNING without a sign of life"} since ${task.since.toISOString()}, ${task.multiple}× its ${task.thresholdSeconds} s threshold`;
+    const outcome = await ingestOne(task.orgId, {
+      eventId: `monitor-timeout-${task.alertId}`,
+      executionId: task.executionId,
+      type: "status",
+      status: "TIMED_OUT",
+      attempt: task.attempt,
+      occurredAt: new Date(),
+      error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
+    });
+    const applied = outcome.outcome === "applied" || outcome.outcome === "duplicate";
+    const client = await pool().connect();
+    try {
+      await client.query("BEGIN");
+      const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId]);
+      if (rowCount === 1) {
+        await recordAlertEvents(client, [{ orgId: task.orgId, alertId: task.alertId, kind: "timed_out", actor: MONITOR_ACTOR, note: `${outcome.outcome}${outcome.reason ? `: ${outcome.reason}` : ""}` }]);
+        await recordAudit(
+          {
+            orgId: task.orgId,
+            actor: MONITOR_ACTOR,
+            action: "execution.auto_timeout",
+            resourceType: "execution",
+            resourceId: task.executionId,
+            after: { status: outcome.status },
+            details: { alertId: task.alertId, reason: task.reason, since: task.since.toISOString(), multiple: task.multiple, thresholdSeconds: task.thresholdSeconds, outcome: outcome.outcome },
+            success: applied,
+          },
+          client,
+        );
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
