@@ -1,0 +1,468 @@
+// The dashboard's service functions against real PostgreSQL: list filters and paging, capped
+// counts, counters, charts, execution detail, workflows overview, and isolation between
+// organizations. Data comes in through the ingestion service, as from an engine.
+import { beforeAll, describe, expect, it } from "vitest";
+import { recordAudit } from "../../server/audit/service";
+import { getExecutionCharts } from "../../server/dashboard/charts";
+import { getCounters } from "../../server/dashboard/counters";
+import { getExecutionDetail, listExecutionEvents } from "../../server/dashboard/detail";
+import type { ExecutionFiltersInput } from "../../server/dashboard/filters";
+import { countExecutions, countNewExecutions, listExecutionRows, refreshExecutionRows, type ExecutionRow } from "../../server/dashboard/list";
+import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries } from "../../server/dashboard/workflows";
+import { pool } from "../../server/db/client";
+import { listExecutions } from "../../server/executions/read";
+import { STATUSES, type Status } from "../../server/executions/status";
+import { ingestEvents } from "../../server/ingest/service";
+import { createTestOrg } from "../setup/helpers";
+
+const HOUR = 3_600_000;
+const WORKFLOWS = ["billing.charge", "email.send", "report.build"];
+// statuses of a seeded execution, by i % 8
+const FATES: Status[] = ["COMPLETED", "COMPLETED", "FAILED", "RUNNING", "WAITING", "TIMED_OUT", "CANCELLED", "SCHEDULED"];
+
+let seq = 0;
+const uid = (p: string) => `${p}-${Date.now().toString(36)}-${seq++}`;
+
+/** n executions over the past `spanHours`, created oldest first; returns their ids by index. */
+async function seed(orgId: string, n: number, opts: { prefix?: string; spanHours?: number; endAgoMs?: number } = {}) {
+  const prefix = opts.prefix ?? uid("ex");
+  const end = Date.now() - (opts.endAgoMs ?? 10 * 60_000);
+  const start = end - (opts.spanHours ?? 6) * HOUR;
+  const events: unknown[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = `${prefix}-${String(i).padStart(5, "0")}`;
+    ids.push(x);
+    const t = start + Math.floor(((end - start) * i) / n);
+    const fate = FATES[i % FATES.length]!;
+    const at = (ms: number) => new Date(t + ms).toISOString();
+    events.push({
+      eventId: `${x}-a`,
+      executionId: x,
+      workflow: WORKFLOWS[i % 3],
+      status: "PENDING",
+      occurredAt: at(0),
+      metadata: { env: i % 2 ? "prod" : "staging", tenant: `t${i % 5}` },
+      input: { big: "x".repeat(2000) },
+    });
+    if (fate === "SCHEDULED") {
+      events.push({ eventId: `${x}-b`, executionId: x, status: "SCHEDULED", occurredAt: at(100) });
+      continue;
+    }
+    events.push({ eventId: `${x}-b`, executionId: x, status: "RUNNING", occurredAt: at(200) });
+    if (fate === "WAITING") events.push({ eventId: `${x}-c`, executionId: x, status: "WAITING", occurredAt: at(300) });
+    else if (fate !== "RUNNING")
+      events.push({ eventId: `${x}-c`, executionId: x, status: fate, occurredAt: at(200 + 1000 * (1 + (i % 13))), ...(fate === "FAILED" ? { error: { message: "boom", stack: "at x" } } : {}), output: { ok: fate === "COMPLETED" } });
+  }
+  for (let i = 0; i < events.length; i += 500) {
+    const results = await ingestEvents(orgId, events.slice(i, i + 500));
+    expect(results.filter((r) => r.outcome !== "applied")).toEqual([]);
+  }
+  return ids;
+}
+
+const q = async <T extends object>(sql: string, values: unknown[]) => (await pool().query<T>(sql, values)).rows;
+
+/** Direct recount over executions, with the list's meaning of each filter. */
+async function recount(orgId: string, where: string, values: unknown[] = []) {
+  const rows = await q<{ status: Status; n: number; stuck: number }>(
+    `SELECT e.status, count(*)::int AS n,
+            count(*) FILTER (WHERE (e.status = 'SCHEDULED' AND e."statusChangedAt" < now() - interval '300 seconds')
+                              OR (e.status = 'RUNNING' AND GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") < now() - interval '1800 seconds'))::int AS stuck
+       FROM executions e JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
+      WHERE e."orgId" = $1 ${where ? `AND ${where}` : ""} GROUP BY e.status`,
+    [orgId, ...values],
+  );
+  const by = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  let stuck = 0;
+  for (const r of rows) {
+    by[r.status] = r.n;
+    stuck += r.stuck;
+  }
+  return { by, stuck, total: Object.values(by).reduce((a, b) => a + b, 0) };
+}
+
+async function allPages(orgId: string, filters: ExecutionFiltersInput, limit: number) {
+  const seen: ExecutionRow[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await listExecutionRows(orgId, { filters, limit, cursor });
+    seen.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+    pages++;
+  } while (cursor && pages < 1000);
+  return seen;
+}
+
+describe("executions list", () => {
+  let org: { orgId: string };
+  let ids: string[];
+  beforeAll(async () => {
+    org = await createTestOrg();
+    ids = await seed(org.orgId, 160, { prefix: "ord" });
+  });
+
+  it("returns light rows newest first, without input, output, error or metadata", async () => {
+    const page = await listExecutionRows(org.orgId, { limit: 5 });
+    expect(page.items).toHaveLength(5);
+    expect(page.items.map((r) => r.executionId)).toEqual(ids.slice(-5).reverse());
+    expect(Object.keys(page.items[0]!).sort()).toEqual(
+      ["attempt", "completedAt", "createdAt", "durationMs", "executionId", "scheduledAt", "startedAt", "status", "stuckReason", "stuckSince", "updatedAt", "workflow"].sort(),
+    );
+    expect(JSON.stringify(page)).not.toContain("xxxxxxxx");
+  });
+
+  it("matches a direct query for each filter and for filters combined", async () => {
+    const from = new Date(Date.now() - 4 * HOUR);
+    const cases: { filters: ExecutionFiltersInput; where: string; values: unknown[] }[] = [
+      { filters: { statuses: ["FAILED", "TIMED_OUT"] }, where: `e.status IN ('FAILED', 'TIMED_OUT')`, values: [] },
+      { filters: { statuses: ["COMPLETED"], statusMode: "exclude" }, where: `e.status <> 'COMPLETED'`, values: [] },
+      { filters: { workflows: ["billing.charge", "report.build"] }, where: `w.key IN ('billing.charge', 'report.build')`, values: [] },
+      { filters: { from }, where: `e."createdAt" >= $2`, values: [from] },
+      { filters: { metadata: [{ key: "env", value: "prod" }] }, where: `e.metadata->>'env' = 'prod'`, values: [] },
+      { filters: { search: "ord-0001" }, where: `e."executionId" LIKE 'ord-0001%'`, values: [] },
+      { filters: { search: "ord-00012", searchMode: "exact" }, where: `e."executionId" = 'ord-00012'`, values: [] },
+      {
+        filters: { statuses: ["FAILED", "COMPLETED", "RUNNING"], workflows: ["billing.charge", "email.send"], from, metadata: [{ key: "env", value: "prod" }] },
+        where: `e.status IN ('FAILED', 'COMPLETED', 'RUNNING') AND w.key IN ('billing.charge', 'email.send') AND e."createdAt" >= $2 AND e.metadata @> '{"env":"prod"}'`,
+        values: [from],
+      },
+      { filters: { statuses: ["COMPLETED", "CANCELLED"], statusMode: "exclude", workflows: ["email.send"], search: "ord-00" }, where: `e.status NOT IN ('COMPLETED', 'CANCELLED') AND w.key = 'email.send' AND e."executionId" LIKE 'ord-00%'`, values: [] },
+      { filters: { metadata: [{ key: "env", value: "prod" }, { key: "env", value: "staging" }] }, where: `false`, values: [] },
+      { filters: { workflows: ["no-such-workflow"] }, where: `false`, values: [] },
+    ];
+    for (const c of cases) {
+      const expected = await q<{ executionId: string }>(
+        `SELECT e."executionId" FROM executions e JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
+          WHERE e."orgId" = $1 AND ${c.where} ORDER BY e."createdAt" DESC, e.id DESC`,
+        [org.orgId, ...c.values],
+      );
+      const got = await allPages(org.orgId, c.filters, 7);
+      expect(got.map((r) => r.executionId), JSON.stringify(c.filters)).toEqual(expected.map((r) => r.executionId));
+      const count = await countExecutions(org.orgId, { filters: c.filters });
+      expect(count).toEqual({ count: expected.length, capped: false, display: String(expected.length) });
+    }
+  });
+
+  it("stuck only lists exactly what the REST API reports as stuck, with reason and age", async () => {
+    const recent = uid("fresh");
+    await ingestEvents(org.orgId, [{ eventId: `${recent}-a`, executionId: recent, workflow: "email.send", status: "RUNNING" }]);
+    const got = await allPages(org.orgId, { stuck: true }, 10);
+    const rest = await listExecutions(org.orgId, { stuck: true }, { limit: 500, cursor: null });
+    expect(got.map((r) => r.executionId)).toEqual(rest.items.map((r) => r.executionId));
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.map((r) => r.executionId)).not.toContain(recent);
+    for (const r of got) {
+      expect(r.stuckReason).toBe(r.status === "SCHEDULED" ? "scheduled" : "running");
+      expect(r.stuckSince).toBeInstanceOf(Date);
+    }
+    expect(new Set(got.map((r) => r.status))).toEqual(new Set(["SCHEDULED", "RUNNING"]));
+  });
+
+  it("pages through more than three pages while executions arrive: nothing repeated, nothing lost", async () => {
+    const o = await createTestOrg();
+    const before = await seed(o.orgId, 100, { prefix: "pg" });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let snapshotId: string | null = null;
+    let pages = 0;
+    const arrived: string[] = [];
+    do {
+      const page = await listExecutionRows(o.orgId, { limit: 9, cursor });
+      snapshotId ??= page.snapshotId;
+      expect(page.snapshotId).toBe(snapshotId);
+      seen.push(...page.items.map((r) => r.executionId));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+      // between pages: new executions, some newer than everything, some in the middle of the
+      // range (late reports), and status changes of rows already shown
+      const fresh = uid("new");
+      const late = uid("late");
+      arrived.push(fresh, late);
+      await ingestEvents(o.orgId, [
+        { eventId: `${fresh}-a`, executionId: fresh, workflow: "billing.charge", status: "RUNNING" },
+        { eventId: `${late}-a`, executionId: late, workflow: "billing.charge", status: "PENDING", occurredAt: new Date(Date.now() - 3 * HOUR).toISOString() },
+        { eventId: uid("chg"), executionId: before[pages * 3]!, status: "CANCELLED" },
+      ]);
+    } while (cursor);
+    expect(pages).toBeGreaterThan(3);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.sort()).toEqual([...before].sort());
+
+    const news = await countNewExecutions(o.orgId, { snapshotId: snapshotId! });
+    expect(news.count).toBe(arrived.length);
+    const newsFiltered = await countNewExecutions(o.orgId, { snapshotId: snapshotId!, filters: { statuses: ["RUNNING"] } });
+    expect(newsFiltered.count).toBe(arrived.length / 2);
+    // "show": a new first page has them
+    const first = await allPages(o.orgId, {}, 50);
+    expect(first.map((r) => r.executionId)).toEqual(expect.arrayContaining(arrived));
+  });
+
+  it("rejects a cursor that is not one of ours", async () => {
+    await expect(listExecutionRows(org.orgId, { cursor: "bm9wZQ" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("refreshes the rows on screen", async () => {
+    const x = ids[3]!; // RUNNING
+    await ingestEvents(org.orgId, [{ eventId: uid("done"), executionId: x, status: "COMPLETED" }]);
+    const rows = await refreshExecutionRows(org.orgId, { executionIds: [x, ids[4]!] });
+    expect(rows.find((r) => r.executionId === x)?.status).toBe("COMPLETED");
+    expect(rows).toHaveLength(2);
+  });
+});
+
+describe("capped count", () => {
+  it("is exact up to 10,000 and then says 10,000+", async () => {
+    const o = await createTestOrg();
+    const [wf] = await q<{ id: string }>(`INSERT INTO workflows ("orgId", key, name) VALUES ($1, 'bulk', 'bulk') RETURNING id`, [o.orgId]);
+    const insert = (from: number, to: number) =>
+      pool().query(
+        `INSERT INTO executions ("orgId", "executionId", "workflowId", status, "statusChangedAt", "createdAt", "lastEventAt", "completedAt", "durationMs")
+         SELECT $1, 'bulk-' || g, $2, 'COMPLETED', t, t, t, t, 10
+           FROM generate_series($3::int, $4::int) g, LATERAL (SELECT now() - g * interval '1 second' AS t) x`,
+        [o.orgId, wf!.id, from, to],
+      );
+    await insert(1, 10_000);
+    expect(await countExecutions(o.orgId, {})).toEqual({ count: 10_000, capped: false, display: "10,000" });
+    await insert(10_001, 10_050);
+    expect(await countExecutions(o.orgId, {})).toEqual({ count: 10_000, capped: true, display: "10,000+" });
+    expect((await countExecutions(o.orgId, { filters: { statuses: ["FAILED"] } })).count).toBe(0);
+    const counters = await getCounters(o.orgId, { filters: { statuses: ["COMPLETED"] } });
+    expect(counters.source).toBe("executions");
+    expect(counters.total.display).toBe("10,000+");
+    expect(counters.successRate).toBeNull();
+    // paging deep into it stays consistent
+    const page = await listExecutionRows(o.orgId, { limit: 200 });
+    expect(page.items[0]!.executionId).toBe("bulk-1");
+  });
+});
+
+describe("counters", () => {
+  let org: { orgId: string };
+  beforeAll(async () => {
+    org = await createTestOrg();
+    await seed(org.orgId, 120, { spanHours: 10, endAgoMs: 2 * HOUR });
+  });
+
+  it("hourly: terminal counts by the hour they finished plus active ones, equal to a recount", async () => {
+    const from = new Date(Math.floor((Date.now() - 8 * HOUR) / HOUR) * HOUR);
+    for (const filters of [{ from }, { from, workflows: ["email.send"] }, {}]) {
+      const c = await getCounters(org.orgId, { filters });
+      expect(c.source).toBe("hourly");
+      const wf = "workflows" in filters ? `AND w.key = 'email.send'` : "";
+      const fromSql = "from" in filters;
+      const terminal = await recount(org.orgId, `e.status IN ('COMPLETED','FAILED','CANCELLED','TIMED_OUT','CONTINUED_AS_NEW') ${fromSql ? `AND e."completedAt" >= $2` : ""} ${wf}`, fromSql ? [from] : []);
+      const active = await recount(org.orgId, `e.status IN ('PENDING','SCHEDULED','RUNNING','WAITING') ${fromSql ? `AND e."createdAt" >= $2` : ""} ${wf}`, fromSql ? [from] : []);
+      expect(c.completed.count).toBe(terminal.by.COMPLETED);
+      expect(c.failed.count).toBe(terminal.by.FAILED);
+      expect(c.timedOut.count).toBe(terminal.by.TIMED_OUT);
+      expect(c.cancelled.count).toBe(terminal.by.CANCELLED);
+      expect(c.running.count).toBe(active.by.RUNNING);
+      expect(c.waiting.count).toBe(active.by.WAITING);
+      expect(c.scheduled.count).toBe(active.by.SCHEDULED);
+      expect(c.stuck.count).toBe(active.stuck);
+      expect(c.total.count).toBe(terminal.total + active.total);
+      expect(c.total.count).toBeGreaterThan(0);
+      const fin = terminal.by.COMPLETED + terminal.by.FAILED + terminal.by.TIMED_OUT;
+      expect(c.successRate).toBeCloseTo(terminal.by.COMPLETED / fin, 10);
+    }
+  });
+
+  it("executions: any other filter counts the list's rows, equal to a recount", async () => {
+    const from = new Date(Date.now() - 7 * HOUR - 123);
+    const c = await getCounters(org.orgId, { filters: { from, metadata: [{ key: "env", value: "prod" }] } });
+    expect(c.source).toBe("executions");
+    const r = await recount(org.orgId, `e."createdAt" >= $2 AND e.metadata @> '{"env":"prod"}'`, [from]);
+    expect(c.total.count).toBe(r.total);
+    expect(c.completed.count).toBe(r.by.COMPLETED);
+    expect(c.failed.count).toBe(r.by.FAILED);
+    expect(c.cancelled.count).toBe(r.by.CANCELLED);
+    expect(c.timedOut.count).toBe(r.by.TIMED_OUT);
+    expect(c.running.count).toBe(r.by.RUNNING);
+    expect(c.waiting.count).toBe(r.by.WAITING);
+    expect(c.stuck.count).toBe(r.stuck);
+
+    const onlyFailed = await getCounters(org.orgId, { filters: { statuses: ["FAILED"] } });
+    expect(onlyFailed.completed.count).toBe(0);
+    expect(onlyFailed.failed.count).toBe((await recount(org.orgId, `e.status = 'FAILED'`)).total);
+    expect(onlyFailed.successRate).toBe(0);
+  });
+});
+
+describe("charts", () => {
+  let org: { orgId: string };
+  beforeAll(async () => {
+    org = await createTestOrg();
+    await seed(org.orgId, 150, { spanHours: 30, endAgoMs: HOUR });
+  });
+
+  it.each([
+    ["24 h", 24 * HOUR],
+    ["7 d", 7 * 24 * HOUR],
+    ["1 year", 365 * 24 * HOUR],
+  ])("%s: at most 2,000 points, and the sums equal the counts", async (_, span) => {
+    const now = new Date();
+    const from = new Date(now.getTime() - span);
+    const chart = await getExecutionCharts(org.orgId, { from }, now);
+    expect(chart.points.length).toBeLessThanOrEqual(2000);
+    expect(chart.points.length).toBeGreaterThan(0);
+    const chartFrom = chart.from;
+    const terminal = await recount(org.orgId, `e.status IN ('COMPLETED','FAILED','CANCELLED','TIMED_OUT','CONTINUED_AS_NEW') AND e."completedAt" >= $2`, [chartFrom]);
+    const active = await recount(org.orgId, `e.status IN ('PENDING','SCHEDULED','RUNNING','WAITING') AND e."createdAt" >= $2`, [chartFrom]);
+    for (const s of STATUSES) {
+      const sum = chart.points.reduce((a, p) => a + p.counts[s], 0);
+      expect(sum, s).toBe(terminal.by[s] + active.by[s]);
+    }
+    expect(chart.points.reduce((a, p) => a + p.total, 0)).toBe(terminal.total + active.total);
+    expect(chart.active.RUNNING).toBe(active.by.RUNNING);
+    expect(chart.active.stuck).toBe(active.stuck);
+    // consecutive, aligned buckets
+    chart.points.forEach((p, i) => {
+      expect(p.end.getTime() - p.start.getTime()).toBe(chart.bucketMs);
+      if (i) expect(p.start.getTime()).toBe(chart.points[i - 1]!.end.getTime());
+    });
+    const busy = chart.points.filter((p) => p.counts.COMPLETED > 0);
+    expect(busy.length).toBeGreaterThan(0);
+    for (const p of busy) {
+      expect(p.p50Ms).toBeGreaterThan(0);
+      expect(p.p95Ms!).toBeGreaterThanOrEqual(p.p50Ms!);
+      expect(p.failureRate).not.toBeNull();
+    }
+    expect(chart.empty).toBe(false);
+  });
+
+  it("a workflow's chart holds only that workflow; an unknown workflow is empty", async () => {
+    const from = new Date(Date.now() - 48 * HOUR);
+    const chart = await getWorkflowCharts(org.orgId, { key: "report.build", from });
+    const r = await recount(org.orgId, `w.key = 'report.build' AND ((e."completedAt" >= $2) OR (e.status IN ('PENDING','SCHEDULED','RUNNING','WAITING') AND e."createdAt" >= $2))`, [chart!.from]);
+    expect(chart!.points.reduce((a, p) => a + p.total, 0)).toBe(r.total);
+    expect(await getWorkflowCharts(org.orgId, { key: "nope", from })).toBeNull();
+    const none = await getExecutionCharts(org.orgId, { from, workflows: ["nope"] });
+    expect(none.empty).toBe(true);
+  });
+});
+
+describe("execution detail", () => {
+  it("has header times, stages, every event with its reason, error, input/output, chain, parent, children and audit", async () => {
+    const o = await createTestOrg();
+    const t0 = Date.now() - HOUR;
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const [a, b, c, child] = ["run-a", "run-b", "run-c", "child-1"];
+    await ingestEvents(o.orgId, [
+      { eventId: "a1", executionId: a, workflow: "loop", status: "PENDING", occurredAt: at(0), input: { n: 1 } },
+      { eventId: "a2", executionId: a, status: "RUNNING", occurredAt: at(10) },
+      { eventId: "a3", executionId: a, status: "SCHEDULED", occurredAt: at(5) }, // out of order: stale
+      { eventId: "a2", executionId: a, status: "RUNNING", occurredAt: at(10) }, // duplicate
+      { eventId: "a4", executionId: a, status: "CONTINUED_AS_NEW", occurredAt: at(60), continuedAsNewTo: b },
+      { eventId: "a5", executionId: a, status: "FAILED", occurredAt: at(70) }, // rejected: terminal
+      { eventId: "b1", executionId: b, status: "RUNNING", occurredAt: at(61) },
+      { eventId: "b2", executionId: b, status: "CONTINUED_AS_NEW", occurredAt: at(90), continuedAsNewTo: c },
+      { eventId: "c1", executionId: c, status: "RUNNING", occurredAt: at(91) },
+      { eventId: "c2", executionId: c, status: "FAILED", occurredAt: at(100), error: { message: "bad", stack: "Error: bad\n  at f" }, output: { partial: true } },
+      { eventId: "k1", executionId: child, workflow: "leaf", status: "COMPLETED", occurredAt: at(20), parentExecutionId: b },
+    ]);
+    await recordAudit({ orgId: o.orgId, actor: { type: "SYSTEM", label: "test" }, action: "execution.cancel", resourceType: "execution", resourceId: b, success: true });
+    await recordAudit({ orgId: o.orgId, actor: { type: "SYSTEM", label: "test" }, action: "execution.cancel", resourceType: "execution", resourceId: a, success: true });
+
+    const da = (await getExecutionDetail(o.orgId, { executionId: a }))!;
+    expect(da.events.map((e) => [e.eventId, e.outcome])).toEqual([
+      ["a1", "APPLIED"],
+      ["a2", "APPLIED"],
+      ["a3", "STALE"],
+      ["a2", "DUPLICATE"],
+      ["a4", "APPLIED"],
+      ["a5", "REJECTED"],
+    ]);
+    for (const e of da.events.filter((x) => x.outcome !== "APPLIED")) expect(e.reason).toBeTruthy();
+    expect(da.stages.map((s) => [s.status, s.durationMs])).toEqual([
+      ["PENDING", 10_000],
+      ["RUNNING", 50_000],
+      ["CONTINUED_AS_NEW", null],
+    ]);
+    expect(da.times).toEqual({ queueMs: 10_000, runMs: 50_000, totalMs: 60_000 });
+    expect(da.execution.input).toEqual({ n: 1 });
+    expect(da.chain.previous).toEqual([]);
+    expect(da.chain.next.map((l) => l.executionId)).toEqual([b, c]);
+    expect(da.chain.currentExecutionId).toBe(c);
+    expect(da.audit).toHaveLength(1);
+
+    const db = (await getExecutionDetail(o.orgId, { executionId: b }))!;
+    expect(db.chain.previous.map((l) => l.executionId)).toEqual([a]);
+    expect(db.chain.next.map((l) => [l.executionId, l.status])).toEqual([[c, "FAILED"]]);
+    expect(db.children.map((l) => l.executionId)).toEqual([child]);
+    expect(db.stages[0]).toMatchObject({ status: "PENDING" });
+    expect(db.audit.map((x) => x.action)).toEqual(["execution.cancel"]);
+
+    const dc = (await getExecutionDetail(o.orgId, { executionId: c }))!;
+    expect(dc.chain.previous.map((l) => l.executionId)).toEqual([a, b]);
+    expect(dc.execution.error).toMatchObject({ message: "bad", stack: expect.stringContaining("at f") });
+    expect(dc.execution.output).toEqual({ partial: true });
+
+    const dk = (await getExecutionDetail(o.orgId, { executionId: child }))!;
+    expect(dk.parent).toMatchObject({ executionId: b, status: "CONTINUED_AS_NEW", workflow: "loop" });
+
+    expect(await getExecutionDetail(o.orgId, { executionId: "missing" })).toBeNull();
+    const paged = await listExecutionEvents(o.orgId, { executionId: a, limit: 4 });
+    expect(paged.items).toHaveLength(4);
+    const rest = await listExecutionEvents(o.orgId, { executionId: a, afterId: paged.nextAfterId!, limit: 4 });
+    expect(rest.items.map((e) => e.eventId)).toEqual(["a4", "a5"]);
+  });
+});
+
+describe("workflows overview", () => {
+  it("lists each workflow with counters equal to a recount, last run and stuck now", async () => {
+    const o = await createTestOrg();
+    await seed(o.orgId, 48);
+    const { items } = await listWorkflowSummaries(o.orgId);
+    expect(items.map((w) => w.key).sort()).toEqual([...WORKFLOWS].sort());
+    for (const w of items) {
+      const r = await recount(o.orgId, `w.key = $2`, [w.key]);
+      expect(w.executions).toBe(r.total);
+      expect(w.successes).toBe(r.by.COMPLETED);
+      expect(w.failures).toBe(r.by.FAILED + r.by.TIMED_OUT);
+      expect(w.cancelled).toBe(r.by.CANCELLED);
+      expect(w.stuckNow).toBe(r.stuck);
+      expect(w.successRate).toBeCloseTo(r.by.COMPLETED / (r.by.COMPLETED + r.by.FAILED + r.by.TIMED_OUT), 10);
+      expect(w.lastRunAt).toBeInstanceOf(Date);
+      expect(w.stuckRunningAfterSeconds).toBe(1800);
+    }
+    expect(await getWorkflowSummary(o.orgId, { key: "email.send" })).toMatchObject({ key: "email.send" });
+    expect(await getWorkflowSummary(o.orgId, { key: "nope" })).toBeNull();
+  });
+});
+
+describe("another organization sees nothing", () => {
+  it("for every function", async () => {
+    const a = await createTestOrg();
+    const b = await createTestOrg();
+    const ids = await seed(a.orgId, 24, { prefix: "secret" });
+    await ingestEvents(a.orgId, [{ eventId: "p1", executionId: "kid", workflow: "leaf", status: "RUNNING", parentExecutionId: ids[0] }]);
+    const from = new Date(Date.now() - 48 * HOUR);
+    const first = await listExecutionRows(a.orgId, { limit: 5 });
+
+    expect((await listExecutionRows(b.orgId, {})).items).toEqual([]);
+    // A's cursor and snapshot, replayed from B
+    expect((await listExecutionRows(b.orgId, { cursor: first.nextCursor! })).items).toEqual([]);
+    expect((await countNewExecutions(b.orgId, { snapshotId: "0" })).count).toBe(0);
+    expect((await countExecutions(b.orgId, {})).count).toBe(0);
+    expect((await countExecutions(b.orgId, { filters: { search: "secret" } })).count).toBe(0);
+    expect(await refreshExecutionRows(b.orgId, { executionIds: ids })).toEqual([]);
+    for (const filters of [{}, { statuses: ["FAILED" as const] }, { workflows: WORKFLOWS }]) {
+      expect((await getCounters(b.orgId, { filters })).total.count).toBe(0);
+    }
+    const chart = await getExecutionCharts(b.orgId, { from });
+    expect(chart.empty).toBe(true);
+    expect(chart.active).toEqual({ PENDING: 0, SCHEDULED: 0, RUNNING: 0, WAITING: 0, stuck: 0 });
+    expect(await getExecutionCharts(b.orgId, { from, workflows: WORKFLOWS }).then((c) => c.empty)).toBe(true);
+    expect(await getExecutionDetail(b.orgId, { executionId: ids[0]! })).toBeNull();
+    expect(await getExecutionDetail(b.orgId, { executionId: "kid" })).toBeNull();
+    expect((await listExecutionEvents(b.orgId, { executionId: ids[0]! })).items).toEqual([]);
+    expect((await listWorkflowSummaries(b.orgId)).items).toEqual([]);
+    expect(await getWorkflowSummary(b.orgId, { key: WORKFLOWS[0]! })).toBeNull();
+    expect(await getWorkflowCharts(b.orgId, { key: WORKFLOWS[0]!, from })).toBeNull();
+    // and A still sees its own
+    expect((await countExecutions(a.orgId, {})).count).toBe(25);
+    expect((await getExecutionDetail(a.orgId, { executionId: ids[0]! }))!.children.map((c) => c.executionId)).toEqual(["kid"]);
+  });
+});
