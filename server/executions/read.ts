@@ -211,6 +211,16 @@ async function workflowIdsFor(orgId: string, keys: string[]): Promise<string[]> 
   return rows.map((r) => r.id);
 }
 
+/**
+ * column = value for one value, = ANY for several. The distinction matters: "= ANY" on an index
+ * column gives up the index order of the columns after it, "=" keeps it.
+ */
+function inList(column: "status" | "workflowId", values: string[], p: Params): string {
+  const type = column === "status" ? `"ExecutionStatus"` : "bigint";
+  const col = column === "status" ? "e.status" : `e."workflowId"`;
+  return values.length === 1 ? `${col} = ${p.add(values[0])}::${type}` : `${col} = ANY(${p.add(values)}::${type}[])`;
+}
+
 async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise<Plan> {
   let statuses = filter.statuses ?? null;
   if (filter.stuck === true) statuses = (statuses ?? (["SCHEDULED", "RUNNING"] as Status[])).filter((s) => s === "SCHEDULED" || s === "RUNNING");
@@ -243,18 +253,18 @@ async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise
 
   // An exact id finds one row through the unique index: no branches needed.
   if (filter.executionId?.mode === "exact") {
-    if (statuses) where.push(`e.status = ANY(${p.add(statuses)}::"ExecutionStatus"[])`);
-    if (workflowIds) where.push(`e."workflowId" = ANY(${p.add(workflowIds)}::bigint[])`);
+    if (statuses) where.push(inList("status", statuses, p));
+    if (workflowIds) where.push(inList("workflowId", workflowIds, p));
     return { empty: false, where, needsJoins, branch: null };
   }
   // Branch on the dimension with fewer values; the other one is a filter inside each branch.
   let branch: { column: "status" | "workflowId"; values: string[] } | null = null;
   if (workflowIds && (!statuses || workflowIds.length <= statuses.length)) {
     branch = { column: "workflowId", values: workflowIds };
-    if (statuses) where.push(`e.status = ANY(${p.add(statuses)}::"ExecutionStatus"[])`);
+    if (statuses) where.push(inList("status", statuses, p));
   } else if (statuses) {
     branch = { column: "status", values: statuses };
-    if (workflowIds) where.push(`e."workflowId" = ANY(${p.add(workflowIds)}::bigint[])`);
+    if (workflowIds) where.push(inList("workflowId", workflowIds, p));
   }
   return { empty: false, where, needsJoins, branch };
 }
@@ -326,13 +336,7 @@ async function countSql(orgId: string, filter: ListFilter, extraWhere: (p: Param
   const plan = await planFilter(orgId, filter, p);
   if (plan.empty) return null;
   const where = [...plan.where, ...extraWhere(p)];
-  if (plan.branch) {
-    where.push(
-      plan.branch.column === "status"
-        ? `e.status = ANY(${p.add(plan.branch.values)}::"ExecutionStatus"[])`
-        : `e."workflowId" = ANY(${p.add(plan.branch.values)}::bigint[])`,
-    );
-  }
+  if (plan.branch) where.push(inList(plan.branch.column, plan.branch.values, p));
   return `SELECT count(*)::int AS n FROM (SELECT 1 FROM executions e ${plan.needsJoins ? JOINS : ""} WHERE ${where.join(" AND ")} LIMIT ${cap + 1}) t`;
 }
 
