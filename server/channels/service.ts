@@ -68,7 +68,7 @@ export async function createChannel(orgId: string, actor: Actor, input: CreateCh
     const org = await client.query(`SELECT 1 FROM organizations WHERE id = $1`, [orgId]);
     if (org.rowCount === 0) throw notFound("organization");
     const { rows } = await client.query<Row>(
-      `INSERT INTO alert_channels ("orgId", type, name, config, secret) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO alert_channels ("orgId", id, type, name, config, secret) VALUES ($1, gen_random_uuid(), $2, $3, $4, $5)
        RETURNING id, type, name, config, "createdAt", "disabledAt"`,
       [orgId, q.type, q.name ?? defaultName, JSON.stringify(config), secret],
     );

@@ -1,0 +1,165 @@
+// Helpers for the monitor, alert and delivery integration tests: a local HTTP receiver that
+// records requests and answers from a script, polling waits, monitor processes, and shortcuts
+// to put executions into a state.
+import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import type net from "node:net";
+import path from "node:path";
+import { pool } from "../../server/db/client";
+import { ingestEvents } from "../../server/ingest/service";
+import { createTestOrg } from "../setup/helpers";
+
+export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+
+export type Received = { at: number; path: string; headers: Record<string, string>; body: string; json: any };
+
+export type Receiver = {
+  url: string;
+  requests: Received[];
+  /** answers in order; the last one repeats */
+  respondWith(statuses: number[]): void;
+  ofType(type: string): Received[];
+  close(): Promise<void>;
+};
+
+export async function startReceiver(statuses: number[] = [200]): Promise<Receiver> {
+  let script = [...statuses];
+  const requests: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      let json: unknown = null;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        /* not JSON */
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+      requests.push({ at: Date.now(), path: req.url ?? "/", headers, body, json });
+      const status = script.length > 1 ? script.shift()! : script[0]!;
+      res.writeHead(status, { "content-type": "text/plain" }).end(status >= 400 ? `status ${status}` : "ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    requests,
+    respondWith(s) {
+      script = [...s];
+    },
+    ofType: (type) => requests.filter((r) => r.json?.type === type),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Polls until `fn` returns a truthy value (or stops throwing); fails with the last error. */
+export async function waitFor<T>(fn: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+      last = new Error(`still falsy: ${JSON.stringify(v)}`);
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting${opts.what ? ` for ${opts.what}` : ""}: ${(last as Error)?.message ?? last}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 25));
+  }
+}
+
+let seq = 0;
+export const uid = (p: string) => `${p}-${Date.now().toString(36)}-${(seq++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+/** A test organization whose stuck thresholds are short (seconds). */
+export async function createFastOrg(thresholds: { scheduled?: number; running?: number } = {}) {
+  const org = await createTestOrg();
+  await pool().query(`UPDATE organizations SET "stuckScheduledAfterSeconds" = $2, "stuckRunningAfterSeconds" = $3 WHERE id = $1`, [
+    org.orgId,
+    thresholds.scheduled ?? 2,
+    thresholds.running ?? 2,
+  ]);
+  return org;
+}
+
+export async function addWebhookChannel(orgId: string, url: string, type: "WEBHOOK" | "SLACK" = "WEBHOOK"): Promise<{ id: string; secret: string }> {
+  const { createChannel } = await import("../../server/channels/service");
+  const created = await createChannel(orgId, { type: "SYSTEM", label: "test" }, { type, url });
+  return { id: created.channel.id, secret: created.secret };
+}
+
+export async function sendEvents(orgId: string, events: Record<string, unknown>[]) {
+  const results = await ingestEvents(orgId, events);
+  for (const r of results) if (r.outcome === "invalid") throw new Error(`event rejected: ${r.reason}`);
+  return results;
+}
+
+/** Ingests an execution into `status` at `occurredAt` (default now) and returns its id. */
+export async function executionIn(orgId: string, workflow: string, status: "SCHEDULED" | "RUNNING" | "PENDING" | "WAITING", occurredAt = new Date(), executionId = uid("exec")) {
+  await sendEvents(orgId, [{ eventId: uid("ev"), executionId, workflow, status, occurredAt: occurredAt.toISOString() }]);
+  return executionId;
+}
+
+export async function alertRows(orgId: string) {
+  const { rows } = await pool().query(
+    `SELECT id::text, reason, "executionId", state, resolution, "stormId"::text AS "stormId", "timedOutAt", since FROM alerts WHERE "orgId" = $1 ORDER BY id`,
+    [orgId],
+  );
+  return rows as { id: string; reason: string; executionId: string | null; state: string; resolution: string | null; stormId: string | null; timedOutAt: Date | null; since: Date }[];
+}
+
+export async function attemptRows(orgId: string) {
+  const { rows } = await pool().query(
+    `SELECT d."notificationId"::text AS "notificationId", d.attempt, d."statusCode", d.ok, d.error, d."latencyMs", n.state, n.type
+     FROM delivery_attempts d JOIN notifications n ON n."orgId" = d."orgId" AND n.id = d."notificationId"
+     WHERE d."orgId" = $1 ORDER BY d.id`,
+    [orgId],
+  );
+  return rows as { notificationId: string; attempt: number; statusCode: number | null; ok: boolean; error: string | null; latencyMs: number; state: string; type: string }[];
+}
+
+export const FAST_ENV = {
+  RUNWATCH_MONITOR_INTERVAL_MS: "500",
+  RUNWATCH_DELIVERY_POLL_MS: "100",
+  RUNWATCH_DELIVERY_BACKOFF_BASE_MS: "100",
+  RUNWATCH_FAILURE_RATE_EVERY_MS: "500",
+};
+
+export type MonitorProcess = { proc: ChildProcess; pid: number; output: () => string; exited: Promise<number | null>; kill(signal?: NodeJS.Signals): Promise<void> };
+
+/** `npm run monitor` as a child process against the test database. */
+export function spawnMonitor(env: Record<string, string> = {}): MonitorProcess {
+  let out = "";
+  const proc = spawn(process.execPath, ["--import", "tsx", "scripts/monitor.ts"], {
+    cwd: root,
+    env: { ...process.env, ...FAST_ENV, LOG_LEVEL: "info", RUNWATCH_DB_POOL_SIZE: "3", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  return {
+    proc,
+    pid: proc.pid!,
+    output: () => out,
+    exited,
+    async kill(signal = "SIGKILL") {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export async function leaseHolder(): Promise<{ holder: string; token: string; acquiredAt: Date } | null> {
+  const { rows } = await pool().query(`SELECT holder, token::text, "acquiredAt" FROM monitor_leases WHERE name = 'monitor'`);
+  return rows[0] ?? null;
+}

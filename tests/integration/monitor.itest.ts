@@ -1,0 +1,268 @@
+// The monitor in this process against real PostgreSQL: timely signed alerts to a local receiver,
+// resolution when the execution moves on, heartbeats, the sweep's SQL against the list's rule,
+// the optional auto-timeout, storm control and the failure-rate rule.
+import { Webhook } from "standardwebhooks";
+import { afterEach, describe, expect, it } from "vitest";
+import { updateOrgAlertSettings, updateWorkflowAlertSettings } from "../../server/alerts/settings";
+import { pool } from "../../server/db/client";
+import { DeliveryWorker } from "../../server/delivery/worker";
+import { listExecutions } from "../../server/executions/read";
+import { Monitor } from "../../server/monitor/monitor";
+import { STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
+import { addWebhookChannel, alertRows, createFastOrg, executionIn, sendEvents, startReceiver, uid, waitFor, type Receiver } from "./monitor-helpers";
+
+const INTERVAL = 500;
+const SYSTEM = { type: "SYSTEM" as const, label: "test" };
+
+const running: { stop(): Promise<void> }[] = [];
+const receivers: Receiver[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+function startMonitor(opts: { failureRateEveryMs?: number } = {}) {
+  const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: opts.failureRateEveryMs ?? 60_000 });
+  running.push(monitor);
+  return monitor;
+}
+
+function startDelivery() {
+  const worker = new DeliveryWorker({ pollMs: 50, concurrency: 4, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "rw@localhost" });
+  running.push(worker);
+  return worker;
+}
+
+async function receiver(statuses?: number[]) {
+  const r = await startReceiver(statuses);
+  receivers.push(r);
+  return r;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("stuck SCHEDULED → alert.firing → RUNNING → alert.resolved", () => {
+  it("delivers one signed alert.firing within two intervals after the threshold, then one alert.resolved", async () => {
+    const org = await createFastOrg({ scheduled: 2, running: 3600 });
+    const rx = await receiver();
+    const ch = await addWebhookChannel(org.orgId, rx.url);
+    const t0 = new Date();
+    const x = await executionIn(org.orgId, "wf.sched", "SCHEDULED", t0);
+    startMonitor().start();
+    startDelivery().start();
+
+    const firing = await waitFor(() => rx.ofType("alert.firing")[0], { timeoutMs: 8_000, what: "alert.firing" });
+    const thresholdAt = t0.getTime() + 2_000;
+    expect(firing.at).toBeGreaterThanOrEqual(thresholdAt);
+    // within two intervals after the threshold (a little slack for the HTTP round trip)
+    expect(firing.at - thresholdAt).toBeLessThanOrEqual(2 * INTERVAL + 150);
+    expect(new Webhook(ch.secret).verify(firing.body, firing.headers)).toEqual(firing.json);
+    expect(firing.headers["webhook-id"]).toMatch(/^msg_/);
+    expect(firing.json).toEqual({
+      type: "alert.firing",
+      alert: { id: expect.stringMatching(/^\d+$/), executionId: x, workflow: "wf.sched", status: "SCHEDULED", reason: "scheduled", since: t0.toISOString(), url: expect.stringContaining(`/o/${org.slug}/alerts?alert=`) },
+    });
+
+    await sendEvents(org.orgId, [{ eventId: uid("ev"), executionId: x, status: "RUNNING" }]);
+    const resolved = await waitFor(() => rx.ofType("alert.resolved")[0], { timeoutMs: 5_000, what: "alert.resolved" });
+    expect(new Webhook(ch.secret).verify(resolved.body, resolved.headers)).toEqual(resolved.json);
+    expect(resolved.json.alert).toMatchObject({ id: firing.json.alert.id, executionId: x, status: "RUNNING", reason: "scheduled", resolution: "moved_on" });
+
+    // and nothing more: still exactly one of each after a few more sweeps
+    await sleep(3 * INTERVAL);
+    expect(rx.ofType("alert.firing")).toHaveLength(1);
+    expect(rx.ofType("alert.resolved")).toHaveLength(1);
+    expect(await alertRows(org.orgId)).toEqual([expect.objectContaining({ executionId: x, reason: "scheduled", state: "RESOLVED", resolution: "moved_on" })]);
+  });
+});
+
+describe("RUNNING executions", () => {
+  it("one that keeps heartbeating is never stuck; one that never heartbeats is stuck once startedAt is past the threshold", async () => {
+    const org = await createFastOrg({ scheduled: 3600, running: 2 });
+    const t0 = new Date();
+    const alive = await executionIn(org.orgId, "wf.run", "RUNNING", t0);
+    const silent = await executionIn(org.orgId, "wf.run", "RUNNING", t0);
+    startMonitor().start();
+
+    const deadline = t0.getTime() + 4_500;
+    let firstSilentAlert: number | null = null;
+    while (Date.now() < deadline) {
+      await sendEvents(org.orgId, [{ eventId: uid("hb"), executionId: alive, type: "heartbeat" }]);
+      const rows = await alertRows(org.orgId);
+      expect(rows.filter((r) => r.executionId === alive)).toEqual([]);
+      if (firstSilentAlert === null && rows.some((r) => r.executionId === silent)) firstSilentAlert = Date.now();
+      await sleep(250);
+    }
+    expect(firstSilentAlert).not.toBeNull();
+    expect(firstSilentAlert! - (t0.getTime() + 2_000)).toBeLessThanOrEqual(2 * INTERVAL + 300);
+    const rows = await alertRows(org.orgId);
+    expect(rows).toEqual([expect.objectContaining({ executionId: silent, reason: "running", state: "FIRING" })]);
+    expect(rows[0]!.since.toISOString()).toBe(t0.toISOString());
+  });
+});
+
+describe("the sweep's SQL", () => {
+  it("finds exactly what the execution list calls stuck", async () => {
+    const org = await createFastOrg({ scheduled: 5, running: 5 });
+    const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+    const ids = { schedOld: uid("x"), schedNew: uid("x"), runOld: uid("x"), runHeartbeat: uid("x"), waiting: uid("x"), done: uid("x"), pending: uid("x"), runOverride: uid("x") };
+    await sendEvents(org.orgId, [
+      { eventId: uid("e"), executionId: ids.schedOld, workflow: "wf.a", status: "SCHEDULED", occurredAt: ago(60) },
+      { eventId: uid("e"), executionId: ids.schedNew, workflow: "wf.a", status: "SCHEDULED", occurredAt: ago(1) },
+      { eventId: uid("e"), executionId: ids.runOld, workflow: "wf.a", status: "RUNNING", occurredAt: ago(60) },
+      { eventId: uid("e"), executionId: ids.runHeartbeat, workflow: "wf.a", status: "RUNNING", occurredAt: ago(60) },
+      { eventId: uid("e"), executionId: ids.runHeartbeat, type: "heartbeat", occurredAt: ago(1) },
+      { eventId: uid("e"), executionId: ids.waiting, workflow: "wf.a", status: "WAITING", occurredAt: ago(3600) },
+      { eventId: uid("e"), executionId: ids.done, workflow: "wf.a", status: "COMPLETED", occurredAt: ago(3600) },
+      { eventId: uid("e"), executionId: ids.pending, workflow: "wf.a", status: "PENDING", occurredAt: ago(3600) },
+      { eventId: uid("e"), executionId: ids.runOverride, workflow: "wf.b", status: "RUNNING", occurredAt: ago(60) },
+    ]);
+    // a per-workflow override beats the organization's default
+    await pool().query(`UPDATE workflows SET "stuckRunningAfterSeconds" = 3600 WHERE "orgId" = $1 AND key = 'wf.b'`, [org.orgId]);
+
+    const { rows } = await pool().query(STUCK_SWEEP_SQL);
+    const fromSweep = rows.filter((r) => r.orgId === org.orgId).map((r) => `${r.executionId}:${r.reason}`).sort();
+    const listed = await listExecutions(org.orgId, { stuck: true }, { limit: 100, cursor: null });
+    expect(fromSweep).toEqual(listed.items.map((e) => `${e.executionId}:${e.stuckReason}`).sort());
+    expect(fromSweep).toEqual([`${ids.runOld}:running`, `${ids.schedOld}:scheduled`].sort());
+  });
+
+  it("reads only active executions through the partial indexes", async () => {
+    const client = await pool().connect();
+    try {
+      await client.query("BEGIN");
+      // on a tiny table the planner prefers a sequential scan; take that option away
+      await client.query("SET LOCAL enable_seqscan = off");
+      const { rows } = await client.query(`EXPLAIN ${STUCK_SWEEP_SQL}`);
+      const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(plan).toContain("executions_scheduled_since_idx");
+      expect(plan).toContain("executions_running_alive_idx");
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  });
+});
+
+describe("auto TIMED_OUT", () => {
+  it("is off by default, and when a workflow turns it on marks the execution TIMED_OUT after the multiple, audited", async () => {
+    const org = await createFastOrg({ scheduled: 1, running: 3600 });
+    const since = new Date(Date.now() - 1_500);
+    const plain = await executionIn(org.orgId, "wf.plain", "SCHEDULED", since);
+    const guarded = await executionIn(org.orgId, "wf.guarded", "SCHEDULED", since);
+    await updateWorkflowAlertSettings(org.orgId, SYSTEM, { workflow: "wf.guarded", autoTimeoutMultiple: 2 });
+    startMonitor().start();
+
+    const timedOut = await waitFor(
+      async () => {
+        const { rows } = await pool().query(`SELECT status, error FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [org.orgId, guarded]);
+        return rows[0]?.status === "TIMED_OUT" ? rows[0] : null;
+      },
+      { timeoutMs: 6_000, what: "TIMED_OUT" },
+    );
+    expect(timedOut.error).toMatchObject({ code: "RUNWATCH_STUCK_TIMEOUT" });
+    // not before multiple × threshold
+    const { rows: ev } = await pool().query(`SELECT "occurredAt" FROM execution_events WHERE "orgId" = $1 AND "eventId" LIKE 'monitor-timeout-%'`, [org.orgId]);
+    expect(ev).toHaveLength(1);
+    expect(ev[0].occurredAt.getTime() - since.getTime()).toBeGreaterThan(2_000);
+
+    const { rows: audit } = await pool().query(`SELECT "actorType", action, "resourceId", success FROM audit_logs WHERE "orgId" = $1 AND action = 'execution.auto_timeout'`, [org.orgId]);
+    expect(audit).toEqual([{ actorType: "SYSTEM", action: "execution.auto_timeout", resourceId: guarded, success: true }]);
+
+    await waitFor(async () => (await alertRows(org.orgId)).find((a) => a.executionId === guarded && a.state === "RESOLVED"), { what: "the alert to resolve" });
+    const alerts = await alertRows(org.orgId);
+    expect(alerts.find((a) => a.executionId === guarded)).toMatchObject({ resolution: "timed_out", timedOutAt: expect.any(Date) });
+    expect(alerts.find((a) => a.executionId === plain)).toMatchObject({ state: "FIRING", timedOutAt: null });
+    const { rows: plainNow } = await pool().query(`SELECT status FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [org.orgId, plain]);
+    expect(plainNow[0].status).toBe("SCHEDULED");
+  });
+});
+
+describe("storm control", () => {
+  it("groups a burst of stuck executions of one workflow into one notification per channel, each with its own alert", async () => {
+    const org = await createFastOrg({ scheduled: 1, running: 3600 });
+    await updateOrgAlertSettings(org.orgId, SYSTEM, { stormThreshold: 3, stormWindowSeconds: 2 });
+    const [rxA, rxB] = [await receiver(), await receiver()];
+    await addWebhookChannel(org.orgId, rxA.url);
+    await addWebhookChannel(org.orgId, rxB.url);
+    const past = new Date(Date.now() - 5_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await executionIn(org.orgId, "wf.pool", "SCHEDULED", new Date(past.getTime() + i)));
+    // a different workflow below the threshold is notified on its own
+    const lone = await executionIn(org.orgId, "wf.other", "SCHEDULED", past);
+
+    const monitor = startMonitor();
+    const delivery = startDelivery();
+    await monitor.tick();
+    await delivery.drain();
+
+    for (const rx of [rxA, rxB]) {
+      expect(rx.ofType("alert.storm")).toHaveLength(1);
+      expect(rx.ofType("alert.firing").map((r) => r.json.alert.executionId)).toEqual([lone]);
+      const storm = rx.ofType("alert.storm")[0]!.json.storm;
+      expect(storm).toMatchObject({ workflow: "wf.pool", count: 6 });
+      expect(storm.alerts.map((a: { executionId: string }) => a.executionId).sort()).toEqual([...ids].sort());
+    }
+    const alerts = await alertRows(org.orgId);
+    expect(alerts.filter((a) => ids.includes(a.executionId!))).toHaveLength(6);
+    expect(new Set(alerts.filter((a) => ids.includes(a.executionId!)).map((a) => a.stormId)).size).toBe(1);
+
+    // one more within the window joins silently
+    const late = await executionIn(org.orgId, "wf.pool", "SCHEDULED", past);
+    await monitor.tick();
+    await delivery.drain();
+    expect((await alertRows(org.orgId)).find((a) => a.executionId === late)?.stormId).toBe(alerts.find((a) => a.executionId === ids[0])!.stormId);
+    expect(rxA.requests).toHaveLength(2);
+
+    // the pool recovers: alerts resolve without one message each; the storm ends with one message per channel
+    await sendEvents(org.orgId, [...ids, late].map((x) => ({ eventId: uid("ev"), executionId: x, status: "COMPLETED" })));
+    await monitor.tick();
+    await waitFor(async () => {
+      await monitor.tick();
+      await delivery.drain();
+      return rxA.ofType("alert.storm.resolved").length === 1;
+    }, { timeoutMs: 6_000, intervalMs: 200, what: "alert.storm.resolved" });
+    for (const rx of [rxA, rxB]) {
+      await waitFor(() => rx.ofType("alert.storm.resolved").length === 1);
+      expect(rx.ofType("alert.resolved")).toHaveLength(0);
+      expect(rx.ofType("alert.storm.resolved")[0]!.json.storm).toMatchObject({ workflow: "wf.pool", count: 7 });
+    }
+  });
+});
+
+describe("failure-rate rule", () => {
+  it("fires when more than X% of at least N executions failed within the window, and resolves when the rate drops back", async () => {
+    const org = await createFastOrg({ scheduled: 3600, running: 3600 });
+    await updateOrgAlertSettings(org.orgId, SYSTEM, { failureRate: { percent: 20, minExecutions: 5, windowSeconds: 600 } });
+    const rx = await receiver();
+    await addWebhookChannel(org.orgId, rx.url);
+    const finish = (status: string, n: number) =>
+      sendEvents(org.orgId, Array.from({ length: n }, () => ({ eventId: uid("ev"), executionId: uid("x"), workflow: "wf.flaky", status })));
+
+    const monitor = startMonitor({ failureRateEveryMs: 0 });
+    const delivery = startDelivery();
+    // 2 of 4 failed: over 20%, but fewer than 5 executions
+    await finish("FAILED", 2);
+    await finish("COMPLETED", 2);
+    await monitor.tick();
+    expect((await alertRows(org.orgId)).filter((a) => a.reason === "failure_rate")).toHaveLength(0);
+
+    // 2 of 5 failed (40%)
+    await finish("COMPLETED", 1);
+    await monitor.tick();
+    await monitor.tick();
+    await delivery.drain();
+    const fired = (await alertRows(org.orgId)).filter((a) => a.reason === "failure_rate");
+    expect(fired).toEqual([expect.objectContaining({ state: "FIRING", executionId: null })]);
+    expect(rx.ofType("alert.firing")).toHaveLength(1);
+    expect(rx.ofType("alert.firing")[0]!.json.alert).toMatchObject({ reason: "failure_rate", workflow: "wf.flaky", executionId: null, failureRate: { failed: 2, total: 5, percent: 40 } });
+
+    // 2 of 15 failed (13%): resolves
+    await finish("COMPLETED", 10);
+    await monitor.tick();
+    await delivery.drain();
+    expect((await alertRows(org.orgId)).filter((a) => a.reason === "failure_rate")).toEqual([expect.objectContaining({ state: "RESOLVED", resolution: "rate_recovered" })]);
+    expect(rx.ofType("alert.resolved")).toHaveLength(1);
+    expect(rx.ofType("alert.resolved")[0]!.json.alert).toMatchObject({ reason: "failure_rate", resolution: "rate_recovered" });
+  });
+});
