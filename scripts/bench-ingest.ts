@@ -9,10 +9,12 @@
 //   --scenarios batch500x1,single32   a subset (names as in the table)
 //   --direct                      call the ingestion service in this process instead of HTTP
 //                                 (needs DATABASE_URL): the service alone, without Next
+//   --service bench/experiments/x.ts  with --direct: another module exporting ingestEvents()
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
 const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     scenarios: { type: "string" },
     "batch-size": { type: "string", default: "500" },
     direct: { type: "boolean", default: false },
+    service: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
@@ -134,8 +137,12 @@ function httpTransport(url: string, key: string, concurrency: number): { send: T
   return { send, close: () => agent.destroy() };
 }
 
-async function directTransport(orgId: string): Promise<Transport> {
-  const { ingestEvents } = await import("../server/ingest/service");
+type IngestModule = { ingestEvents: (orgId: string, events: unknown[]) => Promise<{ outcome: string }[]> };
+
+async function directTransport(orgId: string, service: string | undefined): Promise<Transport> {
+  const { ingestEvents } = (service
+    ? await import(pathToFileURL(path.resolve(service)).href)
+    : await import("../server/ingest/service")) as IngestModule;
   return async (events) => {
     try {
       const results = await ingestEvents(orgId, events);
@@ -271,9 +278,9 @@ if (values.direct) {
   if (!process.env.DATABASE_URL) fail("--direct needs DATABASE_URL");
   const fresh = await freshOrg();
   org = fresh.slug;
-  const send = await directTransport(fresh.orgId);
+  const send = await directTransport(fresh.orgId, values.service);
   transportFor = () => ({ send, close: () => {} });
-  target = `direct ingestEvents() (pool ${process.env.RUNWATCH_DB_POOL_SIZE ?? "default"})`;
+  target = `direct ingestEvents() of ${values.service ?? "server/ingest/service.ts"} (pool ${process.env.RUNWATCH_DB_POOL_SIZE ?? "default"})`;
 } else {
   let key = values.key ?? process.env.RUNWATCH_API_KEY;
   if (!key && process.env.DATABASE_URL) {
