@@ -158,9 +158,9 @@ export type AlertCounts = { firing: number; acknowledged: number; open: number; 
 export async function alertCounts(orgId: string): Promise<AlertCounts> {
   const { rows } = await pool().query<{ state: AlertState; n: number }>(
     `SELECT state, count(*)::int AS n FROM (
-       SELECT state FROM alerts WHERE "orgId" = $1 AND state = 'FIRING' LIMIT $2
+       (SELECT state FROM alerts WHERE "orgId" = $1 AND state = 'FIRING' LIMIT $2)
        UNION ALL
-       SELECT state FROM alerts WHERE "orgId" = $1 AND state = 'ACKNOWLEDGED' LIMIT $2
+       (SELECT state FROM alerts WHERE "orgId" = $1 AND state = 'ACKNOWLEDGED' LIMIT $2)
      ) x GROUP BY state`,
     [orgId, COUNT_CAP],
   );
