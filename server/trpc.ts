@@ -1,29 +1,56 @@
 /**
- * tRPC setup, in three sections: the context every call gets, the initialization (transformer
- * and error shape), and the procedure ladder that routers build on.
+ * tRPC setup, in three sections: the context every call gets, the initialization (transformer,
+ * error shape, procedure meta), and the procedure ladder that routers build on.
  *
- * Ladder: publicProcedure → authedProcedure (a session is required) → orgProcedure (resolves the
- * organization and the member's role into ctx) → role checks. Only the first rung exists yet;
- * sign-in adds the others here, so no router invents its own access check.
+ * Ladder: publicProcedure → authedProcedure (a session is required: UNAUTHORIZED) → orgProcedure
+ * (input carries `orgSlug`; the organization and the caller's access are resolved once into ctx;
+ * a non-member gets NOT_FOUND) → permissionProcedure(permission) (FORBIDDEN, and a denied
+ * mutation is audited). No router invents its own access check.
  */
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
+import { recordAudit, type Actor } from "./audit/service";
+import { getSessionFromHeaders, type AuthSession } from "./auth/session";
+import { domainErrorCode, domainErrorDetails } from "./errors";
+import { recordPlatformAdminVisit, resolveOrgAccess, type OrgAccess } from "./rbac/access";
+import type { Permission } from "./rbac/permissions";
 
 /* ---------------------------------------------------------------------------------------------
  * 1. Context
  * ------------------------------------------------------------------------------------------- */
 
-export type CreateContextOptions = { headers: Headers };
+export type CreateContextOptions = {
+  headers: Headers;
+  /**
+   * The caller's session when it is already known: tests pass a hand-built one (or null), server
+   * components pass the one they read. Left out, it is read from the request's cookie, and the
+   * call is treated as coming over HTTP (so mutations get the CSRF check).
+   */
+  session?: AuthSession | null;
+};
+
+/** The client's address as the nearest proxy saw it. */
+export function clientIp(headers: Headers): string | null {
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || headers.get("x-real-ip") || null;
+}
 
 /**
  * Everything a procedure may read about the caller. Kept narrow and plain so tests can build it
- * by hand and call procedures through createCaller without HTTP. The session (and later the
- * resolved organization) joins it when sign-in lands.
+ * and call procedures through createCaller without HTTP.
  */
 export async function createTRPCContext(opts: CreateContextOptions) {
-  return { headers: opts.headers };
+  const injected = opts.session !== undefined;
+  return {
+    headers: opts.headers,
+    session: injected ? (opts.session ?? null) : await getSessionFromHeaders(opts.headers),
+    /** false for in-process callers with an injected session: no browser, so no CSRF to fear */
+    viaHttp: !injected,
+    ip: clientIp(opts.headers),
+    userAgent: opts.headers.get("user-agent"),
+  };
 }
 
 export type Context = Awaited<ReturnType<typeof createTRPCContext>>;
@@ -32,23 +59,35 @@ export type Context = Awaited<ReturnType<typeof createTRPCContext>>;
  * 2. Initialization
  * ------------------------------------------------------------------------------------------- */
 
+export type ProcedureMeta = {
+  /** set by permissionProcedure; tests read it to know which role lacks it */
+  permission?: Permission;
+  /** how a denied attempt is written to the audit log (defaults: action = path, type = the router) */
+  audit?: { action?: string; resourceType?: string; resourceIdFrom?: string };
+};
+
 const INTERNAL_MESSAGE = "Internal server error";
 
-const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
-    // A 5xx's message can carry SQL, hostnames or stack fragments: the client gets a generic
-    // message and the details stay in the server log (see app/api/trpc/[trpc]/route.ts).
-    const internal = getHTTPStatusCodeFromError(error) >= 500;
-    const data: Partial<typeof shape.data> & { zodError: unknown } = {
-      ...shape.data,
-      zodError: !internal && error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
-    };
-    // stacks are for the server log, in development too
-    delete data.stack;
-    return { ...shape, message: internal ? INTERNAL_MESSAGE : shape.message, data };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      // A 5xx's message can carry SQL, hostnames or stack fragments: the client gets a generic
+      // message and the details stay in the server log (see app/api/trpc/[trpc]/route.ts).
+      const internal = getHTTPStatusCodeFromError(error) >= 500;
+      const data: Partial<typeof shape.data> & { zodError: unknown; details: Record<string, unknown> | null } = {
+        ...shape.data,
+        zodError: !internal && error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
+        // e.g. { currentStatus } of a refused status change
+        details: internal ? null : domainErrorDetails(error.cause),
+      };
+      // stacks are for the server log, in development too
+      delete data.stack;
+      return { ...shape, message: internal ? INTERNAL_MESSAGE : shape.message, data };
+    },
+  });
 
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
@@ -58,9 +97,126 @@ export const middleware = t.middleware;
  * 3. Procedures
  * ------------------------------------------------------------------------------------------- */
 
-/** No session required. Only for data that is public on purpose (and the demo, until sign-in). */
-export const publicProcedure = t.procedure;
+/** Domain errors (server/errors.ts, OrgError, AlertingError) become the tRPC code they name. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    const code = domainErrorCode(cause);
+    if (code && result.error.code === "INTERNAL_SERVER_ERROR") throw new TRPCError({ code, message: cause!.message, cause });
+  }
+  return result;
+});
 
-// authedProcedure = publicProcedure.use(requireSession)            — UNAUTHORIZED without a session
-// orgProcedure    = authedProcedure.input({ orgSlug }).use(resolveMembership) — NOT_FOUND for a non-member
-// requirePermission("executions:read") etc. on top, from the role → permission table
+function originHost(value: string | null): string | null {
+  if (!value) return null;
+  try {
+    return new URL(value).host;
+  } catch {
+    return null;
+  }
+}
+
+/** The hosts this deployment answers on: the request's own, and the configured public URL. */
+function expectedHosts(headers: Headers): Set<string> {
+  const hosts = new Set<string>();
+  for (const h of [headers.get("x-forwarded-host"), headers.get("host")]) if (h) hosts.add(h.split(",")[0]!.trim());
+  for (const url of [process.env.BETTER_AUTH_URL, process.env.RUNWATCH_PUBLIC_URL]) {
+    const host = originHost(url ?? null);
+    if (host) hosts.add(host);
+  }
+  return hosts;
+}
+
+/**
+ * Mutations are POSTs, and browsers send Origin on every POST (Referer when a proxy strips it):
+ * one from another site is a cross-site request forgery, and one without either is refused too.
+ * SameSite=Lax cookies already keep most of these out; this closes the rest (subdomains, old browsers).
+ */
+export function isSameOriginRequest(headers: Headers): boolean {
+  const source = originHost(headers.get("origin")) ?? originHost(headers.get("referer"));
+  return source !== null && expectedHosts(headers).has(source);
+}
+
+const csrfGuard = t.middleware(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.viaHttp && !isSameOriginRequest(ctx.headers)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "cross-site request refused: send mutations from the Runwatch app itself (Origin must match the host)" });
+  }
+  return next();
+});
+
+/** No session required. Only for data that is public on purpose. */
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(csrfGuard);
+
+/** A signed-in user. UNAUTHORIZED only when there is no session. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
+  const { user, sessionId } = ctx.session;
+  const actor: Actor = { type: "USER", userId: user.id, label: user.email };
+  return next({ ctx: { session: ctx.session, user, sessionId, actor } });
+});
+
+export const orgInput = z.object({ orgSlug: z.string().min(1).max(100) });
+
+/** What an org-scoped handler receives: the organization, the caller's access, and audit facts. */
+export type OrgContext = {
+  org: OrgAccess["org"];
+  access: OrgAccess;
+  actor: Actor;
+  ip: string | null;
+  userAgent: string | null;
+};
+
+/**
+ * Org-scoped: the input carries `orgSlug`, and ctx gets `org` and `access` (role, read-only,
+ * permissions), resolved once. A non-member gets NOT_FOUND, exactly as for an organization that
+ * does not exist. A platform admin gets read-only access, and the visit is audited.
+ */
+export const orgProcedure = authedProcedure.input(orgInput).use(async ({ ctx, input, type, meta, next }) => {
+  const access = await resolveOrgAccess(ctx.user, input.orgSlug);
+  if (!access) throw new TRPCError({ code: "NOT_FOUND", message: `organization "${input.orgSlug}" not found` });
+  if (access.readOnly) {
+    // read-only means read-only, even on a procedure that forgot its permission
+    if (type === "mutation" && !meta?.permission) throw new TRPCError({ code: "FORBIDDEN", message: "platform admins have read-only access to this organization" });
+    await recordPlatformAdminVisit({ orgId: access.org.id, user: ctx.user, sessionId: ctx.sessionId, ip: ctx.ip, userAgent: ctx.userAgent });
+  }
+  return next({ ctx: { org: access.org, access } });
+});
+
+function rawResourceId(raw: unknown, field: string | undefined): string | null {
+  if (!field || typeof raw !== "object" || raw === null) return null;
+  const value = (raw as Record<string, unknown>)[field];
+  return typeof value === "string" && value.length <= 200 ? value : null;
+}
+
+/**
+ * Org-scoped and requiring a permission from the role table (server/rbac/permissions.ts).
+ * A caller without it gets FORBIDDEN; a denied mutation writes an audit entry with success false.
+ *
+ *   cancel: permissionProcedure("executions:operate")
+ *     .meta({ audit: { action: "execution.cancel", resourceType: "execution", resourceIdFrom: "executionId" } })
+ *     .input(z.object({ executionId: z.string(), reason: z.string() }))   // merged with { orgSlug }
+ *     .mutation(({ ctx, input }) => cancelExecution(ctx, input))
+ */
+export function permissionProcedure(permission: Permission) {
+  return orgProcedure.meta({ permission }).use(async ({ ctx, type, path, meta, getRawInput, next }) => {
+    if (!ctx.access.permissions.has(permission)) {
+      const who = ctx.access.role ? `role ${ctx.access.role}` : "read-only platform admin access";
+      if (type === "mutation") {
+        await recordAudit({
+          orgId: ctx.org.id,
+          actor: ctx.actor,
+          action: meta?.audit?.action ?? path,
+          resourceType: meta?.audit?.resourceType ?? path.split(".")[0]!,
+          resourceId: rawResourceId(await getRawInput(), meta?.audit?.resourceIdFrom),
+          details: { denied: true, permission, role: ctx.access.role },
+          ip: ctx.ip,
+          userAgent: ctx.userAgent,
+          success: false,
+        });
+      }
+      throw new TRPCError({ code: "FORBIDDEN", message: `${who} may not do this (needs ${permission})` });
+    }
+    return next();
+  });
+}

@@ -1,16 +1,12 @@
 import { z } from "zod";
 import { latestExecutions } from "../executions/latest";
+import { cancelExecution, markExecutionFailed, operateReasonSchema } from "../executions/operate";
 import { STATUSES } from "../executions/status";
-import { createTRPCRouter, publicProcedure } from "../trpc";
+import { createTRPCRouter, permissionProcedure } from "../trpc";
 
-export const DEMO_ORG_SLUG = "demo";
-
-export const latestInput = z
-  .object({
-    limit: z.number().int().min(1).max(100).default(50),
-    orgSlug: z.string().min(1).max(100).default(DEMO_ORG_SLUG),
-  })
-  .default({ limit: 50, orgSlug: DEMO_ORG_SLUG });
+export const latestInput = z.object({
+  limit: z.number().int().min(1).max(100).default(50),
+});
 
 export const latestExecutionSchema = z.object({
   executionId: z.string(),
@@ -24,11 +20,39 @@ export const latestExecutionSchema = z.object({
 
 export const latestOutput = z.object({ items: z.array(latestExecutionSchema) });
 
+export const operateInput = z.object({
+  executionId: z.string().min(1).max(200),
+  reason: operateReasonSchema,
+});
+
+export const operateOutput = z.object({
+  executionId: z.string(),
+  status: z.enum(STATUSES),
+  previousStatus: z.enum(STATUSES),
+});
+
+const operateAudit = (action: string) => ({ audit: { action, resourceType: "execution", resourceIdFrom: "executionId" } });
+
 export const executionsRouter = createTRPCRouter({
-  // Public until sign-in lands; it then moves to orgProcedure with "executions:read", and the
-  // slug must come from the caller's membership rather than from the input.
-  latest: publicProcedure
+  latest: permissionProcedure("executions:read")
     .input(latestInput)
     .output(latestOutput)
-    .query(async ({ input }) => ({ items: await latestExecutions({ orgSlug: input.orgSlug, limit: input.limit }) })),
+    // the slug is the one orgProcedure resolved for this caller, never an unchecked input
+    .query(async ({ ctx, input }) => ({ items: await latestExecutions({ orgSlug: ctx.org.slug, limit: input.limit }) })),
+
+  cancel: permissionProcedure("executions:operate")
+    .meta(operateAudit("execution.cancel"))
+    .input(operateInput)
+    .output(operateOutput)
+    .mutation(({ ctx, input }) =>
+      cancelExecution({ orgId: ctx.org.id, actor: ctx.actor, ip: ctx.ip, userAgent: ctx.userAgent }, input.executionId, input.reason),
+    ),
+
+  markFailed: permissionProcedure("executions:operate")
+    .meta(operateAudit("execution.mark_failed"))
+    .input(operateInput)
+    .output(operateOutput)
+    .mutation(({ ctx, input }) =>
+      markExecutionFailed({ orgId: ctx.org.id, actor: ctx.actor, ip: ctx.ip, userAgent: ctx.userAgent }, input.executionId, input.reason),
+    ),
 });

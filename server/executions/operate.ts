@@ -1,0 +1,94 @@
+// Operator actions on one execution: cancel it, or mark it failed, with a reason. Both go
+// through ingestOne like any engine's event, so the lifecycle rules (a terminal status is final,
+// counters move once) hold whoever wins a race, and both leave one audit entry per attempt.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { recordAudit, type Actor } from "../audit/service";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors";
+import { rawEventSchema } from "../ingest/event-schema";
+import { ingestOne } from "../ingest/service";
+import { getExecution } from "./read";
+import { isTerminal, type Status } from "./status";
+
+export const operateReasonSchema = z
+  .string()
+  .trim()
+  .min(1, "a reason is required: say why, e.g. \"stuck after the worker pool was drained\"")
+  .max(1000, "the reason must be at most 1000 characters");
+
+export type OperateCaller = { orgId: string; actor: Actor; ip?: string | null; userAgent?: string | null };
+
+export type OperateAction = "cancel" | "markFailed";
+
+const ACTIONS: Record<OperateAction, { status: Status; audit: string }> = {
+  cancel: { status: "CANCELLED", audit: "execution.cancel" },
+  markFailed: { status: "FAILED", audit: "execution.mark_failed" },
+};
+
+export const OPERATE_AUDIT_ACTIONS = { cancel: ACTIONS.cancel.audit, markFailed: ACTIONS.markFailed.audit } as const;
+
+export type OperateResult = { executionId: string; status: Status; previousStatus: Status };
+
+async function operate(caller: OperateCaller, action: OperateAction, executionId: string, rawReason: string, now: Date): Promise<OperateResult> {
+  const reason = operateReasonSchema.parse(rawReason);
+  const target = ACTIONS[action];
+  const audit = async (success: boolean, before: Status | null, after: Status | null, details: Record<string, unknown> = {}) =>
+    recordAudit({
+      orgId: caller.orgId,
+      actor: caller.actor,
+      action: target.audit,
+      resourceType: "execution",
+      resourceId: executionId,
+      before: before ? { status: before } : null,
+      after: after ? { status: after } : null,
+      details: { reason, ...details },
+      ip: caller.ip ?? null,
+      userAgent: caller.userAgent ?? null,
+      success,
+    });
+
+  const current = await getExecution(caller.orgId, executionId);
+  if (!current) {
+    await audit(false, null, null, { outcome: "not_found" });
+    throw new NotFoundError(`execution "${executionId}" not found`);
+  }
+  if (isTerminal(current.status)) {
+    await audit(false, current.status, current.status, { outcome: "conflict" });
+    throw new ConflictError(`execution "${executionId}" is already ${current.status}; only an active execution can be changed`, {
+      currentStatus: current.status,
+    });
+  }
+
+  const event = rawEventSchema.parse({
+    eventId: `ui-${randomUUID()}`,
+    executionId,
+    type: "status",
+    status: target.status,
+    occurredAt: now.toISOString(),
+    // the operator speaks for the attempt in progress, so the event is neither stale nor a retry
+    attempt: current.attempt,
+    ...(action === "markFailed" ? { error: { message: reason } } : {}),
+  });
+  const result = await ingestOne(caller.orgId, event, now);
+
+  if (result.outcome === "applied") {
+    await audit(true, current.status, result.status, { eventId: event.eventId });
+    return { executionId, status: result.status ?? target.status, previousStatus: current.status };
+  }
+  if (result.outcome === "invalid") {
+    await audit(false, current.status, current.status, { outcome: "invalid", eventId: event.eventId });
+    throw new BadRequestError(result.reason ?? "the status change could not be stored");
+  }
+  // another writer finished it between our read and our write: the lifecycle rules kept theirs
+  const latest = result.status ?? (await getExecution(caller.orgId, executionId))?.status ?? current.status;
+  await audit(false, current.status, latest, { outcome: result.outcome, eventId: event.eventId });
+  throw new ConflictError(`execution "${executionId}" is already ${latest}; only an active execution can be changed`, { currentStatus: latest });
+}
+
+export function cancelExecution(caller: OperateCaller, executionId: string, reason: string, now = new Date()): Promise<OperateResult> {
+  return operate(caller, "cancel", executionId, reason, now);
+}
+
+export function markExecutionFailed(caller: OperateCaller, executionId: string, reason: string, now = new Date()): Promise<OperateResult> {
+  return operate(caller, "markFailed", executionId, reason, now);
+}

@@ -1,0 +1,135 @@
+// A user's access to one organization, resolved in one query: the organization, the member's
+// role, and the permissions that follow. A platform admin who is not a member gets read-only
+// access (READ_ONLY); anyone else who is not a member gets nothing, as if the organization did
+// not exist. Shared by the tRPC ladder, the /o/[slug] layout and the session router.
+import { withTransaction } from "../db/transaction";
+import { pool } from "../db/client";
+import { recordAudit } from "../audit/service";
+import { PERMISSIONS, READ_ONLY, ROLE_PERMISSIONS, type Permission, type Role } from "./permissions";
+
+export type OrgRef = { id: string; slug: string; name: string };
+
+export type OrgAccess = {
+  org: OrgRef;
+  /** the member's role; null for a platform admin visiting an organization they are not a member of */
+  role: Role | null;
+  /** a platform admin's visit: read-only, and audited */
+  readOnly: boolean;
+  permissions: ReadonlySet<Permission>;
+};
+
+export type AccessUser = { id: string; isPlatformAdmin: boolean };
+
+export function permissionsOf(role: Role | null, readOnly: boolean): ReadonlySet<Permission> {
+  if (role) return ROLE_PERMISSIONS[role];
+  return readOnly ? READ_ONLY : new Set();
+}
+
+/** Permissions as a plain list in the table's order, for JSON (the session router, the UI). */
+export function permissionList(permissions: ReadonlySet<Permission>): Permission[] {
+  return PERMISSIONS.filter((p) => permissions.has(p));
+}
+
+/** The user's access to the organization with this slug, or null: unknown, or not theirs to see. */
+export async function resolveOrgAccess(user: AccessUser, slug: string): Promise<OrgAccess | null> {
+  const { rows } = await pool().query<{ id: string; slug: string; name: string; role: Role | null }>(
+    `SELECT o.id, o.slug, o.name, m.role::text AS role
+       FROM organizations o
+       LEFT JOIN memberships m ON m."orgId" = o.id AND m."userId" = $2
+      WHERE o.slug = $1`,
+    [slug, user.id],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (row.role) return { org: { id: row.id, slug: row.slug, name: row.name }, role: row.role, readOnly: false, permissions: permissionsOf(row.role, false) };
+  if (!user.isPlatformAdmin) return null;
+  return { org: { id: row.id, slug: row.slug, name: row.name }, role: null, readOnly: true, permissions: READ_ONLY };
+}
+
+export type MembershipSummary = { orgId: string; slug: string; name: string; role: Role };
+
+/** The user's organizations, by name. */
+export async function listMemberships(userId: string): Promise<MembershipSummary[]> {
+  const { rows } = await pool().query<MembershipSummary>(
+    `SELECT o.id AS "orgId", o.slug, o.name, m.role::text AS role
+       FROM memberships m JOIN organizations o ON o.id = m."orgId"
+      WHERE m."userId" = $1
+      ORDER BY o.name, o.slug`,
+    [userId],
+  );
+  return rows;
+}
+
+export const PLATFORM_ADMIN_VISIT_ACTION = "org.platform_admin_visit";
+
+// Visits already recorded by this process, so most requests skip the database check.
+const recordedVisits = new Set<string>();
+
+function utcDay(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/**
+ * Records a platform admin's read-only visit to an organization once per session, organization
+ * and UTC day. The check and the insert run under a transaction-scoped advisory lock, so
+ * concurrent requests of one visit (a page's parallel queries) write one entry between them.
+ */
+export async function recordPlatformAdminVisit(params: {
+  orgId: string;
+  user: { id: string; email: string };
+  sessionId: string;
+  ip?: string | null;
+  userAgent?: string | null;
+  now?: Date;
+}): Promise<boolean> {
+  const now = params.now ?? new Date();
+  const day = utcDay(now);
+  const key = `${params.sessionId}:${params.orgId}:${day}`;
+  if (recordedVisits.has(key)) return false;
+  const recorded = await withTransaction(async (client) => {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`platform-admin-visit:${key}`]);
+    const { rowCount } = await client.query(
+      `SELECT 1 FROM audit_logs
+        WHERE "orgId" = $1 AND "actorUserId" = $2 AND action = $3
+          AND at >= $4::date AND details->>'sessionId' = $5
+        LIMIT 1`,
+      [params.orgId, params.user.id, PLATFORM_ADMIN_VISIT_ACTION, day, params.sessionId],
+    );
+    if ((rowCount ?? 0) > 0) return false;
+    await recordAudit(
+      {
+        orgId: params.orgId,
+        actor: { type: "USER", userId: params.user.id, label: params.user.email },
+        action: PLATFORM_ADMIN_VISIT_ACTION,
+        resourceType: "organization",
+        resourceId: params.orgId,
+        details: { sessionId: params.sessionId, access: "read-only" },
+        ip: params.ip ?? null,
+        userAgent: params.userAgent ?? null,
+        success: true,
+      },
+      client,
+    );
+    return true;
+  });
+  if (recordedVisits.size > 10_000) recordedVisits.clear();
+  recordedVisits.add(key);
+  return recorded;
+}
+
+/** Remembers the organization the user opened last, for the landing redirect. */
+export async function rememberLastOrg(userId: string, slug: string): Promise<void> {
+  await pool().query(`UPDATE users SET "lastOrgSlug" = $2, "updatedAt" = now() WHERE id = $1 AND "lastOrgSlug" IS DISTINCT FROM $2`, [userId, slug]);
+}
+
+/**
+ * Where `/` sends a signed-in user: the last organization they opened if they may still see
+ * it, else their first membership; null when they have none.
+ */
+export async function landingOrgSlug(user: AccessUser): Promise<string | null> {
+  const { rows } = await pool().query<{ lastOrgSlug: string | null }>(`SELECT "lastOrgSlug" FROM users WHERE id = $1`, [user.id]);
+  const last = rows[0]?.lastOrgSlug;
+  if (last && (await resolveOrgAccess(user, last))) return last;
+  const memberships = await listMemberships(user.id);
+  return memberships[0]?.slug ?? null;
+}

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { listMemberships, permissionList, permissionsOf } from "../rbac/access";
+import { PERMISSIONS, ROLES } from "../rbac/permissions";
+import { authedProcedure, createTRPCRouter } from "../trpc";
+
+export const meOutput = z.object({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string(), isPlatformAdmin: z.boolean() }),
+  memberships: z.array(
+    z.object({
+      orgId: z.string(),
+      slug: z.string(),
+      name: z.string(),
+      role: z.enum(ROLES),
+      // from the same table the server enforces, so the UI hides exactly what would be refused
+      permissions: z.array(z.enum(PERMISSIONS)),
+    }),
+  ),
+});
+
+export const sessionRouter = createTRPCRouter({
+  me: authedProcedure.output(meOutput).query(async ({ ctx }) => {
+    const memberships = await listMemberships(ctx.user.id);
+    return {
+      user: ctx.user,
+      memberships: memberships.map((m) => ({ ...m, permissions: permissionList(permissionsOf(m.role, false)) })),
+    };
+  }),
+});
