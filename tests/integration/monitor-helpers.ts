@@ -11,6 +11,7 @@ import { createTestOrg } from "../setup/helpers";
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a receiver takes whatever JSON arrives; tests assert its shape
 export type Received = { at: number; path: string; headers: Record<string, string>; body: string; json: any };
 
 export type Receiver = {
