@@ -31,6 +31,11 @@ export function config(): Config {
   return cached;
 }
 
+/** Forgets the parsed environment, so a test can change it. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
+
 export function databaseUrl(): string {
   const url = config().DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set. `npm start` sets it for embedded PostgreSQL; otherwise export DATABASE_URL=postgresql://…");
