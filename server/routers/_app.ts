@@ -1,5 +1,10 @@
 import { createCallerFactory, createTRPCRouter } from "../trpc";
+import { adminRouter } from "./admin";
+import { apiKeysRouter } from "./apiKeys";
+import { auditRouter } from "./audit";
 import { executionsRouter } from "./executions";
+import { membersRouter } from "./members";
+import { orgSettingsRouter } from "./orgSettings";
 import { orgsRouter } from "./orgs";
 import { sessionRouter } from "./session";
 
@@ -7,6 +12,11 @@ export const appRouter = createTRPCRouter({
   session: sessionRouter,
   orgs: orgsRouter,
   executions: executionsRouter,
+  members: membersRouter,
+  apiKeys: apiKeysRouter,
+  orgSettings: orgSettingsRouter,
+  audit: auditRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { addMember, addMemberInput, changeMemberRole, changeRoleInput, listMembers, memberSchema, removeMember, removeMemberInput } from "../members/service";
+import type { MutationContext } from "../settings/mutation";
+import { createTRPCRouter, permissionProcedure, type OrgContext } from "../trpc";
+
+/** The audit facts of an org-scoped call, as the settings services take them. */
+export const mutationContext = (ctx: OrgContext): MutationContext => ({
+  orgId: ctx.org.id,
+  actor: ctx.actor,
+  role: ctx.access.role,
+  ip: ctx.ip,
+  userAgent: ctx.userAgent,
+});
+
+// only what the settings page shows: never a password hash, session or account row
+const memberOutput = memberSchema.strict();
+
+export const membersRouter = createTRPCRouter({
+  // the member list is management information: those who manage members see it
+  list: permissionProcedure("members:manage")
+    .output(z.object({ items: z.array(memberOutput) }))
+    .query(async ({ ctx }) => ({ items: await listMembers(ctx.org.id) })),
+
+  add: permissionProcedure("members:manage")
+    .meta({ audit: { action: "member.add", resourceType: "membership" } })
+    .input(addMemberInput)
+    .output(memberOutput.extend({ userCreated: z.boolean() }).strict())
+    .mutation(({ ctx, input }) => addMember(mutationContext(ctx), input)),
+
+  changeRole: permissionProcedure("members:manage")
+    .meta({ audit: { action: "member.change_role", resourceType: "membership", resourceIdFrom: "userId" } })
+    .input(changeRoleInput)
+    .output(memberOutput)
+    .mutation(({ ctx, input }) => changeMemberRole(mutationContext(ctx), input)),
+
+  remove: permissionProcedure("members:manage")
+    .meta({ audit: { action: "member.remove", resourceType: "membership", resourceIdFrom: "userId" } })
+    .input(removeMemberInput)
+    .output(z.object({ userId: z.string() }).strict())
+    .mutation(({ ctx, input }) => removeMember(mutationContext(ctx), input)),
+});
