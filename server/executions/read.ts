@@ -147,11 +147,15 @@ export function decodeCursor(raw: string): Cursor | null {
  * rows from the indexes, whatever the depth of the cursor and however rare the values.
  * ------------------------------------------------------------------------------------------- */
 
-/** The REST API's filter (GET /api/v1/executions). */
+/** The REST API's filter (GET /api/v1/executions): the contract's, plus time range, id prefix and metadata. */
 export type ExecutionFilter = {
   statuses?: Status[];
   workflows?: string[];
   stuck?: boolean;
+  createdFrom?: Date;
+  createdTo?: Date;
+  executionIdPrefix?: string;
+  metadata?: Record<string, string>;
 };
 
 export type ListFilter = {
@@ -386,7 +390,15 @@ export type ExecutionPage = { items: ExecutionView[]; nextCursor: string | null 
 export async function listExecutions(orgId: string, filter: ExecutionFilter, page: { limit: number; cursor: Cursor | null }): Promise<ExecutionPage> {
   const rows = await selectExecutionPage<ViewRow>(
     orgId,
-    { statuses: filter.statuses?.length ? filter.statuses : null, workflows: filter.workflows, stuck: filter.stuck },
+    {
+      statuses: filter.statuses?.length ? filter.statuses : null,
+      workflows: filter.workflows,
+      stuck: filter.stuck,
+      createdFrom: filter.createdFrom,
+      createdTo: filter.createdTo,
+      executionId: filter.executionIdPrefix ? { value: filter.executionIdPrefix, mode: "prefix" } : undefined,
+      metadata: filter.metadata,
+    },
     { limit: page.limit, cursor: page.cursor },
     VIEW_COLUMNS,
   );

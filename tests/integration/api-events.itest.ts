@@ -377,5 +377,16 @@ describe("GET /api/v1/executions pages", () => {
     const odd = await api.list(t.key, "workflow=wf.odd&status=RUNNING,COMPLETED&limit=100");
     expect(odd.body.items).toHaveLength(12);
     expect(odd.body.items[0]).not.toHaveProperty("input");
+
+    // the optional filters beyond the contract's: time range, id prefix, metadata
+    const early = await api.list(t.key, `to=${encodeURIComponent(new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString())}&limit=100`);
+    expect(early.body.items).toHaveLength(10);
+    const prefixed = await api.list(t.key, "q=pg-1&limit=100");
+    expect(prefixed.body.items.map((i: { executionId: string }) => i.executionId).sort()).toEqual(["pg-10", "pg-11", "pg-12", "pg-13", "pg-14", "pg-15", "pg-16", "pg-17", "pg-18", "pg-19"]);
+    await api.postEvents(t.key, { eventId: "pg-meta", executionId: "pg-meta", workflow: "wf.odd", status: "PENDING", metadata: { region: "eu", tier: "gold" } });
+    const tagged = await api.list(t.key, "meta=region=eu&meta=tier=gold");
+    expect(tagged.body.items.map((i: { executionId: string }) => i.executionId)).toEqual(["pg-meta"]);
+    expect((await api.list(t.key, "from=yesterday")).status).toBe(400);
+    expect((await api.list(t.key, "meta=novalue")).status).toBe(400);
   });
 });

@@ -20,7 +20,7 @@ export const MAX_PAGE_SIZE = 500;
 
 function parseList(url: URL) {
   const q = url.searchParams;
-  const known = new Set(["status", "workflow", "stuck", "limit", "cursor"]);
+  const known = new Set(["status", "workflow", "stuck", "limit", "cursor", "from", "to", "q", "meta"]);
   const unknown = [...q.keys()].filter((k) => !known.has(k));
   if (unknown.length) throw new HttpError(400, `unknown query parameter(s): ${unknown.join(", ")}; accepted: ${[...known].join(", ")}`);
 
@@ -39,7 +39,32 @@ function parseList(url: URL) {
   const cursorRaw = q.get("cursor");
   const cursor = cursorRaw ? decodeCursor(cursorRaw) : null;
   if (cursorRaw && !cursor) throw new HttpError(400, "cursor is not valid; pass the nextCursor of a previous page");
-  return { filter: { statuses, workflows, stuck: stuckRaw === null ? undefined : stuckRaw === "true" }, page: { limit, cursor } };
+  const time = (name: "from" | "to") => {
+    const raw = q.get(name);
+    if (raw === null) return undefined;
+    const d = new Date(raw);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) throw new HttpError(400, `${name} must be an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z`);
+    return d;
+  };
+  const metadata: Record<string, string> = {};
+  for (const pair of q.getAll("meta")) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) throw new HttpError(400, "meta must be key=value (repeat meta for several pairs)");
+    metadata[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const prefix = q.get("q")?.trim();
+  return {
+    filter: {
+      statuses,
+      workflows,
+      stuck: stuckRaw === null ? undefined : stuckRaw === "true",
+      createdFrom: time("from"),
+      createdTo: time("to"),
+      executionIdPrefix: prefix || undefined,
+      metadata: Object.keys(metadata).length ? metadata : undefined,
+    },
+    page: { limit, cursor },
+  };
 }
 
 export const listExecutionsRoute = route("/api/v1/executions", async (req) => {
