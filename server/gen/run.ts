@@ -1,0 +1,404 @@
+// The data generator's database side: creates the organizations and workflows, streams the
+// executions, their timeline and the processed-event claims in with COPY, chunk by chunk in
+// time order, flushes the hourly aggregate as hours close, and writes the workflow counters at
+// the end. Counters and the hourly aggregate are accumulated from the very rows written, so they
+// equal a recount. Into empty tables, secondary indexes and foreign keys are dropped first and
+// rebuilt once at the end (one sorted build beats millions of index insertions).
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { DEFAULT_THRESHOLDS, effectiveThresholds, stuckVerdict } from "../executions/stuck";
+import { bucketOf, emptyHistogram } from "../metrics/histogram";
+import { CopyBuffer } from "./copy";
+import { generateExecution, type GeneratedExecution } from "./execution";
+import { buildPlan, type GenOptions, type Plan, type PlannedWorkflow } from "./plan";
+import { ProgressBar, formatDuration } from "./progress";
+import { createRng, WeightedPicker } from "./random";
+
+const HOUR = 3_600_000;
+const TABLES = ["executions", "execution_events", "processed_events"] as const;
+
+export type GenRunOptions = GenOptions & {
+  databaseUrl: string;
+  /** executions per COPY round */
+  chunkSize: number;
+  /** drop and rebuild indexes when the tables start empty (default true) */
+  deferIndexes: boolean;
+  vacuum: boolean;
+  /** silence the progress bar (tests) */
+  quiet?: boolean;
+};
+
+export type GenReport = {
+  executions: number;
+  events: number;
+  processedEvents: number;
+  hourlyRows: number;
+  orgs: { slug: string; id: string; executions: number }[];
+  largestOrg: { slug: string; executions: number };
+  statusCounts: Record<string, number>;
+  stuck: number;
+  indexesDeferred: boolean;
+  seconds: { generateAndCopy: number; indexes: number; finish: number; total: number };
+  rowsPerSecond: number;
+  executionsPerSecond: number;
+  databaseBytes: number;
+};
+
+type WorkflowRow = PlannedWorkflow & { id: string; orgId: string };
+
+type Counters = { executionCount: number; successCount: number; failureCount: number; cancelledCount: number; lastExecutionAt: number };
+
+type HourlyCell = { orgId: string; workflowId: string; hour: number; status: string; count: number; durationSumMs: number; histogram: number[] };
+
+const EXECUTION_COLUMNS = [
+  "orgId", "id", "executionId", "workflowId", "status", "attempt", "statusChangedAt", "createdAt", "scheduledAt", "startedAt",
+  "lastHeartbeatAt", "lastEventAt", "completedAt", "durationMs", "error", "input", "output", "metadata", "continuedFromId",
+  "continuedAsNewToId", "parentExecutionId", "updatedAt",
+];
+const EVENT_COLUMNS = [
+  "orgId", "id", "executionId", "eventId", "type", "status", "attempt", "occurredAt", "receivedAt", "outcome", "reason",
+  "statusBefore", "statusAfter", "payload",
+];
+const PROCESSED_COLUMNS = ["orgId", "eventId", "executionId", "receivedAt"];
+const HOURLY_COLUMNS = ["orgId", "workflowId", "hour", "status", "count", "durationSumMs", "histogram"];
+
+export async function runGenerator(opts: GenRunOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<GenReport> {
+  const t0 = Date.now();
+  const plan = buildPlan(opts);
+  const admin = new pg.Client({ connectionString: opts.databaseUrl });
+  await admin.connect();
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: TABLES.length });
+  pool.on("error", () => {});
+  let deferred: Deferred | null = null;
+  try {
+    await admin.query("SET TIME ZONE 'UTC'");
+    const { orgIds, workflows } = await createOrgsAndWorkflows(admin, plan);
+    const empty = await tablesEmpty(admin);
+    if (opts.deferIndexes && empty) {
+      deferred = await dropDeferrable(admin);
+      log(`gen: tables are empty; dropped ${deferred.indexes.length} indexes and ${deferred.constraints.length} constraints, rebuilt after the load`);
+    } else if (opts.deferIndexes) {
+      log("gen: tables already hold rows; indexes stay in place (slower)");
+    }
+    const ids = await reserveIds(admin, opts.executions);
+
+    const clients = await Promise.all(TABLES.map(() => pool.connect()));
+    for (const c of clients) await c.query("SET synchronous_commit = off");
+    const stats = await generateAndCopy(plan, opts, orgIds, workflows, ids, clients, log);
+    clients.forEach((c) => c.release());
+    const tCopy = Date.now();
+
+    if (deferred) {
+      log(`gen: rebuilding ${deferred.indexes.length + deferred.constraints.length} indexes and constraints …`);
+      await rebuild(admin, deferred, log);
+      deferred = null;
+    }
+    const tIndexes = Date.now();
+
+    await writeCounters(admin, workflows, stats.counters);
+    await admin.query(`SELECT setval(pg_get_serial_sequence('execution_events', 'id'), GREATEST($1::bigint, (SELECT coalesce(max(id), 1) FROM execution_events)))`, [stats.lastEventId]);
+    log(`gen: ${opts.vacuum ? "VACUUM ANALYZE" : "ANALYZE"} …`);
+    for (const t of [...TABLES, "execution_hourly", "workflows"]) await admin.query(`${opts.vacuum ? "VACUUM (ANALYZE)" : "ANALYZE"} "${t}"`);
+    const { rows: size } = await admin.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
+    const tEnd = Date.now();
+
+    const largest = stats.perOrg.reduce((best, n, i) => (n > stats.perOrg[best]! ? i : best), 0);
+    const totalRows = stats.executions + stats.events + stats.processed + stats.hourlyRows;
+    return {
+      executions: stats.executions,
+      events: stats.events,
+      processedEvents: stats.processed,
+      hourlyRows: stats.hourlyRows,
+      orgs: plan.orgs.map((o) => ({ slug: o.slug, id: orgIds[o.index]!, executions: stats.perOrg[o.index]! })),
+      largestOrg: { slug: plan.orgs[largest]!.slug, executions: stats.perOrg[largest]! },
+      statusCounts: stats.statusCounts,
+      stuck: stats.stuck,
+      indexesDeferred: opts.deferIndexes && empty,
+      seconds: {
+        generateAndCopy: (tCopy - t0) / 1000,
+        indexes: (tIndexes - tCopy) / 1000,
+        finish: (tEnd - tIndexes) / 1000,
+        total: (tEnd - t0) / 1000,
+      },
+      rowsPerSecond: Math.round(totalRows / ((tCopy - t0) / 1000)),
+      executionsPerSecond: Math.round(stats.executions / ((tEnd - t0) / 1000)),
+      databaseBytes: Number(size[0]!.bytes),
+    };
+  } finally {
+    if (deferred) {
+      // a failed load still leaves a usable schema behind
+      log("gen: the load failed; rebuilding the dropped indexes and constraints on what was written");
+      await rebuild(admin, deferred, log).catch((err) => log(`gen: could not rebuild: ${(err as Error).message}`));
+    }
+    await pool.end();
+    await admin.end();
+  }
+}
+
+async function createOrgsAndWorkflows(client: pg.Client, plan: Plan): Promise<{ orgIds: string[]; workflows: WorkflowRow[] }> {
+  const slugs = plan.orgs.map((o) => o.slug);
+  const { rows: existing } = await client.query<{ slug: string }>(`SELECT slug FROM organizations WHERE slug = ANY($1::text[])`, [slugs]);
+  if (existing.length) {
+    throw new Error(`organization ${existing[0]!.slug} already exists; generate into an empty database or pass another --org-prefix`);
+  }
+  const orgIds = plan.orgs.map(() => randomUUID());
+  await client.query(
+    `INSERT INTO organizations (id, slug, name, "updatedAt") SELECT * , now() FROM unnest($1::uuid[], $2::text[], $3::text[])`,
+    [orgIds, slugs, plan.orgs.map((o) => o.name)],
+  );
+  const { rows } = await client.query<{ id: string; ord: number }>(
+    `INSERT INTO workflows ("orgId", key, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds", "createdAt")
+     SELECT o, k, n, s, r, $6 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[]) WITH ORDINALITY AS t(o, k, n, s, r, ord)
+     ORDER BY ord
+     RETURNING id::text`,
+    [
+      plan.workflows.map((w) => orgIds[w.orgIndex]),
+      plan.workflows.map((w) => w.key),
+      plan.workflows.map((w) => w.name),
+      plan.workflows.map((w) => w.stuckScheduledAfterSeconds),
+      plan.workflows.map((w) => w.stuckRunningAfterSeconds),
+      new Date(plan.startMs - 7 * 24 * HOUR),
+    ],
+  );
+  // RETURNING follows the insertion order of INSERT … SELECT … ORDER BY
+  const workflows = plan.workflows.map((w, i) => ({ ...w, id: rows[i]!.id, orgId: orgIds[w.orgIndex]! }));
+  return { orgIds, workflows };
+}
+
+async function tablesEmpty(client: pg.Client): Promise<boolean> {
+  for (const t of TABLES) {
+    const { rows } = await client.query(`SELECT 1 FROM "${t}" LIMIT 1`);
+    if (rows.length) return false;
+  }
+  return true;
+}
+
+type Deferred = { indexes: { name: string; def: string }[]; constraints: { table: string; name: string; def: string }[] };
+
+/** Drops the loaded tables' foreign keys, primary keys and secondary indexes, remembering their definitions. */
+async function dropDeferrable(client: pg.Client): Promise<Deferred> {
+  const { rows: constraints } = await client.query<{ table: string; name: string; def: string; contype: string }>(
+    `SELECT c.conrelid::regclass::text AS table, c.conname AS name, pg_get_constraintdef(c.oid) AS def, c.contype
+     FROM pg_constraint c WHERE c.conrelid = ANY($1::regclass[]) AND c.contype IN ('p', 'f', 'u')`,
+    [TABLES.map((t) => `"${t}"`)],
+  );
+  const { rows: indexes } = await client.query<{ name: string; def: string }>(
+    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+     FROM pg_index i WHERE i.indrelid = ANY($1::regclass[])
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
+    [TABLES.map((t) => `"${t}"`)],
+  );
+  await client.query("BEGIN");
+  // foreign keys first: a primary key cannot go while a foreign key leans on it
+  const ordered = [...constraints].sort((a, b) => (a.contype === "f" ? -1 : 0) - (b.contype === "f" ? -1 : 0));
+  for (const c of ordered) await client.query(`ALTER TABLE ${c.table} DROP CONSTRAINT "${c.name}"`);
+  for (const i of indexes) await client.query(`DROP INDEX ${i.name}`);
+  await client.query("COMMIT");
+  // primary and unique keys are rebuilt before foreign keys and secondary indexes
+  const rank = (c: { def: string }) => (c.def.startsWith("FOREIGN KEY") ? 1 : 0);
+  return { indexes, constraints: ordered.sort((a, b) => rank(a) - rank(b)).map(({ table, name, def }) => ({ table, name, def })) };
+}
+
+async function rebuild(client: pg.Client, d: Deferred, log: (line: string) => void): Promise<void> {
+  await client.query("SET maintenance_work_mem = '256MB'");
+  for (const c of d.constraints) {
+    const t = Date.now();
+    await client.query(`ALTER TABLE ${c.table} ADD CONSTRAINT "${c.name}" ${c.def}`);
+    log(`gen:   ${c.name} ${formatDuration((Date.now() - t) / 1000)}`);
+  }
+  for (const i of d.indexes) {
+    const t = Date.now();
+    await client.query(i.def);
+    log(`gen:   ${i.name} ${formatDuration((Date.now() - t) / 1000)}`);
+  }
+}
+
+/** Takes a block of execution ids from the sequence, so concurrent ingestion cannot collide with them. */
+async function reserveIds(client: pg.Client, n: number): Promise<{ firstExecutionId: bigint; firstEventId: bigint }> {
+  const { rows } = await client.query<{ first: string }>(
+    `SELECT setval(pg_get_serial_sequence('executions', 'id'), GREATEST((SELECT coalesce(max(id), 0) FROM executions), nextval(pg_get_serial_sequence('executions', 'id'))) + $1) - $1 + 1 AS first`,
+    [n],
+  );
+  const { rows: ev } = await client.query<{ first: string }>(
+    `SELECT GREATEST((SELECT coalesce(max(id), 0) FROM execution_events), nextval(pg_get_serial_sequence('execution_events', 'id'))) + 1 AS first`,
+  );
+  return { firstExecutionId: BigInt(rows[0]!.first), firstEventId: BigInt(ev[0]!.first) };
+}
+
+type Stats = {
+  executions: number;
+  events: number;
+  processed: number;
+  hourlyRows: number;
+  lastEventId: string;
+  perOrg: number[];
+  statusCounts: Record<string, number>;
+  stuck: number;
+  counters: Map<number, Counters>;
+};
+
+async function generateAndCopy(
+  plan: Plan,
+  opts: GenRunOptions,
+  orgIds: string[],
+  workflows: WorkflowRow[],
+  ids: { firstExecutionId: bigint; firstEventId: bigint },
+  clients: pg.PoolClient[],
+  log: (line: string) => void,
+): Promise<Stats> {
+  const rng = createRng(opts.seed ^ 0x5eed);
+  const orgPicker = new WeightedPicker(plan.orgs.map((o) => o.weight));
+  const wfPickers = plan.workflowsByOrg.map((g) => new WeightedPicker(g.weights));
+  const now = opts.now;
+  const nowMs = now.getTime();
+  const executions = new CopyBuffer("executions", EXECUTION_COLUMNS);
+  const events = new CopyBuffer("execution_events", EVENT_COLUMNS);
+  const processed = new CopyBuffer("processed_events", PROCESSED_COLUMNS);
+  const hourlyBuffer = new CopyBuffer("execution_hourly", HOURLY_COLUMNS);
+  const counters = new Map<number, Counters>();
+  const hourly = new Map<string, HourlyCell>();
+  const recentByOrg: string[][] = plan.orgs.map(() => []);
+  const stats: Stats = { executions: 0, events: 0, processed: 0, hourlyRows: 0, lastEventId: "0", perOrg: plan.orgs.map(() => 0), statusCounts: {}, stuck: 0, counters };
+  const bar = opts.quiet ? null : new ProgressBar(opts.executions);
+  let seq = 0;
+  let eventId = ids.firstEventId;
+  let totalRows = 0;
+  let successorOf: { wf: WorkflowRow; executionId: string; createdAt: Date; receivedAt: Date } | null = null;
+
+  const flushHourly = (beforeHourMs: number) => {
+    for (const [key, c] of hourly) {
+      if (c.hour >= beforeHourMs) continue;
+      hourlyBuffer.add([c.orgId, c.workflowId, new Date(c.hour), c.status, c.count, c.durationSumMs, c.histogram]);
+      hourly.delete(key);
+    }
+  };
+
+  const emit = (g: GeneratedExecution, wf: WorkflowRow) => {
+    const s = g.state;
+    const id = ids.firstExecutionId + BigInt(seq - 1);
+    executions.add([
+      wf.orgId, id, g.executionId, wf.id, s.status, s.attempt, s.statusChangedAt, s.createdAt, s.scheduledAt, s.startedAt,
+      s.lastHeartbeatAt, s.lastEventAt, s.completedAt, s.durationMs, s.error, g.input, s.output, g.metadata, g.continuedFromId,
+      s.continuedAsNewToId, g.parentExecutionId, g.updatedAt,
+    ]);
+    for (const e of g.events) {
+      events.add([
+        wf.orgId, eventId++, g.executionId, e.eventId, e.type, e.status, e.attempt, e.occurredAt, e.receivedAt, e.outcome, e.reason,
+        e.statusBefore, e.statusAfter, e.payload,
+      ]);
+      if (e.claims) processed.add([wf.orgId, e.eventId, g.executionId, e.receivedAt]);
+    }
+    const c = counters.get(wf.index) ?? { executionCount: 0, successCount: 0, failureCount: 0, cancelledCount: 0, lastExecutionAt: 0 };
+    c.executionCount++;
+    if (s.status === "COMPLETED") c.successCount++;
+    else if (s.status === "FAILED" || s.status === "TIMED_OUT") c.failureCount++;
+    else if (s.status === "CANCELLED") c.cancelledCount++;
+    c.lastExecutionAt = Math.max(c.lastExecutionAt, s.createdAt.getTime());
+    counters.set(wf.index, c);
+    if (s.completedAt && s.durationMs !== null) {
+      const hour = Math.floor(s.completedAt.getTime() / HOUR) * HOUR;
+      const key = `${wf.index}|${hour}|${s.status}`;
+      let cell = hourly.get(key);
+      if (!cell) hourly.set(key, (cell = { orgId: wf.orgId, workflowId: wf.id, hour, status: s.status, count: 0, durationSumMs: 0, histogram: emptyHistogram() }));
+      cell.count++;
+      cell.durationSumMs += s.durationMs;
+      cell.histogram[bucketOf(s.durationMs)]!++;
+    }
+    stats.statusCounts[s.status] = (stats.statusCounts[s.status] ?? 0) + 1;
+    if (isStuck(g, wf, now)) stats.stuck++;
+    stats.perOrg[wf.orgIndex]!++;
+  };
+
+  const copyChunk = async (closedBeforeMs: number) => {
+    flushHourly(closedBeforeMs);
+    const counts = await Promise.all([executions.flush(clients[0]!), events.flush(clients[1]!), processed.flush(clients[2]!)]);
+    stats.executions += counts[0];
+    stats.events += counts[1];
+    stats.processed += counts[2];
+    stats.hourlyRows += await hourlyBuffer.flush(clients[0]!);
+    totalRows += counts[0] + counts[1] + counts[2];
+    bar?.update(stats.executions, totalRows, true);
+  };
+
+  let inChunk = 0;
+  for (let h = 0; h < plan.perHour.length; h++) {
+    const n = plan.perHour[h]!;
+    const hourStart = plan.startMs + h * HOUR;
+    const hourEnd = Math.min(nowMs, hourStart + HOUR);
+    const times = new Float64Array(n);
+    for (let i = 0; i < n; i++) times[i] = hourStart + rng.next() * (hourEnd - hourStart);
+    times.sort();
+    for (let i = 0; i < n; i++) {
+      seq++;
+      const isLast = seq === opts.executions;
+      let wf: WorkflowRow;
+      let createdAt: Date;
+      let continuedFrom: { executionId: string; receivedAt: Date } | null = null;
+      if (successorOf) {
+        wf = successorOf.wf;
+        createdAt = successorOf.createdAt;
+        continuedFrom = { executionId: successorOf.executionId, receivedAt: successorOf.receivedAt };
+      } else {
+        const orgIndex = orgPicker.pick(rng);
+        const group = plan.workflowsByOrg[orgIndex]!;
+        wf = workflows[group.indexes[wfPickers[orgIndex]!.pick(rng)]!]!;
+        createdAt = new Date(Math.round(times[i]!));
+      }
+      const executionId = `${wf.short}-${seq.toString(36)}`;
+      const recent = recentByOrg[wf.orgIndex]!;
+      const parentExecutionId = recent.length && rng.chance(0.05) ? rng.pick(recent) : null;
+      const g = generateExecution(rng, {
+        executionId,
+        workflow: wf,
+        createdAt,
+        now,
+        continuedFrom,
+        successorId: isLast ? null : `${wf.short}-${(seq + 1).toString(36)}`,
+        parentExecutionId,
+      });
+      successorOf = null;
+      if (g.state.status === "CONTINUED_AS_NEW") {
+        const canEvent = g.events.find((e) => e.status === "CONTINUED_AS_NEW" && e.outcome === "APPLIED")!;
+        successorOf = { wf, executionId: g.state.continuedAsNewToId!, createdAt: g.successorCreatedAt!, receivedAt: canEvent.receivedAt };
+      }
+      emit(g, wf);
+      if (recent.length < 64) recent.push(executionId);
+      else recent[seq % 64] = executionId;
+      inChunk++;
+    }
+    // chunks end on hour boundaries; hours before the next one are complete except for runs
+    // still to finish, and every later execution is created at or after the boundary
+    if (inChunk >= opts.chunkSize || h === plan.perHour.length - 1) {
+      const boundary = h === plan.perHour.length - 1 ? Infinity : Math.min(hourStart + HOUR, successorOf ? successorOf.createdAt.getTime() : Infinity);
+      await copyChunk(Number.isFinite(boundary) ? Math.floor(boundary / HOUR) * HOUR : Infinity);
+      inChunk = 0;
+    }
+  }
+  bar?.finish();
+  log(`gen: ${stats.executions} executions, ${stats.events} events, ${stats.processed} processed events, ${stats.hourlyRows} hourly rows`);
+  stats.lastEventId = (eventId - 1n).toString();
+  return stats;
+}
+
+function isStuck(g: GeneratedExecution, wf: PlannedWorkflow, now: Date): boolean {
+  const thresholds = effectiveThresholds(DEFAULT_THRESHOLDS, wf);
+  return stuckVerdict(g.state, thresholds, now) !== null;
+}
+
+async function writeCounters(client: pg.Client, workflows: WorkflowRow[], counters: Map<number, Counters>): Promise<void> {
+  const entries = [...counters.entries()];
+  await client.query(
+    `UPDATE workflows w SET "executionCount" = x.e, "successCount" = x.s, "failureCount" = x.f, "cancelledCount" = x.c,
+       "lastExecutionAt" = x.l, "updatedAt" = now()
+     FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[], $6::timestamptz[]) AS x(id, e, s, f, c, l)
+     WHERE w.id = x.id`,
+    [
+      entries.map(([i]) => workflows[i]!.id),
+      entries.map(([, c]) => c.executionCount),
+      entries.map(([, c]) => c.successCount),
+      entries.map(([, c]) => c.failureCount),
+      entries.map(([, c]) => c.cancelledCount),
+      entries.map(([, c]) => new Date(c.lastExecutionAt)),
+    ],
+  );
+}
