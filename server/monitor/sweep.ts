@@ -23,32 +23,35 @@ import type { Status } from "../executions/status";
 // by status so each half reads only its partial index (executions_scheduled_since_idx,
 // executions_running_alive_idx): terminal rows are never scanned.
 export const STUCK_SWEEP_SQL = `
-SELECT e."orgId", e."executionId", e."workflowId"::text AS "workflowId", e.status, e.attempt, 'scheduled' AS reason,
-       e."statusChangedAt" AS since,
-       COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds") AS "thresholdSeconds",
-       s."autoTimeoutMultiple"
-FROM executions e
-JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
-JOIN organizations o ON o.id = e."orgId"
-LEFT JOIN workflow_alert_settings s ON s."orgId" = e."orgId" AND s."workflowId" = e."workflowId"
-WHERE e.status = 'SCHEDULED'
-  AND e."statusChangedAt" < now() - make_interval(secs => COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds"))
-UNION ALL
-SELECT e."orgId", e."executionId", e."workflowId"::text, e.status, e.attempt, 'running',
-       GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt"),
-       COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds"),
-       s."autoTimeoutMultiple"
-FROM executions e
-JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
-JOIN organizations o ON o.id = e."orgId"
-LEFT JOIN workflow_alert_settings s ON s."orgId" = e."orgId" AND s."workflowId" = e."workflowId"
-WHERE e.status = 'RUNNING'
-  AND GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") < now() - make_interval(secs => COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds"))`;
+WITH floor AS (
+  -- the smallest thresholds anywhere: a sargable bound, so the index scans fetch only executions
+  -- that could be stuck, not every active one
+  SELECT LEAST((SELECT min("stuckScheduledAfterSeconds") FROM organizations),
+               (SELECT min("stuckScheduledAfterSeconds") FROM workflows WHERE "stuckScheduledAfterSeconds" IS NOT NULL)) AS sched,
+         LEAST((SELECT min("stuckRunningAfterSeconds") FROM organizations),
+               (SELECT min("stuckRunningAfterSeconds") FROM workflows WHERE "stuckRunningAfterSeconds" IS NOT NULL)) AS run
+), candidates AS MATERIALIZED (
+  SELECT e."orgId", e."executionId", e."workflowId", e.status, e.attempt, 'scheduled' AS reason, e."statusChangedAt" AS since
+  FROM executions e
+  WHERE e.status = 'SCHEDULED' AND e."statusChangedAt" < now() - make_interval(secs => (SELECT sched FROM floor))
+  UNION ALL
+  SELECT e."orgId", e."executionId", e."workflowId", e.status, e.attempt, 'running', GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt")
+  FROM executions e
+  WHERE e.status = 'RUNNING' AND GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") < now() - make_interval(secs => (SELECT run FROM floor))
+)
+SELECT c."orgId", c."executionId", c."workflowId"::text AS "workflowId", c.status, c.attempt, c.reason, c.since, t.secs AS "thresholdSeconds", s."autoTimeoutMultiple"
+FROM candidates c
+JOIN workflows w ON w."orgId" = c."orgId" AND w.id = c."workflowId"
+JOIN organizations o ON o.id = c."orgId"
+CROSS JOIN LATERAL (SELECT CASE c.reason WHEN 'scheduled' THEN COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")
+                                         ELSE COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds") END AS secs) t
+LEFT JOIN workflow_alert_settings s ON s."orgId" = c."orgId" AND s."workflowId" = c."workflowId"
+WHERE c.since < now() - make_interval(secs => t.secs)`;
 
+// Only the keys: the executions' current status is read for the alerts about to resolve.
 const OPEN_EXECUTION_ALERTS_SQL = `
-SELECT a."orgId", a.id::text AS id, a."executionId", a.reason, a.since, a."timedOutAt", e.status AS "currentStatus"
+SELECT a."orgId", a.id::text AS id, a."executionId", a.reason, a.since, a."timedOutAt"
 FROM alerts a
-LEFT JOIN executions e ON e."orgId" = a."orgId" AND e."executionId" = a."executionId"
 WHERE a.state <> 'RESOLVED' AND a."executionId" IS NOT NULL`;
 
 export type TimeoutTask = { orgId: string; alertId: string; executionId: string; attempt: number; reason: StuckReason; since: Date; thresholdSeconds: number; multiple: number };
@@ -89,13 +92,35 @@ async function workflowContexts(client: Queryable, pairs: readonly { orgId: stri
   return out;
 }
 
+/** Adds each open alert's execution status; only the alerts no longer stuck need a lookup. */
+async function withCurrentStatus(client: Queryable, open: Omit<OpenExecutionAlert, "currentStatus">[], stuck: readonly StuckDbRow[]): Promise<OpenExecutionAlert[]> {
+  const stuckStatus = new Map(stuck.map((s) => [`${s.orgId}\u0000${s.executionId}\u0000${s.reason}`, s.status]));
+  const stale = open.filter((a) => !stuckStatus.has(`${a.orgId}\u0000${a.executionId}\u0000${a.reason}`));
+  const statusOf = new Map<string, Status>();
+  if (stale.length > 0) {
+    const { rows } = await client.query<{ orgId: string; executionId: string; status: Status }>(
+      `SELECT e."orgId", e."executionId", e.status FROM unnest($1::uuid[], $2::text[]) AS k("orgId", "executionId")
+       JOIN executions e ON e."orgId" = k."orgId" AND e."executionId" = k."executionId"`,
+      [stale.map((a) => a.orgId), stale.map((a) => a.executionId)],
+    );
+    for (const r of rows) statusOf.set(`${r.orgId}\u0000${r.executionId}`, r.status);
+  }
+  return open.map((a) => ({
+    ...a,
+    currentStatus: stuckStatus.get(`${a.orgId}\u0000${a.executionId}\u0000${a.reason}`) ?? statusOf.get(`${a.orgId}\u0000${a.executionId}`) ?? null,
+  }));
+}
+
 type OpenedRow = { orgId: string; id: string; reason: StuckReason; workflowId: string; executionId: string; since: Date; executionStatus: Status; firedAt: Date };
 
 export async function sweep(client: Queryable, opts: SweepOptions): Promise<SweepResult> {
   const base = opts.baseUrl ?? publicBaseUrl();
+  // the sets are small and already indexed: parallel workers would only add start-up time
+  await client.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
   const now = (await client.query<{ now: Date }>(`SELECT now() AS now`)).rows[0]!.now;
   const stuck = (await client.query<StuckDbRow>(STUCK_SWEEP_SQL)).rows;
-  const open = (await client.query<OpenExecutionAlert>(OPEN_EXECUTION_ALERTS_SQL)).rows;
+  const openKeys = (await client.query<Omit<OpenExecutionAlert, "currentStatus">>(OPEN_EXECUTION_ALERTS_SQL)).rows;
+  const open = await withCurrentStatus(client, openKeys, stuck);
   const plan = planStuckSweep(stuck, open, now);
 
   const result: SweepResult = { now, stuck: stuck.length, opened: [], resolved: 0, storms: 0, notifications: 0, timeOuts: [], failureRateChecked: false };
