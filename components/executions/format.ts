@@ -48,3 +48,29 @@ export function formatLocalDateTime(date: Date, timeZone?: string, locale?: stri
 export function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
+
+/** A span as people say it: "45 s", "12 min", "3 h 05 min", "2 d 04 h". */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} h ${String(m % 60).padStart(2, "0")} min`;
+  return `${Math.floor(h / 24)} d ${String(h % 24).padStart(2, "0")} h`;
+}
+
+/** "stuck in Scheduled for 12 min"; null when the execution is not stuck. */
+export function stuckLabel(reason: "scheduled" | "running" | null, since: Date | string | null, now: Date): string | null {
+  if (!reason) return null;
+  const stage = reason === "scheduled" ? STATUS_LABELS.SCHEDULED : STATUS_LABELS.RUNNING;
+  if (!since) return `stuck in ${stage}`;
+  const at = typeof since === "string" ? new Date(since) : since;
+  return `stuck in ${stage} for ${formatAge(now.getTime() - at.getTime())}`;
+}
+
+/** 0.9734 → "97.3%"; null → "—". */
+export function formatPercent(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined || !Number.isFinite(rate)) return "—";
+  return `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)}%`;
+}
