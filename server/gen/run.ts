@@ -359,7 +359,7 @@ async function generateAndCopy(
       successorOf = null;
       if (g.state.status === "CONTINUED_AS_NEW") {
         const canEvent = g.events.find((e) => e.status === "CONTINUED_AS_NEW" && e.outcome === "APPLIED")!;
-        successorOf = { wf, executionId: g.state.continuedAsNewToId!, createdAt: g.successorCreatedAt!, receivedAt: canEvent.receivedAt };
+        successorOf = { wf, executionId, createdAt: g.successorCreatedAt!, receivedAt: canEvent.receivedAt };
       }
       emit(g, wf);
       if (recent.length < 64) recent.push(executionId);
