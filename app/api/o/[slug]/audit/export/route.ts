@@ -1,0 +1,64 @@
+// GET /api/o/{slug}/audit/export?actor=&action=&resourceType=&resourceId=&from=&to=
+// The audit log's filtered rows as CSV, streamed. The same session and organization rules as the
+// tRPC ladder: 401 without a session, 404 for an organization the caller cannot see, 403 without
+// audit:read, 400 for filters that do not validate.
+import { recordAudit } from "@/server/audit/service";
+import { auditCsvStream, parseAuditFilters, type AuditFiltersInput } from "@/server/audit/query";
+import { getSessionFromHeaders } from "@/server/auth/session";
+import { recordPlatformAdminVisit, resolveOrgAccess } from "@/server/rbac/access";
+import { clientIp } from "@/server/trpc";
+
+export const dynamic = "force-dynamic";
+
+const FILTER_KEYS = ["actor", "action", "resourceType", "resourceId", "from", "to"] as const;
+
+function problem(status: number, message: string): Response {
+  return Response.json({ error: message }, { status, headers: { "cache-control": "no-store" } });
+}
+
+export async function GET(req: Request, { params }: { params: Promise<{ slug: string }> }): Promise<Response> {
+  const { slug } = await params;
+  const session = await getSessionFromHeaders(req.headers);
+  if (!session) return problem(401, "sign in first");
+  const access = await resolveOrgAccess(session.user, slug);
+  if (!access) return problem(404, `organization "${slug}" not found`);
+  if (!access.permissions.has("audit:read")) return problem(403, "your role may not read the audit log (needs audit:read)");
+
+  const url = new URL(req.url);
+  const input: AuditFiltersInput = {};
+  for (const key of FILTER_KEYS) {
+    const value = url.searchParams.get(key);
+    if (value) input[key] = value as never;
+  }
+  let filters;
+  try {
+    filters = parseAuditFilters(input);
+  } catch (err) {
+    return problem(400, (err as Error).message);
+  }
+
+  const ip = clientIp(req.headers);
+  const userAgent = req.headers.get("user-agent");
+  if (access.readOnly) await recordPlatformAdminVisit({ orgId: access.org.id, user: session.user, sessionId: session.sessionId, ip, userAgent });
+  // an export copies the log out of Runwatch: who took which rows is itself worth a record
+  await recordAudit({
+    orgId: access.org.id,
+    actor: { type: "USER", userId: session.user.id, label: session.user.email },
+    action: "audit.export",
+    resourceType: "audit_log",
+    details: { filters },
+    ip,
+    userAgent,
+    success: true,
+  });
+
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+  return new Response(auditCsvStream(access.org.id, filters), {
+    headers: {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="audit-${access.org.slug}-${stamp}.csv"`,
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
