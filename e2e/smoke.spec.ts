@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/auth";
 import pg from "pg";
 import { STATUS_LABELS } from "../components/executions/format";
 import type { Status } from "../server/executions/status";
@@ -25,7 +25,8 @@ async function newestDemoExecution(): Promise<Latest> {
   }
 }
 
-test("home page lists the demo organization's latest executions", async ({ page }) => {
+test("home page lists the demo organization's latest executions", async ({ signInAs }) => {
+  const page = await signInAs("VIEWER");
   const newest = await newestDemoExecution();
   // a CSP that blocks Next's own scripts or styles shows up as console errors
   const consoleErrors: string[] = [];
@@ -33,9 +34,11 @@ test("home page lists the demo organization's latest executions", async ({ page 
     if (msg.type() === "error") consoleErrors.push(msg.text());
   });
   page.on("pageerror", (err) => consoleErrors.push(err.message));
+  // the landing page sends a member to their organization
   await page.goto("/");
+  await page.waitForURL("**/o/demo/executions");
 
-  await expect(page.getByRole("heading", { level: 1, name: "Runwatch" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Executions" })).toBeVisible();
   const table = page.getByTestId("executions-table");
   await expect(table).toBeVisible();
   await expect(table.getByTestId("execution-row").first()).toBeVisible();
@@ -51,7 +54,8 @@ test("home page lists the demo organization's latest executions", async ({ page 
   expect(consoleErrors).toEqual([]);
 });
 
-test("home page has no serious accessibility violations", async ({ page }) => {
+test("home page has no serious accessibility violations", async ({ signInAs }) => {
+  const page = await signInAs("OPERATOR");
   await page.goto("/");
   await expect(page.getByTestId("execution-row").first()).toBeVisible();
   const results = await new AxeBuilder({ page }).analyze();
@@ -59,7 +63,16 @@ test("home page has no serious accessibility violations", async ({ page }) => {
   expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
 });
 
+test("sign-in page has no serious accessibility violations", async ({ page }) => {
+  await page.goto("/sign-in");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+});
+
 test("responses carry the security headers", async ({ request }) => {
+  // an anonymous visit ends on the sign-in page
   const res = await request.get("/");
   expect(res.status()).toBe(200);
   const headers = res.headers();

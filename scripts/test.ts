@@ -7,6 +7,7 @@
 // PostgreSQL when DATABASE_URL is unset), migrates and seeds it, and hands it to Playwright,
 // whose webServer runs `next start` against it.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
@@ -147,7 +148,13 @@ async function e2e() {
     db = await provisionTestDatabase();
     const seeded = await seed(db.url);
     console.log(`e2e database: ${db.kind}, migrated, seeded with ${seeded}`);
-    const env = { ...process.env, DATABASE_URL: db.url, PLAYWRIGHT_JSON_OUTPUT_NAME: out };
+    // next start runs with NODE_ENV=production, where better-auth needs a real secret: one per run
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+      BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? randomBytes(32).toString("base64url"),
+    };
     const code = await run("npx", ["playwright", "test", "--reporter=list,json"], env);
     return { ok: code === 0, counts: await playwrightCounts(out), note: db.kind === "embedded" ? "embedded PostgreSQL" : undefined };
   } finally {

@@ -24,3 +24,8 @@ export async function requireSession(nextPath: string): Promise<AuthSession> {
   if (!session) redirect(signInUrl(nextPath));
   return session;
 }
+
+/** The page's own path and query, as proxy.ts saw it; the fallback when it did not run. */
+export async function requestPath(fallback: string): Promise<string> {
+  return safeNextPath((await headers()).get("x-runwatch-path") ?? fallback);
+}

@@ -75,7 +75,8 @@ describe("procedure ladder", () => {
     const operator = await createMemberSession(org.orgId, "OPERATOR");
     const ctx = async (h: Record<string, string>) => ({ ...(await createTRPCContext({ headers: new Headers({ host: "rw.example", ...h }), session: operator })), viaHttp: true });
     const input = { orgSlug: org.slug, executionId: "nope", reason: "test" };
-    for (const h of [{ origin: "https://evil.example" }, { referer: "https://evil.example/x" }, {}]) {
+    const crossSite: Record<string, string>[] = [{ origin: "https://evil.example" }, { referer: "https://evil.example/x" }, {}];
+    for (const h of crossSite) {
       await expect(createCaller(await ctx(h)).executions.cancel(input)).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("cross-site") });
     }
     // same origin gets through the guard (and then finds no such execution)

@@ -1,0 +1,318 @@
+// Access to EVERY tRPC procedure, walked from appRouter._def.procedures:
+//   - org-scoped: a member of another organization gets NOT_FOUND, no data and no change; each
+//     role without the permission gets FORBIDDEN and no change (a denied mutation leaves exactly
+//     one audit entry with success false); the least role with it succeeds, and a mutation
+//     writes exactly one audit entry, by the caller.
+//   - the rest: a check of their own (below).
+// A procedure without an entry in ACCESS_CASES fails this suite: add one when you add a procedure.
+import { describe, expect, it } from "vitest";
+import { createMemberSession, createSessionUser } from "../../server/auth/testing";
+import type { AuthSession } from "../../server/auth/session";
+import { pool } from "../../server/db/client";
+import { ingestEvents } from "../../server/ingest/service";
+import { PLATFORM_ADMIN_VISIT_ACTION } from "../../server/rbac/access";
+import { READ_ONLY, ROLES, can, type Permission, type Role } from "../../server/rbac/permissions";
+import { appRouter, createCaller } from "../../server/routers/_app";
+import { createTRPCContext, orgInput, type ProcedureMeta } from "../../server/trpc";
+import { createTestApiKey, createTestOrg } from "../setup/helpers";
+
+type TestOrg = { orgId: string; slug: string };
+type Input = Record<string, unknown>;
+
+type OrgCase = {
+  scope: "org";
+  /** creates what a successful call needs in `org`, and returns the input (orgSlug is added) */
+  input: (org: TestOrg) => Promise<Input>;
+  /** what a mutation could change; must be equal before and after a refused call */
+  snapshot?: (org: TestOrg, input: Input) => Promise<unknown>;
+};
+
+/** Not org-scoped: the entry tests what scopes it instead (the caller's own data, a platform role…). */
+type OwnCase = { scope: "own"; why: string; test: () => Promise<void> };
+
+type AccessCase = OrgCase | OwnCase;
+
+/* ---------------------------------------------------------------------------------------------
+ * Fixtures
+ * ------------------------------------------------------------------------------------------- */
+
+async function activeExecution(org: TestOrg): Promise<string> {
+  const executionId = `exec-${Math.random().toString(36).slice(2, 10)}`;
+  const results = await ingestEvents(org.orgId, [
+    { eventId: `${executionId}-1`, executionId, workflow: "access.test", status: "PENDING" },
+    { eventId: `${executionId}-2`, executionId, status: "RUNNING" },
+  ]);
+  expect(results.map((r) => r.outcome)).toEqual(["applied", "applied"]);
+  return executionId;
+}
+
+async function executionState(org: TestOrg, input: Input) {
+  const { rows } = await pool().query(
+    `SELECT e.status, e.error, e."completedAt", (SELECT count(*)::int FROM execution_events v WHERE v."orgId" = e."orgId" AND v."executionId" = e."executionId") AS events
+       FROM executions e WHERE e."orgId" = $1 AND e."executionId" = $2`,
+    [org.orgId, input.executionId],
+  );
+  return rows;
+}
+
+async function memberships(org: TestOrg) {
+  const { rows } = await pool().query(`SELECT "userId", role::text FROM memberships WHERE "orgId" = $1 ORDER BY "userId"`, [org.orgId]);
+  return rows;
+}
+
+async function orgRow(org: TestOrg) {
+  const { rows } = await pool().query(`SELECT slug, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds" FROM organizations WHERE id = $1`, [
+    org.orgId,
+  ]);
+  return rows;
+}
+
+async function apiKeys(org: TestOrg) {
+  const { rows } = await pool().query(`SELECT id, name, "revokedAt" FROM api_keys WHERE "orgId" = $1 ORDER BY id`, [org.orgId]);
+  return rows;
+}
+
+async function newMember(org: TestOrg, role: Role): Promise<string> {
+  return (await createMemberSession(org.orgId, role)).user.id;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The table: one entry per procedure
+ * ------------------------------------------------------------------------------------------- */
+
+export const ACCESS_CASES: Record<string, AccessCase> = {
+  "session.me": {
+    scope: "own",
+    why: "the caller's own user and memberships",
+    test: async () => {
+      await expect(caller(null).then((c) => c.session.me())).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      const mine = await createTestOrg();
+      const theirs = await createTestOrg();
+      const me = await createMemberSession(mine.orgId, "OPERATOR");
+      await createMemberSession(theirs.orgId, "OWNER");
+      const answer = await (await caller(me)).session.me();
+      expect(answer.user.id).toBe(me.user.id);
+      expect(answer.memberships.map((m) => m.slug)).toEqual([mine.slug]);
+      expect(answer.memberships[0]!.permissions).toContain("executions:operate");
+      expect(JSON.stringify(answer)).not.toContain(theirs.orgId);
+    },
+  },
+  "admin.organizations": {
+    scope: "own",
+    why: "platform admins only; anyone else is told the area does not exist",
+    test: async () => {
+      const org = await createTestOrg();
+      const owner = await createMemberSession(org.orgId, "OWNER");
+      await expect((await caller(owner)).admin.organizations()).rejects.toMatchObject({ code: "NOT_FOUND" });
+      await expect((await caller(null)).admin.organizations()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      const admin = await createSessionUser({ isPlatformAdmin: true });
+      const { items } = await (await caller(admin)).admin.organizations();
+      expect(items.length).toBeGreaterThan(0);
+    },
+  },
+
+  "orgs.current": { scope: "org", input: async () => ({}) },
+
+  "executions.latest": {
+    scope: "org",
+    input: async (org) => {
+      await activeExecution(org);
+      return { limit: 10 };
+    },
+  },
+  "executions.cancel": {
+    scope: "org",
+    input: async (org) => ({ executionId: await activeExecution(org), reason: "access test" }),
+    snapshot: executionState,
+  },
+  "executions.markFailed": {
+    scope: "org",
+    input: async (org) => ({ executionId: await activeExecution(org), reason: "access test" }),
+    snapshot: executionState,
+  },
+
+  "members.list": { scope: "org", input: async () => ({}) },
+  "members.add": {
+    scope: "org",
+    input: async () => ({ email: (await createSessionUser()).user.email, role: "VIEWER" }),
+    snapshot: memberships,
+  },
+  "members.changeRole": {
+    scope: "org",
+    input: async (org) => ({ userId: await newMember(org, "VIEWER"), role: "OPERATOR" }),
+    snapshot: memberships,
+  },
+  "members.remove": {
+    scope: "org",
+    input: async (org) => ({ userId: await newMember(org, "VIEWER") }),
+    snapshot: memberships,
+  },
+
+  "apiKeys.list": {
+    scope: "org",
+    input: async (org) => {
+      await createTestApiKey(org.orgId);
+      return {};
+    },
+  },
+  "apiKeys.create": { scope: "org", input: async () => ({ name: "access test" }), snapshot: apiKeys },
+  "apiKeys.revoke": { scope: "org", input: async (org) => ({ id: (await createTestApiKey(org.orgId)).id }), snapshot: apiKeys },
+
+  "orgSettings.get": { scope: "org", input: async () => ({}) },
+  "orgSettings.updateThresholds": { scope: "org", input: async () => ({ stuckScheduledAfterSeconds: 777 }), snapshot: orgRow },
+  "orgSettings.rename": { scope: "org", input: async () => ({ name: "Renamed By Access Test" }), snapshot: orgRow },
+  "orgSettings.delete": { scope: "org", input: async (org) => ({ confirmSlug: org.slug }), snapshot: orgRow },
+
+  "audit.list": { scope: "org", input: async () => ({}) },
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * The generic checks
+ * ------------------------------------------------------------------------------------------- */
+
+async function caller(session: AuthSession | null) {
+  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": "access-test" }), session }));
+}
+
+type AnyProcedure = { _def: { type: "query" | "mutation" | "subscription"; meta?: ProcedureMeta; inputs: unknown[] } };
+const PROCEDURES = appRouter._def.procedures as unknown as Record<string, AnyProcedure>;
+const NAMES = Object.keys(PROCEDURES).sort();
+
+async function call(session: AuthSession | null, name: string, input: Input | undefined): Promise<unknown> {
+  const c = (await caller(session)) as unknown as Record<string, Record<string, (input?: Input) => Promise<unknown>>>;
+  const [router, procedure] = name.split(".") as [string, string];
+  return c[router]![procedure]!(input);
+}
+
+async function settle(promise: Promise<unknown>): Promise<{ ok: true; value: unknown } | { ok: false; error: { code?: string; message: string } }> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error: error as { code?: string; message: string } };
+  }
+}
+
+type AuditRow = { id: string; action: string; actorUserId: string | null; success: boolean };
+
+async function lastAuditId(orgId: string): Promise<string> {
+  const { rows } = await pool().query<{ id: string | null }>(`SELECT max(id)::text AS id FROM audit_logs WHERE "orgId" = $1`, [orgId]);
+  return rows[0]?.id ?? "0";
+}
+
+async function auditSince(orgId: string, afterId: string): Promise<AuditRow[]> {
+  const { rows } = await pool().query<AuditRow>(
+    `SELECT id::text, action, "actorUserId", success FROM audit_logs WHERE "orgId" = $1 AND id > $2::bigint AND action <> $3 ORDER BY id`,
+    [orgId, afterId, PLATFORM_ADMIN_VISIT_ACTION],
+  );
+  return rows;
+}
+
+const isOrgScoped = (name: string) => PROCEDURES[name]!._def.inputs.includes(orgInput);
+const leastRoleWith = (permission: Permission | undefined): Role => ROLES.find((r) => !permission || can(r, permission))!;
+
+describe("every procedure has an access case", () => {
+  it.each(NAMES)("%s", (name) => {
+    const entry = ACCESS_CASES[name];
+    expect(entry, `add "${name}" to ACCESS_CASES in tests/integration/trpc-access.itest.ts`).toBeDefined();
+    // an org-scoped procedure cannot be waved through as "own"
+    expect(entry!.scope, `${name} takes orgSlug, so its case must be scope "org"`).toBe(isOrgScoped(name) ? "org" : "own");
+    if (PROCEDURES[name]!._def.type === "mutation" && isOrgScoped(name)) {
+      expect(PROCEDURES[name]!._def.meta?.permission, `${name} is a mutation: build it on permissionProcedure(…)`).toBeDefined();
+    }
+  });
+
+  it("has no entry for a procedure that no longer exists", () => {
+    expect(Object.keys(ACCESS_CASES).filter((n) => !PROCEDURES[n])).toEqual([]);
+  });
+});
+
+const ORG_CASES = NAMES.filter((n) => ACCESS_CASES[n]?.scope === "org");
+const OWN_CASES = NAMES.filter((n) => ACCESS_CASES[n]?.scope === "own");
+
+describe.each(ORG_CASES)("%s", (name) => {
+  const entry = ACCESS_CASES[name] as OrgCase;
+  const def = PROCEDURES[name]!._def;
+  const isMutation = def.type === "mutation";
+  const permission = def.meta?.permission;
+
+  it("answers a member of another organization NOT_FOUND, with no data and no change", async () => {
+    const victim = await createTestOrg();
+    const input = { ...(await entry.input(victim)), orgSlug: victim.slug };
+    const before = await entry.snapshot?.(victim, input);
+    const auditMark = await lastAuditId(victim.orgId);
+    const home = await createTestOrg();
+    // the highest role at home, so the refusal is about the tenant and not about a permission
+    const outsider = await createMemberSession(home.orgId, "OWNER");
+
+    const result = await settle(call(outsider, name, input));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe("NOT_FOUND");
+      expect(result.error.message).not.toContain(victim.orgId);
+    }
+    if (entry.snapshot) expect(await entry.snapshot(victim, input)).toEqual(before);
+    expect(await auditSince(victim.orgId, auditMark)).toEqual([]);
+  });
+
+  const lacking = ROLES.filter((r) => permission && !can(r, permission));
+  if (lacking.length === 0) {
+    it(`lets every role call it (${permission ?? "membership only"})`, async () => {
+      const org = await createTestOrg();
+      const input = { ...(await entry.input(org)), orgSlug: org.slug };
+      for (const role of ROLES) expect(permission ? can(role, permission) : true).toBe(true);
+      await expect(call(await createMemberSession(org.orgId, "VIEWER"), name, input)).resolves.toBeDefined();
+    });
+  }
+
+  it.each(lacking)(`answers %s FORBIDDEN (needs ${permission}), with no change${isMutation ? " and one denied audit entry" : ""}`, async (role) => {
+    const org = await createTestOrg();
+    const input = { ...(await entry.input(org)), orgSlug: org.slug };
+    const member = await createMemberSession(org.orgId, role);
+    const before = await entry.snapshot?.(org, input);
+    const auditMark = await lastAuditId(org.orgId);
+
+    const result = await settle(call(member, name, input));
+    expect(result.ok ? "resolved" : result.error.code).toBe("FORBIDDEN");
+    if (entry.snapshot) expect(await entry.snapshot(org, input)).toEqual(before);
+    const audit = await auditSince(org.orgId, auditMark);
+    if (isMutation) expect(audit).toEqual([expect.objectContaining({ actorUserId: member.user.id, success: false })]);
+    else expect(audit).toEqual([]);
+  });
+
+  if (permission && !READ_ONLY.has(permission)) {
+    it("answers a visiting platform admin FORBIDDEN (read-only access)", async () => {
+      const org = await createTestOrg();
+      const input = { ...(await entry.input(org)), orgSlug: org.slug };
+      const before = await entry.snapshot?.(org, input);
+      const admin = await createSessionUser({ isPlatformAdmin: true });
+      const result = await settle(call(admin, name, input));
+      expect(result.ok ? "resolved" : result.error.code).toBe("FORBIDDEN");
+      if (entry.snapshot) expect(await entry.snapshot(org, input)).toEqual(before);
+    });
+  }
+
+  if (isMutation) {
+    it(`succeeds for ${leastRoleWith(permission)} and writes exactly one audit entry by the caller`, async () => {
+      const org = await createTestOrg();
+      const input = { ...(await entry.input(org)), orgSlug: org.slug };
+      const member = await createMemberSession(org.orgId, leastRoleWith(permission));
+      const before = await entry.snapshot?.(org, input);
+      const auditMark = await lastAuditId(org.orgId);
+
+      await call(member, name, input);
+      if (entry.snapshot) expect(await entry.snapshot(org, input)).not.toEqual(before);
+      expect(await auditSince(org.orgId, auditMark)).toEqual([expect.objectContaining({ actorUserId: member.user.id, success: true })]);
+    });
+  }
+
+  it("answers UNAUTHORIZED without a session", async () => {
+    const org = await createTestOrg();
+    const input = { ...(await entry.input(org)), orgSlug: org.slug };
+    await expect(call(null, name, input)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+});
+
+describe.each(OWN_CASES)("%s", (name) => {
+  const entry = ACCESS_CASES[name] as OwnCase;
+  it(entry.why, entry.test);
+});
