@@ -2,11 +2,14 @@ import { createCallerFactory, createTRPCRouter } from "../trpc";
 import { adminRouter } from "./admin";
 import { apiKeysRouter } from "./apiKeys";
 import { auditRouter } from "./audit";
+import { dashboardRouter } from "./dashboard";
 import { executionsRouter } from "./executions";
 import { membersRouter } from "./members";
 import { orgSettingsRouter } from "./orgSettings";
 import { orgsRouter } from "./orgs";
 import { sessionRouter } from "./session";
+import { viewsRouter } from "./views";
+import { workflowsRouter } from "./workflows";
 
 export const appRouter = createTRPCRouter({
   session: sessionRouter,
@@ -17,6 +20,9 @@ export const appRouter = createTRPCRouter({
   orgSettings: orgSettingsRouter,
   audit: auditRouter,
   admin: adminRouter,
+  dashboard: dashboardRouter,
+  views: viewsRouter,
+  workflows: workflowsRouter,
 });
 
 export type AppRouter = typeof appRouter;

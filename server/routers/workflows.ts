@@ -1,0 +1,64 @@
+// Workflows: the overview, one workflow's summary and chart, and its stuck thresholds (ADMIN+,
+// audited with the values before and after).
+import { z } from "zod";
+import { recordAudit } from "../audit/service";
+import { chartOutputSchema } from "../dashboard/charts";
+import { RANGE_PRESETS, PRESET_MS } from "../dashboard/filters";
+import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries, workflowsOverviewOutputSchema, workflowSummarySchema } from "../dashboard/workflows";
+import { NotFoundError } from "../errors";
+import { updateWorkflow, workflowPatchSchema } from "../workflows/service";
+import { createTRPCRouter, permissionProcedure } from "../trpc";
+
+const key = z.string().min(1).max(200);
+
+export const thresholdsPatchSchema = workflowPatchSchema;
+
+export const workflowsRouter = createTRPCRouter({
+  list: permissionProcedure("executions:read")
+    .output(workflowsOverviewOutputSchema)
+    .query(({ ctx }) => listWorkflowSummaries(ctx.org.id)),
+
+  get: permissionProcedure("executions:read")
+    .input(z.object({ key }))
+    .output(workflowSummarySchema)
+    .query(async ({ ctx, input }) => {
+      const summary = await getWorkflowSummary(ctx.org.id, { key: input.key });
+      if (!summary) throw new NotFoundError(`workflow "${input.key}" not found`);
+      return summary;
+    }),
+
+  charts: permissionProcedure("executions:read")
+    .input(z.object({ key, range: z.enum(RANGE_PRESETS).default("7d") }))
+    .output(chartOutputSchema)
+    .query(async ({ ctx, input }) => {
+      const now = new Date();
+      const charts = await getWorkflowCharts(ctx.org.id, { key: input.key, from: new Date(now.getTime() - PRESET_MS[input.range]) }, now);
+      if (!charts) throw new NotFoundError(`workflow "${input.key}" not found`);
+      return charts;
+    }),
+
+  /** Stuck thresholds in seconds; null goes back to the organization's default. */
+  updateThresholds: permissionProcedure("thresholds:manage")
+    .meta({ audit: { action: "workflow.update", resourceType: "workflow", resourceIdFrom: "key" } })
+    .input(z.object({ key, patch: workflowPatchSchema }))
+    .output(workflowSummarySchema)
+    .mutation(async ({ ctx, input }) => {
+      const changed = await updateWorkflow(ctx.org.id, input.key, input.patch);
+      if (!changed) throw new NotFoundError(`workflow "${input.key}" not found`);
+      await recordAudit({
+        orgId: ctx.org.id,
+        actor: ctx.actor,
+        action: "workflow.update",
+        resourceType: "workflow",
+        resourceId: input.key,
+        before: changed.before,
+        after: changed.after,
+        ip: ctx.ip,
+        userAgent: ctx.userAgent,
+        success: true,
+      });
+      const summary = await getWorkflowSummary(ctx.org.id, { key: input.key });
+      if (!summary) throw new NotFoundError(`workflow "${input.key}" not found`);
+      return summary;
+    }),
+});
