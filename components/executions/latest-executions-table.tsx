@@ -11,9 +11,10 @@ const REFRESH_MS = 10_000;
 const th = "px-3 py-2 text-left text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400";
 const td = "px-3 py-2 align-middle";
 
-export function LatestExecutionsTable() {
+/** Superseded by the executions dashboard (/o/{slug}/executions); kept while the home page still uses it. */
+export function LatestExecutionsTable({ orgSlug = "demo" }: { orgSlug?: string }) {
   const trpc = useTRPC();
-  const query = useQuery({ ...trpc.executions.latest.queryOptions({ limit: LIMIT }), refetchInterval: REFRESH_MS, retry: 1 });
+  const query = useQuery({ ...trpc.executions.latest.queryOptions({ orgSlug, limit: LIMIT }), refetchInterval: REFRESH_MS, retry: 1 });
 
   if (query.isPending) return <TableSkeleton />;
 
