@@ -1,23 +1,44 @@
 // One pg pool per process, shared by Prisma (through its pg adapter) and by the hot paths
-// (ingestion, lists) that issue hand-written SQL on it.
+// (ingestion, lists) that issue hand-written SQL on it. With DATABASE_REPLICA_URLS, one more
+// pool per replica: readPool() and readPrisma() send lag-tolerant reads there (server/db/replicas.ts).
 import { PrismaPg } from "@prisma/adapter-pg";
+import { readReplicas } from "@prisma/extension-read-replicas";
 import pg from "pg";
 import { config, databaseUrl } from "../config";
 import { PrismaClient } from "../generated/prisma/client";
+import { replicaUrls, roundRobin } from "./replicas";
 
-type Db = { pool: pg.Pool; prisma: PrismaClient };
+type Db = {
+  pool: pg.Pool;
+  prisma: PrismaClient;
+  replicaPools: pg.Pool[];
+  replicaPrismas: PrismaClient[];
+  /** Prisma whose read operations go to a replica; writes and transactions stay on the primary */
+  readPrisma: PrismaClient;
+  nextReadPool: () => pg.Pool;
+};
 
 const globalForDb = globalThis as unknown as { runwatchDb?: Db };
 
-function create(): Db {
-  // Embedded PostgreSQL (PGlite) is one session behind its socket server: two connections'
-  // extended-protocol messages can interleave there, so it gets exactly one connection.
-  const max = process.env.RUNWATCH_EMBEDDED_DB === "1" ? 1 : config().RUNWATCH_DB_POOL_SIZE;
-  const pool = new pg.Pool({ connectionString: databaseUrl(), max });
+function newPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
   // a dropped idle connection must not crash the process
   pool.on("error", () => {});
+  return pool;
+}
+
+function create(): Db {
+  // Embedded PostgreSQL (PGlite) is one session behind its socket server: two connections'
+  // extended-protocol messages can interleave there, so it gets exactly one connection (and no
+  // replicas: replicaUrls() returns none there).
+  const max = process.env.RUNWATCH_EMBEDDED_DB === "1" ? 1 : config().RUNWATCH_DB_POOL_SIZE;
+  const pool = newPool(databaseUrl(), max);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  return { pool, prisma };
+  const replicaPools = replicaUrls().map((url) => newPool(url, max));
+  const replicaPrismas = replicaPools.map((p) => new PrismaClient({ adapter: new PrismaPg(p) }));
+  // The extension's type adds $primary()/$replica(); callers use the models as on any client.
+  const readPrisma = replicaPrismas.length ? (prisma.$extends(readReplicas({ replicas: replicaPrismas })) as unknown as PrismaClient) : prisma;
+  return { pool, prisma, replicaPools, replicaPrismas, readPrisma, nextReadPool: roundRobin(replicaPools, pool) };
 }
 
 export function db(): Db {
@@ -25,14 +46,29 @@ export function db(): Db {
   return globalForDb.runwatchDb;
 }
 
+/** The primary: every write, every transaction, and reads that must see the caller's own writes. */
 export const pool = () => db().pool;
 export const prisma = () => db().prisma;
+
+/**
+ * A pool for reads that tolerate replication lag (lists, counts, charts): the replicas in turn,
+ * or the primary when DATABASE_REPLICA_URLS is unset. Never write through it.
+ */
+export const readPool = () => db().nextReadPool();
+
+/** Prisma with reads (findMany, count, aggregate …) on a replica and writes on the primary. */
+export const readPrisma = () => db().readPrisma;
+
+/** The replica pools (empty without replicas); for health checks and tests. */
+export const replicaPools = () => db().replicaPools;
 
 export async function closeDb(): Promise<void> {
   const current = globalForDb.runwatchDb;
   globalForDb.runwatchDb = undefined;
   if (current) {
     await current.prisma.$disconnect();
+    await Promise.all(current.replicaPrismas.map((p) => p.$disconnect()));
     await current.pool.end();
+    await Promise.all(current.replicaPools.map((p) => p.end()));
   }
 }
