@@ -1,6 +1,9 @@
 // npm run simulate: realistic workflow traffic against a running Runwatch, through its public
 // HTTP API only. Flags (or env): --url (RUNWATCH_URL), --key (RUNWATCH_API_KEY, else the demo
 // credentials file), --rate executions/s (2), --duration seconds (until SIGINT/SIGTERM), --seed.
+// With --duration, executions start for that long and then run to their planned end (at most
+// --drain seconds, default 120), so only the executions meant to be stuck are left active.
+// SIGINT/SIGTERM stop at once (events still planned are dropped).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     key: { type: "string" },
     rate: { type: "string" },
     duration: { type: "string" },
+    drain: { type: "string" },
     seed: { type: "string" },
     concurrency: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -43,7 +47,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log("usage: npm run simulate -- [--url http://127.0.0.1:3000] [--key rw_…] [--rate 2] [--duration SECONDS] [--seed N] [--concurrency 8]");
+  console.log("usage: npm run simulate -- [--url http://127.0.0.1:3000] [--key rw_…] [--rate 2] [--duration SECONDS [--drain 120]] [--seed N] [--concurrency 8]");
   process.exit(0);
 }
 
@@ -52,11 +56,12 @@ const apiKey = values.key ?? process.env.RUNWATCH_API_KEY ?? demoKey();
 if (!apiKey) fail("no API key: pass --key rw_…, set RUNWATCH_API_KEY, or run `npm start` once so .runwatch/demo-credentials.json exists");
 const rate = positive("rate", values.rate ?? process.env.RUNWATCH_SIMULATE_RATE, 2)!;
 const durationSeconds = positive("duration", values.duration, undefined);
+const drainSeconds = values.drain === "0" ? 0 : positive("drain", values.drain, 120);
 const concurrency = positive("concurrency", values.concurrency, 8)!;
 const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 if (!Number.isInteger(seed)) fail(`--seed must be an integer, got "${values.seed}"`);
 
-const sender = new Sender({ url, apiKey, scenario: { seed, rate }, durationSeconds, concurrency: Math.floor(concurrency) });
+const sender = new Sender({ url, apiKey, scenario: { seed, rate }, durationSeconds, drainSeconds, concurrency: Math.floor(concurrency) });
 console.log(`simulator: sending to ${url} at ${rate} executions/s, seed ${seed}${durationSeconds ? `, for ${durationSeconds} s` : ", until stopped"}`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {

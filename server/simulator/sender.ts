@@ -7,8 +7,10 @@ export type SenderOptions = {
   url: string;
   apiKey: string;
   scenario: Omit<ScenarioOptions, "startAt" | "stopStartingAt">;
-  /** stop after this many seconds; run until stop() otherwise */
+  /** start executions for this many seconds, then let them finish; run until stop() otherwise */
   durationSeconds?: number;
+  /** after durationSeconds, at most this long to deliver the rest of the started executions */
+  drainSeconds?: number;
   /** at most this many requests in flight */
   concurrency?: number;
   /** events per batched POST at most */
@@ -75,8 +77,11 @@ export class Sender {
   async run(): Promise<SenderStats> {
     const summaryEvery = this.options.summaryEveryMs ?? 10_000;
     let nextSummary = this.startedAt + summaryEvery;
-    const endAt = this.options.durationSeconds !== undefined ? this.startedAt + this.options.durationSeconds * 1000 : Infinity;
-    while (!this.stopping && this.now() < endAt) {
+    // a bounded run stops starting executions at its end, then delivers the rest of the ones it
+    // started (bounded by drainSeconds), so it leaves no execution stuck that was not meant to be
+    const startUntil = this.options.durationSeconds !== undefined ? this.startedAt + this.options.durationSeconds * 1000 : Infinity;
+    const drainUntil = startUntil + (this.options.drainSeconds ?? 120) * 1000;
+    while (!this.stopping && (this.now() < startUntil || (this.generator.pending > 0 && this.now() < drainUntil))) {
       const now = this.now();
       for (const send of this.generator.advance(now)) this.enqueue(send, now);
       if (this.buffer.length && (now - this.bufferSince >= (this.options.batchWindowMs ?? 250) || this.buffer.length >= this.batchSize)) this.flush();
@@ -89,12 +94,13 @@ export class Sender {
     }
     this.flush();
     // let queued and in-flight requests end (bounded: a dead server must not hang shutdown)
-    const drainUntil = this.now() + 15_000;
-    while ((this.queue.length || this.inFlight) && this.now() < drainUntil) {
+    const requestsUntil = this.now() + 15_000;
+    while ((this.queue.length || this.inFlight) && this.now() < requestsUntil) {
       this.pump();
       await sleep(50);
     }
-    this.log(this.summary("final"));
+    const left = this.generator.pending;
+    this.log(this.summary("final") + (left ? ` | ${left} planned sends not delivered (stopped)` : ""));
     return this.stats;
   }
 
@@ -219,7 +225,7 @@ export class Sender {
     const e = s.errors;
     const errors = e.http4xx + e.http5xx + e.network;
     return (
-      `simulator ${label} ${seconds}s: executions ${s.executionsStarted}, events ${s.events} ` +
+      `simulator ${label} ${seconds}s: executions planned ${s.executionsStarted}, events ${s.events} ` +
       `(requests: batch ${s.requests.batch}, single ${s.requests.single}, put ${s.requests.put}) | ` +
       `outcomes: ${outcomes || "none"}${put ? ` | put non-200: ${put}` : ""} | ` +
       `errors ${errors} (4xx ${e.http4xx}, 5xx ${e.http5xx}, network ${e.network}), 429s ${e.rateLimited}` +
