@@ -1,5 +1,6 @@
 // Saved views of the executions list: named filter queries per organization, shareable as links.
 import { z } from "zod";
+import { recordAudit } from "../audit/service";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors";
 import { createSavedView, createSavedViewInputSchema, deleteSavedView, getSavedView, listSavedViews, SavedViewError } from "../views/service";
 import { createTRPCRouter, permissionProcedure } from "../trpc";
@@ -55,6 +56,17 @@ export const viewsRouter = createTRPCRouter({
       const q = new URLSearchParams(input.query.startsWith("?") ? input.query.slice(1) : input.query);
       for (const k of PAGE_KEYS) q.delete(k);
       const view = await createSavedView(ctx.org.id, { name: input.name, query: q.toString() }, ctx.user.id).catch(mapViewError);
+      await recordAudit({
+        orgId: ctx.org.id,
+        actor: ctx.actor,
+        action: "view.create",
+        resourceType: "saved_view",
+        resourceId: view.id,
+        after: { name: view.name, query: view.query },
+        ip: ctx.ip,
+        userAgent: ctx.userAgent,
+        success: true,
+      });
       return toOutput(view);
     }),
 
@@ -62,5 +74,19 @@ export const viewsRouter = createTRPCRouter({
     .meta({ audit: { action: "view.delete", resourceType: "saved_view", resourceIdFrom: "id" } })
     .input(z.object({ id: viewId }))
     .output(z.object({ id: z.string(), name: z.string() }))
-    .mutation(({ ctx, input }) => deleteSavedView(ctx.org.id, input.id).catch(mapViewError)),
+    .mutation(async ({ ctx, input }) => {
+      const deleted = await deleteSavedView(ctx.org.id, input.id).catch(mapViewError);
+      await recordAudit({
+        orgId: ctx.org.id,
+        actor: ctx.actor,
+        action: "view.delete",
+        resourceType: "saved_view",
+        resourceId: deleted.id,
+        before: { name: deleted.name },
+        ip: ctx.ip,
+        userAgent: ctx.userAgent,
+        success: true,
+      });
+      return deleted;
+    }),
 });

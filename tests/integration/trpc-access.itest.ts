@@ -10,6 +10,7 @@ import { createMemberSession, createSessionUser } from "../../server/auth/testin
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
 import { ingestEvents } from "../../server/ingest/service";
+import { createSavedView } from "../../server/views/service";
 import { PLATFORM_ADMIN_VISIT_ACTION } from "../../server/rbac/access";
 import { READ_ONLY, ROLES, can, type Permission, type Role } from "../../server/rbac/permissions";
 import { appRouter, createCaller } from "../../server/routers/_app";
@@ -69,6 +70,23 @@ async function orgRow(org: TestOrg) {
 
 async function apiKeys(org: TestOrg) {
   const { rows } = await pool().query(`SELECT id, name, "revokedAt" FROM api_keys WHERE "orgId" = $1 ORDER BY id`, [org.orgId]);
+  return rows;
+}
+
+async function savedView(org: TestOrg): Promise<string> {
+  return (await createSavedView(org.orgId, { name: `view-${Math.random().toString(36).slice(2, 8)}`, query: "status=FAILED" })).id;
+}
+
+async function savedViews(org: TestOrg) {
+  const { rows } = await pool().query(`SELECT id::text, name, query FROM saved_views WHERE "orgId" = $1 ORDER BY name`, [org.orgId]);
+  return rows;
+}
+
+async function workflowRow(org: TestOrg, input: Input) {
+  const { rows } = await pool().query(`SELECT key, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds" FROM workflows WHERE "orgId" = $1 AND key = $2`, [
+    org.orgId,
+    input.key,
+  ]);
   return rows;
 }
 
@@ -164,6 +182,28 @@ export const ACCESS_CASES: Record<string, AccessCase> = {
   "orgSettings.delete": { scope: "org", input: async (org) => ({ confirmSlug: org.slug }), snapshot: orgRow },
 
   "audit.list": { scope: "org", input: async () => ({}) },
+
+  // dashboard, saved views and workflows (issue 4)
+  "dashboard.list": { scope: "org", input: async (org) => (await activeExecution(org), { query: "status=RUNNING" }) },
+  "dashboard.count": { scope: "org", input: async (org) => (await activeExecution(org), { query: "" }) },
+  "dashboard.countNew": { scope: "org", input: async (org) => (await activeExecution(org), { query: "", snapshotId: "0" }) },
+  "dashboard.refreshRows": { scope: "org", input: async (org) => ({ executionIds: [await activeExecution(org)] }) },
+  "dashboard.counters": { scope: "org", input: async (org) => (await activeExecution(org), { query: "" }) },
+  "dashboard.charts": { scope: "org", input: async (org) => (await activeExecution(org), { query: "range=24h" }) },
+  "dashboard.detail": { scope: "org", input: async (org) => ({ executionId: await activeExecution(org) }) },
+  "dashboard.events": { scope: "org", input: async (org) => ({ executionId: await activeExecution(org) }) },
+  "views.list": { scope: "org", input: async (org) => (await savedView(org), {}) },
+  "views.get": { scope: "org", input: async (org) => ({ id: await savedView(org) }) },
+  "views.create": { scope: "org", input: async () => ({ name: "access test view", query: "status=FAILED&stuck=1" }), snapshot: savedViews },
+  "views.delete": { scope: "org", input: async (org) => ({ id: await savedView(org) }), snapshot: savedViews },
+  "workflows.list": { scope: "org", input: async (org) => (await activeExecution(org), {}) },
+  "workflows.get": { scope: "org", input: async (org) => (await activeExecution(org), { key: "access.test" }) },
+  "workflows.charts": { scope: "org", input: async (org) => (await activeExecution(org), { key: "access.test", range: "24h" }) },
+  "workflows.updateThresholds": {
+    scope: "org",
+    input: async (org) => (await activeExecution(org), { key: "access.test", patch: { stuckScheduledAfterSeconds: 777 } }),
+    snapshot: workflowRow,
+  },
 };
 
 /* ---------------------------------------------------------------------------------------------
