@@ -10,26 +10,15 @@ import { useTRPC } from "@/components/trpc/react";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import type { ExecutionRow } from "@/server/dashboard/list";
 import { ChartsPanel } from "./charts-panel";
 import { Counters } from "./counters";
 import { FiltersBar } from "./filters-bar";
 import { LIVE_MS, useNow } from "./hooks";
 import { SavedViews } from "./saved-views";
-import { popCursor, pushCursor } from "./url-state";
+import { mergeRows, popCursor, pushCursor } from "./url-state";
 import { useListUrlState } from "./use-list-state";
 
 export const PAGE_SIZE = 50;
-
-/** The visible rows with the newest state of each (the refresh can be ahead of the page, or behind). */
-export function mergeRows(page: ExecutionRow[], fresh: ExecutionRow[] | undefined): ExecutionRow[] {
-  if (!fresh?.length) return page;
-  const byId = new Map(fresh.map((r) => [r.executionId, r]));
-  return page.map((r) => {
-    const f = byId.get(r.executionId);
-    return f && f.updatedAt >= r.updatedAt ? f : r;
-  });
-}
 
 export function ExecutionsDashboard({ orgSlug }: { orgSlug: string }) {
   const trpc = useTRPC();

@@ -3,6 +3,7 @@
 //   pages=<c1>,<c2>,…     the cursor stack: the last one is the page shown, Previous pops it
 // Pure, so it is unit-tested without a browser.
 import { parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/dashboard/filters";
+import type { ExecutionRow } from "@/server/dashboard/list";
 
 export const SNAPSHOT_RE = /^\d{1,19}$/;
 /** base64url of the list cursor; anything else in the URL is dropped */
@@ -72,4 +73,14 @@ export function toLocalInput(d: Date | null | undefined): string {
   if (!d) return "";
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The visible rows with the newest state of each (the refresh can be ahead of the page, or behind). */
+export function mergeRows(page: ExecutionRow[], fresh: ExecutionRow[] | undefined): ExecutionRow[] {
+  if (!fresh?.length) return page;
+  const byId = new Map(fresh.map((r) => [r.executionId, r]));
+  return page.map((r) => {
+    const f = byId.get(r.executionId);
+    return f && f.updatedAt >= r.updatedAt ? f : r;
+  });
 }
