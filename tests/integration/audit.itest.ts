@@ -60,7 +60,7 @@ describe("audit log query", () => {
   it("filters by actor (label part or id), action (exact or dotted prefix), resource and time range", async () => {
     const { orgId } = await createTestOrg();
     await seed(orgId);
-    const actions = async (filters: Parameters<typeof listAuditLog>[1]["filters"]) => (await listAuditLog(orgId, { filters })).items.map((i) => `${i.action}:${i.resourceId}`);
+    const actions = async (filters: NonNullable<Parameters<typeof listAuditLog>[1]>["filters"]) => (await listAuditLog(orgId, { filters })).items.map((i) => `${i.action}:${i.resourceId}`);
     expect(await actions({})).toHaveLength(6);
     expect(await actions({ actor: "ANA@" })).toEqual(["api_key_rotation.start:k2", "member.add:u2", "api_key.revoke:k1", "api_key.create:k1"]);
     expect(await actions({ actor: bot.type === "API_KEY" ? bot.apiKeyId : "" })).toEqual(["workflow.update:emails", "workflow.update:billing"]);
