@@ -24,6 +24,7 @@ export function ExecutionsDashboard({ orgSlug }: { orgSlug: string }) {
   const trpc = useTRPC();
   const { state, setFilters, setSnapshot, setCursors, showNewest } = useListUrlState();
   const canManageViews = useCan("views:manage");
+  const canOperate = useCan("executions:operate");
   const now = useNow();
   const cursor = state.cursors[state.cursors.length - 1];
 
@@ -91,7 +92,7 @@ export function ExecutionsDashboard({ orgSlug }: { orgSlug: string }) {
               {state.query ? "Loosen or clear a filter." : <>Send events to <code className="font-mono">POST /api/v1/events</code>.</>}
             </EmptyState>
           ) : (
-            <ExecutionsTable orgSlug={orgSlug} rows={rows} now={now} caption={`Executions, newest first, page ${pageNumber}`} />
+            <ExecutionsTable orgSlug={orgSlug} rows={rows} now={now} caption={`Executions, newest first, page ${pageNumber}`} canOperate={canOperate} />
           )}
 
           <nav aria-label="Pages" className="flex items-center justify-between gap-2">

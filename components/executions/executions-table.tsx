@@ -6,7 +6,9 @@ import type { ExecutionRow } from "@/server/dashboard/list";
 import { cn, focusRing } from "@/components/ui/cn";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
+import { isActive } from "@/server/executions/status";
 import { formatDuration } from "./format";
+import { OperateActions } from "./operate-actions";
 import { StatusBadge } from "./status-badge";
 import { StuckFlag } from "./stuck-flag";
 
@@ -19,7 +21,7 @@ export function executionHref(orgSlug: string, executionId: string): string {
   return `/o/${encodeURIComponent(orgSlug)}/executions/${encodeURIComponent(executionId)}`;
 }
 
-function Head() {
+function Head({ actions }: { actions: boolean }) {
   return (
     <thead className="bg-zinc-50 dark:bg-zinc-900">
       <tr>
@@ -31,18 +33,23 @@ function Head() {
         <th scope="col" className={th}>Created</th>
         <th scope="col" className={th}>Started</th>
         <th scope="col" className={cn(th, "text-right")}>Duration</th>
+        {actions ? (
+          <th scope="col" className={th}>
+            <span className="sr-only">Actions</span>
+          </th>
+        ) : null}
       </tr>
     </thead>
   );
 }
 
-export function ExecutionsTable({ orgSlug, rows, now, caption }: { orgSlug: string; rows: ExecutionRow[]; now: Date; caption: string }) {
+export function ExecutionsTable({ orgSlug, rows, now, caption, canOperate = false }: { orgSlug: string; rows: ExecutionRow[]; now: Date; caption: string; canOperate?: boolean }) {
   const router = useRouter();
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
       <table data-testid="executions-table" className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
         <caption className="sr-only">{caption}</caption>
-        <Head />
+        <Head actions={canOperate} />
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
           {rows.map((e) => {
             const href = executionHref(orgSlug, e.executionId);
@@ -54,7 +61,7 @@ export function ExecutionsTable({ orgSlug, rows, now, caption }: { orgSlug: stri
                 data-status={e.status}
                 // the execution id is the keyboard-reachable link; a click anywhere on the row follows it too
                 onClick={(ev) => {
-                  if ((ev.target as HTMLElement).closest("a")) return;
+                  if ((ev.target as HTMLElement).closest("a, button, dialog, input, textarea")) return;
                   router.push(href);
                 }}
                 className={cn(ROW_HEIGHT, "cursor-pointer hover:bg-zinc-50 dark:hover:bg-zinc-900/60")}
@@ -81,6 +88,7 @@ export function ExecutionsTable({ orgSlug, rows, now, caption }: { orgSlug: stri
                   <Time value={e.startedAt} />
                 </td>
                 <td className={cn(td, "text-right tabular-nums")}>{formatDuration(e.durationMs)}</td>
+                {canOperate ? <td className={cn(td, "text-right")}>{isActive(e.status) ? <OperateActions orgSlug={orgSlug} executionId={e.executionId} compact /> : null}</td> : null}
               </tr>
             );
           })}

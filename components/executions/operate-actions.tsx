@@ -9,17 +9,23 @@ import { Dialog } from "@/components/ui/dialog";
 
 type Kind = "cancel" | "markFailed";
 const VERB: Record<Kind, string> = { cancel: "Cancel", markFailed: "Mark failed" };
+const TITLE: Record<Kind, string> = { cancel: "Cancel execution", markFailed: "Mark execution failed" };
 
-/** Cancel / Mark failed with a reason. Render it only for roles with executions:operate. */
-export function OperateActions({ orgSlug, executionId }: { orgSlug: string; executionId: string }) {
+/**
+ * Cancel / Mark failed with a reason, on one active execution. Render it only for roles with
+ * executions:operate (the server refuses the others anyway). `compact` is the list row's form.
+ */
+export function OperateActions({ orgSlug, executionId, compact = false }: { orgSlug: string; executionId: string; compact?: boolean }) {
   const [kind, setKind] = useState<Kind | null>(null);
   return (
-    <div className="flex gap-2" data-testid="operate-actions">
-      <Button onClick={() => setKind("cancel")}>Cancel execution</Button>
-      <Button variant="danger" onClick={() => setKind("markFailed")}>
+    <div className="inline-flex gap-2" data-testid="operate-actions">
+      <Button size={compact ? "sm" : "md"} aria-label={`Cancel execution ${executionId}`} onClick={() => setKind("cancel")}>
+        {compact ? "Cancel" : "Cancel execution"}
+      </Button>
+      <Button size={compact ? "sm" : "md"} variant="danger" aria-label={`Mark execution ${executionId} failed`} onClick={() => setKind("markFailed")}>
         Mark failed
       </Button>
-      <Dialog open={kind !== null} onClose={() => setKind(null)} title={kind ? `${VERB[kind]}: ${executionId}` : ""} testId="operate-dialog">
+      <Dialog open={kind !== null} onClose={() => setKind(null)} title={kind ? TITLE[kind] : ""} testId="operate-dialog">
         {kind ? <ReasonForm orgSlug={orgSlug} executionId={executionId} kind={kind} onDone={() => setKind(null)} /> : null}
       </Dialog>
     </div>
@@ -34,7 +40,8 @@ function ReasonForm({ orgSlug, executionId, kind, onDone }: { orgSlug: string; e
   const mutation = useMutation({
     ...options,
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: trpc.dashboard.detail.queryKey({ orgSlug, executionId }) });
+      // the list's rows, counters and the detail page all show the new status at once
+      await queryClient.invalidateQueries({ queryKey: trpc.dashboard.pathKey() });
       onDone();
     },
   });
@@ -45,11 +52,12 @@ function ReasonForm({ orgSlug, executionId, kind, onDone }: { orgSlug: string; e
         mutation.mutate({ orgSlug, executionId, reason });
       }}
     >
-      <label htmlFor="operate-reason" className="block text-sm font-medium">
+      <p className="mb-3 truncate font-mono text-xs text-zinc-600 dark:text-zinc-400">{executionId}</p>
+      <label htmlFor={`operate-reason-${kind}`} className="block text-sm font-medium">
         Reason (kept in the audit log)
       </label>
       <textarea
-        id="operate-reason"
+        id={`operate-reason-${kind}`}
         data-testid="operate-reason"
         required
         maxLength={1000}
