@@ -158,7 +158,8 @@ describe("auto TIMED_OUT", () => {
         const { rows } = await pool().query(`SELECT status, error FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [org.orgId, guarded]);
         return rows[0]?.status === "TIMED_OUT" ? rows[0] : null;
       },
-      { timeoutMs: 6_000, what: "TIMED_OUT" },
+      // generous: in a full run the first sweeps also open alerts for other files' old executions
+      { timeoutMs: 20_000, what: "TIMED_OUT" },
     );
     expect(timedOut.error).toMatchObject({ code: "RUNWATCH_STUCK_TIMEOUT" });
     // not before multiple × threshold
@@ -169,7 +170,7 @@ describe("auto TIMED_OUT", () => {
     const { rows: audit } = await pool().query(`SELECT "actorType", action, "resourceId", success FROM audit_logs WHERE "orgId" = $1 AND action = 'execution.auto_timeout'`, [org.orgId]);
     expect(audit).toEqual([{ actorType: "SYSTEM", action: "execution.auto_timeout", resourceId: guarded, success: true }]);
 
-    await waitFor(async () => (await alertRows(org.orgId)).find((a) => a.executionId === guarded && a.state === "RESOLVED"), { what: "the alert to resolve" });
+    await waitFor(async () => (await alertRows(org.orgId)).find((a) => a.executionId === guarded && a.state === "RESOLVED"), { timeoutMs: 20_000, what: "the alert to resolve" });
     const alerts = await alertRows(org.orgId);
     expect(alerts.find((a) => a.executionId === guarded)).toMatchObject({ resolution: "timed_out", timedOutAt: expect.any(Date) });
     expect(alerts.find((a) => a.executionId === plain)).toMatchObject({ state: "FIRING", timedOutAt: null });
