@@ -14,7 +14,7 @@ test("the sign-in form: an unknown password is refused, the right one lands on t
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(`${password}-wrong`);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+  await expect(page.getByTestId("sign-in-error")).toHaveText("Wrong email or password.");
 
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -40,6 +40,16 @@ test("a VIEWER sees the executions but no action, and the server refuses one any
     data: { json: { orgSlug: DEMO_ORG_SLUG, executionId, reason: "viewer trying" } },
   });
   expect(res.status()).toBe(403);
+  // and the refusal is on the record
+  const denied = await withDb(async (c) => {
+    const { rows } = await c.query<{ success: boolean }>(
+      `SELECT a.success FROM audit_logs a JOIN organizations o ON o.id = a."orgId"
+        WHERE o.slug = $1 AND a.action = 'execution.cancel' AND a."resourceId" = $2 AND a."actorLabel" = $3`,
+      [DEMO_ORG_SLUG, executionId, demoLogin("VIEWER").email],
+    );
+    return rows;
+  });
+  expect(denied).toEqual([{ success: false }]);
 });
 
 test("an OPERATOR may cancel an active execution, with a reason, and only active ones", async ({ signInAs }) => {
@@ -67,8 +77,8 @@ test("an OPERATOR may cancel an active execution, with a reason, and only active
   const audit = await withDb(async (c) => {
     const { rows } = await c.query<{ actorLabel: string; success: boolean; before: unknown; after: unknown }>(
       `SELECT a."actorLabel", a.success, a.before, a.after FROM audit_logs a JOIN organizations o ON o.id = a."orgId"
-        WHERE o.slug = $1 AND a.action = 'execution.cancel' AND a."resourceId" = $2`,
-      [DEMO_ORG_SLUG, executionId],
+        WHERE o.slug = $1 AND a.action = 'execution.cancel' AND a."resourceId" = $2 AND a."actorLabel" = $3`,
+      [DEMO_ORG_SLUG, executionId, demoLogin("OPERATOR").email],
     );
     return rows;
   });
@@ -109,7 +119,7 @@ test("signing out ends the session", async ({ signInFresh }) => {
   expect(res.status()).toBe(401);
 });
 
-test("tRPC refuses a cross-site mutation and an anonymous call", async ({ signInAs }) => {
+test("tRPC refuses a cross-site mutation", async ({ signInAs }) => {
   const page = await signInAs("OPERATOR");
   const res = await page.request.post("/api/trpc/executions.cancel", {
     headers: { origin: "https://evil.example", "content-type": "application/json" },
@@ -117,6 +127,12 @@ test("tRPC refuses a cross-site mutation and an anonymous call", async ({ signIn
   });
   expect(res.status()).toBe(403);
   expect(await res.text()).toContain("cross-site");
+});
+
+test("a sign-in posted from another site is refused", async ({ request }) => {
+  const res = await request.post("/api/auth/sign-in/email", { headers: { origin: "https://evil.example" }, data: demoLogin("VIEWER") });
+  expect(res.status()).toBe(403);
+  expect(res.headers()["set-cookie"] ?? "").not.toContain("runwatch.session_token=");
 });
 
 test("an anonymous tRPC call is UNAUTHORIZED", async ({ request }) => {

@@ -64,7 +64,7 @@ export function SignInForm({ next }: Props) {
         <input id="password" name="password" type="password" autoComplete="current-password" required className={input} />
       </div>
       {error && (
-        <p id="sign-in-error" role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+        <p id="sign-in-error" data-testid="sign-in-error" role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
           {error}
         </p>
       )}

@@ -16,6 +16,8 @@ export function NavLinks({ items }: { items: NavItem[] }) {
             <li key={item.href}>
               <Link
                 href={item.href}
+                // sections are built one by one; a prefetch of one that is not there yet is a 404 in the console
+                prefetch={false}
                 aria-current={active ? "page" : undefined}
                 className="rounded-md px-2.5 py-1 text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:font-semibold aria-[current=page]:text-zinc-900 dark:text-zinc-300 dark:hover:bg-zinc-900 dark:aria-[current=page]:bg-zinc-900 dark:aria-[current=page]:text-zinc-100"
               >

@@ -15,11 +15,29 @@ function secret(): string {
   return "runwatch-development-secret-not-for-production-use";
 }
 
+const CONFIGURED_URLS = [process.env.BETTER_AUTH_URL, process.env.RUNWATCH_PUBLIC_URL].filter((u): u is string => !!u);
+
+/**
+ * The origins better-auth accepts on its POSTs: the configured public URL, and the address the
+ * request itself was sent to (Host, or X-Forwarded-Host behind a proxy), so `npm start` works
+ * on whatever host and port it was opened at. A cross-site form still carries the other
+ * site's Origin, which matches neither, and is refused.
+ */
+function trustedOrigins(request?: Request): string[] {
+  if (!request) return CONFIGURED_URLS;
+  const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() || new URL(request.url).protocol.replace(/:$/, "");
+  const hosts = [request.headers.get("x-forwarded-host"), request.headers.get("host")]
+    .filter((h): h is string => !!h)
+    .map((h) => h.split(",")[0]!.trim());
+  return [...CONFIGURED_URLS, ...hosts.map((h) => `${proto}://${h}`)];
+}
+
 function createAuth() {
   return betterAuth({
     appName: "Runwatch",
     secret: secret(),
     baseURL: process.env.BETTER_AUTH_URL ?? process.env.RUNWATCH_PUBLIC_URL,
+    trustedOrigins,
     database: prismaAdapter(prisma(), { provider: "postgresql" }),
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8 },
     user: {
