@@ -141,7 +141,16 @@ let directErrors = 0;
 
 type IngestModule = { ingestEvents: (orgId: string, events: unknown[]) => Promise<{ outcome: string }[]> };
 
+/** Statements sent to PostgreSQL, counted in direct mode to show round trips per request. */
+let statements = 0;
+
 async function directTransport(orgId: string, service: string | undefined): Promise<Transport> {
+  const pg = (await import("pg")).default;
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    statements++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
   const { ingestEvents } = (service
     ? await import(pathToFileURL(path.resolve(service)).href)
     : await import("../server/ingest/service")) as IngestModule;
@@ -179,6 +188,8 @@ type Result = {
   rateLimited: number;
   errorStatuses: Record<string, number>;
   outcomes: Record<string, number>;
+  /** direct mode: SQL statements (round trips) per request, BEGIN and COMMIT included */
+  statementsPerRequest?: number;
 };
 
 function percentile(sorted: number[], p: number): number {
@@ -194,6 +205,7 @@ async function runScenario(s: Scenario, transportFor: (concurrency: number) => {
   let events = 0;
   let errors = 0;
   let rateLimited = 0;
+  const statementsBefore = statements;
   const started = performance.now();
   const deadline = started + durationMs;
   const worker = async (w: number) => {
@@ -238,6 +250,7 @@ async function runScenario(s: Scenario, transportFor: (concurrency: number) => {
     rateLimited,
     errorStatuses,
     outcomes,
+    ...(statements > statementsBefore ? { statementsPerRequest: round((statements - statementsBefore) / Math.max(1, latencies.length)) } : {}),
   };
 }
 
@@ -313,7 +326,8 @@ for (const s of scenarios) {
   console.log(
     `  ${r.scenario}: ${r.eventsPerSecond} events/s, ${r.requestsPerSecond} req/s, p99 ${r.p99Ms} ms, errors ${r.errors}` +
       (r.errors ? ` ${JSON.stringify(r.errorStatuses)}` : "") +
-      ` outcomes ${JSON.stringify(r.outcomes)}`,
+      ` outcomes ${JSON.stringify(r.outcomes)}` +
+      (r.statementsPerRequest !== undefined ? `, ${r.statementsPerRequest} SQL statements per request` : ""),
   );
 }
 console.log("");

@@ -1,6 +1,7 @@
 // npm run simulate: realistic workflow traffic against a running Runwatch, through its public
 // HTTP API only. Flags (or env): --url (RUNWATCH_URL), --key (RUNWATCH_API_KEY, else the demo
-// credentials file), --rate executions/s (2), --duration seconds (until SIGINT/SIGTERM), --seed.
+// credentials file), --rate executions/s (RUNWATCH_SIMULATE_RATE, 2), --duration seconds (until
+// SIGINT/SIGTERM), --seed (random; printed, so a run can be repeated), --concurrency (8).
 // With --duration, executions start for that long and then run to their planned end (at most
 // --drain seconds, default 120), so only the executions meant to be stuck are left active.
 // SIGINT/SIGTERM stop at once (events still planned are dropped).

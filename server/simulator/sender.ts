@@ -94,7 +94,8 @@ export class Sender {
     }
     this.flush();
     // let queued and in-flight requests end (bounded: a dead server must not hang shutdown)
-    const requestsUntil = this.now() + 15_000;
+    // after a signal, `npm start` waits 10 s before it kills its children
+    const requestsUntil = this.now() + (this.stopping ? 5_000 : 15_000);
     while ((this.queue.length || this.inFlight) && this.now() < requestsUntil) {
       this.pump();
       await sleep(50);
