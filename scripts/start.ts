@@ -98,7 +98,9 @@ async function buildIfNeeded(env: NodeJS.ProcessEnv): Promise<void> {
 
 function startNext(env: NodeJS.ProcessEnv): ChildProcess {
   const nextBin = require.resolve("next/dist/bin/next");
-  return spawnChild(process.execPath, [nextBin, devMode ? "dev" : "start", "-p", port], env, "Next.js");
+  // the monitor and delivery worker run in the server process unless told otherwise
+  const monitor = env.RUNWATCH_MONITOR ?? "inprocess";
+  return spawnChild(process.execPath, [nextBin, devMode ? "dev" : "start", "-p", port], { ...env, RUNWATCH_MONITOR: monitor }, "Next.js");
 }
 
 function assertPortFree(portNumber: number): Promise<void> {
@@ -124,14 +126,15 @@ async function waitForServer(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * Hook for the processes that run beside the web server: the simulator (RUNWATCH_SIMULATE=1)
- * and the stuck-execution monitor (on unless RUNWATCH_MONITOR=0). Each is started only when
- * its script exists, so this file does not change when they land.
+ * The processes that run beside the web server: the traffic simulator (RUNWATCH_SIMULATE=1),
+ * and the stuck-execution monitor only when RUNWATCH_MONITOR=process. By default the monitor
+ * and the alert delivery worker run inside the Next.js server (instrumentation.ts), which keeps
+ * embedded PGlite at one client process; RUNWATCH_MONITOR=0 turns them off.
  */
 function startCompanions(env: NodeJS.ProcessEnv, appUrl: string, apiKey: string): void {
   const tsx = pathToFileURL(require.resolve("tsx")).href;
   const companions = [
-    { script: "scripts/monitor.ts", enabled: env.RUNWATCH_MONITOR !== "0", label: "monitor" },
+    { script: "scripts/monitor.ts", enabled: env.RUNWATCH_MONITOR === "process", label: "monitor" },
     { script: "scripts/simulate.ts", enabled: env.RUNWATCH_SIMULATE === "1", label: "simulator" },
   ];
   for (const c of companions) {

@@ -1,17 +1,12 @@
-// Alert channels from the command line. Only webhooks for now (CONTRACT.md §4); the signing
-// secret follows Standard Webhooks: "whsec_" + base64 of random bytes.
-import { randomBytes } from "node:crypto";
+// Alert channels from the command line (CONTRACT.md §4): the same audited service as the UI,
+// acting as the system user "cli"; the Standard Webhooks secret is printed once.
 import { z } from "zod";
-import { prisma } from "../../db/client";
+import { createChannel } from "../../channels/service";
 import { orgSlugSchema, requireOrgBySlug } from "../../orgs/service";
 import { parseCommandArgs, validateArgs } from "../args";
 import type { Command } from "./types";
 
 const usage = "runwatch channel create --org SLUG --type webhook --url URL [--name N] [--json]";
-
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString("base64")}`;
-}
 
 const httpUrlSchema = z
   .url({ protocol: /^https?$/, error: "--url must be an http:// or https:// URL" })
@@ -37,11 +32,7 @@ export const channelCreateCommand: Command = {
     const parsed = parseCommandArgs(argv, { org: { type: "string" }, type: { type: "string" }, url: { type: "string" }, name: { type: "string" } }, usage);
     const { values } = validateArgs(argsSchema, parsed, usage);
     const org = await requireOrgBySlug(values.org);
-    const secret = newWebhookSecret();
-    const channel = await prisma().alertChannel.create({
-      data: { orgId: org.id, type: "WEBHOOK", name: values.name ?? new URL(values.url).host, config: { url: values.url }, secret },
-      select: { id: true, name: true },
-    });
+    const { channel, secret } = await createChannel(org.id, { type: "SYSTEM", label: "cli" }, { type: "WEBHOOK", url: values.url, name: values.name });
     return {
       lines: [`Created webhook channel "${channel.name}" for ${org.slug} → ${values.url}`, `Signing secret (shown once; store it now):`, secret],
       json: { id: channel.id, secret, type: "webhook", url: values.url, org: org.slug },
