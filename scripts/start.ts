@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { loadOrCreateAuthSecret } from "../server/auth/secret";
 import { closeDb } from "../server/db/client";
 import { startProjectDatabase, type EmbeddedPostgres } from "../server/db/embedded";
 import { applyMigrations, projectRoot } from "../server/db/migrate";
@@ -192,6 +193,8 @@ async function main(): Promise<void> {
     // the web server and companions open their own pools; this process needs none from here on
     await closeDb();
     if (!devMode) await buildIfNeeded(env);
+    // sessions are signed with it; kept in .runwatch/auth-secret so they survive restarts
+    env.BETTER_AUTH_SECRET ??= await loadOrCreateAuthSecret(projectRoot);
 
     const next = startNext(env);
     next.on("exit", (code, signal) => {

@@ -1,10 +1,12 @@
 // Applies prisma/migrations with Prisma's WebAssembly schema engine, so migrations work offline
 // and without the native engine binary. Records them in _prisma_migrations exactly as
 // `prisma migrate deploy` does, so both tools can be used on the same database.
+import { randomUUID } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 
 const require = createRequire(import.meta.url);
@@ -32,18 +34,69 @@ function loadEngineModule() {
   return engineModule;
 }
 
+/**
+ * The schema engine reads catalog columns of PostgreSQL's one-byte "char" type (OID 18), which
+ * @prisma/adapter-pg 7.10 cannot map, so describing a database (as `db:diff` does on its shadow
+ * database) fails. Such a column is a one-character string: report it as text (OID 25).
+ */
+class CatalogFriendlyPool extends pg.Pool {
+  // @ts-expect-error -- narrows pg's overloads to the promise form the adapter uses
+  override async query(config: pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
+    const result = await super.query(config, values);
+    for (const field of result.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    return result;
+  }
+}
+
+/**
+ * Discrete connection fields rather than a connectionString: the adapter opens the diff's
+ * shadow database as {...config, database}, and pg lets a connectionString's database win over
+ * that field, which would run the shadow migrations in the real database.
+ */
+export function poolConfig(databaseUrl: string) {
+  const u = new URL(databaseUrl);
+  const sslmode = u.searchParams.get("sslmode");
+  return {
+    host: decodeURIComponent(u.hostname) || "localhost",
+    port: u.port ? Number(u.port) : 5432,
+    user: decodeURIComponent(u.username) || undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    database: decodeURIComponent(u.pathname.replace(/^\//, "")) || undefined,
+    ssl: sslmode && sslmode !== "disable" ? { rejectUnauthorized: sslmode === "verify-full" } : undefined,
+  };
+}
+
 async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promise<T>): Promise<T> {
   const bg = await loadEngineModule();
   const schema = await readFile(schemaPath, "utf8");
   // The engine never disposes the connections it opens, so track them and close them here;
   // otherwise their pools keep the process alive after the migration.
-  const factory = new PrismaPg({ connectionString: databaseUrl });
+  const factory = new PrismaPg(new CatalogFriendlyPool(poolConfig(databaseUrl)) as pg.Pool, { disposeExternalPool: true });
   const opened: { dispose(): Promise<void> }[] = [];
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
     const adapter = await connect();
     opened.push(adapter);
     return adapter;
+  };
+  // The adapter's own shadow database is dropped while its pool is still connected, which
+  // fails; this one closes the pool first and drops with FORCE.
+  factory.connectToShadowDb = async () => {
+    const admin = await factory.connect();
+    const database = `prisma_migrate_shadow_db_${randomUUID()}`;
+    await admin.executeScript(`CREATE DATABASE "${database}"`);
+    const shadow = await new PrismaPg(new CatalogFriendlyPool({ ...poolConfig(databaseUrl), database }) as pg.Pool, { disposeExternalPool: true }).connect();
+    const dispose = async () => {
+      await shadow.dispose().catch(() => {});
+      await admin.executeScript(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    };
+    return new Proxy(shadow, {
+      get(target, prop) {
+        if (prop === "dispose") return dispose;
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
   };
   const logs: string[] = [];
   const engine = (await bg.SchemaEngine.new(
