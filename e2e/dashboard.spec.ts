@@ -13,9 +13,12 @@ async function rowIds(page: Page): Promise<string[]> {
   return page.getByTestId("execution-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-execution-id") ?? ""));
 }
 
+/** The snapshot the list shows, once its rows for the current filters have arrived. */
 async function snapshotOf(page: Page): Promise<string> {
-  await expect(page).toHaveURL(/[?&]snap=\d+/);
-  return new URL(page.url()).searchParams.get("snap")!;
+  const list = page.getByTestId("list");
+  await expect(list).toHaveAttribute("data-fetching", "false");
+  await expect(list).toHaveAttribute("data-snapshot-id", /^\d+$/);
+  return (await list.getAttribute("data-snapshot-id"))!;
 }
 
 test("filters live in the URL: a reload and a shared link show the same filters and rows", async ({ signInAs, context }) => {

@@ -3,7 +3,7 @@
 // The executions list page: filters, counters, charts, the list with its "N new — show" banner
 // and keyset paging, and saved views beside it. Everything the page shows follows the URL.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo } from "react";
+import { useMemo } from "react";
 import { useCan } from "@/components/auth/org-access";
 import { ExecutionsTable, ExecutionsTableSkeleton } from "@/components/executions/executions-table";
 import { useTRPC } from "@/components/trpc/react";
@@ -22,24 +22,27 @@ export const PAGE_SIZE = 50;
 
 export function ExecutionsDashboard({ orgSlug }: { orgSlug: string }) {
   const trpc = useTRPC();
-  const { state, setFilters, setSnapshot, setCursors, showNewest } = useListUrlState();
+  const { state, setFilters, setPage, clearSnapshot } = useListUrlState();
   const canManageViews = useCan("views:manage");
   const canOperate = useCan("executions:operate");
   const now = useNow();
   const cursor = state.cursors[state.cursors.length - 1];
 
+  const pageOne = !cursor && !state.snapshotId;
   const list = useQuery({
     ...trpc.dashboard.list.queryOptions({ orgSlug, query: state.query, limit: PAGE_SIZE, cursor, snapshotId: cursor ? undefined : (state.snapshotId ?? undefined) }),
     placeholderData: keepPreviousData,
+    // A page never changes under the reader: its rows' states are refreshed below, and arrivals
+    // are counted in the "N new" banner. Only page one without a pinned snapshot takes a new one,
+    // when its filters change or the reader asks for the new executions.
+    staleTime: pageOne ? 0 : Infinity,
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
     retry: 1,
   });
-  // pin the snapshot in the URL, so a reload or a shared link shows these same rows
-  const listSnapshot = list.data?.snapshotId ?? null;
-  useEffect(() => {
-    if (!state.snapshotId && listSnapshot && !list.isPlaceholderData) setSnapshot(listSnapshot);
-  }, [state.snapshotId, listSnapshot, list.isPlaceholderData, setSnapshot]);
+  const snapshotId = state.snapshotId ?? (list.isPlaceholderData ? null : (list.data?.snapshotId ?? null));
+  const showNewest = () => (pageOne ? void list.refetch() : clearSnapshot());
 
-  const snapshotId = state.snapshotId ?? listSnapshot;
   const visibleIds = useMemo(() => list.data?.items.map((r) => r.executionId) ?? [], [list.data]);
   const fresh = useQuery({
     ...trpc.dashboard.refreshRows.queryOptions({ orgSlug, executionIds: visibleIds }),
@@ -66,7 +69,7 @@ export function ExecutionsDashboard({ orgSlug }: { orgSlug: string }) {
         <Counters orgSlug={orgSlug} query={state.query} />
         <ChartsPanel query={charts} note="Charts follow the workflow and time-range filters (last 7 days when no range is set)." />
 
-        <section aria-labelledby="list-heading" className="space-y-2">
+        <section aria-labelledby="list-heading" className="space-y-2" data-testid="list" data-snapshot-id={snapshotId ?? undefined} data-fetching={list.isFetching ? "true" : "false"}>
           <div className="flex h-9 items-center justify-between gap-2">
             <h2 id="list-heading" className="text-sm font-semibold">
               Executions{" "}
@@ -96,7 +99,7 @@ export function ExecutionsDashboard({ orgSlug }: { orgSlug: string }) {
           )}
 
           <nav aria-label="Pages" className="flex items-center justify-between gap-2">
-            <Button data-testid="page-previous" disabled={state.cursors.length === 0} onClick={() => setCursors(popCursor(state.cursors))}>
+            <Button data-testid="page-previous" disabled={state.cursors.length === 0} onClick={() => setPage(popCursor(state.cursors), snapshotId)}>
               ← Previous
             </Button>
             <span data-testid="page-number" className="text-sm text-zinc-600 tabular-nums dark:text-zinc-400">
@@ -105,7 +108,7 @@ export function ExecutionsDashboard({ orgSlug }: { orgSlug: string }) {
             <Button
               data-testid="page-next"
               disabled={!list.data?.nextCursor || list.isPlaceholderData}
-              onClick={() => list.data?.nextCursor && setCursors(pushCursor(state.cursors, list.data.nextCursor))}
+              onClick={() => list.data?.nextCursor && setPage(pushCursor(state.cursors, list.data.nextCursor), snapshotId)}
             >
               Next →
             </Button>

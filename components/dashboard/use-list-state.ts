@@ -83,10 +83,14 @@ export function useListUrlState() {
     [setRaw],
   );
 
-  const setSnapshot = useCallback((snap: string | null) => void setRaw({ snap }, { history: "replace" }), [setRaw]);
-  const setCursors = useCallback((pages: string[]) => void setRaw({ pages: pages.length ? pages : null }), [setRaw]);
+  /**
+   * Moves through the pages of one snapshot. The snapshot is written to the URL together with the
+   * cursor stack, in one update, so a reload or a shared link of any page (page one included,
+   * once the reader has paged) shows the same rows.
+   */
+  const setPage = useCallback((pages: string[], snap: string | null) => void setRaw({ pages: pages.length ? pages : null, snap }), [setRaw]);
   /** "N new — show": back to page one of a fresh snapshot, filters kept. */
-  const showNewest = useCallback(() => void setRaw({ snap: null, pages: null }), [setRaw]);
+  const clearSnapshot = useCallback(() => void setRaw({ snap: null, pages: null }), [setRaw]);
 
-  return { state, setFilters, applyQuery, setSnapshot, setCursors, showNewest };
+  return { state, setFilters, applyQuery, setPage, clearSnapshot };
 }
