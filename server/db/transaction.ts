@@ -1,6 +1,7 @@
 // Transactions on a dedicated pool client, retried when PostgreSQL picks them as a deadlock
 // victim or fails them for serialization: both are safe to run again from the start.
 import type pg from "pg";
+import { metrics } from "../metrics/prometheus";
 import { pool } from "./client";
 
 const RETRYABLE = new Set(["40P01", "40001"]);
@@ -21,6 +22,7 @@ export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<
     } catch (err) {
       await client.query("ROLLBACK").catch(() => {});
       if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
+      metrics().transactionRetries.inc({ reason: (err as { code?: string }).code === "40P01" ? "deadlock" : "conflict" });
       await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
     } finally {
       client.release();

@@ -422,6 +422,7 @@ async function writeChanges(
     .filter(([, c]) => c.executionCount || c.successCount || c.failureCount || c.cancelledCount)
     .map(([id, c]) => ({ id, ...c }));
   const hourlyRows = [...hourly.values()];
+  // Executions are already locked and timeline rows conflict with nothing: one statement.
   await client.query(
     `WITH upd AS (
        UPDATE executions e SET status = x.status, attempt = x.attempt, "statusChangedAt" = x."statusChangedAt",
@@ -434,33 +435,48 @@ async function writeChanges(
          "completedAt" timestamptz, "durationMs" bigint, error jsonb, output jsonb, input jsonb, metadata jsonb,
          "continuedFromId" text, "continuedAsNewToId" text, "parentExecutionId" text)
        WHERE e."orgId" = $1 AND e.id = x.id
-     ), ev AS (
-       INSERT INTO execution_events ("orgId", "executionId", "eventId", type, status, attempt, "occurredAt", "receivedAt", outcome,
-         reason, "statusBefore", "statusAfter", payload)
-       SELECT $1, x."executionId", x."eventId", x.type, x.status, x.attempt, x."occurredAt", x."receivedAt", x.outcome, x.reason,
-         x."statusBefore", x."statusAfter", x.payload
-       FROM json_to_recordset($3::json) AS x("executionId" text, "eventId" text, type "EventType", status "ExecutionStatus",
-         attempt int, "occurredAt" timestamptz, "receivedAt" timestamptz, outcome "EventOutcome", reason text,
-         "statusBefore" "ExecutionStatus", "statusAfter" "ExecutionStatus", payload jsonb)
-     ), hr AS (
-       INSERT INTO execution_hourly ("orgId", "workflowId", hour, status, count, "durationSumMs", histogram)
+     )
+     INSERT INTO execution_events ("orgId", "executionId", "eventId", type, status, attempt, "occurredAt", "receivedAt", outcome,
+       reason, "statusBefore", "statusAfter", payload)
+     SELECT $1, x."executionId", x."eventId", x.type, x.status, x.attempt, x."occurredAt", x."receivedAt", x.outcome, x.reason,
+       x."statusBefore", x."statusAfter", x.payload
+     FROM json_to_recordset($3::json) AS x("executionId" text, "eventId" text, type "EventType", status "ExecutionStatus",
+       attempt int, "occurredAt" timestamptz, "receivedAt" timestamptz, outcome "EventOutcome", reason text,
+       "statusBefore" "ExecutionStatus", "statusAfter" "ExecutionStatus", payload jsonb)`,
+    [orgId, JSON.stringify(updates), JSON.stringify(timeline)],
+  );
+  // The contended rows (hourly buckets, then workflow counters) are locked in one global order
+  // (sorted keys, hourly before workflows), so two batches never wait on each other in a cycle.
+  if (hourlyRows.length) {
+    await client.query(
+      `INSERT INTO execution_hourly ("orgId", "workflowId", hour, status, count, "durationSumMs", histogram)
        SELECT $1, x."workflowId", x.hour, x.status, x.count, x."durationSumMs", x.histogram
-       FROM json_to_recordset($5::json) AS x("workflowId" bigint, hour timestamptz, status "ExecutionStatus", count int,
+       FROM json_to_recordset($2::json) AS x("workflowId" bigint, hour timestamptz, status "ExecutionStatus", count int,
          "durationSumMs" bigint, histogram int[])
+       ORDER BY x."workflowId", x.hour, x.status
        ON CONFLICT ("orgId", "workflowId", hour, status) DO UPDATE SET
          count = execution_hourly.count + EXCLUDED.count,
          "durationSumMs" = execution_hourly."durationSumMs" + EXCLUDED."durationSumMs",
-         histogram = ARRAY(SELECT a + b FROM unnest(execution_hourly.histogram, EXCLUDED.histogram) AS t(a, b))
-     )
-     -- data-modifying CTEs always run to completion; counters come last because the workflow
-     -- row is the most contended lock, so it is held the shortest time is the most contended lock, so hold it the shortest time
-     UPDATE workflows w SET "executionCount" = w."executionCount" + x."executionCount",
-       "successCount" = w."successCount" + x."successCount", "failureCount" = w."failureCount" + x."failureCount",
-       "cancelledCount" = w."cancelledCount" + x."cancelledCount",
-       "lastExecutionAt" = GREATEST(w."lastExecutionAt", x."lastExecutionAt"), "updatedAt" = now()
-     FROM json_to_recordset($4::json) AS x(id bigint, "executionCount" int, "successCount" int, "failureCount" int,
-       "cancelledCount" int, "lastExecutionAt" timestamptz)
-     WHERE w."orgId" = $1 AND w.id = x.id`,
-    [orgId, JSON.stringify(updates), JSON.stringify(timeline), JSON.stringify(counterRows), JSON.stringify(hourlyRows)],
-  );
+         histogram = ARRAY(SELECT a + b FROM unnest(execution_hourly.histogram, EXCLUDED.histogram) AS t(a, b))`,
+      [orgId, JSON.stringify(hourlyRows)],
+    );
+  }
+  if (counterRows.length) {
+    // FOR NO KEY UPDATE, not FOR UPDATE: executions inserted earlier in this transaction hold
+    // KEY SHARE locks on their workflows (foreign key), which FOR UPDATE would conflict with.
+    // Counters come last: the workflow row is the most contended lock, so it is held the least.
+    // (A statement of its own: a locking CTE is read lazily, so it would not fix the order.)
+    const ids = counterRows.map((c) => c.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    await client.query(`SELECT 1 FROM workflows WHERE "orgId" = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [orgId, ids]);
+    await client.query(
+      `UPDATE workflows w SET "executionCount" = w."executionCount" + x."executionCount",
+         "successCount" = w."successCount" + x."successCount", "failureCount" = w."failureCount" + x."failureCount",
+         "cancelledCount" = w."cancelledCount" + x."cancelledCount",
+         "lastExecutionAt" = GREATEST(w."lastExecutionAt", x."lastExecutionAt"), "updatedAt" = now()
+       FROM json_to_recordset($2::json) AS x(id bigint, "executionCount" int, "successCount" int, "failureCount" int,
+         "cancelledCount" int, "lastExecutionAt" timestamptz)
+       WHERE w."orgId" = $1 AND w.id = x.id`,
+      [orgId, JSON.stringify(counterRows)],
+    );
+  }
 }

@@ -32,6 +32,12 @@ function createMetrics() {
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
+    transactionRetries: new Counter({
+      name: "runwatch_db_transaction_retries_total",
+      help: "Transactions run again after PostgreSQL chose them as a deadlock victim or a creation race",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
     alertDeliveries: new Counter({
       name: "runwatch_alert_deliveries_total",
       help: "Alert notification delivery attempts, by channel type and result",

@@ -61,6 +61,43 @@ describe("50 concurrent writers completing one execution", () => {
   });
 });
 
+describe("concurrent batches finishing executions of the same workflows", () => {
+  it("never deadlock: hourly buckets and workflow counters are locked in one order", async () => {
+    const { metrics } = await import("../../server/metrics/prometheus");
+    const deadlocks = async () => (await metrics().transactionRetries.get()).values.find((v) => v.labels.reason === "deadlock")?.value ?? 0;
+    const before = await deadlocks();
+    const workflows = ["lock.a", "lock.b", "lock.c", "lock.d", "lock.e"];
+    const hour = Date.now() - 3_600_000;
+    // each sender finishes executions of every workflow, in its own (rotated) order
+    const batches = Array.from({ length: 8 }, (_, sender) => ({
+      events: Array.from({ length: 150 }, (_, i) => {
+        const wf = workflows[(i + sender) % workflows.length]!;
+        return {
+          eventId: `lock-${sender}-${i}`,
+          executionId: `lock-${sender}-${i}`,
+          workflow: wf,
+          status: ["COMPLETED", "FAILED", "CANCELLED"][(i + sender) % 3],
+          occurredAt: new Date(hour + ((i * 7 + sender) % 3) * 1_200_000).toISOString(),
+        };
+      }).reverse(),
+    }));
+    const answers = await Promise.all(batches.map((b) => api.postEvents(t.key, b)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(answers.flatMap((a) => a.body.results).every((r: { outcome: string }) => r.outcome === "applied")).toBe(true);
+    expect(await deadlocks()).toBe(before);
+    expectCountersMatchRecount(await countersAndRecount(t.orgId));
+    const { rows } = await pool().query(
+      `SELECT (SELECT coalesce(sum(count), 0)::int FROM execution_hourly h JOIN workflows w ON w."orgId" = h."orgId" AND w.id = h."workflowId"
+                WHERE h."orgId" = $1 AND w.key LIKE 'lock.%') AS hourly,
+              (SELECT count(*)::int FROM executions e JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
+                WHERE e."orgId" = $1 AND w.key LIKE 'lock.%' AND e."completedAt" IS NOT NULL) AS finished`,
+      [t.orgId],
+    );
+    expect(rows[0].hourly).toBe(1200);
+    expect(rows[0].finished).toBe(1200);
+  });
+});
+
 // One execution's events: statuses with attempts, some duplicated (same eventId sent twice).
 const eventsArb = fc
   .record({
