@@ -1,6 +1,6 @@
 // POST /api/v1/events: one event, or {"events": [ … ]} of 1–1000.
 import { MAX_EVENTS_PER_BATCH } from "../../ingest/event-schema";
-import { ingestEvents } from "../../ingest/service";
+import { ingestCoalesced } from "../../ingest/coalescer";
 import { metrics } from "../../metrics/prometheus";
 import { HttpError, json, readJson, requireApiKey, route } from "../api";
 
@@ -21,7 +21,7 @@ export function eventsOf(body: unknown): { events: unknown[]; single: boolean } 
 export const postEvents = route("/api/v1/events", async (req) => {
   const principal = await requireApiKey(req);
   const { events, single } = eventsOf(await readJson(req));
-  const results = await ingestEvents(principal.orgId, events);
+  const results = await ingestCoalesced(principal.orgId, events);
   for (const r of results) metrics().ingestedEvents.inc({ outcome: r.outcome });
   // A lone event that fails validation is the whole request's mistake: say so with a 400.
   if (single && results[0]!.outcome === "invalid") {
