@@ -1,7 +1,9 @@
 import { createCallerFactory, createTRPCRouter } from "../trpc";
 import { adminRouter } from "./admin";
+import { alertsRouter } from "./alerts";
 import { apiKeysRouter } from "./apiKeys";
 import { auditRouter } from "./audit";
+import { channelsRouter } from "./channels";
 import { dashboardRouter } from "./dashboard";
 import { executionsRouter } from "./executions";
 import { membersRouter } from "./members";
@@ -23,6 +25,8 @@ export const appRouter = createTRPCRouter({
   dashboard: dashboardRouter,
   views: viewsRouter,
   workflows: workflowsRouter,
+  alerts: alertsRouter,
+  channels: channelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

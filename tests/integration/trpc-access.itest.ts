@@ -94,6 +94,60 @@ async function newMember(org: TestOrg, role: Role): Promise<string> {
   return (await createMemberSession(org.orgId, role)).user.id;
 }
 
+/** A FIRING alert on a stuck-looking execution, written straight in (no sweep, which would touch every organization). */
+async function firingAlert(org: TestOrg): Promise<string> {
+  const executionId = await activeExecution(org);
+  const { rows } = await pool().query<{ id: string }>(
+    `INSERT INTO alerts ("orgId", reason, "workflowId", "executionId", since, "executionStatus")
+     SELECT e."orgId", 'running', e."workflowId", e."executionId", now() - interval '2 hours', e.status FROM executions e WHERE e."orgId" = $1 AND e."executionId" = $2
+     RETURNING id::text`,
+    [org.orgId, executionId],
+  );
+  return rows[0]!.id;
+}
+
+async function alertState(org: TestOrg, input: Input) {
+  const { rows } = await pool().query(`SELECT state, "acknowledgedBy", "resolvedBy" FROM alerts WHERE "orgId" = $1 AND id = $2::bigint`, [org.orgId, input.alertId]);
+  return rows;
+}
+
+async function alertSettingsRows(org: TestOrg) {
+  const { rows } = await pool().query(
+    `SELECT (SELECT to_jsonb(o) - 'updatedAt' FROM org_alert_settings o WHERE o."orgId" = $1) AS org,
+            (SELECT jsonb_agg(to_jsonb(w) - 'updatedAt') FROM workflow_alert_settings w WHERE w."orgId" = $1) AS workflows`,
+    [org.orgId],
+  );
+  return rows;
+}
+
+/** A local webhook receiver that answers 200, so a test message succeeds. */
+async function okReceiverUrl(): Promise<string> {
+  const http = await import("node:http");
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200).end("ok"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  const { port } = server.address() as { port: number };
+  return `http://127.0.0.1:${port}/hook`;
+}
+
+async function webhookChannel(org: TestOrg): Promise<string> {
+  const { createChannel } = await import("../../server/channels/service");
+  return (await createChannel(org.orgId, { type: "SYSTEM", label: "access test" }, { type: "WEBHOOK", url: await okReceiverUrl() })).channel.id;
+}
+
+async function channelRows(org: TestOrg) {
+  const { rows } = await pool().query(
+    `SELECT c.id, c.name, c.config, c.secret, c."disabledAt",
+            (SELECT count(*)::int FROM notifications n WHERE n."orgId" = c."orgId" AND n."channelId" = c.id) AS notifications
+     FROM alert_channels c WHERE c."orgId" = $1 ORDER BY c.id`,
+    [org.orgId],
+  );
+  return rows;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * The table: one entry per procedure
  * ------------------------------------------------------------------------------------------- */
@@ -204,6 +258,35 @@ export const ACCESS_CASES: Record<string, AccessCase> = {
     input: async (org) => (await activeExecution(org), { key: "access.test", patch: { stuckScheduledAfterSeconds: 777 } }),
     snapshot: workflowRow,
   },
+
+  // alert center and channels (issue 5)
+  "alerts.list": { scope: "org", input: async (org) => (await firingAlert(org), { state: "FIRING" }) },
+  "alerts.counts": { scope: "org", input: async (org) => (await firingAlert(org), {}) },
+  "alerts.get": { scope: "org", input: async (org) => ({ alertId: await firingAlert(org) }) },
+  "alerts.forExecution": {
+    scope: "org",
+    input: async (org) => {
+      const alertId = await firingAlert(org);
+      const { rows } = await pool().query(`SELECT "executionId" FROM alerts WHERE "orgId" = $1 AND id = $2::bigint`, [org.orgId, alertId]);
+      return { executionId: rows[0]!.executionId };
+    },
+  },
+  "alerts.acknowledge": { scope: "org", input: async (org) => ({ alertId: await firingAlert(org), note: "access test" }), snapshot: alertState },
+  "alerts.resolve": { scope: "org", input: async (org) => ({ alertId: await firingAlert(org) }), snapshot: alertState },
+  "alerts.orgSettings": { scope: "org", input: async () => ({}) },
+  "alerts.updateOrgSettings": { scope: "org", input: async () => ({ stormThreshold: 7 }), snapshot: alertSettingsRows },
+  "alerts.workflowSettings": { scope: "org", input: async (org) => (await activeExecution(org), { workflow: "access.test" }) },
+  "alerts.updateWorkflowSettings": {
+    scope: "org",
+    input: async (org) => (await activeExecution(org), { workflow: "access.test", autoTimeoutMultiple: 3 }),
+    snapshot: alertSettingsRows,
+  },
+  "channels.list": { scope: "org", input: async (org) => (await webhookChannel(org), {}) },
+  "channels.create": { scope: "org", input: async () => ({ type: "WEBHOOK", url: "https://hooks.example.com/runwatch" }), snapshot: channelRows },
+  "channels.update": { scope: "org", input: async (org) => ({ channelId: await webhookChannel(org), enabled: false }), snapshot: channelRows },
+  "channels.rotateSecret": { scope: "org", input: async (org) => ({ channelId: await webhookChannel(org) }), snapshot: channelRows },
+  "channels.delete": { scope: "org", input: async (org) => ({ channelId: await webhookChannel(org) }), snapshot: channelRows },
+  "channels.sendTest": { scope: "org", input: async (org) => ({ channelId: await webhookChannel(org) }), snapshot: channelRows },
 };
 
 /* ---------------------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+// The alert center's procedures: lists by state, the badge counts, one alert with its timeline and
+// delivery attempts, the execution page's alerts, acknowledge / resolve (OPERATOR and up), and the
+// rule settings (storm control, failure rate, auto-timeout; ADMIN and up). Thin: each calls the
+// alerting service with the organization orgProcedure resolved, and shapes the answer.
+import { z } from "zod";
+import { acknowledgeAlert, alertActionInput, alertCounts, alertsForExecution, ALERT_STATES, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
+import {
+  getOrgAlertSettings,
+  getWorkflowAlertSettings,
+  updateOrgAlertSettings,
+  updateOrgAlertSettingsInput,
+  updateWorkflowAlertSettings,
+  updateWorkflowAlertSettingsInput,
+} from "../alerts/settings";
+import { createTRPCRouter, permissionProcedure } from "../trpc";
+
+const iso = z.string();
+
+export const alertViewSchema = z.object({
+  id: z.string(),
+  state: z.enum(ALERT_STATES),
+  reason: z.enum(["scheduled", "running", "failure_rate"]),
+  executionId: z.string().nullable(),
+  workflow: z.string(),
+  executionStatus: z.string().nullable(),
+  statusAtFiring: z.string().nullable(),
+  since: iso,
+  firedAt: iso,
+  acknowledgedAt: iso.nullable(),
+  acknowledgedBy: z.string().nullable(),
+  resolvedAt: iso.nullable(),
+  resolvedBy: z.string().nullable(),
+  resolution: z.enum(["moved_on", "ended", "gone", "timed_out", "manual", "rate_recovered", "rule_disabled"]).nullable(),
+  timedOutAt: iso.nullable(),
+  stormId: z.string().nullable(),
+  details: z.unknown(),
+});
+
+/** The acknowledging note lives in the timeline; the list shows the latest one beside the name. */
+const alertEventSchema = z.object({ at: iso, kind: z.string(), actor: z.string(), actorType: z.string(), note: z.string().nullable() });
+
+const deliveryAttemptSchema = z.object({
+  notificationId: z.string(),
+  type: z.string(),
+  channelId: z.string(),
+  channelName: z.string().nullable(),
+  channelType: z.string().nullable(),
+  attempt: z.number().int(),
+  at: iso,
+  statusCode: z.number().int().nullable(),
+  latencyMs: z.number(),
+  ok: z.boolean(),
+  error: z.string().nullable(),
+  notificationState: z.string(),
+});
+
+export const alertDetailSchema = alertViewSchema.extend({ events: z.array(alertEventSchema), deliveries: z.array(deliveryAttemptSchema) });
+
+const failureRateSchema = z.object({ enabled: z.boolean(), percent: z.number(), minExecutions: z.number().int(), windowSeconds: z.number().int() });
+
+const orgAlertSettingsSchema = z.object({ stormThreshold: z.number().int(), stormWindowSeconds: z.number().int(), failureRate: failureRateSchema });
+
+const workflowAlertSettingsSchema = z.object({
+  workflow: z.string(),
+  autoTimeoutMultiple: z.number().nullable(),
+  overrides: z.object({ enabled: z.boolean().nullable(), percent: z.number().nullable(), minExecutions: z.number().int().nullable(), windowSeconds: z.number().int().nullable() }),
+  failureRate: failureRateSchema,
+});
+
+const alertAudit = (action: string) => ({ audit: { action, resourceType: "alert", resourceIdFrom: "alertId" } });
+
+export const alertsRouter = createTRPCRouter({
+  list: permissionProcedure("alerts:read")
+    .input(listAlertsInput)
+    .output(z.object({ items: z.array(alertViewSchema), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => listAlerts(ctx.org.id, input)),
+
+  counts: permissionProcedure("alerts:read")
+    .output(z.object({ firing: z.number().int(), acknowledged: z.number().int(), open: z.number().int(), capped: z.boolean() }))
+    .query(({ ctx }) => alertCounts(ctx.org.id)),
+
+  get: permissionProcedure("alerts:read")
+    .input(alertActionInput.pick({ alertId: true }))
+    .output(alertDetailSchema)
+    .query(({ ctx, input }) => getAlert(ctx.org.id, input)),
+
+  forExecution: permissionProcedure("alerts:read")
+    .input(z.object({ executionId: z.string().min(1).max(200) }))
+    .output(z.object({ items: z.array(alertViewSchema) }))
+    .query(async ({ ctx, input }) => ({ items: await alertsForExecution(ctx.org.id, input) })),
+
+  acknowledge: permissionProcedure("alerts:acknowledge")
+    .meta(alertAudit("alert.acknowledge"))
+    .input(alertActionInput)
+    .output(alertViewSchema)
+    .mutation(({ ctx, input }) => acknowledgeAlert(ctx.org.id, ctx.actor, input)),
+
+  resolve: permissionProcedure("alerts:resolve")
+    .meta(alertAudit("alert.resolve"))
+    .input(alertActionInput)
+    .output(alertViewSchema)
+    .mutation(({ ctx, input }) => resolveAlert(ctx.org.id, ctx.actor, input)),
+
+  orgSettings: permissionProcedure("alerts:read")
+    .output(orgAlertSettingsSchema)
+    .query(({ ctx }) => getOrgAlertSettings(ctx.org.id)),
+
+  updateOrgSettings: permissionProcedure("thresholds:manage")
+    .meta({ audit: { action: "alert_settings.update", resourceType: "organization" } })
+    .input(updateOrgAlertSettingsInput)
+    .output(orgAlertSettingsSchema)
+    .mutation(({ ctx, input }) => updateOrgAlertSettings(ctx.org.id, ctx.actor, input)),
+
+  workflowSettings: permissionProcedure("alerts:read")
+    .input(z.object({ workflow: z.string().min(1).max(200) }))
+    .output(workflowAlertSettingsSchema)
+    .query(({ ctx, input }) => getWorkflowAlertSettings(ctx.org.id, input)),
+
+  updateWorkflowSettings: permissionProcedure("thresholds:manage")
+    .meta({ audit: { action: "workflow.alert_settings.update", resourceType: "workflow", resourceIdFrom: "workflow" } })
+    .input(updateWorkflowAlertSettingsInput)
+    .output(workflowAlertSettingsSchema)
+    .mutation(({ ctx, input }) => updateWorkflowAlertSettings(ctx.org.id, ctx.actor, input)),
+});
