@@ -12,17 +12,17 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
-import { RANGE_PRESETS, type RangePreset } from "@/server/dashboard/filters";
 import type { WorkflowSummary } from "@/server/dashboard/workflows";
 import { ChartsPanel } from "./charts-panel";
 import { LIVE_MS } from "./hooks";
+import { RANGE_PRESET_OPTIONS, type RangePresetOption } from "./ranges";
 
 const card = "rounded-lg border border-zinc-200 p-4 dark:border-zinc-800";
 const link = cn("rounded text-blue-700 hover:underline dark:text-blue-300", focusRing);
 
 export function WorkflowDetail({ orgSlug, workflowKey }: { orgSlug: string; workflowKey: string }) {
   const trpc = useTRPC();
-  const [range, setRange] = useState<RangePreset>("7d");
+  const [range, setRange] = useState<RangePresetOption>("7d");
   const summary = useQuery({
     ...trpc.workflows.get.queryOptions({ orgSlug, key: workflowKey }),
     refetchInterval: LIVE_MS * 3,
@@ -64,10 +64,10 @@ export function WorkflowDetail({ orgSlug, workflowKey }: { orgSlug: string; work
         <select
           id="wf-range"
           value={range}
-          onChange={(e) => setRange(e.target.value as RangePreset)}
+          onChange={(e) => setRange(e.target.value as RangePresetOption)}
           className={cn("h-9 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-900", focusRing)}
         >
-          {RANGE_PRESETS.map((r) => (
+          {RANGE_PRESET_OPTIONS.map((r) => (
             <option key={r} value={r}>
               Last {r}
             </option>

@@ -15,6 +15,8 @@ import {
   serializeCursorStack,
   toLocalInput,
 } from "../../components/dashboard/url-state";
+import { RANGE_PRESET_OPTIONS } from "../../components/dashboard/ranges";
+import { RANGE_PRESETS } from "../../server/dashboard/filters";
 import type { ExecutionRow } from "../../server/dashboard/list";
 
 describe("formatAge and stuckLabel", () => {
@@ -121,4 +123,8 @@ describe("mergeRows", () => {
     ]);
     expect(mergeRows(page, undefined)).toBe(page);
   });
+});
+
+it("the client's range presets are the filters module's", () => {
+  expect([...RANGE_PRESET_OPTIONS]).toEqual([...RANGE_PRESETS]);
 });

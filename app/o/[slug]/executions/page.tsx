@@ -1,3 +1,4 @@
+import { NuqsAdapter } from "nuqs/adapters/next/app";
 import { Suspense } from "react";
 import { ExecutionsDashboard } from "@/components/dashboard/executions-dashboard";
 import { ExecutionsTableSkeleton } from "@/components/executions/executions-table";
@@ -12,10 +13,12 @@ export default async function ExecutionsPage({ params }: { params: Promise<{ slu
         <h1 className="text-2xl font-semibold tracking-tight">Executions</h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Newest first; the view is in the address bar, so a link shares it</p>
       </header>
-      {/* the filters are read from the URL on the client */}
-      <Suspense fallback={<ExecutionsTableSkeleton />}>
-        <ExecutionsDashboard orgSlug={slug} />
-      </Suspense>
+      {/* the filters, snapshot and page live in the URL (nuqs), read on the client */}
+      <NuqsAdapter>
+        <Suspense fallback={<ExecutionsTableSkeleton />}>
+          <ExecutionsDashboard orgSlug={slug} />
+        </Suspense>
+      </NuqsAdapter>
     </main>
   );
 }
