@@ -8,6 +8,7 @@ import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import { ensureEventPartitions } from "./partitions";
 
 const require = createRequire(import.meta.url);
 
@@ -134,13 +135,15 @@ export async function readMigrationList(): Promise<MigrationList> {
 
 const noFilters = { externalTables: [], externalEnums: [] };
 
-/** Applies every pending migration; returns the names applied now. */
+/** Applies every pending migration, then the timeline's monthly partitions; returns the migrations applied now. */
 export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   const migrationsList = await readMigrationList();
-  return withEngine(databaseUrl, async (engine) => {
+  const applied = await withEngine(databaseUrl, async (engine) => {
     const out = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return out.appliedMigrationNames;
   });
+  await ensureEventPartitions(databaseUrl);
+  return applied;
 }
 
 /** SQL that takes the database described by the migrations to prisma/schema.prisma. */
