@@ -3,7 +3,8 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-export type NavItem = { href: string; label: string };
+/** `badge`: rendered inside the link after the label (e.g. the firing alerts count) */
+export type NavItem = { href: string; label: string; badge?: React.ReactNode };
 
 export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname();
@@ -22,6 +23,7 @@ export function NavLinks({ items }: { items: NavItem[] }) {
                 className="rounded-md px-2.5 py-1 text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:font-semibold aria-[current=page]:text-zinc-900 dark:text-zinc-300 dark:hover:bg-zinc-900 dark:aria-[current=page]:bg-zinc-900 dark:aria-[current=page]:text-zinc-100"
               >
                 {item.label}
+                {item.badge}
               </Link>
             </li>
           );

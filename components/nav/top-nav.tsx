@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import type { Permission, Role } from "@/server/rbac/permissions";
+import { AlertsBadge } from "./alerts-badge";
 import { NavLinks, type NavItem } from "./nav-links";
 
 type Props = {
@@ -19,7 +20,7 @@ export function TopNav({ org, role, readOnly, permissions, user, memberships }: 
   const items: NavItem[] = [
     { href: `${base}/executions`, label: "Executions" },
     { href: `${base}/workflows`, label: "Workflows" },
-    { href: `${base}/alerts`, label: "Alerts" },
+    { href: `${base}/alerts`, label: "Alerts", badge: <AlertsBadge orgSlug={org.slug} /> },
     ...(can("audit:read") ? [{ href: `${base}/audit`, label: "Audit" }] : []),
     ...(can("members:manage") || can("apiKeys:manage") ? [{ href: `${base}/settings`, label: "Settings" }] : []),
   ];

@@ -12,7 +12,24 @@ import {
   updateWorkflowAlertSettings,
   updateWorkflowAlertSettingsInput,
 } from "../alerts/settings";
+import { pool } from "../db/client";
 import { createTRPCRouter, permissionProcedure } from "../trpc";
+
+/**
+ * The latest acknowledging note of each alert, for the list's "acknowledged by … with note".
+ * The service's AlertView does not carry it (notes live in the timeline); this belongs in
+ * listAlerts, and can move there with its owner. One indexed query per page, scoped by orgId.
+ */
+async function acknowledgeNotes(orgId: string, alertIds: string[]): Promise<Map<string, string>> {
+  if (alertIds.length === 0) return new Map();
+  const { rows } = await pool().query<{ alertId: string; note: string }>(
+    `SELECT DISTINCT ON ("alertId") "alertId"::text AS "alertId", note FROM alert_events
+     WHERE "orgId" = $1 AND "alertId" = ANY($2::bigint[]) AND kind = 'acknowledged' AND note IS NOT NULL
+     ORDER BY "alertId", id DESC`,
+    [orgId, alertIds],
+  );
+  return new Map(rows.map((r) => [r.alertId, r.note]));
+}
 
 const iso = z.string();
 
@@ -72,8 +89,15 @@ const alertAudit = (action: string) => ({ audit: { action, resourceType: "alert"
 export const alertsRouter = createTRPCRouter({
   list: permissionProcedure("alerts:read")
     .input(listAlertsInput)
-    .output(z.object({ items: z.array(alertViewSchema), nextCursor: z.string().nullable() }))
-    .query(({ ctx, input }) => listAlerts(ctx.org.id, input)),
+    .output(z.object({ items: z.array(alertViewSchema.extend({ acknowledgedNote: z.string().nullable() })), nextCursor: z.string().nullable() }))
+    .query(async ({ ctx, input }) => {
+      const page = await listAlerts(ctx.org.id, input);
+      const notes = await acknowledgeNotes(
+        ctx.org.id,
+        page.items.filter((a) => a.acknowledgedAt).map((a) => a.id),
+      );
+      return { ...page, items: page.items.map((a) => ({ ...a, acknowledgedNote: notes.get(a.id) ?? null })) };
+    }),
 
   counts: permissionProcedure("alerts:read")
     .output(z.object({ firing: z.number().int(), acknowledged: z.number().int(), open: z.number().int(), capped: z.boolean() }))

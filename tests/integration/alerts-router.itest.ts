@@ -60,7 +60,9 @@ describe("acknowledge and resolve", () => {
     expect(acked).toMatchObject({ id: alertId, state: "ACKNOWLEDGED", acknowledgedBy: session.user.email, executionId });
     expect(await api.alerts.counts({ orgSlug: org.slug })).toMatchObject({ firing: 0, acknowledged: 1, open: 1 });
     expect((await api.alerts.list({ orgSlug: org.slug, state: "FIRING" })).items).toEqual([]);
-    expect((await api.alerts.list({ orgSlug: org.slug, state: "ACKNOWLEDGED" })).items.map((a) => a.id)).toEqual([alertId]);
+    expect((await api.alerts.list({ orgSlug: org.slug, state: "ACKNOWLEDGED" })).items.map((a) => [a.id, a.acknowledgedBy, a.acknowledgedNote])).toEqual([
+      [alertId, session.user.email, "on it"],
+    ]);
     // a second acknowledge is a conflict, not a silent success
     expect(await codeOf(api.alerts.acknowledge({ orgSlug: org.slug, alertId }))).toBe("CONFLICT");
 

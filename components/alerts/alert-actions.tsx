@@ -1,0 +1,89 @@
+"use client";
+
+// Acknowledge and Resolve, each with an optional note, for OPERATOR and up. Other roles get
+// nothing to click (the server refuses them anyway, and audits the attempt).
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useCan } from "@/components/auth/org-access";
+import { useTRPC } from "@/components/trpc/react";
+import { Button } from "@/components/ui/button";
+import { cn, focusRing } from "@/components/ui/cn";
+import { Dialog } from "@/components/ui/dialog";
+import type { AlertStateName } from "./format";
+
+type Kind = "acknowledge" | "resolve";
+const TITLE: Record<Kind, string> = { acknowledge: "Acknowledge alert", resolve: "Resolve alert" };
+
+export function AlertActions({ orgSlug, alertId, state, compact = false }: { orgSlug: string; alertId: string; state: AlertStateName; compact?: boolean }) {
+  const canAck = useCan("alerts:acknowledge");
+  const canResolve = useCan("alerts:resolve");
+  const [kind, setKind] = useState<Kind | null>(null);
+  const showAck = canAck && state === "FIRING";
+  const showResolve = canResolve && state !== "RESOLVED";
+  if (!showAck && !showResolve) return null;
+  return (
+    <div className="inline-flex gap-2" data-testid="alert-actions">
+      {showAck && (
+        <Button size={compact ? "sm" : "md"} variant="primary" aria-label={`Acknowledge alert ${alertId}`} onClick={() => setKind("acknowledge")}>
+          Acknowledge
+        </Button>
+      )}
+      {showResolve && (
+        <Button size={compact ? "sm" : "md"} aria-label={`Resolve alert ${alertId}`} onClick={() => setKind("resolve")}>
+          Resolve
+        </Button>
+      )}
+      <Dialog open={kind !== null} onClose={() => setKind(null)} title={kind ? TITLE[kind] : ""} testId="alert-action-dialog">
+        {kind ? <NoteForm orgSlug={orgSlug} alertId={alertId} kind={kind} onDone={() => setKind(null)} /> : null}
+      </Dialog>
+    </div>
+  );
+}
+
+function NoteForm({ orgSlug, alertId, kind, onDone }: { orgSlug: string; alertId: string; kind: Kind; onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [note, setNote] = useState("");
+  const options = kind === "acknowledge" ? trpc.alerts.acknowledge.mutationOptions() : trpc.alerts.resolve.mutationOptions();
+  const mutation = useMutation({
+    ...options,
+    onSuccess: async () => {
+      // lists, counts (the nav badge), the drawer and the execution page all read alerts.*
+      await queryClient.invalidateQueries({ queryKey: trpc.alerts.pathKey() });
+      onDone();
+    },
+  });
+  const id = `alert-note-${kind}`;
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        mutation.mutate({ orgSlug, alertId, note: note.trim() || undefined });
+      }}
+    >
+      <label htmlFor={id} className="block text-sm font-medium">
+        Note (optional, shown on the alert and kept in the audit log)
+      </label>
+      <textarea
+        id={id}
+        data-testid="alert-note"
+        maxLength={2000}
+        rows={3}
+        value={note}
+        onChange={(e) => setNote(e.target.value)}
+        className={cn("mt-1 block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-950", focusRing)}
+      />
+      {mutation.isError ? (
+        <p role="alert" className="mt-2 text-sm text-red-800 dark:text-red-200">
+          {mutation.error.message}
+        </p>
+      ) : null}
+      <div className="mt-4 flex justify-end gap-2">
+        <Button onClick={onDone}>Back</Button>
+        <Button type="submit" variant="primary" disabled={mutation.isPending}>
+          {mutation.isPending ? "Working…" : kind === "acknowledge" ? "Acknowledge" : "Resolve"}
+        </Button>
+      </div>
+    </form>
+  );
+}
