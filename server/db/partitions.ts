@@ -41,17 +41,19 @@ async function existingPartitions(db: Queryable): Promise<Set<string>> {
 /**
  * Makes sure every month from the oldest row waiting in the default partition (or the current
  * month) to MONTHS_AHEAD months ahead has its partition. A month whose rows sit in the default
- * partition gets them moved into its new partition, in one transaction. Returns the partitions
- * created.
+ * partition gets them moved into its new partition, in one transaction. `since` also covers
+ * the months of a bulk load about to happen. Returns the partitions created.
  */
-export async function ensureEventPartitions(databaseUrl: string, now = new Date()): Promise<string[]> {
+export async function ensureEventPartitions(databaseUrl: string, now = new Date(), since?: Date): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     if (!(await isPartitioned(client))) return [];
     const existing = await existingPartitions(client);
     const { rows } = await client.query<{ oldest: Date | null }>(`SELECT min("receivedAt") AS oldest FROM execution_events_default`);
-    const from = rows[0]?.oldest && rows[0].oldest < now ? rows[0].oldest : now;
+    // from the earliest of: rows waiting in the default partition, `since` (a bulk load's first
+    // month), and now
+    const from = [rows[0]?.oldest, since].reduce<Date>((min, d) => (d && d < min ? d : min), now);
     const created: string[] = [];
     for (const month of monthsBetween(from, addMonths(monthStart(now), MONTHS_AHEAD))) {
       const name = partitionName(month);
