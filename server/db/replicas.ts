@@ -9,7 +9,7 @@ const urlSchema = z.string().regex(/^postgres(ql)?:\/\//, "each entry must be a 
  * The replica URLs from the environment, validated; [] when unset. Embedded PostgreSQL (PGlite)
  * serves exactly one connection, so replicas are ignored there.
  */
-export function replicaUrls(env: NodeJS.ProcessEnv = process.env): string[] {
+export function replicaUrls(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
   const raw = env.DATABASE_REPLICA_URLS?.trim();
   if (!raw || env.RUNWATCH_EMBEDDED_DB === "1") return [];
   const urls = raw.split(",").map((u) => u.trim()).filter(Boolean);
