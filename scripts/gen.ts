@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { z } from "zod";
 import { applyMigrations } from "../server/db/migrate";
+import { ensureEventPartitions } from "../server/db/partitions";
 import { formatDuration } from "../server/gen/progress";
 import { runGenerator } from "../server/gen/run";
 
@@ -76,8 +77,12 @@ async function prepareDatabase(url: string): Promise<void> {
   await applyMigrations(url);
 }
 
+const now = args.now ? new Date(args.now) : new Date();
 try {
   await prepareDatabase(databaseUrl);
+  // with a timeline partitioned by month, every month of the window gets its partition before
+  // the load, so no row lands in the default partition (a no-op on an unpartitioned table)
+  await ensureEventPartitions(databaseUrl, now, new Date(now.getTime() - (args.days + 1) * 86_400_000));
   const report = await runGenerator({
     databaseUrl,
     executions: args.executions,
@@ -87,7 +92,7 @@ try {
     seed: args.seed,
     chunkSize: args.chunk,
     orgPrefix: args["org-prefix"],
-    now: args.now ? new Date(args.now) : new Date(),
+    now,
     deferIndexes: !args["keep-indexes"],
     vacuum: !args["no-vacuum"],
   });
