@@ -3,7 +3,7 @@
 // active ones from the active-executions partial index (by the hour they were created): no
 // query here reads terminal rows of the executions table.
 import { z } from "zod";
-import { pool } from "../db/client";
+import { readPool } from "../db/client";
 import { STUCK_REASON_SQL } from "../executions/read";
 import { ACTIVE_STATUSES, STATUSES, type Status } from "../executions/status";
 import { BUCKET_COUNT, quantileFromHistogram } from "../metrics/histogram";
@@ -68,7 +68,7 @@ export async function getExecutionCharts(orgId: string, input: ChartInput, now =
 
   let workflowIds: string[] | null = null;
   if (parsed.workflows.length) {
-    const { rows } = await pool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, parsed.workflows]);
+    const { rows } = await readPool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, parsed.workflows]);
     workflowIds = rows.map((r) => r.id);
   }
   const noWorkflow = workflowIds !== null && workflowIds.length === 0;
@@ -82,7 +82,7 @@ export async function getExecutionCharts(orgId: string, input: ChartInput, now =
   const [terminal, hist, active] = noWorkflow
     ? [[], [], []]
     : await Promise.all([
-        pool()
+        readPool()
           .query<TerminalRow>(
             `SELECT ${bucketIndexSql("h.hour", "$4")} AS b, h.status, sum(h.count)::bigint AS n, sum(h."durationSumMs")::bigint AS "durationSum"
                FROM execution_hourly h
@@ -91,7 +91,7 @@ export async function getExecutionCharts(orgId: string, input: ChartInput, now =
             values,
           )
           .then((r) => r.rows),
-        pool()
+        readPool()
           .query<HistRow>(
             `SELECT ${bucketIndexSql("h.hour", "$4")} AS b, ARRAY[${HISTOGRAM_SUMS}] AS hist
                FROM execution_hourly h
@@ -100,7 +100,7 @@ export async function getExecutionCharts(orgId: string, input: ChartInput, now =
             values,
           )
           .then((r) => r.rows),
-        pool()
+        readPool()
           .query<ActiveRow>(
             `SELECT ${bucketIndexSql(`e."createdAt"`, "$4")} AS b, e.status, count(*)::bigint AS n,
                     count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::bigint AS stuck

@@ -7,7 +7,7 @@
 // - "executions": any other filter. Every counter is a capped count over the list's own query
 //   (created in the range), exact up to 10,000 and then "10,000+".
 import { z } from "zod";
-import { pool } from "../db/client";
+import { readPool } from "../db/client";
 import { COUNT_CAP, countExecutionsCapped, STUCK_REASON_SQL } from "../executions/read";
 import type { Status } from "../executions/status";
 import { canUseHourlyAggregate, executionFiltersSchema, type ExecutionFilters } from "./filters";
@@ -74,13 +74,13 @@ async function countersFromHourly(orgId: string, f: ExecutionFilters): Promise<C
   const wfHourly = inWorkflows(`h."workflowId"`);
   const wfExec = f.workflows.length ? `AND e."workflowId" IN (SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($4::text[]))` : "";
   const [terminal, active] = await Promise.all([
-    pool().query<{ status: Status; n: string }>(
+    readPool().query<{ status: Status; n: string }>(
       `SELECT h.status, sum(h.count)::bigint AS n FROM execution_hourly h
         WHERE h."orgId" = $1 AND ($2::timestamptz IS NULL OR h.hour >= $2) AND ($3::timestamptz IS NULL OR h.hour < $3) ${wfHourly}
         GROUP BY h.status`,
       values,
     ),
-    pool().query<{ status: Status; n: string; stuck: string }>(
+    readPool().query<{ status: Status; n: string; stuck: string }>(
       `SELECT e.status, count(*)::bigint AS n, count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::bigint AS stuck
          FROM executions e
          JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"

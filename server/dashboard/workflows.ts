@@ -2,7 +2,7 @@
 // stuck now (from the active-executions partial index), and its effective thresholds. A
 // workflow's chart is getExecutionCharts with that workflow.
 import { z } from "zod";
-import { pool } from "../db/client";
+import { readPool } from "../db/client";
 import { STUCK_REASON_SQL } from "../executions/read";
 import { getExecutionCharts, type ChartInput, type ChartOutput } from "./charts";
 
@@ -82,7 +82,7 @@ function toSummary(r: Row): WorkflowSummary {
 
 /** Every workflow of the organization, most recently run first. */
 export async function listWorkflowSummaries(orgId: string): Promise<z.infer<typeof workflowsOverviewOutputSchema>> {
-  const { rows } = await pool().query<Row>(`${SUMMARY_SQL} ORDER BY w."lastExecutionAt" DESC NULLS LAST, w.key LIMIT $2`, [orgId, MAX_WORKFLOWS_LISTED + 1]);
+  const { rows } = await readPool().query<Row>(`${SUMMARY_SQL} ORDER BY w."lastExecutionAt" DESC NULLS LAST, w.key LIMIT $2`, [orgId, MAX_WORKFLOWS_LISTED + 1]);
   return { items: rows.slice(0, MAX_WORKFLOWS_LISTED).map(toSummary), truncated: rows.length > MAX_WORKFLOWS_LISTED };
 }
 
@@ -91,7 +91,7 @@ export const workflowDetailInputSchema = z.object({ key: z.string().min(1).max(2
 /** One workflow's summary, or null when it is unknown here. */
 export async function getWorkflowSummary(orgId: string, input: z.input<typeof workflowDetailInputSchema>): Promise<WorkflowSummary | null> {
   const { key } = workflowDetailInputSchema.parse(input);
-  const { rows } = await pool().query<Row>(`${SUMMARY_SQL} AND w.key = $2`, [orgId, key]);
+  const { rows } = await readPool().query<Row>(`${SUMMARY_SQL} AND w.key = $2`, [orgId, key]);
   return rows[0] ? toSummary(rows[0]) : null;
 }
 
@@ -102,7 +102,7 @@ export async function getWorkflowCharts(
   now = new Date(),
 ): Promise<ChartOutput | null> {
   const { key, ...range } = input;
-  const { rows } = await pool().query(`SELECT 1 FROM workflows WHERE "orgId" = $1 AND key = $2`, [orgId, key]);
+  const { rows } = await readPool().query(`SELECT 1 FROM workflows WHERE "orgId" = $1 AND key = $2`, [orgId, key]);
   if (!rows.length) return null;
   return getExecutionCharts(orgId, { ...range, workflows: [key] }, now);
 }

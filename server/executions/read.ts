@@ -1,6 +1,6 @@
 // Reads of executions and workflows for the HTTP API and the UI. Stuck is computed in SQL
 // with the same rule as server/executions/stuck.ts, so lists can filter on it.
-import { pool } from "../db/client";
+import { pool, readPool } from "../db/client";
 import type { Status } from "./status";
 
 export const STUCK_REASON_SQL = `CASE
@@ -208,7 +208,7 @@ type Plan =
     };
 
 async function workflowIdsFor(orgId: string, keys: string[]): Promise<string[]> {
-  const { rows } = await pool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[]) ORDER BY id`, [
+  const { rows } = await readPool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[]) ORDER BY id`, [
     orgId,
     keys,
   ]);
@@ -313,7 +313,7 @@ export async function selectExecutionPage<Row extends { id: string; createdAt: D
   const p = params([orgId]);
   const ids = await pageIdsSql(orgId, filter, page, p);
   if (!ids) return [];
-  const { rows } = await pool().query<Row>(
+  const { rows } = await readPool().query<Row>(
     `SELECT ${columns} FROM (${ids}) p
      JOIN executions e ON e."orgId" = $1 AND e.id = p.id
      ${JOINS}
@@ -366,7 +366,7 @@ export async function countExecutionsCapped(
   const p = params([orgId]);
   const sql = await countSql(orgId, filter, (pp) => (opts.afterId ? [`e.id > ${pp.add(opts.afterId)}::bigint`] : []), cap, p);
   if (!sql) return { count: 0, capped: false };
-  const { rows } = await pool().query<{ n: number }>(sql, p.values);
+  const { rows } = await readPool().query<{ n: number }>(sql, p.values);
   const n = rows[0]!.n;
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
 }
