@@ -79,7 +79,7 @@ function AlertDetail({ orgSlug, alertId, onClose }: { orgSlug: string; alertId: 
             <dt className="text-zinc-600 dark:text-zinc-400">Execution</dt>
             <dd>
               {a!.executionId ? (
-                <Link href={executionHref(orgSlug, a!.executionId)} prefetch={false} className="font-mono text-xs break-all text-blue-800 underline-offset-2 hover:underline dark:text-blue-300">
+                <Link href={executionHref(orgSlug, a!.executionId)} prefetch={false} className="font-mono text-xs break-all text-blue-800 underline underline-offset-2 dark:text-blue-300">
                   {a!.executionId}
                 </Link>
               ) : (

@@ -16,7 +16,7 @@ export function AlertSettings() {
     <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
       <header className="mb-6">
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          <Link href={`/o/${org.slug}/settings`} prefetch={false} className="underline-offset-2 hover:underline">
+          <Link href={`/o/${org.slug}/settings`} prefetch={false} className="underline underline-offset-2">
             Settings
           </Link>{" "}
           /
@@ -24,7 +24,7 @@ export function AlertSettings() {
         <h1 className="text-2xl font-semibold tracking-tight">Alert channels and rules</h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
           Where {org.name}&apos;s alerts are sent, and when they fire.{" "}
-          <Link href={`/o/${org.slug}/alerts`} prefetch={false} className="text-blue-800 underline-offset-2 hover:underline dark:text-blue-300">
+          <Link href={`/o/${org.slug}/alerts`} prefetch={false} className="text-blue-800 underline underline-offset-2 dark:text-blue-300">
             Open the alert center
           </Link>
         </p>

@@ -39,7 +39,7 @@ export function ExecutionAlerts({ orgSlug, executionId }: { orgSlug: string; exe
               <li key={a.id} data-testid="execution-alert" data-state={a.state} className="flex flex-wrap items-center justify-between gap-3 py-2">
                 <div className="min-w-0">
                   <Badge tone={STATE_TONE[a.state]}>{STATE_LABEL[a.state]}</Badge>{" "}
-                  <Link href={alertHref(orgSlug, a.id, a.state === "FIRING" ? "firing" : a.state === "ACKNOWLEDGED" ? "acknowledged" : "resolved")} prefetch={false} className="font-medium text-blue-800 underline-offset-2 hover:underline dark:text-blue-300">
+                  <Link href={alertHref(orgSlug, a.id, a.state === "FIRING" ? "firing" : a.state === "ACKNOWLEDGED" ? "acknowledged" : "resolved")} prefetch={false} className="font-medium text-blue-800 underline underline-offset-2 dark:text-blue-300">
                     {reasonLabel(a.reason)}
                   </Link>
                   <span className="block text-xs text-zinc-600 dark:text-zinc-400">
