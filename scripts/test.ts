@@ -154,6 +154,10 @@ async function e2e() {
       DATABASE_URL: db.url,
       PLAYWRIGHT_JSON_OUTPUT_NAME: out,
       BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? randomBytes(32).toString("base64url"),
+      // every browser test signs in from 127.0.0.1; a worker restarted after one failure signs
+      // every role in again, and the limit of 10 a minute would fail the tests after it too
+      // (the limit itself is tested in tests/integration/auth.itest.ts)
+      RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE: process.env.RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE ?? "200",
     };
     const code = await run("npx", ["playwright", "test", "--reporter=list,json"], env);
     return { ok: code === 0, counts: await playwrightCounts(out), note: db.kind === "embedded" ? "embedded PostgreSQL" : undefined };

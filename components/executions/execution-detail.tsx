@@ -20,6 +20,7 @@ import type { ExecutionDetail, ExecutionLink, TimelineEvent } from "@/server/das
 import { isActive } from "@/server/executions/status";
 import { executionHref } from "./executions-table";
 import { formatDuration, STATUS_LABELS } from "./format";
+import { ExecutionAlerts } from "@/components/alerts/execution-alerts";
 import { OperateActions } from "./operate-actions";
 import { StatusBadge } from "./status-badge";
 import { StuckFlag } from "./stuck-flag";
@@ -61,6 +62,7 @@ export function ExecutionDetailView({ orgSlug, executionId }: { orgSlug: string;
   return (
     <div className="space-y-4" data-testid="execution-detail" data-status={d.execution.status}>
       <Header orgSlug={orgSlug} d={d} actions={canOperate && isActive(d.execution.status) ? <OperateActions orgSlug={orgSlug} executionId={d.execution.executionId} /> : null} />
+      <ExecutionAlerts orgSlug={orgSlug} executionId={d.execution.executionId} />
       <Stages d={d} />
       <Events events={d.events} truncated={d.eventsTruncated} />
       <div className="grid gap-4 lg:grid-cols-2">

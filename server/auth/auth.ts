@@ -32,6 +32,12 @@ function trustedOrigins(request?: Request): string[] {
   return [...CONFIGURED_URLS, ...hosts.map((h) => `${proto}://${h}`)];
 }
 
+/** Sign-in attempts per address and minute (RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE, default 10). */
+function signInAttemptsPerMinute(): number {
+  const n = Number(process.env.RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE ?? 10);
+  return Number.isInteger(n) && n >= 1 ? n : 10;
+}
+
 function createAuth() {
   return betterAuth({
     appName: "Runwatch",
@@ -57,7 +63,7 @@ function createAuth() {
       storage: "database",
       window: 60,
       max: 100,
-      customRules: { "/sign-in/email": { window: 60, max: 10 } },
+      customRules: { "/sign-in/email": { window: 60, max: signInAttemptsPerMinute() } },
     },
     telemetry: { enabled: false },
     plugins: [nextCookies()],
