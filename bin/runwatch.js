@@ -11,6 +11,10 @@ const main = path.join(projectRoot, "server", "cli", "main.ts");
 // resolved from the project, so it works from any working directory
 const tsx = pathToFileURL(createRequire(path.join(projectRoot, "package.json")).resolve("tsx")).href;
 
+// a fresh clone has no generated Prisma client yet
+const { generateIfNeeded } = await import(pathToFileURL(path.join(projectRoot, "scripts", "generate-if-needed.mjs")).href);
+generateIfNeeded();
+
 const child = spawnSync(process.execPath, ["--import", tsx, main, ...process.argv.slice(2)], { stdio: "inherit" });
 if (child.error) {
   process.stderr.write(`runwatch: cannot start the CLI: ${child.error.message}\n`);
