@@ -169,7 +169,8 @@ async function shutdown(embedded: EmbeddedPostgres | null, exitCode: number): Pr
 }
 
 async function main(): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: port };
+  // Next's telemetry would only try to reach the network on every build and start
+  const env: NodeJS.ProcessEnv = { NEXT_TELEMETRY_DISABLED: "1", ...process.env, PORT: port };
   // fail before the slow steps rather than after them
   await assertPortFree(Number(port));
   const embedded = await prepareDatabase(env);
