@@ -369,7 +369,7 @@ async function sweepSection() {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd: projectRoot, env, maxBuffer: 16 << 20, timeout: 20 * 60_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stderr}`)) : resolve(stdout),
+      err ? reject(new Error(`${(stderr || stdout).trim().split("\n").pop() || err.message} (${args.slice(1).join(" ")})`)) : resolve(stdout),
     );
   });
 }
@@ -551,15 +551,26 @@ async function browserSection() {
 const started = new Date();
 const loadBefore = os.loadavg();
 try {
-  if (sections.has("list") || sections.has("naive")) {
+  // a section that fails is reported in the table and the others still run
+  const attempt = async (name: string, fn: () => Promise<void>) => {
+    if (!sections.has(name)) return;
+    try {
+      await fn();
+    } catch (err) {
+      say(`  ${name} failed: ${(err as Error).stack ?? err}`);
+      rows.push({ section: name, measure: "FAILED", value: String((err as Error).message ?? err).split("\n")[0]!.slice(0, 120), ok: false });
+    }
+  };
+  if (sections.has("naive")) sections.add("list");
+  await attempt("list", async () => {
     say("list: counting matches and finding the deep cursors…");
     await prepareDepths();
     await listSection();
-  }
-  if (sections.has("counts")) await countsSection();
-  if (sections.has("sweep")) await sweepSection();
-  if (sections.has("ingest")) await ingestSection();
-  if (sections.has("browser")) await browserSection();
+  });
+  await attempt("counts", countsSection);
+  await attempt("sweep", sweepSection);
+  await attempt("ingest", ingestSection);
+  await attempt("browser", browserSection);
 } finally {
   const created = apiKey as { id: string } | null;
   if (created) {
