@@ -7,8 +7,8 @@ import { useState } from "react";
 import { useCan } from "@/components/auth/org-access";
 import { useTRPC } from "@/components/trpc/react";
 import { Button } from "@/components/ui/button";
-import { cn, focusRing } from "@/components/ui/cn";
 import { Dialog } from "@/components/ui/dialog";
+import { ReasonForm } from "@/components/ui/reason-form";
 import type { AlertStateName } from "./format";
 
 type Kind = "acknowledge" | "resolve";
@@ -43,7 +43,6 @@ export function AlertActions({ orgSlug, alertId, state, compact = false }: { org
 function NoteForm({ orgSlug, alertId, kind, onDone }: { orgSlug: string; alertId: string; kind: Kind; onDone: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [note, setNote] = useState("");
   const options = kind === "acknowledge" ? trpc.alerts.acknowledge.mutationOptions() : trpc.alerts.resolve.mutationOptions();
   const mutation = useMutation({
     ...options,
@@ -53,37 +52,19 @@ function NoteForm({ orgSlug, alertId, kind, onDone }: { orgSlug: string; alertId
       onDone();
     },
   });
-  const id = `alert-note-${kind}`;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        mutation.mutate({ orgSlug, alertId, note: note.trim() || undefined });
-      }}
-    >
-      <label htmlFor={id} className="block text-sm font-medium">
-        Note (optional, shown on the alert and kept in the audit log)
-      </label>
-      <textarea
-        id={id}
-        data-testid="alert-note"
-        maxLength={2000}
-        rows={3}
-        value={note}
-        onChange={(e) => setNote(e.target.value)}
-        className={cn("mt-1 block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-950", focusRing)}
-      />
-      {mutation.isError ? (
-        <p role="alert" className="mt-2 text-sm text-red-800 dark:text-red-200">
-          {mutation.error.message}
-        </p>
-      ) : null}
-      <div className="mt-4 flex justify-end gap-2">
-        <Button onClick={onDone}>Back</Button>
-        <Button type="submit" variant="primary" disabled={mutation.isPending}>
-          {mutation.isPending ? "Working…" : kind === "acknowledge" ? "Acknowledge" : "Resolve"}
-        </Button>
-      </div>
-    </form>
+    <ReasonForm
+      id={`alert-note-${kind}`}
+      testId="alert-note"
+      label="Note (optional, shown on the alert and kept in the audit log)"
+      required={false}
+      maxLength={2000}
+      submitLabel={kind === "acknowledge" ? "Acknowledge" : "Resolve"}
+      submitVariant="primary"
+      pending={mutation.isPending}
+      error={mutation.isError ? mutation.error.message : null}
+      onBack={onDone}
+      onSubmit={(note) => mutation.mutate({ orgSlug, alertId, note: note || undefined })}
+    />
   );
 }
