@@ -137,6 +137,6 @@ test("a sign-in posted from another site is refused", async ({ request }) => {
 
 test("an anonymous tRPC call is UNAUTHORIZED", async ({ request }) => {
   const input = encodeURIComponent(JSON.stringify({ json: { orgSlug: DEMO_ORG_SLUG } }));
-  const res = await request.get(`/api/trpc/executions.latest?input=${input}`);
+  const res = await request.get(`/api/trpc/workflows.list?input=${input}`);
   expect(res.status()).toBe(401);
 });

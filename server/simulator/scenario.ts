@@ -263,7 +263,6 @@ const ROOT_WORKFLOWS: [string, number][] = [
   ["report-export", 2],
 ];
 
-export const SIMULATED_WORKFLOWS = Object.keys(WORKFLOWS);
 
 const REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "ap-southeast-2"];
 const TENANTS = ["acme", "globex", "initech", "umbrella", "hooli", "stark"];

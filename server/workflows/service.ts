@@ -60,11 +60,6 @@ export async function getWorkflow(orgId: string, key: string): Promise<WorkflowV
   return rows[0] ? toView(rows[0]) : null;
 }
 
-export async function listWorkflows(orgId: string): Promise<WorkflowView[]> {
-  const { rows } = await pool().query<Row>(`${SELECT} WHERE w."orgId" = $1 ORDER BY w.key`, [orgId]);
-  return rows.map(toView);
-}
-
 const MAX_THRESHOLD_SECONDS = 30 * 24 * 3600;
 const threshold = z
   .number({ error: "must be a whole number of seconds, or null for the organization's default" })

@@ -185,13 +185,6 @@ export const ACCESS_CASES: Record<string, AccessCase> = {
 
   "orgs.current": { scope: "org", input: async () => ({}) },
 
-  "executions.latest": {
-    scope: "org",
-    input: async (org) => {
-      await activeExecution(org);
-      return { limit: 10 };
-    },
-  },
   "executions.cancel": {
     scope: "org",
     input: async (org) => ({ executionId: await activeExecution(org), reason: "access test" }),

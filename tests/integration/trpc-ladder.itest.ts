@@ -57,8 +57,8 @@ describe("procedure ladder", () => {
     const current = await c.orgs.current({ orgSlug: org.slug });
     expect(current).toMatchObject({ role: null, readOnly: true });
     expect(current.permissions.sort()).toEqual(["alerts:read", "audit:read", "executions:read"]);
-    await c.executions.latest({ orgSlug: org.slug });
-    await Promise.all([c.orgs.current({ orgSlug: org.slug }), c.executions.latest({ orgSlug: org.slug })]);
+    await c.workflows.list({ orgSlug: org.slug });
+    await Promise.all([c.orgs.current({ orgSlug: org.slug }), c.workflows.list({ orgSlug: org.slug })]);
     await expect(c.executions.cancel({ orgSlug: org.slug, executionId: "x", reason: "no" })).rejects.toMatchObject({ code: "FORBIDDEN" });
 
     const visits = (await auditRows(org.orgId)).filter((r) => r.action === PLATFORM_ADMIN_VISIT_ACTION);
