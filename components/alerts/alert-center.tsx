@@ -2,6 +2,7 @@
 
 // The alert center: Firing / Acknowledged / Resolved tabs (the tab in the URL), each a keyset-paged
 // list, and the alert drawer opened by ?alert=<id> (the link the webhooks send).
+import { formatCappedCount } from "@/server/dashboard/capped-count";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { createParser, parseAsStringLiteral, useQueryStates } from "nuqs";
@@ -18,7 +19,7 @@ import { LoadingRegion, Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
 import { AlertActions } from "./alert-actions";
 import { AlertDrawer } from "./alert-drawer";
-import { ALERT_TABS, STATE_LABEL, STATE_TONE, TAB_LABEL, TAB_STATE, countLabel, executionHref, reasonLabel, resolutionLabel, type AlertTab } from "./format";
+import { ALERT_TABS, STATE_LABEL, STATE_TONE, TAB_LABEL, TAB_STATE, executionHref, reasonLabel, resolutionLabel, type AlertTab } from "./format";
 
 const PAGE = 50;
 
@@ -38,7 +39,7 @@ export function AlertCenter() {
   const tabRefs = useRef<Record<AlertTab, HTMLButtonElement | null>>({ firing: null, acknowledged: null, resolved: null });
 
   const tabCount = (t: AlertTab) =>
-    !counts.data ? null : t === "firing" ? countLabel(counts.data.firing, counts.data.capped) : t === "acknowledged" ? countLabel(counts.data.acknowledged, counts.data.capped) : null;
+    !counts.data ? null : t === "firing" ? formatCappedCount(counts.data.firing, counts.data.capped) : t === "acknowledged" ? formatCappedCount(counts.data.acknowledged, counts.data.capped) : null;
 
   const onTabKey = (e: React.KeyboardEvent, current: AlertTab) => {
     const i = ALERT_TABS.indexOf(current);

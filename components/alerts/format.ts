@@ -40,10 +40,6 @@ export function resolutionLabel(resolution: string | null): string {
 const EVENT_KINDS: Record<string, string> = { fired: "Fired", acknowledged: "Acknowledged", resolved: "Resolved", timed_out: "Marked TIMED_OUT", note: "Note" };
 export const eventLabel = (kind: string) => EVENT_KINDS[kind] ?? kind;
 
-/** "10,000+" once the server's count hit its cap. */
-export function countLabel(n: number, capped: boolean): string {
-  return `${n.toLocaleString("en-US")}${capped ? "+" : ""}`;
-}
 
 export const alertHref = (orgSlug: string, alertId: string, tab?: AlertTab) =>
   `/o/${orgSlug}/alerts?${tab ? `tab=${tab}&` : ""}alert=${encodeURIComponent(alertId)}`;

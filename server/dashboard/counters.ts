@@ -11,7 +11,8 @@ import { readPool } from "../db/client";
 import { COUNT_CAP, countExecutionsCapped, STUCK_REASON_SQL } from "../executions/read";
 import type { Status } from "../executions/status";
 import { canUseHourlyAggregate, executionFiltersSchema, type ExecutionFilters } from "./filters";
-import { cappedCountSchema, formatCappedCount, toListFilter, type CappedCount } from "./list";
+import { formatCappedCount } from "./capped-count";
+import { cappedCountSchema, toListFilter, type CappedCount } from "./list";
 
 export const countersInputSchema = z.object({
   filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),

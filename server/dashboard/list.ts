@@ -12,6 +12,7 @@ import {
   type ListFilter,
 } from "../executions/read";
 import { STATUSES } from "../executions/status";
+import { formatCappedCount } from "./capped-count";
 import { effectiveStatuses, executionFiltersSchema, type ExecutionFilters } from "./filters";
 
 const STUCK_SINCE_SQL = `CASE e.status WHEN 'SCHEDULED' THEN e."statusChangedAt" WHEN 'RUNNING' THEN GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") END`;
@@ -156,9 +157,6 @@ export const cappedCountSchema = z.object({
 });
 export type CappedCount = z.infer<typeof cappedCountSchema>;
 
-export function formatCappedCount(count: number, capped: boolean): string {
-  return `${count.toLocaleString("en-US")}${capped ? "+" : ""}`;
-}
 
 export const countExecutionsInputSchema = z.object({
   filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),
