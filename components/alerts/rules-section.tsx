@@ -23,9 +23,13 @@ export function OrgRulesSection({ orgSlug }: { orgSlug: string }) {
   const [saved, setSaved] = useState(false);
   const update = useMutation({
     ...trpc.alerts.updateOrgSettings.mutationOptions(),
-    onSuccess: async () => {
+    // The saved answer goes straight into the cache: the form (keyed by its data) then shows it
+    // at once, and no refetch can land later and wipe what the user typed since. Workflow rules
+    // inherit these defaults, so theirs are refetched.
+    onSuccess: async (data) => {
+      queryClient.setQueryData(trpc.alerts.orgSettings.queryKey({ orgSlug }), data);
       setSaved(true);
-      await queryClient.invalidateQueries({ queryKey: trpc.alerts.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.alerts.workflowSettings.pathKey() });
     },
   });
 
@@ -131,9 +135,10 @@ function WorkflowRulesForm({ orgSlug, workflow }: { orgSlug: string; workflow: s
   const [saved, setSaved] = useState(false);
   const update = useMutation({
     ...trpc.alerts.updateWorkflowSettings.mutationOptions(),
-    onSuccess: async () => {
+    // as above: the answer is the new state, and a later refetch must not overwrite new edits
+    onSuccess: (data) => {
+      queryClient.setQueryData(trpc.alerts.workflowSettings.queryKey({ orgSlug, workflow }), data);
       setSaved(true);
-      await queryClient.invalidateQueries({ queryKey: trpc.alerts.workflowSettings.queryKey({ orgSlug, workflow }) });
     },
   });
 
