@@ -1,5 +1,6 @@
 // Environment, validated once at start-up with messages that say how to fix it.
 import { z } from "zod";
+import { parseTrustedProxies } from "./http/client-address";
 
 const schema = z.object({
   DATABASE_URL: z
@@ -13,6 +14,18 @@ const schema = z.object({
   RUNWATCH_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2000),
   RUNWATCH_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   RUNWATCH_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  RUNWATCH_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .superRefine((raw, ctx) => {
+      try {
+        parseTrustedProxies(raw);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
+  RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  RUNWATCH_SIGNIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

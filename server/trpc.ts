@@ -15,6 +15,7 @@ import { recordAudit, type Actor } from "./audit/service";
 import { getSessionFromHeaders, type AuthSession } from "./auth/session";
 import { classifyError, findDomainError, RETRY_AFTER_UNAVAILABLE_SECONDS, type ErrorKind } from "./errors";
 import { findBadText } from "./guard";
+import { requestAddress } from "./http/client-address";
 import { recordPlatformAdminVisit, resolveOrgAccess, type OrgAccess } from "./rbac/access";
 import type { Permission } from "./rbac/permissions";
 
@@ -31,12 +32,6 @@ export type CreateContextOptions = {
    */
   session?: AuthSession | null;
 };
-
-/** The client's address as the nearest proxy saw it. */
-export function clientIp(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || headers.get("x-real-ip") || null;
-}
 
 /** The session lookup reads the database: an outage there is a 503, not an internal error. */
 async function sessionOrUnavailable(headers: Headers): Promise<AuthSession | null> {
@@ -60,7 +55,8 @@ export async function createTRPCContext(opts: CreateContextOptions) {
     session: injected ? (opts.session ?? null) : await sessionOrUnavailable(opts.headers),
     /** false for in-process callers with an injected session: no browser, so no CSRF to fear */
     viaHttp: !injected,
-    ip: clientIp(opts.headers),
+    /** the peer, or X-Forwarded-For only from a trusted proxy (server/http/client-address.ts) */
+    ip: requestAddress(opts.headers),
     userAgent: opts.headers.get("user-agent"),
   };
 }

@@ -4,7 +4,9 @@
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { nextCookies } from "better-auth/next-js";
+import { config } from "../config";
 import { prisma } from "../db/client";
+import { CLIENT_ADDRESS_HEADER } from "../http/client-address";
 
 function secret(): string {
   const s = process.env.BETTER_AUTH_SECRET;
@@ -32,11 +34,6 @@ function trustedOrigins(request?: Request): string[] {
   return [...CONFIGURED_URLS, ...hosts.map((h) => `${proto}://${h}`)];
 }
 
-/** Sign-in attempts per address and minute (RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE, default 10). */
-function signInAttemptsPerMinute(): number {
-  const n = Number(process.env.RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE ?? 10);
-  return Number.isInteger(n) && n >= 1 ? n : 10;
-}
 
 function createAuth() {
   return betterAuth({
@@ -56,14 +53,17 @@ function createAuth() {
     advanced: {
       cookiePrefix: "runwatch",
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
+      // the address server/auth/handler.ts worked out (peer, or X-Forwarded-For from a trusted
+      // proxy); better-auth's default, X-Forwarded-For itself, is whatever the client claims
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
     },
-    // login attempts are limited per IP, in the database so every app process shares the count
+    // login attempts are limited per address here and per account in server/auth/handler.ts, in the database so every app process shares the count
     rateLimit: {
       enabled: true,
       storage: "database",
       window: 60,
       max: 100,
-      customRules: { "/sign-in/email": { window: 60, max: signInAttemptsPerMinute() } },
+      customRules: { "/sign-in/email": { window: 60, max: config().RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE } },
     },
     telemetry: { enabled: false },
     plugins: [nextCookies()],

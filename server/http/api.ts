@@ -8,6 +8,7 @@ import { log } from "../log";
 import { metrics } from "../metrics/prometheus";
 import { BadRequestError, classifyError, DomainError, type ApiErrorCode } from "../errors";
 import { assertCleanUrl, findBadText } from "../guard";
+import { requestAddress } from "./client-address";
 import { RateLimiter } from "./rate-limit";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -96,9 +97,9 @@ function tooLarge(): DomainError {
   return new DomainError("PAYLOAD_TOO_LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes; split the batch`, { apiCode: "PAYLOAD_TOO_LARGE" });
 }
 
+/** Who sent the request, for the audit log: the address as server/http/client-address.ts trusts it. */
 export function requestMeta(req: Request): { ip: string | null; userAgent: string | null } {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return { ip: forwarded || req.headers.get("x-real-ip") || null, userAgent: req.headers.get("user-agent") };
+  return { ip: requestAddress(req.headers), userAgent: req.headers.get("user-agent") };
 }
 
 type Handler<P> = (req: Request, params: P) => Promise<Response>;

@@ -6,9 +6,8 @@ import { recordAudit } from "@/server/audit/service";
 import { auditCsvStream, parseAuditFilters, type AuditFiltersInput } from "@/server/audit/query";
 import { getSessionFromHeaders } from "@/server/auth/session";
 import { BadRequestError, DomainError, ForbiddenError, NotFoundError } from "@/server/errors";
-import { route } from "@/server/http/api";
+import { requestMeta, route } from "@/server/http/api";
 import { recordPlatformAdminVisit, resolveOrgAccess } from "@/server/rbac/access";
-import { clientIp } from "@/server/trpc";
 
 export const dynamic = "force-dynamic";
 
@@ -34,8 +33,7 @@ export const GET = route<{ slug: string }>("/api/o/:slug/audit/export", async (r
     throw new BadRequestError((err as Error).message, { apiCode: "INVALID_QUERY" });
   }
 
-  const ip = clientIp(req.headers);
-  const userAgent = req.headers.get("user-agent");
+  const { ip, userAgent } = requestMeta(req);
   if (access.readOnly) await recordPlatformAdminVisit({ orgId: access.org.id, user: session.user, sessionId: session.sessionId, ip, userAgent });
   // an export copies the log out of Runwatch: who took which rows is itself worth a record
   await recordAudit({
