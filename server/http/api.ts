@@ -149,7 +149,7 @@ export function route<P = Record<string, never>>(pattern: string, handler: Handl
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 type Method = (typeof METHODS)[number];
-type RouteHandler = (req: Request, ctx?: { params: Promise<never> }) => Promise<Response>;
+type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string | string[] | undefined>> }) => Promise<Response>;
 
 /**
  * Every HTTP method of one /api/v1 route file: the ones it implements, HEAD (as GET) and OPTIONS

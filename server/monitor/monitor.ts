@@ -8,6 +8,7 @@ import { pool } from "../db/client";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
 import { log } from "../log";
+import { forgetStuckCounts, recordSweep } from "../metrics/prometheus";
 import { LeaderLease } from "./lease";
 import { sweep, type SweepResult, type TimeoutTask } from "./sweep";
 
@@ -18,6 +19,8 @@ export type MonitorOptions = {
   holder?: string;
   /** called after each sweep the leader commits (tests, metrics) */
   onSweep?: (r: SweepResult & { durationMs: number }) => void;
+  /** called right after a sweep's transaction commits, before its auto-timeouts (fault-injection tests) */
+  afterCommit?: (r: SweepResult) => void;
 };
 
 const EMBEDDED = () => process.env.RUNWATCH_EMBEDDED_DB === "1";
@@ -77,7 +80,10 @@ export class Monitor {
     let result: SweepResult | null;
     if (this.lease) {
       const client = await this.lease.acquire();
-      if (!client) return null;
+      if (!client) {
+        forgetStuckCounts();
+        return null;
+      }
       result = await this.sweepOn(client, failureRate, true);
     } else {
       const client = await pool().connect();
@@ -93,8 +99,8 @@ export class Monitor {
     if (result.opened.length || result.resolved || result.notifications) {
       log.info({ stuck: result.stuck, opened: result.opened.length, resolved: result.resolved, storms: result.storms, notifications: result.notifications, durationMs }, "monitor: sweep");
     }
-    // Fault injection for the crash test: die right after the alert's transaction commits.
-    if (result.opened.length > 0 && process.env.RUNWATCH_FAULT_KILL_AFTER_ALERT_COMMIT === "1") process.kill(process.pid, "SIGKILL");
+    recordSweep(durationMs / 1000, result.stuckByReason);
+    this.opts.afterCommit?.(result);
     for (const task of result.timeOuts) await this.applyTimeout(task).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
     this.opts.onSweep?.({ ...result, durationMs });
     return result;
