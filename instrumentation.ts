@@ -4,9 +4,12 @@
 // server/monitor/lease.ts). Only in the Node.js runtime: they need TCP connections to PostgreSQL.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // a bad value stops the server here, naming the variable, before any request is served
+  const { validateConfigOrExit } = await import("./server/config");
+  const settings = validateConfigOrExit();
   const { installPeerHook } = await import("./server/http/client-address");
   installPeerHook();
-  if (process.env.RUNWATCH_MONITOR !== "inprocess") return;
+  if (settings.RUNWATCH_MONITOR !== "inprocess") return;
   const { startAlerting } = await import("./server/monitor/runner");
   const alerting = startAlerting();
   const stop = () => void alerting.stop();

@@ -13,6 +13,7 @@ import superjson from "superjson";
 import { ZodError, z } from "zod";
 import { recordAudit, type Actor } from "./audit/service";
 import { getSessionFromHeaders, type AuthSession } from "./auth/session";
+import { config } from "./config";
 import { classifyError, findDomainError, RETRY_AFTER_UNAVAILABLE_SECONDS, type ErrorKind } from "./errors";
 import { findBadText } from "./guard";
 import { requestAddress } from "./http/client-address";
@@ -155,7 +156,7 @@ function originHost(value: string | null): string | null {
 function expectedHosts(headers: Headers): Set<string> {
   const hosts = new Set<string>();
   for (const h of [headers.get("x-forwarded-host"), headers.get("host")]) if (h) hosts.add(h.split(",")[0]!.trim());
-  for (const url of [process.env.BETTER_AUTH_URL, process.env.RUNWATCH_PUBLIC_URL]) {
+  for (const url of [config().BETTER_AUTH_URL, config().RUNWATCH_PUBLIC_URL]) {
     const host = originHost(url ?? null);
     if (host) hosts.add(host);
   }

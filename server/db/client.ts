@@ -40,7 +40,7 @@ function create(): Db {
   // Embedded PostgreSQL (PGlite) is one session behind its socket server: two connections'
   // extended-protocol messages can interleave there, so it gets exactly one connection (and no
   // replicas: replicaUrls() returns none there).
-  const max = process.env.RUNWATCH_EMBEDDED_DB === "1" ? 1 : config().RUNWATCH_DB_POOL_SIZE;
+  const max = config().RUNWATCH_EMBEDDED_DB === "1" ? 1 : config().RUNWATCH_DB_POOL_SIZE;
   const pool = newPool(databaseUrl(), max);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const replicaPools = replicaUrls().map((url) => newPool(url, max));

@@ -3,7 +3,7 @@
 // auto-timeouts through the ingestion service (the only way an execution's status changes).
 import type pg from "pg";
 import { recordAudit } from "../audit/service";
-import { databaseUrl } from "../config";
+import { config, databaseUrl } from "../config";
 import { pool } from "../db/client";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
@@ -23,7 +23,7 @@ export type MonitorOptions = {
   afterCommit?: (r: SweepResult) => void;
 };
 
-const EMBEDDED = () => process.env.RUNWATCH_EMBEDDED_DB === "1";
+const EMBEDDED = () => config().RUNWATCH_EMBEDDED_DB === "1";
 
 export class Monitor {
   private readonly lease: LeaderLease | null;
