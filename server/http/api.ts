@@ -9,7 +9,7 @@ import { metrics } from "../metrics/prometheus";
 import { BadRequestError, classifyError, DomainError, type ApiErrorCode } from "../errors";
 import { assertCleanUrl, findBadText } from "../guard";
 import { requestAddress } from "./client-address";
-import { RateLimiter } from "./rate-limit";
+import { RateLimiter, type RateLimitState } from "./rate-limit";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -32,7 +32,12 @@ export function setRateLimiter(next: RateLimiter | undefined): void {
   limiter = next;
 }
 
-export async function requireApiKey(req: Request): Promise<ApiKeyPrincipal> {
+/** The IETF RateLimit header fields, so a client (the SDK) can pace itself. */
+export function rateLimitHeaders(state: RateLimitState): Record<string, string> {
+  return { "ratelimit-limit": String(state.limit), "ratelimit-remaining": String(state.remaining), "ratelimit-reset": String(state.resetSeconds) };
+}
+
+export async function requireApiKey(req: Request): Promise<ApiKeyPrincipal & { rateLimit: RateLimitState }> {
   const header = req.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   const headers = { "www-authenticate": "Bearer" };
@@ -43,10 +48,10 @@ export async function requireApiKey(req: Request): Promise<ApiKeyPrincipal> {
   if (!verdict.allowed) {
     throw new DomainError("TOO_MANY_REQUESTS", `rate limit exceeded for this API key; retry after ${verdict.retryAfterSeconds} s`, {
       apiCode: "RATE_LIMITED",
-      headers: { "retry-after": String(verdict.retryAfterSeconds) },
+      headers: { "retry-after": String(verdict.retryAfterSeconds), ...rateLimitHeaders(verdict) },
     });
   }
-  return principal;
+  return { ...principal, rateLimit: { limit: verdict.limit, remaining: verdict.remaining, resetSeconds: verdict.resetSeconds } };
 }
 
 /**

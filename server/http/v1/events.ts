@@ -3,7 +3,7 @@ import { MAX_EVENTS_PER_BATCH } from "../../ingest/event-schema";
 import { ingestCoalesced } from "../../ingest/coalescer";
 import { metrics } from "../../metrics/prometheus";
 import { BadRequestError, type ApiErrorCode } from "../../errors";
-import { json, readJson, requireApiKey, route } from "../api";
+import { json, rateLimitHeaders, readJson, requireApiKey, route } from "../api";
 
 /** The events a body carries, or a 400 when the body is not of the contract's shape. */
 export function eventsOf(body: unknown): { events: unknown[]; single: boolean } {
@@ -28,5 +28,5 @@ export const postEvents = route("/api/v1/events", async (req) => {
   if (single && results[0]!.outcome === "invalid") {
     return json({ error: results[0]!.reason, code: "INVALID_EVENT" satisfies ApiErrorCode, results }, 400);
   }
-  return json({ results });
+  return json({ results }, 200, rateLimitHeaders(principal.rateLimit));
 });
