@@ -79,7 +79,7 @@ describe("the configuration schema", () => {
   });
 });
 
-describe("start-up refuses a bad value", () => {
+describe("start-up refuses a bad value", { timeout: 60_000 }, () => {
   const run = (script: string, args: string[], env: Record<string, string>) =>
     spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
 
