@@ -13,7 +13,7 @@ import { GET as metricsRoute } from "../../app/api/metrics/route";
 import { DeliveryWorker } from "../../server/delivery/worker";
 import { metrics } from "../../server/metrics/prometheus";
 import { Monitor } from "../../server/monitor/monitor";
-import { addWebhookChannel, createFastOrg, executionIn, startReceiver, waitFor, type Receiver } from "./monitor-helpers";
+import { addWebhookChannel, createFastOrg, executionIn, spawnMonitor, startReceiver, waitFor, type Receiver } from "./monitor-helpers";
 
 const which = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
 const PROMETHEUS = which("prometheus");
@@ -117,5 +117,26 @@ describe.skipIf(missing && !process.env.CI)(`Prometheus${missing ? " (skipped: i
     await waitFor(() => receiver.requests.length > 0 || null, { timeoutMs: 10_000, what: "the webhook delivery" });
     const delivered = (await metrics().alertDeliveries.get()).values.find((v) => v.labels.channel === "webhook" && v.labels.result === "delivered");
     expect(delivered?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it("npm run monitor serves the stuck gauge on RUNWATCH_MONITOR_METRICS_PORT, and promtool accepts it", async () => {
+    const org = await createFastOrg({ scheduled: 1, running: 3600 });
+    await executionIn(org.orgId, "wf.prom.standalone", "SCHEDULED", new Date(Date.now() - 60_000));
+    const port = await freePort();
+    const monitor = spawnMonitor({ RUNWATCH_MONITOR_METRICS_PORT: String(port), RUNWATCH_DELIVERY: "off" });
+    try {
+      const body = await waitFor(
+        async () => {
+          const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+          const m = /^runwatch_stuck_executions\{reason="scheduled"\} (\d+)/m.exec(text);
+          return m && Number(m[1]) > 0 ? text : null;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, what: `the monitor's /metrics to show a stuck execution (output: ${monitor.output().slice(-300)})` },
+      );
+      const check = spawnSync(PROMTOOL, ["check", "metrics"], { input: body, encoding: "utf8" });
+      expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    } finally {
+      await monitor.kill("SIGTERM");
+    }
   });
 });
