@@ -129,3 +129,9 @@ export async function updateWorkflow(orgId: string, key: string, patch: Workflow
     client.release();
   }
 }
+
+/** Creates the workflow (named by its key) when it is new, so a schedule can be set before its first execution. */
+export async function createWorkflowIfNew(orgId: string, key: string): Promise<boolean> {
+  const { rowCount } = await pool().query(`INSERT INTO workflows ("orgId", key, name) VALUES ($1, $2, $2) ON CONFLICT ("orgId", key) DO NOTHING`, [orgId, key]);
+  return rowCount === 1;
+}
