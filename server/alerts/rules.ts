@@ -2,7 +2,7 @@
 // which open alerts resolve, the failure-rate rule, storm grouping and the auto-timeout. The
 // monitor's sweep (server/monitor/sweep.ts) feeds them rows and writes what they decide.
 import type { Status } from "../executions/status";
-import { missedAfter, missedSince, readSchedule, type MissedRun } from "../workflows/schedule";
+import { isCronSchedule, MAX_SLOTS_PER_CHECK, missedAfter, missedSince, readSchedule, type MissedRun } from "../workflows/schedule";
 
 export type StuckReason = "scheduled" | "running";
 export const ALERT_REASONS = ["scheduled", "running", "failure_rate", "missed"] as const;
@@ -199,8 +199,8 @@ export type MissedInput = {
 
 export type MissedAction =
   | { kind: "none" }
-  | { kind: "fire"; run: MissedRun; details: MissedDetails }
-  | { kind: "count"; details: MissedDetails }
+  | { kind: "fire"; run: MissedRun; details: MissedDetails; stepped: number }
+  | { kind: "count"; details: MissedDetails; stepped: number }
   | { kind: "resolve"; resolution: Extract<Resolution, "ran" | "schedule_changed" | "schedule_removed"> };
 
 const later = (...ds: (Date | null | undefined)[]): Date | null => ds.reduce<Date | null>((m, d) => (d && (!m || d.getTime() > m.getTime()) ? d : m), null);
@@ -212,7 +212,7 @@ const later = (...ds: (Date | null | undefined)[]): Date | null => ds.reduce<Dat
  * for after the newest execution, the moment the schedule was set and the last slot an earlier
  * alert counted (so an alert resolved by hand does not fire again for the same slots).
  */
-export function missedRunAction(w: MissedInput, now: Date): MissedAction {
+export function missedRunAction(w: MissedInput, now: Date, slotLimit = MAX_SLOTS_PER_CHECK): MissedAction {
   const schedule = readSchedule(w.schedule);
   const open = w.latest?.open ? w.latest.details : null;
   if (w.latest?.open) {
@@ -220,18 +220,19 @@ export function missedRunAction(w: MissedInput, now: Date): MissedAction {
     if (!open || open.scheduleSetAt !== w.scheduleSetAt.toISOString()) return { kind: "resolve", resolution: "schedule_changed" };
     const seen = open.lastExecutionAt ? Date.parse(open.lastExecutionAt) : -Infinity;
     if (w.lastExecutionAt && w.lastExecutionAt.getTime() > seen) return { kind: "resolve", resolution: "ran" };
-    const more = missedAfter(schedule, new Date(open.lastSlot), now);
+    const more = missedAfter(schedule, new Date(open.lastSlot), now, slotLimit);
     if (more.count === 0) return { kind: "none" };
-    return { kind: "count", details: { ...open, count: open.count + more.count, lastSlot: more.lastSlot.toISOString() } };
+    return { kind: "count", details: { ...open, count: open.count + more.count, lastSlot: more.lastSlot.toISOString() }, stepped: isCronSchedule(schedule) ? more.count : 0 };
   }
   if (!schedule || !w.scheduleSetAt) return { kind: "none" };
   const previous = w.latest?.details && w.latest.details.scheduleSetAt === w.scheduleSetAt.toISOString() ? new Date(w.latest.details.lastSlot) : null;
   const anchor = later(w.lastExecutionAt, w.scheduleSetAt, previous)!;
-  const run = missedSince(schedule, anchor, now);
+  const run = missedSince(schedule, anchor, now, slotLimit);
   if (!run) return { kind: "none" };
   return {
     kind: "fire",
     run,
+    stepped: isCronSchedule(schedule) ? run.count : 0,
     details: { slot: run.slot.toISOString(), lastSlot: run.lastSlot.toISOString(), count: run.count, lastExecutionAt: w.lastExecutionAt?.toISOString() ?? null, scheduleSetAt: w.scheduleSetAt.toISOString() },
   };
 }

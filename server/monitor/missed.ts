@@ -25,37 +25,51 @@ type Row = {
   alertDetails: unknown;
 };
 
-// Scheduled workflows, plus those whose schedule was removed while a missed alert was open.
+// The scheduled workflows, each with its newest execution's createdAt and its latest missed
+// alert; plus the open missed alerts of workflows whose schedule was removed (to resolve them).
+// Two independent branches, so neither re-reads the other's rows.
 export const MISSED_CHECK_SQL = `
-WITH targets AS (
-  SELECT w."orgId", w.id FROM workflows w WHERE w.schedule IS NOT NULL
-  UNION
-  SELECT a."orgId", a."workflowId" FROM alerts a WHERE a.state <> 'RESOLVED' AND a."executionId" IS NULL AND a.reason = 'missed'
-)
 SELECT w."orgId", w.id::text AS "workflowId", w.key, o.slug, w.schedule, w."scheduleSetAt",
        (SELECT e."createdAt" FROM executions e WHERE e."orgId" = w."orgId" AND e."workflowId" = w.id
          ORDER BY e."createdAt" DESC, e.id DESC LIMIT 1) AS "lastExecutionAt",
        m.id::text AS "alertId", m.state <> 'RESOLVED' AS "alertOpen", m.since AS "alertSince", m.details AS "alertDetails"
-FROM targets t
-JOIN workflows w ON w."orgId" = t."orgId" AND w.id = t.id
+FROM workflows w
 JOIN organizations o ON o.id = w."orgId"
 LEFT JOIN LATERAL (
   SELECT a.id, a.state, a.since, a.details FROM alerts a
   WHERE a."orgId" = w."orgId" AND a."workflowId" = w.id AND a.reason = 'missed'
   ORDER BY a."firedAt" DESC, a.id DESC LIMIT 1
-) m ON true`;
+) m ON true
+WHERE w.schedule IS NOT NULL
+UNION ALL
+SELECT a."orgId", a."workflowId"::text, w.key, o.slug, NULL, NULL, NULL, a.id::text, true, a.since, a.details
+FROM alerts a
+JOIN workflows w ON w."orgId" = a."orgId" AND w.id = a."workflowId"
+JOIN organizations o ON o.id = a."orgId"
+WHERE a.state <> 'RESOLVED' AND a."executionId" IS NULL AND a.reason = 'missed' AND w.schedule IS NULL`;
+
+/**
+ * How many cron slots one check may step through in all. Stepping a cron expression through a
+ * time zone costs about half a millisecond a slot; a long silence (a per-minute schedule down
+ * for a day) is counted over a few sweeps instead of stalling one.
+ */
+export const SLOT_BUDGET_PER_CHECK = 200;
 
 const missedFacts = (d: MissedDetails) => ({ slot: new Date(d.slot), count: d.count });
 
 export async function checkMissedRuns(client: Queryable, opts: { now: Date; baseUrl?: string }): Promise<MissedCheckResult> {
   const base = opts.baseUrl ?? publicBaseUrl();
-  const { rows } = await client.query<Row>(MISSED_CHECK_SQL);
+  // a named statement: planned once per connection (the leader keeps its lease connection)
+  const { rows } = await client.query<Row>({ name: "runwatch-missed-check", text: MISSED_CHECK_SQL });
   const result: MissedCheckResult = { scheduled: rows.length, opened: 0, counted: 0, resolved: 0, notifications: 0 };
   const messages: { orgId: string; alertIds: string[]; message: Message }[] = [];
+  let budget = SLOT_BUDGET_PER_CHECK;
 
   for (const r of rows) {
     const latest = r.alertId ? { open: r.alertOpen === true, details: readMissedDetails(r.alertDetails) } : null;
-    const action = missedRunAction({ schedule: r.schedule, scheduleSetAt: r.scheduleSetAt, lastExecutionAt: r.lastExecutionAt, latest }, opts.now);
+    const limit = Math.max(1, Math.min(budget, 50));
+    const action = missedRunAction({ schedule: r.schedule, scheduleSetAt: r.scheduleSetAt, lastExecutionAt: r.lastExecutionAt, latest }, opts.now, limit);
+    if (action.kind === "fire" || action.kind === "count") budget = Math.max(0, budget - action.stepped);
     const facts = { orgSlug: r.slug, executionId: null, workflow: r.key, status: null, reason: "missed" as const };
 
     if (action.kind === "fire") {

@@ -168,7 +168,7 @@ export type MissedRun = {
   dueAt: Date;
 };
 
-/** The most missed slots one evaluation counts; a longer run keeps counting at the next one. */
+/** The most cron slots one evaluation counts; a longer run keeps counting at the next one (everySeconds is arithmetic, uncapped). */
 export const MAX_SLOTS_PER_CHECK = 1000;
 
 /**
@@ -179,7 +179,7 @@ export const MAX_SLOTS_PER_CHECK = 1000;
  * Only slots after the newest execution are looked at: an older slot without its execution was
  * already followed by an execution, which would have resolved its alert anyway.
  */
-export function missedSince(s: Schedule, anchor: Date, now: Date): MissedRun | null {
+export function missedSince(s: Schedule, anchor: Date, now: Date, limit = MAX_SLOTS_PER_CHECK): MissedRun | null {
   const grace = graceMsOf(s);
   const latestDue = new Date(now.getTime() - grace);
   if (!isCronSchedule(s)) {
@@ -190,7 +190,7 @@ export function missedSince(s: Schedule, anchor: Date, now: Date): MissedRun | n
     return { slot, lastSlot: new Date(anchor.getTime() + count * every), count, dueAt: slot };
   }
   // strictly after the anchor: a slot at the very instant of the anchor execution is covered by it
-  const missed = cronSlotsBetween(s, anchor, latestDue, MAX_SLOTS_PER_CHECK);
+  const missed = cronSlotsBetween(s, anchor, latestDue, limit);
   if (missed.length === 0) return null;
   return { slot: missed[0]!, lastSlot: missed[missed.length - 1]!, count: missed.length, dueAt: new Date(missed[0]!.getTime() + grace) };
 }
@@ -199,13 +199,13 @@ export function missedSince(s: Schedule, anchor: Date, now: Date): MissedRun | n
  * Further missed slots after `lastSlot` of an open run, up to `now` (for the count of an open
  * alert): counts only what is new, so a long silence costs one step per sweep, not a recount.
  */
-export function missedAfter(s: Schedule, lastSlot: Date, now: Date): { count: number; lastSlot: Date } {
+export function missedAfter(s: Schedule, lastSlot: Date, now: Date, limit = MAX_SLOTS_PER_CHECK): { count: number; lastSlot: Date } {
   if (!isCronSchedule(s)) {
     const every = s.everySeconds * 1000;
     const count = Math.max(0, Math.floor((now.getTime() - lastSlot.getTime()) / every));
     return { count, lastSlot: new Date(lastSlot.getTime() + count * every) };
   }
-  const slots = cronSlotsBetween(s, lastSlot, new Date(now.getTime() - graceMsOf(s)), MAX_SLOTS_PER_CHECK);
+  const slots = cronSlotsBetween(s, lastSlot, new Date(now.getTime() - graceMsOf(s)), limit);
   return { count: slots.length, lastSlot: slots[slots.length - 1] ?? lastSlot };
 }
 
