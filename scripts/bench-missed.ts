@@ -130,7 +130,7 @@ async function main() {
     const nodeCpuMs: number[] = [];
     let last = first;
     for (let i = 0; i < RUNS; i++) {
-      sqlMs.push((await timed(() => client.query({ name: "bench-missed-sql", text: MISSED_CHECK_SQL })))[1]);
+      sqlMs.push((await timed(() => client.query({ name: "bench-missed-sql", text: MISSED_CHECK_SQL, values: [new Date()] })))[1]);
       // inside the sweep's transaction, as the monitor runs it: the check's own cost
       await client.query("BEGIN");
       const cpu = process.cpuUsage();
@@ -141,7 +141,7 @@ async function main() {
       nodeCpuMs.push((used.user + used.system) / 1000);
       last = r;
     }
-    const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${MISSED_CHECK_SQL}`)).rows.map((r) => r["QUERY PLAN"]);
+    const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${MISSED_CHECK_SQL}`, [new Date()])).rows.map((r) => r["QUERY PLAN"]);
     const execTime = plan.find((l) => l.startsWith("Execution Time"));
     const usesIndex = plan.some((l) => l.includes("executions_orgId_workflowId_createdAt_id_idx"));
     const openAlerts = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE reason = 'missed' AND state <> 'RESOLVED'`)).rows[0]!.n;

@@ -2,7 +2,7 @@
 // which open alerts resolve, the failure-rate rule, storm grouping and the auto-timeout. The
 // monitor's sweep (server/monitor/sweep.ts) feeds them rows and writes what they decide.
 import type { Status } from "../executions/status";
-import { isCronSchedule, MAX_SLOTS_PER_CHECK, missedAfter, missedSince, readSchedule, type MissedRun } from "../workflows/schedule";
+import { firstDueAfter, isCronSchedule, MAX_SLOTS_PER_CHECK, missedAfter, missedSince, readSchedule, type MissedRun } from "../workflows/schedule";
 
 export type StuckReason = "scheduled" | "running";
 export const ALERT_REASONS = ["scheduled", "running", "failure_rate", "missed"] as const;
@@ -198,7 +198,8 @@ export type MissedInput = {
 };
 
 export type MissedAction =
-  | { kind: "none" }
+  /** nothing to do; `recheckAt`: no slot can be missed before then (null: look again next time) */
+  | { kind: "none"; recheckAt: Date | null }
   | { kind: "fire"; run: MissedRun; details: MissedDetails; stepped: number }
   | { kind: "count"; details: MissedDetails; stepped: number }
   | { kind: "resolve"; resolution: Extract<Resolution, "ran" | "schedule_changed" | "schedule_removed"> };
@@ -221,14 +222,15 @@ export function missedRunAction(w: MissedInput, now: Date, slotLimit = MAX_SLOTS
     const seen = open.lastExecutionAt ? Date.parse(open.lastExecutionAt) : -Infinity;
     if (w.lastExecutionAt && w.lastExecutionAt.getTime() > seen) return { kind: "resolve", resolution: "ran" };
     const more = missedAfter(schedule, new Date(open.lastSlot), now, slotLimit);
-    if (more.count === 0) return { kind: "none" };
+    if (more.count === 0) return { kind: "none", recheckAt: null };
     return { kind: "count", details: { ...open, count: open.count + more.count, lastSlot: more.lastSlot.toISOString() }, stepped: isCronSchedule(schedule) ? more.count : 0 };
   }
-  if (!schedule || !w.scheduleSetAt) return { kind: "none" };
+  if (!schedule || !w.scheduleSetAt) return { kind: "none", recheckAt: null };
   const previous = w.latest?.details && w.latest.details.scheduleSetAt === w.scheduleSetAt.toISOString() ? new Date(w.latest.details.lastSlot) : null;
   const anchor = later(w.lastExecutionAt, w.scheduleSetAt, previous)!;
   const run = missedSince(schedule, anchor, now, slotLimit);
-  if (!run) return { kind: "none" };
+  // a schedule that never matches again needs no check until it changes (which clears this)
+  if (!run) return { kind: "none", recheckAt: firstDueAfter(schedule, anchor) ?? new Date(8.64e15) };
   return {
     kind: "fire",
     run,

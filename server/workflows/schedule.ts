@@ -196,6 +196,16 @@ export function missedSince(s: Schedule, anchor: Date, now: Date, limit = MAX_SL
 }
 
 /**
+ * When the first slot after `anchor` would be missed (its grace over), or null if the expression
+ * never matches again: until then the missed-run check need not look at the workflow.
+ */
+export function firstDueAfter(s: Schedule, anchor: Date): Date | null {
+  if (!isCronSchedule(s)) return new Date(anchor.getTime() + s.everySeconds * 1000);
+  const slot = cronSlotAfter(s, anchor);
+  return slot ? new Date(slot.getTime() + graceMsOf(s)) : null;
+}
+
+/**
  * Further missed slots after `lastSlot` of an open run, up to `now` (for the count of an open
  * alert): counts only what is new, so a long silence costs one step per sweep, not a recount.
  */

@@ -116,7 +116,7 @@ export async function updateWorkflow(orgId: string, key: string, patch: Workflow
     if (patch.schedule !== undefined && JSON.stringify(patch.schedule) !== JSON.stringify(readSchedule(rows[0].schedule))) {
       // a changed schedule starts afresh: its slots count from now, never from before
       params.push(patch.schedule === null ? null : JSON.stringify(patch.schedule));
-      sets.push(`schedule = $${params.length}::jsonb`, `"scheduleSetAt" = CASE WHEN $${params.length}::jsonb IS NULL THEN NULL ELSE now() END`);
+      sets.push(`schedule = $${params.length}::jsonb`, `"scheduleSetAt" = CASE WHEN $${params.length}::jsonb IS NULL THEN NULL ELSE now() END`, `"missedCheckAt" = NULL`);
     }
     await client.query(`UPDATE workflows SET ${sets.join(", ")}, "updatedAt" = now() WHERE "orgId" = $1 AND key = $2`, params);
     const after = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2`, [orgId, key]);

@@ -112,7 +112,8 @@ describe("missedRunAction", () => {
 
   it("a newly added schedule never alerts for slots before it was set", () => {
     // the 10:00 slot passed 30 s before the schedule existed; 10:01 is the first that counts
-    expect(missedRunAction(base, at("2026-01-01T10:01:09Z"))).toEqual({ kind: "none" });
+    // and says when to look again: the 10:01 slot's grace ends at 10:01:10
+    expect(missedRunAction(base, at("2026-01-01T10:01:09Z"))).toEqual({ kind: "none", recheckAt: at("2026-01-01T10:01:10Z") });
     const fire = missedRunAction(base, at("2026-01-01T10:01:10Z"));
     expect(fire).toMatchObject({ kind: "fire", details: { slot: "2026-01-01T10:01:00.000Z", count: 1, lastExecutionAt: null, scheduleSetAt: setAt.toISOString() } });
   });
@@ -120,7 +121,7 @@ describe("missedRunAction", () => {
   it("counts further slots on the open alert, resolves when an execution arrives or the schedule changes", () => {
     const details: MissedDetails = { slot: "2026-01-01T10:01:00.000Z", lastSlot: "2026-01-01T10:01:00.000Z", count: 1, lastExecutionAt: null, scheduleSetAt: setAt.toISOString() };
     const open = { ...base, latest: { open: true, details } };
-    expect(missedRunAction(open, at("2026-01-01T10:02:05Z"))).toEqual({ kind: "none" });
+    expect(missedRunAction(open, at("2026-01-01T10:02:05Z"))).toMatchObject({ kind: "none" });
     expect(missedRunAction(open, at("2026-01-01T10:03:10Z"))).toMatchObject({ kind: "count", details: { count: 3, lastSlot: "2026-01-01T10:03:00.000Z" } });
     expect(missedRunAction({ ...open, lastExecutionAt: at("2026-01-01T10:02:30Z") }, at("2026-01-01T10:03:10Z"))).toEqual({ kind: "resolve", resolution: "ran" });
     expect(missedRunAction({ ...open, scheduleSetAt: at("2026-01-01T10:02:00Z") }, at("2026-01-01T10:03:10Z"))).toEqual({ kind: "resolve", resolution: "schedule_changed" });
@@ -130,7 +131,7 @@ describe("missedRunAction", () => {
   it("after an alert resolved by hand, only slots after the ones it counted fire again", () => {
     const details: MissedDetails = { slot: "2026-01-01T10:01:00.000Z", lastSlot: "2026-01-01T10:03:00.000Z", count: 3, lastExecutionAt: null, scheduleSetAt: setAt.toISOString() };
     const resolved = { ...base, latest: { open: false, details } };
-    expect(missedRunAction(resolved, at("2026-01-01T10:04:05Z"))).toEqual({ kind: "none" });
+    expect(missedRunAction(resolved, at("2026-01-01T10:04:05Z"))).toMatchObject({ kind: "none" });
     expect(missedRunAction(resolved, at("2026-01-01T10:04:10Z"))).toMatchObject({ kind: "fire", details: { slot: "2026-01-01T10:04:00.000Z", count: 1 } });
   });
 });

@@ -9,8 +9,9 @@ UPDATE "alert_channels" SET "stormGrouping" = true WHERE "type" IN ('SLACK', 'EM
 
 -- AlterTable
 ALTER TABLE "workflows" ADD COLUMN     "schedule" JSONB,
-ADD COLUMN     "scheduleSetAt" TIMESTAMPTZ(3);
+ADD COLUMN     "scheduleSetAt" TIMESTAMPTZ(3),
+ADD COLUMN     "missedCheckAt" TIMESTAMPTZ(3);
 
 -- Hand-written partial index (a future db-diff will offer to drop it, delete that line): the
--- missed-run check reads only the workflows that have a schedule.
-CREATE INDEX "workflows_scheduled_idx" ON "workflows" ("orgId", "id") WHERE "schedule" IS NOT NULL;
+-- missed-run check reads only the scheduled workflows that are due to be checked.
+CREATE INDEX "workflows_missed_check_idx" ON "workflows" ("missedCheckAt") WHERE "schedule" IS NOT NULL;
