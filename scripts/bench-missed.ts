@@ -141,6 +141,23 @@ async function main() {
       nodeCpuMs.push((used.user + used.system) / 1000);
       last = r;
     }
+    // the silent workflows run again: their alerts resolve, and the checks read only the due ones
+    await client.query(
+      `INSERT INTO executions ("orgId", "executionId", "workflowId", status, "statusChangedAt", "createdAt", "startedAt", "lastEventAt")
+       SELECT wf."orgId", 'back-' || wf.n, wf.id, 'RUNNING', now(), now(), now(), now() FROM wf WHERE wf.n % 5 = 0`,
+    );
+    const [recovered] = await timed(() => inTransaction(client, () => checkMissedRuns(client, { now: new Date(), baseUrl: "http://bench" })));
+    await inTransaction(client, () => checkMissedRuns(client, { now: new Date(), baseUrl: "http://bench" }));
+    const quietMs: number[] = [];
+    let quietLast = recovered;
+    for (let i = 0; i < RUNS; i++) {
+      await client.query("BEGIN");
+      const [r, ms] = await timed(() => checkMissedRuns(client, { now: new Date(), baseUrl: "http://bench" }));
+      await client.query("COMMIT");
+      quietMs.push(ms);
+      quietLast = r;
+    }
+
     const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${MISSED_CHECK_SQL}`, [new Date()])).rows.map((r) => r["QUERY PLAN"]);
     const execTime = plan.find((l) => l.startsWith("Execution Time"));
     const usesIndex = plan.some((l) => l.includes("executions_orgId_workflowId_createdAt_id_idx"));
@@ -155,9 +172,10 @@ async function main() {
       sqlOnlyMs: stats(sqlMs),
       nodeCpuMsPerCheck: stats(nodeCpuMs),
       lastResult: last,
+      allOnSchedule: { resolvedWhenTheyRanAgain: recovered.resolved, checkMs: stats(quietMs), lastResult: quietLast },
       explain: { executionTime: execTime, usesCreatedAtIndex: usesIndex },
       target: "≤ 20 ms per sweep",
-      met: stats(checkMs).median <= 20,
+      met: { with400OpenAlerts: stats(checkMs).median <= 20, allOnSchedule: stats(quietMs).median <= 20 },
     };
     console.log(JSON.stringify(out, null, 2));
   } finally {
