@@ -70,6 +70,12 @@ export async function checkMissedRuns(client: Queryable, opts: { now: Date; base
   const bookmarks: { orgId: string; workflowId: string; at: Date | null }[] = [];
 
   for (const r of rows) {
+    if (r.schedule !== null && r.scheduleSetAt === null) {
+      // a schedule written without going through updateWorkflow (which stamps it): it counts from
+      // now, so it never alerts for slots before it was seen
+      r.scheduleSetAt = opts.now;
+      await client.query(`UPDATE workflows SET "scheduleSetAt" = $3 WHERE "orgId" = $1 AND id = $2 AND "scheduleSetAt" IS NULL`, [r.orgId, r.workflowId, opts.now]);
+    }
     const latest = r.alertId ? { open: r.alertOpen === true, details: readMissedDetails(r.alertDetails) } : null;
     const limit = Math.max(1, Math.min(budget, 50));
     const action = missedRunAction({ schedule: r.schedule, scheduleSetAt: r.scheduleSetAt, lastExecutionAt: r.lastExecutionAt, latest }, opts.now, limit);
