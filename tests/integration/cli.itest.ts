@@ -190,7 +190,7 @@ describe.skipIf(!serverUrl)("runwatch CLI (needs a PostgreSQL server: DATABASE_U
     expectOneLineFailure(await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--cron", "0 * * * *", "--tz", "Nowhere/Land"), /--tz: unknown time zone/);
     expectOneLineFailure(await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--cron", "99 * * * *"), /--cron: not a valid cron expression/);
     expectOneLineFailure(await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--every", "60", "--clear"), /exactly one of/);
-  });
+  }, 120_000); // seven CLI processes, each starting tsx
 
   it("seed-demo seeds once, and verify checks the counters and names a tampered one", async () => {
     const seeded = await runwatch("seed-demo", "--json");
