@@ -14,11 +14,12 @@ import { seedDemoCommand } from "./commands/seed-demo";
 import type { Command } from "./commands/types";
 import { userCreateCommand } from "./commands/user";
 import { verifyCommand } from "./commands/verify";
+import { workflowScheduleCommand } from "./commands/workflow";
 import { openCliDatabase } from "./database";
 import { CliError, UsageError, oneLineReason } from "./errors";
 import { printResult } from "./output";
 
-const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, seedDemoCommand, verifyCommand, retentionCommand];
+const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, workflowScheduleCommand, seedDemoCommand, verifyCommand, retentionCommand];
 
 const DATABASE_NOTE = "DATABASE_URL selects the database; without it the project's embedded database (.runwatch/pgdata) is used.";
 
