@@ -1,25 +1,9 @@
-// Next.js configuration: security headers on every response, and server-only packages kept out
+// Next.js configuration: static security headers on every response, and server-only packages kept out
 // of the bundle (they load native bindings, WebAssembly or worker threads at run time).
 
-const isDev = process.env.NODE_ENV === "development";
-
-// Without a per-request nonce (which would force every page to render dynamically), Next's
-// inline bootstrap scripts need 'unsafe-inline'; React needs 'unsafe-eval' only in development.
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  `script-src 'self' 'unsafe-inline'${isDev ? " 'unsafe-eval'" : ""}`,
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  `connect-src 'self'${isDev ? " ws:" : ""}`,
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
-
+// The Content-Security-Policy is set per request by proxy.ts (a fresh script nonce for every
+// page, server/http/csp.ts); these are the headers that do not change.
 const securityHeaders = [
-  { key: "Content-Security-Policy", value: contentSecurityPolicy },
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
   { key: "X-Frame-Options", value: "DENY" },

@@ -5,6 +5,7 @@
 // With --duration, executions start for that long and then run to their planned end (at most
 // --drain seconds, default 120), so only the executions meant to be stuck are left active.
 // SIGINT/SIGTERM stop at once (events still planned are dropped).
+import { validateConfigOrExit } from "../server/config";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -52,10 +53,11 @@ if (values.help) {
   process.exit(0);
 }
 
-const url = values.url ?? process.env.RUNWATCH_URL ?? "http://127.0.0.1:3000";
-const apiKey = values.key ?? process.env.RUNWATCH_API_KEY ?? demoKey();
+const settings = validateConfigOrExit();
+const url = values.url ?? settings.RUNWATCH_URL ?? "http://127.0.0.1:3000";
+const apiKey = values.key ?? settings.RUNWATCH_API_KEY ?? demoKey();
 if (!apiKey) fail("no API key: pass --key rw_…, set RUNWATCH_API_KEY, or run `npm start` once so .runwatch/demo-credentials.json exists");
-const rate = positive("rate", values.rate ?? process.env.RUNWATCH_SIMULATE_RATE, 2)!;
+const rate = positive("rate", values.rate ?? String(settings.RUNWATCH_SIMULATE_RATE), 2)!;
 const durationSeconds = positive("duration", values.duration, undefined);
 const drainSeconds = values.drain === "0" ? 0 : positive("drain", values.drain, 120);
 const concurrency = positive("concurrency", values.concurrency, 8)!;

@@ -9,6 +9,7 @@ import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadOrCreateAuthSecret } from "../server/auth/secret";
+import { validateConfigOrExit } from "../server/config";
 import { closeDb } from "../server/db/client";
 import { startProjectDatabase, type EmbeddedPostgres } from "../server/db/embedded";
 import { applyMigrations, projectRoot } from "../server/db/migrate";
@@ -18,7 +19,9 @@ import { redactUrl, renderBanner } from "../server/cli/start/banner";
 import { checkBuild } from "../server/cli/start/needs-build";
 
 const devMode = process.argv.includes("--dev");
-const port = process.env.PORT ?? "3000";
+// the one configuration schema (server/config.ts): a bad value stops here, naming the variable
+const settings = validateConfigOrExit();
+const port = String(settings.PORT);
 const require = createRequire(import.meta.url);
 
 const say = (line: string) => process.stdout.write(`[runwatch] ${line}\n`);
@@ -100,7 +103,7 @@ async function buildIfNeeded(env: NodeJS.ProcessEnv): Promise<void> {
 function startNext(env: NodeJS.ProcessEnv): ChildProcess {
   const nextBin = require.resolve("next/dist/bin/next");
   // the monitor and delivery worker run in the server process unless told otherwise
-  const monitor = env.RUNWATCH_MONITOR ?? "inprocess";
+  const monitor = settings.RUNWATCH_MONITOR ?? "inprocess";
   return spawnChild(process.execPath, [nextBin, devMode ? "dev" : "start", "-p", port], { ...env, RUNWATCH_MONITOR: monitor }, "Next.js");
 }
 
@@ -135,8 +138,8 @@ async function waitForServer(url: string, timeoutMs: number): Promise<boolean> {
 function startCompanions(env: NodeJS.ProcessEnv, appUrl: string, apiKey: string): void {
   const tsx = pathToFileURL(require.resolve("tsx")).href;
   const companions = [
-    { script: "scripts/monitor.ts", enabled: env.RUNWATCH_MONITOR === "process", label: "monitor" },
-    { script: "scripts/simulate.ts", enabled: env.RUNWATCH_SIMULATE === "1", label: "simulator" },
+    { script: "scripts/monitor.ts", enabled: settings.RUNWATCH_MONITOR === "process", label: "monitor" },
+    { script: "scripts/simulate.ts", enabled: settings.RUNWATCH_SIMULATE === "1", label: "simulator" },
   ];
   for (const c of companions) {
     if (!c.enabled || !existsSync(path.join(projectRoot, c.script))) continue;

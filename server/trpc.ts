@@ -13,7 +13,10 @@ import superjson from "superjson";
 import { ZodError, z } from "zod";
 import { recordAudit, type Actor } from "./audit/service";
 import { getSessionFromHeaders, type AuthSession } from "./auth/session";
-import { domainErrorCode, domainErrorDetails } from "./errors";
+import { config } from "./config";
+import { classifyError, findDomainError, RETRY_AFTER_UNAVAILABLE_SECONDS, type ErrorKind } from "./errors";
+import { findBadText } from "./guard";
+import { requestAddress } from "./http/client-address";
 import { recordPlatformAdminVisit, resolveOrgAccess, type OrgAccess } from "./rbac/access";
 import type { Permission } from "./rbac/permissions";
 
@@ -31,10 +34,15 @@ export type CreateContextOptions = {
   session?: AuthSession | null;
 };
 
-/** The client's address as the nearest proxy saw it. */
-export function clientIp(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || headers.get("x-real-ip") || null;
+/** The session lookup reads the database: an outage there is a 503, not an internal error. */
+async function sessionOrUnavailable(headers: Headers): Promise<AuthSession | null> {
+  try {
+    return await getSessionFromHeaders(headers);
+  } catch (err) {
+    const known = classifyError(err);
+    if (known?.code === "SERVICE_UNAVAILABLE") throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: known.message, cause: known });
+    throw err;
+  }
 }
 
 /**
@@ -45,10 +53,11 @@ export async function createTRPCContext(opts: CreateContextOptions) {
   const injected = opts.session !== undefined;
   return {
     headers: opts.headers,
-    session: injected ? (opts.session ?? null) : await getSessionFromHeaders(opts.headers),
+    session: injected ? (opts.session ?? null) : await sessionOrUnavailable(opts.headers),
     /** false for in-process callers with an injected session: no browser, so no CSRF to fear */
     viaHttp: !injected,
-    ip: clientIp(opts.headers),
+    /** the peer, or X-Forwarded-For only from a trusted proxy (server/http/client-address.ts) */
+    ip: requestAddress(opts.headers),
     userAgent: opts.headers.get("user-agent"),
   };
 }
@@ -67,6 +76,7 @@ export type ProcedureMeta = {
 };
 
 const INTERNAL_MESSAGE = "Internal server error";
+export const UNAVAILABLE_MESSAGE = "Service unavailable: the database cannot be reached. Retry in a few seconds.";
 
 const t = initTRPC
   .context<Context>()
@@ -76,18 +86,26 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       // A 5xx's message can carry SQL, hostnames or stack fragments: the client gets a generic
       // message and the details stay in the server log (see app/api/trpc/[trpc]/route.ts).
-      const internal = getHTTPStatusCodeFromError(error) >= 500;
+      const status = getHTTPStatusCodeFromError(error);
+      const unavailable = error.code === "SERVICE_UNAVAILABLE";
+      const internal = status >= 500 && !unavailable;
       const data: Partial<typeof shape.data> & { zodError: unknown; details: Record<string, unknown> | null } = {
         ...shape.data,
         zodError: !internal && error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
         // e.g. { currentStatus } of a refused status change
-        details: internal ? null : domainErrorDetails(error.cause),
+        details: internal ? null : (findDomainError(error.cause)?.details ?? null),
       };
       // stacks are for the server log, in development too
       delete data.stack;
-      return { ...shape, message: internal ? INTERNAL_MESSAGE : shape.message, data };
+      return { ...shape, message: unavailable ? UNAVAILABLE_MESSAGE : internal ? INTERNAL_MESSAGE : shape.message, data };
     },
   });
+
+/** Response headers of a tRPC answer: Retry-After when the database is unavailable, as on /api/v1. */
+export function trpcResponseMeta({ errors }: { errors: TRPCError[] }): { headers?: Record<string, string> } {
+  if (errors.some((e) => e.code === "SERVICE_UNAVAILABLE")) return { headers: { "retry-after": String(RETRY_AFTER_UNAVAILABLE_SECONDS) } };
+  return {};
+}
 
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
@@ -97,13 +115,30 @@ export const middleware = t.middleware;
  * 3. Procedures
  * ------------------------------------------------------------------------------------------- */
 
-/** Domain errors (server/errors.ts, OrgError, AlertingError) become the tRPC code they name. */
-const mapDomainErrors = t.middleware(async ({ next }) => {
+const TRPC_CODE_OF_KIND: Record<ErrorKind, TRPCError["code"]> = {
+  BAD_REQUEST: "BAD_REQUEST",
+  UNAUTHORIZED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED",
+  CONFLICT: "CONFLICT",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+};
+
+/**
+ * The boundary guard (server/guard.ts) on the raw input, then the one error mapping
+ * (server/errors.ts classifyError): domain errors become the tRPC code of their kind, an
+ * unreachable database SERVICE_UNAVAILABLE; anything else stays an internal error.
+ */
+const mapDomainErrors = t.middleware(async ({ getRawInput, next }) => {
+  const bad = findBadText(await getRawInput(), "input");
+  if (bad) throw new TRPCError({ code: "BAD_REQUEST", message: bad.message, cause: bad });
   const result = await next();
-  if (!result.ok) {
-    const cause = result.error.cause;
-    const code = domainErrorCode(cause);
-    if (code && result.error.code === "INTERNAL_SERVER_ERROR") throw new TRPCError({ code, message: cause!.message, cause });
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") {
+    const known = classifyError(result.error.cause ?? result.error);
+    if (known) throw new TRPCError({ code: TRPC_CODE_OF_KIND[known.code], message: known.message, cause: known });
   }
   return result;
 });
@@ -121,7 +156,7 @@ function originHost(value: string | null): string | null {
 function expectedHosts(headers: Headers): Set<string> {
   const hosts = new Set<string>();
   for (const h of [headers.get("x-forwarded-host"), headers.get("host")]) if (h) hosts.add(h.split(",")[0]!.trim());
-  for (const url of [process.env.BETTER_AUTH_URL, process.env.RUNWATCH_PUBLIC_URL]) {
+  for (const url of [config().BETTER_AUTH_URL, config().RUNWATCH_PUBLIC_URL]) {
     const host = originHost(url ?? null);
     if (host) hosts.add(host);
   }

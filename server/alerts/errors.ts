@@ -1,13 +1,12 @@
 // Domain errors of alerting services, named after what they mean to the caller; the tRPC error
 // middleware maps them onto NOT_FOUND / CONFLICT / BAD_REQUEST.
+import { DomainError } from "../errors";
+
 export type AlertingErrorCode = "NOT_FOUND" | "CONFLICT" | "BAD_REQUEST";
 
-export class AlertingError extends Error {
-  constructor(
-    readonly code: AlertingErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class AlertingError extends DomainError {
+  constructor(code: AlertingErrorCode, message: string) {
+    super(code, message);
     this.name = "AlertingError";
   }
 }

@@ -1,5 +1,6 @@
 // The bodies channels receive (CONTRACT.md §5), built once when the notification is queued so
 // every retry sends the same message. Plain functions of plain data.
+import { config, type Config } from "../config";
 import type { AlertReason, Resolution } from "./rules";
 
 export type AlertFacts = {
@@ -59,9 +60,9 @@ export function isStormMessage(m: Message): m is StormMessage {
   return m.type === "alert.storm" || m.type === "alert.storm.resolved";
 }
 
-export function publicBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.RUNWATCH_PUBLIC_URL?.replace(/\/+$/, "");
-  return explicit || `http://localhost:${env.PORT ?? 3000}`;
+export function publicBaseUrl(c: Pick<Config, "RUNWATCH_PUBLIC_URL" | "PORT"> = config()): string {
+  const explicit = c.RUNWATCH_PUBLIC_URL?.replace(/\/+$/, "");
+  return explicit || `http://localhost:${c.PORT}`;
 }
 
 export function alertUrl(base: string, orgSlug: string, alertId: string): string {

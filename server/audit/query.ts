@@ -3,11 +3,11 @@
 // memory stays flat however many rows match.
 import { z } from "zod";
 import { pool } from "../db/client";
+import { BadRequestError } from "../errors";
 import { auditCsvHeader, auditCsvRow, type AuditCsvEntry } from "./csv";
 
 /** A bad filter or cursor: the caller answers BAD_REQUEST with this message. */
-export class AuditQueryError extends Error {
-  readonly code = "BAD_REQUEST" as const;
+export class AuditQueryError extends BadRequestError {
   constructor(message: string) {
     super(message);
     this.name = "AuditQueryError";

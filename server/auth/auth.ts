@@ -4,18 +4,20 @@
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { nextCookies } from "better-auth/next-js";
+import { config } from "../config";
 import { prisma } from "../db/client";
+import { CLIENT_ADDRESS_HEADER } from "../http/client-address";
 
 function secret(): string {
-  const s = process.env.BETTER_AUTH_SECRET;
-  if (s && s.length >= 32) return s;
-  if (process.env.NODE_ENV === "production" && !process.env.RUNWATCH_ALLOW_EPHEMERAL_SECRET) {
+  const s = config().BETTER_AUTH_SECRET;
+  if (s) return s;
+  if (process.env.NODE_ENV === "production" && config().RUNWATCH_ALLOW_EPHEMERAL_SECRET !== "1") {
     throw new Error("BETTER_AUTH_SECRET must be set (32+ characters; `npm start` creates one in .runwatch/auth-secret)");
   }
   return "runwatch-development-secret-not-for-production-use";
 }
 
-const CONFIGURED_URLS = [process.env.BETTER_AUTH_URL, process.env.RUNWATCH_PUBLIC_URL].filter((u): u is string => !!u);
+const configuredUrls = () => [config().BETTER_AUTH_URL, config().RUNWATCH_PUBLIC_URL].filter((u): u is string => !!u);
 
 /**
  * The origins better-auth accepts on its POSTs: the configured public URL, and the address the
@@ -24,25 +26,20 @@ const CONFIGURED_URLS = [process.env.BETTER_AUTH_URL, process.env.RUNWATCH_PUBLI
  * site's Origin, which matches neither, and is refused.
  */
 function trustedOrigins(request?: Request): string[] {
-  if (!request) return CONFIGURED_URLS;
+  if (!request) return configuredUrls();
   const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() || new URL(request.url).protocol.replace(/:$/, "");
   const hosts = [request.headers.get("x-forwarded-host"), request.headers.get("host")]
     .filter((h): h is string => !!h)
     .map((h) => h.split(",")[0]!.trim());
-  return [...CONFIGURED_URLS, ...hosts.map((h) => `${proto}://${h}`)];
+  return [...configuredUrls(), ...hosts.map((h) => `${proto}://${h}`)];
 }
 
-/** Sign-in attempts per address and minute (RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE, default 10). */
-function signInAttemptsPerMinute(): number {
-  const n = Number(process.env.RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE ?? 10);
-  return Number.isInteger(n) && n >= 1 ? n : 10;
-}
 
 function createAuth() {
   return betterAuth({
     appName: "Runwatch",
     secret: secret(),
-    baseURL: process.env.BETTER_AUTH_URL ?? process.env.RUNWATCH_PUBLIC_URL,
+    baseURL: config().BETTER_AUTH_URL ?? config().RUNWATCH_PUBLIC_URL,
     trustedOrigins,
     database: prismaAdapter(prisma(), { provider: "postgresql" }),
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8 },
@@ -56,14 +53,17 @@ function createAuth() {
     advanced: {
       cookiePrefix: "runwatch",
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
+      // the address server/auth/handler.ts worked out (peer, or X-Forwarded-For from a trusted
+      // proxy); better-auth's default, X-Forwarded-For itself, is whatever the client claims
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
     },
-    // login attempts are limited per IP, in the database so every app process shares the count
+    // login attempts are limited per address here and per account in server/auth/handler.ts, in the database so every app process shares the count
     rateLimit: {
       enabled: true,
       storage: "database",
       window: 60,
       max: 100,
-      customRules: { "/sign-in/email": { window: 60, max: signInAttemptsPerMinute() } },
+      customRules: { "/sign-in/email": { window: 60, max: config().RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE } },
     },
     telemetry: { enabled: false },
     plugins: [nextCookies()],

@@ -3,6 +3,7 @@
 // a refresh of the visible rows for live updates.
 import { z } from "zod";
 import { pool } from "../db/client";
+import { BadRequestError } from "../errors";
 import {
   COUNT_CAP,
   countExecutionsCapped,
@@ -98,10 +99,9 @@ export function decodeListCursor(raw: string): DashboardCursor | null {
 }
 
 /** A cursor that does not decode: the caller maps it to BAD_REQUEST. */
-export class InvalidCursorError extends Error {
-  readonly code = "BAD_REQUEST";
+export class InvalidCursorError extends BadRequestError {
   constructor() {
-    super("cursor is not valid; pass the nextCursor of a previous page, or none for the first page");
+    super("cursor is not valid; pass the nextCursor of a previous page, or none for the first page", { apiCode: "INVALID_CURSOR" });
     this.name = "InvalidCursorError";
   }
 }

@@ -5,6 +5,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { readReplicas } from "@prisma/extension-read-replicas";
 import pg from "pg";
 import { config, databaseUrl } from "../config";
+import { log } from "../log";
 import { PrismaClient } from "../generated/prisma/client";
 import { replicaUrls, roundRobin } from "./replicas";
 
@@ -20,10 +21,18 @@ type Db = {
 
 const globalForDb = globalThis as unknown as { runwatchDb?: Db };
 
+/** How long a request waits for a connection before the outage becomes a 503. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 function newPool(connectionString: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max });
-  // a dropped idle connection must not crash the process
-  pool.on("error", () => {});
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A dropped connection must not crash the process: the pool listens while a client is idle,
+  // and each client listens for itself while it is checked out (pg has no listener then, and
+  // an 'error' event without one is an uncaughtException). The query in flight fails on its own.
+  pool.on("error", (err) => log.warn({ err: err.message }, "database: idle connection lost"));
+  pool.on("connect", (client) => {
+    client.on("error", (err) => log.warn({ err: err.message }, "database: connection lost"));
+  });
   return pool;
 }
 
@@ -31,7 +40,7 @@ function create(): Db {
   // Embedded PostgreSQL (PGlite) is one session behind its socket server: two connections'
   // extended-protocol messages can interleave there, so it gets exactly one connection (and no
   // replicas: replicaUrls() returns none there).
-  const max = process.env.RUNWATCH_EMBEDDED_DB === "1" ? 1 : config().RUNWATCH_DB_POOL_SIZE;
+  const max = config().RUNWATCH_EMBEDDED_DB === "1" ? 1 : config().RUNWATCH_DB_POOL_SIZE;
   const pool = newPool(databaseUrl(), max);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const replicaPools = replicaUrls().map((url) => newPool(url, max));

@@ -6,20 +6,15 @@ import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { config, parseConfig } from "../config";
 
 export const DEFAULT_EMBEDDED_PG_PORT = 5433;
 
 export type EmbeddedPostgres = { url: string; port: number; stop(): Promise<void> };
 
 /** The port from RUNWATCH_EMBEDDED_PG_PORT, or the default; a bad value is a clear error. */
-export function embeddedPort(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.RUNWATCH_EMBEDDED_PG_PORT;
-  if (raw === undefined || raw === "") return DEFAULT_EMBEDDED_PG_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`RUNWATCH_EMBEDDED_PG_PORT must be a port number (1-65535), got ${JSON.stringify(raw)}`);
-  }
-  return port;
+export function embeddedPort(env?: Readonly<Record<string, string | undefined>>): number {
+  return (env ? parseConfig(env) : config()).RUNWATCH_EMBEDDED_PG_PORT;
 }
 
 /** The connection URL clients use. pglite-socket answers "no" to SSL requests; saying so up front saves a round trip. */

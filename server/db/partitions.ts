@@ -46,6 +46,8 @@ async function existingPartitions(db: Queryable): Promise<Set<string>> {
  */
 export async function ensureEventPartitions(databaseUrl: string, now = new Date(), since?: Date): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // a lost connection fails the query in flight; without a listener it would crash the process
+  client.on("error", () => {});
   await client.connect();
   try {
     if (!(await isPartitioned(client))) return [];
@@ -93,6 +95,8 @@ export type RetentionResult = { droppedPartitions: string[]; forgottenEventIds: 
 export async function applyRetention(databaseUrl: string, keepDays: number, now = new Date()): Promise<RetentionResult> {
   const cutoff = new Date(now.getTime() - keepDays * 24 * 3600 * 1000);
   const client = new pg.Client({ connectionString: databaseUrl });
+  // a lost connection fails the query in flight; without a listener it would crash the process
+  client.on("error", () => {});
   await client.connect();
   try {
     const dropped: string[] = [];

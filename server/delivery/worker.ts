@@ -4,6 +4,7 @@
 // connections, apart from the monitor's sweep and from ingestion.
 import { pool } from "../db/client";
 import { withTransaction } from "../db/transaction";
+import { metrics } from "../metrics/prometheus";
 import { log } from "../log";
 import type { Message } from "../alerts/payload";
 import { send, type AttemptResult, type SendableChannel } from "../channels/senders";
@@ -138,6 +139,8 @@ export class DeliveryWorker {
       });
     }
     const step = nextStep(result, { attempts: n.attempts, createdAt: n.createdAt }, new Date(), this.opts.backoff, (this.opts.random ?? Math.random)());
+    // result: delivered, retry (failed, will try again), failed (gave up) or gone (channel deleted/disabled)
+    metrics().alertDeliveries.inc({ channel: n.channelType?.toLowerCase() ?? "deleted", result: step.kind === "give_up" ? "failed" : step.kind });
     log[result.ok ? "info" : "warn"](
       { notificationId: n.id, orgId: n.orgId, channelId: n.channelId, type: n.type, attempt: n.attempts, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error, next: step.kind },
       "delivery: attempt",

@@ -55,7 +55,7 @@ async function operate(caller: OperateCaller, action: OperateAction, executionId
   if (isTerminal(current.status)) {
     await audit(false, current.status, current.status, { outcome: "conflict" });
     throw new ConflictError(`execution "${executionId}" is already ${current.status}; only an active execution can be changed`, {
-      currentStatus: current.status,
+      details: { currentStatus: current.status },
     });
   }
 
@@ -82,7 +82,7 @@ async function operate(caller: OperateCaller, action: OperateAction, executionId
   // another writer finished it between our read and our write: the lifecycle rules kept theirs
   const latest = result.status ?? (await getExecution(caller.orgId, executionId))?.status ?? current.status;
   await audit(false, current.status, latest, { outcome: result.outcome, eventId: event.eventId });
-  throw new ConflictError(`execution "${executionId}" is already ${latest}; only an active execution can be changed`, { currentStatus: latest });
+  throw new ConflictError(`execution "${executionId}" is already ${latest}; only an active execution can be changed`, { details: { currentStatus: latest } });
 }
 
 export function cancelExecution(caller: OperateCaller, executionId: string, reason: string, now = new Date()): Promise<OperateResult> {

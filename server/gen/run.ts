@@ -66,9 +66,12 @@ export async function runGenerator(opts: GenRunOptions, log: (line: string) => v
   const t0 = Date.now();
   const plan = buildPlan(opts);
   const admin = new pg.Client({ connectionString: opts.databaseUrl });
+  // a lost connection fails the statement in flight; without listeners it would crash the process
+  admin.on("error", () => {});
   await admin.connect();
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: TABLES.length });
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   let deferred: Deferred | null = null;
   try {
     await admin.query("SET TIME ZONE 'UTC'");

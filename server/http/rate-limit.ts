@@ -2,7 +2,9 @@
 // own buckets, so the effective limit scales with the process count (see README, Scaling).
 
 export type Bucket = { tokens: number; updatedAt: number };
-export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** limit: the bucket's size; remaining: whole requests left now; resetSeconds: until it is full again */
+export type RateLimitState = { limit: number; remaining: number; resetSeconds: number };
+export type RateLimitVerdict = ({ allowed: true } | { allowed: false; retryAfterSeconds: number }) & RateLimitState;
 
 export class RateLimiter {
   private buckets = new Map<string, Bucket>();
@@ -21,8 +23,12 @@ export class RateLimiter {
     this.buckets.set(key, b);
     if (b.tokens >= cost) {
       b.tokens -= cost;
-      return { allowed: true };
+      return { allowed: true, ...this.state(b) };
     }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((cost - b.tokens) / this.perSecond)) };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((cost - b.tokens) / this.perSecond)), ...this.state(b) };
+  }
+
+  private state(b: Bucket): RateLimitState {
+    return { limit: Math.floor(this.burst), remaining: Math.max(0, Math.floor(b.tokens)), resetSeconds: Math.ceil((this.burst - b.tokens) / this.perSecond) };
   }
 }

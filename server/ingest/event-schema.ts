@@ -1,6 +1,7 @@
 // Validation of one incoming event (CONTRACT.md §3). Each event is validated on its own so that
 // one bad event in a batch is answered `invalid` without spoiling its neighbours.
 import { z } from "zod";
+import { badTextProblem, findBadText } from "../guard";
 import { invalidStatusMessage, parseStatus, type Status } from "../executions/status";
 
 export const MAX_JSON_FIELD_BYTES = 64 * 1024;
@@ -81,8 +82,12 @@ export function validateEvent(raw: unknown): EventValidation {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return { ok: false, eventId: null, reason: "an event must be a JSON object" };
   }
+  const rawId = (raw as { eventId?: unknown }).eventId;
+  const eventId = typeof rawId === "string" && !badTextProblem(rawId) ? rawId : null;
+  // text PostgreSQL cannot store is this event's mistake, named by field, before any query
+  const badText = findBadText(raw, "event");
+  if (badText) return { ok: false, eventId, reason: badText.message };
   const parsed = rawEventSchema.safeParse(raw);
   if (parsed.success) return { ok: true, event: parsed.data };
-  const eventId = typeof (raw as { eventId?: unknown }).eventId === "string" ? (raw as { eventId: string }).eventId : null;
   return { ok: false, eventId, reason: describeIssues(parsed.error) };
 }

@@ -81,8 +81,9 @@ function isDataError(err: unknown): boolean {
   return typeof code === "string" && code.startsWith("22");
 }
 
+// PostgreSQL's own message can quote SQL and internals: the caller gets the SQLSTATE only
 function dataErrorReason(err: unknown): string {
-  return `could not be stored: ${(err as Error).message}`;
+  return `could not be stored: a value is out of range or not storable (SQLSTATE ${(err as { code?: string }).code}); check its types and sizes`;
 }
 
 type Indexed = { index: number; event: ValidEvent };

@@ -1,10 +1,15 @@
 // Prometheus metrics of this process (GET /api/metrics). One registry per process, kept on
 // globalThis so Next's module reloading in development does not register a metric twice.
+// Default process metrics keep their standard names (process_cpu_seconds_total, nodejs_*), so
+// stock dashboards and alerts work; `promtool check metrics` passes on the exposition.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "runwatch_process_" });
+  collectDefaultMetrics({ register: registry });
+  // gauges that prom-client names *_total, which promtool's lint refuses; the same figures remain
+  // per type in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
   return {
     registry,
     ingestedEvents: new Counter({
@@ -28,7 +33,7 @@ function createMetrics() {
     }),
     stuckExecutions: new Gauge({
       name: "runwatch_stuck_executions",
-      help: "Executions stuck at the last sweep, by reason",
+      help: "Executions stuck at the last sweep of the leading monitor, by reason (scheduled, running)",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
@@ -40,7 +45,7 @@ function createMetrics() {
     }),
     alertDeliveries: new Counter({
       name: "runwatch_alert_deliveries_total",
-      help: "Alert notification delivery attempts, by channel type and result",
+      help: "Alert notification delivery attempts, by channel type and result (delivered, retry, failed, gone)",
       labelNames: ["channel", "result"] as const,
       registers: [registry],
     }),
@@ -48,6 +53,20 @@ function createMetrics() {
 }
 
 type Metrics = ReturnType<typeof createMetrics>;
+
+export const STUCK_REASONS = ["scheduled", "running"] as const;
+
+/** What one committed sweep tells Prometheus; every reason gets a value, 0 included. */
+export function recordSweep(durationSeconds: number, stuckByReason: Partial<Record<string, number>>): void {
+  const m = metrics();
+  m.sweepDuration.observe(durationSeconds);
+  for (const reason of STUCK_REASONS) m.stuckExecutions.set({ reason }, stuckByReason[reason] ?? 0);
+}
+
+/** A process that no longer leads reports no stuck counts, rather than its last stale ones. */
+export function forgetStuckCounts(): void {
+  metrics().stuckExecutions.reset();
+}
 const globalForMetrics = globalThis as unknown as { runwatchMetrics?: Metrics };
 
 export function metrics(): Metrics {

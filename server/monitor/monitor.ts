@@ -4,11 +4,12 @@
 // only way an execution's status changes).
 import type pg from "pg";
 import { recordAudit } from "../audit/service";
-import { databaseUrl } from "../config";
+import { config, databaseUrl } from "../config";
 import { pool } from "../db/client";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
 import { log } from "../log";
+import { forgetStuckCounts, recordSweep } from "../metrics/prometheus";
 import { LeaderLease } from "./lease";
 import { checkMissedRuns, type MissedCheckResult } from "./missed";
 import { sweep, type SweepResult, type TimeoutTask } from "./sweep";
@@ -24,9 +25,11 @@ export type MonitorOptions = {
   clock?: () => Date;
   /** called after each sweep the leader commits (tests, metrics) */
   onSweep?: (r: TickResult & { durationMs: number }) => void;
+  /** called right after a sweep's transaction commits, before its auto-timeouts (fault-injection tests) */
+  afterCommit?: (r: TickResult) => void;
 };
 
-const EMBEDDED = () => process.env.RUNWATCH_EMBEDDED_DB === "1";
+const EMBEDDED = () => config().RUNWATCH_EMBEDDED_DB === "1";
 
 export class Monitor {
   private readonly lease: LeaderLease | null;
@@ -83,7 +86,10 @@ export class Monitor {
     let result: TickResult | null;
     if (this.lease) {
       const client = await this.lease.acquire();
-      if (!client) return null;
+      if (!client) {
+        forgetStuckCounts();
+        return null;
+      }
       result = await this.sweepOn(client, failureRate, true);
     } else {
       const client = await pool().connect();
@@ -100,8 +106,8 @@ export class Monitor {
       log.info({ stuck: result.stuck, opened: result.opened.length, resolved: result.resolved, storms: result.storms, notifications: result.notifications, durationMs }, "monitor: sweep");
     }
     if (result.missed.opened || result.missed.resolved) log.info({ ...result.missed }, "monitor: missed runs");
-    // Fault injection for the crash test: die right after the alert's transaction commits.
-    if (result.opened.length > 0 && process.env.RUNWATCH_FAULT_KILL_AFTER_ALERT_COMMIT === "1") process.kill(process.pid, "SIGKILL");
+    recordSweep(durationMs / 1000, result.stuckByReason);
+    this.opts.afterCommit?.(result);
     for (const task of result.timeOuts) await this.applyTimeout(task).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
     this.opts.onSweep?.({ ...result, durationMs });
     return result;

@@ -2,14 +2,14 @@
 // `npm run monitor` (scripts/monitor.ts) and by the Next.js server (instrumentation.ts).
 import { DeliveryWorker } from "../delivery/worker";
 import { log } from "../log";
-import { Monitor } from "./monitor";
+import { Monitor, type MonitorOptions } from "./monitor";
 import { alertingSettings } from "./settings";
 
 export type Alerting = { monitor: Monitor; delivery: DeliveryWorker | null; stop(): Promise<void> };
 
-export function startAlerting(opts: { holder?: string } = {}): Alerting {
+export function startAlerting(opts: { holder?: string; afterCommit?: MonitorOptions["afterCommit"] } = {}): Alerting {
   const s = alertingSettings();
-  const monitor = new Monitor({ intervalMs: s.intervalMs, failureRateEveryMs: s.failureRateEveryMs, holder: opts.holder });
+  const monitor = new Monitor({ intervalMs: s.intervalMs, failureRateEveryMs: s.failureRateEveryMs, holder: opts.holder, afterCommit: opts.afterCommit });
   const delivery = s.deliveryEnabled
     ? new DeliveryWorker({ pollMs: s.pollMs, concurrency: s.concurrency, timeoutMs: s.timeoutMs, backoff: s.backoff, smtpUrl: s.smtpUrl, smtpFrom: s.smtpFrom })
     : null;

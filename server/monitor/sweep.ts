@@ -59,6 +59,8 @@ export type TimeoutTask = { orgId: string; alertId: string; executionId: string;
 export type SweepResult = {
   now: Date;
   stuck: number;
+  /** stuck executions by reason ("scheduled", "running"), for the metrics */
+  stuckByReason: Record<string, number>;
   opened: { orgId: string; alertId: string; executionId: string | null; reason: string }[];
   resolved: number;
   storms: number;
@@ -123,7 +125,9 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
   const open = await withCurrentStatus(client, openKeys, stuck);
   const plan = planStuckSweep(stuck, open, now);
 
-  const result: SweepResult = { now, stuck: stuck.length, opened: [], resolved: 0, storms: 0, notifications: 0, timeOuts: [], failureRateChecked: false };
+  const stuckByReason: Record<string, number> = {};
+  for (const s of stuck) stuckByReason[s.reason] = (stuckByReason[s.reason] ?? 0) + 1;
+  const result: SweepResult = { now, stuck: stuck.length, stuckByReason, opened: [], resolved: 0, storms: 0, notifications: 0, timeOuts: [], failureRateChecked: false };
   const messages: QueuedMessage[] = [];
 
   // 1. Open an alert for each newly stuck execution. ON CONFLICT: another monitor (or a

@@ -1,6 +1,7 @@
 // Organizations: creation and lookup by slug. Shared by the CLI, the demo seed and the web UI.
 import { z } from "zod";
 import { prisma } from "../db/client";
+import { DomainError } from "../errors";
 
 export const orgSlugSchema = z
   .string()
@@ -13,12 +14,9 @@ export type Org = { id: string; slug: string; name: string; stuckScheduledAfterS
 const orgColumns = { id: true, slug: true, name: true, stuckScheduledAfterSeconds: true, stuckRunningAfterSeconds: true } as const;
 
 /** A domain error a caller maps to its own transport (exit code, HTTP status, tRPC code). */
-export class OrgError extends Error {
-  constructor(
-    readonly code: "CONFLICT" | "NOT_FOUND",
-    message: string,
-  ) {
-    super(message);
+export class OrgError extends DomainError {
+  constructor(code: "CONFLICT" | "NOT_FOUND", message: string) {
+    super(code, message);
     this.name = "OrgError";
   }
 }

@@ -1,8 +1,8 @@
 // Saved views of the executions list: named filter queries per organization, shareable as links.
 import { z } from "zod";
 import { recordAudit } from "../audit/service";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors";
-import { createSavedView, createSavedViewInputSchema, deleteSavedView, getSavedView, listSavedViews, SavedViewError } from "../views/service";
+import { NotFoundError } from "../errors";
+import { createSavedView, createSavedViewInputSchema, deleteSavedView, getSavedView, listSavedViews } from "../views/service";
 import { createTRPCRouter, permissionProcedure } from "../trpc";
 
 // The service's filters type is a z.custom; the output names the fields the UI may read.
@@ -18,15 +18,6 @@ function toOutput(v: { id: string; name: string; query: string; invalidReason: s
   return { id: v.id, name: v.name, query: v.query, invalidReason: v.invalidReason, createdAt: v.createdAt };
 }
 
-/** SavedViewError → the domain error of the same meaning, which the ladder maps to a tRPC code. */
-function mapViewError(err: unknown): never {
-  if (err instanceof SavedViewError) {
-    if (err.code === "CONFLICT") throw new ConflictError(err.message);
-    if (err.code === "NOT_FOUND") throw new NotFoundError(err.message);
-    throw new BadRequestError(err.message);
-  }
-  throw err;
-}
 
 const viewId = z.string().min(1).max(100);
 
@@ -55,7 +46,7 @@ export const viewsRouter = createTRPCRouter({
       // only the list's filter keys: the page's own keys (snap, pages) are not part of a view
       const q = new URLSearchParams(input.query.startsWith("?") ? input.query.slice(1) : input.query);
       for (const k of PAGE_KEYS) q.delete(k);
-      const view = await createSavedView(ctx.org.id, { name: input.name, query: q.toString() }, ctx.user.id).catch(mapViewError);
+      const view = await createSavedView(ctx.org.id, { name: input.name, query: q.toString() }, ctx.user.id);
       await recordAudit({
         orgId: ctx.org.id,
         actor: ctx.actor,
@@ -75,7 +66,7 @@ export const viewsRouter = createTRPCRouter({
     .input(z.object({ id: viewId }))
     .output(z.object({ id: z.string(), name: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      const deleted = await deleteSavedView(ctx.org.id, input.id).catch(mapViewError);
+      const deleted = await deleteSavedView(ctx.org.id, input.id);
       await recordAudit({
         orgId: ctx.org.id,
         actor: ctx.actor,

@@ -3,15 +3,13 @@
 // view saved before a filter changed shows up as invalid instead of breaking the page.
 import { z } from "zod";
 import { pool } from "../db/client";
+import { DomainError } from "../errors";
 import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "../dashboard/filters";
 
 /** A domain error the caller maps to its transport (tRPC code, HTTP status). */
-export class SavedViewError extends Error {
-  constructor(
-    readonly code: "CONFLICT" | "NOT_FOUND" | "BAD_REQUEST",
-    message: string,
-  ) {
-    super(message);
+export class SavedViewError extends DomainError {
+  constructor(code: "CONFLICT" | "NOT_FOUND" | "BAD_REQUEST", message: string) {
+    super(code, message);
     this.name = "SavedViewError";
   }
 }

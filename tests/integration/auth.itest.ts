@@ -2,9 +2,11 @@
 // session cookie is httpOnly and SameSite=Lax, the session resolves through the tRPC context,
 // sign-out revokes it, and sign-in attempts are rate limited per address.
 import { describe, expect, it } from "vitest";
-import { auth } from "../../server/auth/auth";
+import { handleAuthRequest } from "../../server/auth/handler";
 import { getSessionFromHeaders } from "../../server/auth/session";
+import { resetConfigForTests } from "../../server/config";
 import { pool } from "../../server/db/client";
+import { PEER_HEADER, peerHeaderValue } from "../../server/http/client-address";
 import { createCaller } from "../../server/routers/_app";
 import { createTRPCContext } from "../../server/trpc";
 import { addMembership, createUser } from "../../server/users/service";
@@ -16,14 +18,11 @@ function uniqueEmail(prefix: string) {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}@example.com`;
 }
 
-async function signIn(email: string, password: string, ip: string, origin = BASE) {
-  return auth().handler(
-    new Request(`${BASE}/api/auth/sign-in/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin, host: "runwatch.test", "x-forwarded-for": ip },
-      body: JSON.stringify({ email, password }),
-    }),
-  );
+/** A sign-in as the server sees it: `peer` is the TCP peer (what the server hook stamps). */
+async function signIn(email: string, password: string, peer: string, opts: { origin?: string; forwardedFor?: string } = {}) {
+  const headers: Record<string, string> = { "content-type": "application/json", origin: opts.origin ?? BASE, host: "runwatch.test", [PEER_HEADER]: peerHeaderValue(peer) };
+  if (opts.forwardedFor) headers["x-forwarded-for"] = opts.forwardedFor;
+  return handleAuthRequest(new Request(`${BASE}/api/auth/sign-in/email`, { method: "POST", headers, body: JSON.stringify({ email, password }) }));
 }
 
 function cookieHeader(res: Response): string {
@@ -58,7 +57,7 @@ describe("sign-in", () => {
     expect(me.memberships.map((m) => ({ slug: m.slug, role: m.role }))).toEqual([{ slug: org.slug, role: "OPERATOR" }]);
 
     // sign-out deletes the session row: the same cookie no longer signs anyone in
-    const out = await auth().handler(
+    const out = await handleAuthRequest(
       new Request(`${BASE}/api/auth/sign-out`, { method: "POST", headers: { cookie: headers.get("cookie")!, origin: BASE, "content-type": "application/json" }, body: "{}" }),
     );
     expect(out.status).toBe(200);
@@ -93,5 +92,42 @@ describe("sign-in", () => {
     expect((await signIn(email, "correct horse battery", ip())).status).toBe(200);
     const { rows } = await pool().query(`SELECT count(*)::int AS n FROM rate_limits WHERE key LIKE $1`, [`%${address}%`]);
     expect(rows[0].n).toBeGreaterThan(0);
+  });
+
+  it("ignores X-Forwarded-For from an untrusted peer: 25 claimed addresses are one address, and limited", async () => {
+    const email = uniqueEmail("eve");
+    await createUser({ email, password: "correct horse battery" });
+    const peer = ip();
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await signIn(email, "wrong password!", peer, { forwardedFor: `203.0.113.${i + 1}` })).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(15).fill(429));
+    // the count is kept under the peer's address, never under a claimed one
+    const { rows } = await pool().query(`SELECT key FROM rate_limits WHERE key LIKE '%203.0.113.%'`);
+    expect(rows).toEqual([]);
+  });
+
+  it("limits one account per account too: 25 real clients behind a trusted proxy get 429 with Retry-After", async () => {
+    process.env.RUNWATCH_TRUSTED_PROXIES = "10.0.0.0/8";
+    resetConfigForTests();
+    try {
+      const email = uniqueEmail("fay");
+      await createUser({ email, password: "correct horse battery" });
+      const answers: Response[] = [];
+      for (let i = 0; i < 25; i++) answers.push(await signIn(email, "wrong password!", "10.1.2.3", { forwardedFor: `192.0.2.${i + 1}, 10.9.9.9` }));
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+      expect(statuses.slice(20)).toEqual(Array(5).fill(429));
+      expect(Number(answers[24]!.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await answers[24]!.json()).toMatchObject({ code: "RATE_LIMITED" });
+      // each client was counted under its own address (behind the trusted proxy), not the proxy's
+      const { rows } = await pool().query<{ key: string }>(`SELECT key FROM rate_limits WHERE key LIKE '%192.0.2.%'`);
+      expect(rows.length).toBeGreaterThanOrEqual(20);
+      // even the right password waits now
+      expect((await signIn(email, "correct horse battery", "10.1.2.3", { forwardedFor: "192.0.2.200" })).status).toBe(429);
+    } finally {
+      delete process.env.RUNWATCH_TRUSTED_PROXIES;
+      resetConfigForTests();
+    }
   });
 });

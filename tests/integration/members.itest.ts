@@ -1,6 +1,7 @@
 // Members: add (existing or new user), change role, remove; the last-OWNER and OWNER-grant rules;
 // one audit entry per call, denied ones included; and the members procedures from another
 // organization (NOT_FOUND) and without the permission (FORBIDDEN).
+import { PEER_HEADER, peerHeaderValue } from "../../server/http/client-address";
 import { verifyPassword } from "better-auth/crypto";
 import { describe, expect, it } from "vitest";
 import { createMemberSession, createSessionUser } from "../../server/auth/testing";
@@ -172,7 +173,7 @@ describe("members service", () => {
 });
 
 async function callerAs(session: AuthSession | null) {
-  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": "vitest-trpc", "x-forwarded-for": "198.51.100.4" }), session }));
+  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": "vitest-trpc", [PEER_HEADER]: peerHeaderValue("198.51.100.4") }), session }));
 }
 
 describe("members procedures", () => {

@@ -138,9 +138,9 @@ export const FAST_ENV = {
 export type MonitorProcess = { proc: ChildProcess; pid: number; output: () => string; exited: Promise<number | null>; kill(signal?: NodeJS.Signals): Promise<void> };
 
 /** `npm run monitor` as a child process against the test database. */
-export function spawnMonitor(env: Record<string, string> = {}): MonitorProcess {
+export function spawnMonitor(env: Record<string, string> = {}, script = "scripts/monitor.ts"): MonitorProcess {
   let out = "";
-  const proc = spawn(process.execPath, ["--import", "tsx", "scripts/monitor.ts"], {
+  const proc = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: root,
     env: { ...process.env, ...FAST_ENV, LOG_LEVEL: "info", RUNWATCH_DB_POOL_SIZE: "3", ...env },
     stdio: ["ignore", "pipe", "pipe"],

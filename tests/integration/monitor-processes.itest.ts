@@ -13,8 +13,8 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-function monitorProcess(env: Record<string, string> = {}) {
-  const p = spawnMonitor(env);
+function monitorProcess(env: Record<string, string> = {}, script?: string) {
+  const p = spawnMonitor(env, script);
   procs.push(p);
   return p;
 }
@@ -83,7 +83,7 @@ describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("monitor processes", (
     const x = await executionIn(org.orgId, "wf.crash", "SCHEDULED", new Date(Date.now() - 3_000));
 
     // dies (SIGKILL to itself) as soon as a sweep that opened an alert has committed
-    const doomed = monitorProcess({ RUNWATCH_FAULT_KILL_AFTER_ALERT_COMMIT: "1", RUNWATCH_DELIVERY: "off" });
+    const doomed = monitorProcess({ RUNWATCH_DELIVERY: "off" }, "tests/setup/monitor-crash-after-commit.ts");
     await waitFor(() => doomed.proc.signalCode === "SIGKILL", { timeoutMs: 20_000, what: "the monitor to kill itself after the commit" });
     expect(await alertRows(org.orgId)).toEqual([expect.objectContaining({ executionId: x, state: "FIRING" })]);
     expect(rx.requests).toHaveLength(0);

@@ -3,6 +3,7 @@
 // defaults are validated; rename and delete are OWNER-only, and delete removes every row the
 // organization owns while its audit log stays. Each call is also made from another organization
 // (NOT_FOUND, no data) and by a role without the permission (FORBIDDEN, no change, one denied entry).
+import { PEER_HEADER, peerHeaderValue } from "../../server/http/client-address";
 import { describe, expect, it } from "vitest";
 import { hashApiKey } from "../../server/apikeys/keys";
 import { createMemberSession, createSessionUser } from "../../server/auth/testing";
@@ -37,7 +38,7 @@ async function auditRows(orgId: string, prefix: string) {
 }
 
 async function callerAs(session: AuthSession | null) {
-  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": "vitest-trpc", "x-forwarded-for": "198.51.100.5" }), session }));
+  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": "vitest-trpc", [PEER_HEADER]: peerHeaderValue("198.51.100.5") }), session }));
 }
 
 const event = (n: number) => ({ eventId: `e-${n}-${Math.random()}`, executionId: `x-${n}`, workflow: "wf", status: "RUNNING" });

@@ -1,5 +1,6 @@
 // executions.* through createCaller against a real database: the operator actions applied
 // through the lifecycle rules with their audit entries.
+import { PEER_HEADER, peerHeaderValue } from "../../server/http/client-address";
 import { describe, expect, it } from "vitest";
 import { createMemberSession } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
@@ -10,7 +11,7 @@ import { createTRPCContext } from "../../server/trpc";
 import { createTestOrg } from "../setup/helpers";
 
 async function callerAs(session: AuthSession) {
-  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": "vitest", "x-forwarded-for": "203.0.113.9" }), session }));
+  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": "vitest", [PEER_HEADER]: peerHeaderValue("203.0.113.9") }), session }));
 }
 
 async function running(orgId: string, executionId: string, attempt = 1) {

@@ -3,12 +3,16 @@ import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createCallerFactory, createTRPCContext, createTRPCRouter, publicProcedure } from "../../server/trpc";
+import { createCallerFactory, createTRPCContext, createTRPCRouter, publicProcedure, trpcResponseMeta, UNAVAILABLE_MESSAGE } from "../../server/trpc";
 
 const router = createTRPCRouter({
   crash: publicProcedure.query(() => {
-    throw new Error('connect ECONNREFUSED 10.0.0.7:5432 password="hunter2"');
+    throw new Error('relation "secrets" does not exist at 10.0.0.7:5432 password="hunter2"');
   }),
+  outage: publicProcedure.query(() => {
+    throw Object.assign(new Error("connect ECONNREFUSED 10.0.0.7:5432"), { code: "ECONNREFUSED" });
+  }),
+  nul: publicProcedure.input(z.object({ name: z.string() })).mutation(({ input }) => input.name),
   missing: publicProcedure.query(() => {
     throw new TRPCError({ code: "NOT_FOUND", message: "execution not found" });
   }),
@@ -19,8 +23,8 @@ type ErrorBody = { error: { json: { message: string; code: number; data: { code:
 
 async function call(pathAndQuery: string) {
   const req = new Request(`http://localhost/api/trpc/${pathAndQuery}`);
-  const res = await fetchRequestHandler({ endpoint: "/api/trpc", req, router, createContext: () => createTRPCContext({ headers: req.headers }) });
-  return { status: res.status, body: (await res.json()) as ErrorBody };
+  const res = await fetchRequestHandler({ endpoint: "/api/trpc", req, router, createContext: () => createTRPCContext({ headers: req.headers, session: null }), responseMeta: trpcResponseMeta });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as ErrorBody };
 }
 
 describe("tRPC error formatter", () => {
@@ -31,6 +35,22 @@ describe("tRPC error formatter", () => {
     expect(JSON.stringify(body)).not.toContain("hunter2");
     expect(JSON.stringify(body)).not.toContain("10.0.0.7");
     expect(body.error.json.data.stack).toBeUndefined();
+  });
+
+  it("answers an unreachable database with SERVICE_UNAVAILABLE, 503 and Retry-After, hiding the address", async () => {
+    const { status, headers, body } = await call("outage");
+    expect(status).toBe(503);
+    expect(headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(body.error.json.data.code).toBe("SERVICE_UNAVAILABLE");
+    expect(body.error.json.message).toBe(UNAVAILABLE_MESSAGE);
+    expect(JSON.stringify(body)).not.toContain("10.0.0.7");
+  });
+
+  it("refuses text PostgreSQL cannot store with BAD_REQUEST naming the field", async () => {
+    const caller = createCallerFactory(router)(await createTRPCContext({ headers: new Headers(), session: null }));
+    await expect(caller.nul({ name: "a\u0000b" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("input.name") });
+    await expect(caller.nul({ name: "\ud800" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("surrogate") });
+    await expect(caller.nul({ name: "fine" })).resolves.toBe("fine");
   });
 
   it("keeps the message of a client error", async () => {

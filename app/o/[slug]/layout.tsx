@@ -3,7 +3,7 @@ import { OrgAccessProvider } from "@/components/auth/org-access";
 import { TopNav } from "@/components/nav/top-nav";
 import { currentSession, requestPath, requireSession } from "@/server/auth/next";
 import { listMemberships, permissionList, recordPlatformAdminVisit, rememberLastOrg, resolveOrgAccess } from "@/server/rbac/access";
-import { clientIp } from "@/server/trpc";
+import { requestAddress } from "@/server/http/client-address";
 import { headers } from "next/headers";
 
 export const dynamic = "force-dynamic";
@@ -17,7 +17,7 @@ export default async function OrgLayout({ children, params }: { children: React.
 
   if (access.readOnly) {
     const h = await headers();
-    await recordPlatformAdminVisit({ orgId: access.org.id, user: session.user, sessionId: session.sessionId, ip: clientIp(h), userAgent: h.get("user-agent") });
+    await recordPlatformAdminVisit({ orgId: access.org.id, user: session.user, sessionId: session.sessionId, ip: requestAddress(h), userAgent: h.get("user-agent") });
   } else {
     await rememberLastOrg(session.user.id, access.org.slug);
   }

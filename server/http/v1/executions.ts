@@ -5,14 +5,18 @@ import { describeIssues, rawEventSchema } from "../../ingest/event-schema";
 import { ingestOne } from "../../ingest/service";
 import { decodeCursor, getExecution, listExecutions } from "../../executions/read";
 import { invalidStatusMessage, parseStatus, type Status } from "../../executions/status";
-import { HttpError, json, readJson, requireApiKey, route } from "../api";
+import { BadRequestError, ConflictError, NotFoundError } from "../../errors";
+import { json, readJson, requireApiKey, route } from "../api";
 
 type IdParams = { executionId: string };
+
+const executionNotFound = (executionId: string) => new NotFoundError(`execution "${executionId}" not found`, { apiCode: "EXECUTION_NOT_FOUND" });
+const badQuery = (message: string) => new BadRequestError(message, { apiCode: "INVALID_QUERY" });
 
 export const getExecutionRoute = route<IdParams>("/api/v1/executions/:id", async (req, { executionId }) => {
   const { orgId } = await requireApiKey(req);
   const execution = await getExecution(orgId, executionId);
-  if (!execution) throw new HttpError(404, `execution "${executionId}" not found`);
+  if (!execution) throw executionNotFound(executionId);
   return json(execution);
 });
 
@@ -22,34 +26,34 @@ function parseList(url: URL) {
   const q = url.searchParams;
   const known = new Set(["status", "workflow", "stuck", "limit", "cursor", "from", "to", "q", "meta"]);
   const unknown = [...q.keys()].filter((k) => !known.has(k));
-  if (unknown.length) throw new HttpError(400, `unknown query parameter(s): ${unknown.join(", ")}; accepted: ${[...known].join(", ")}`);
+  if (unknown.length) throw badQuery(`unknown query parameter(s): ${unknown.join(", ")}; accepted: ${[...known].join(", ")}`);
 
   const statuses: Status[] = [];
   for (const raw of (q.get("status") ?? "").split(",").filter((s) => s.trim())) {
     const s = parseStatus(raw);
-    if (!s) throw new HttpError(400, invalidStatusMessage(raw));
+    if (!s) throw badQuery(invalidStatusMessage(raw));
     statuses.push(s);
   }
   const workflows = (q.get("workflow") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const stuckRaw = q.get("stuck");
-  if (stuckRaw !== null && stuckRaw !== "true" && stuckRaw !== "false") throw new HttpError(400, 'stuck must be "true" or "false"');
+  if (stuckRaw !== null && stuckRaw !== "true" && stuckRaw !== "false") throw badQuery('stuck must be "true" or "false"');
   const limitRaw = q.get("limit") ?? "50";
   const limit = Number(limitRaw);
-  if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_PAGE_SIZE) throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_PAGE_SIZE) throw badQuery(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   const cursorRaw = q.get("cursor");
   const cursor = cursorRaw ? decodeCursor(cursorRaw) : null;
-  if (cursorRaw && !cursor) throw new HttpError(400, "cursor is not valid; pass the nextCursor of a previous page");
+  if (cursorRaw && !cursor) throw new BadRequestError("cursor is not valid; pass the nextCursor of a previous page", { apiCode: "INVALID_CURSOR" });
   const time = (name: "from" | "to") => {
     const raw = q.get(name);
     if (raw === null) return undefined;
     const d = new Date(raw);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) throw new HttpError(400, `${name} must be an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) throw badQuery(`${name} must be an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z`);
     return d;
   };
   const metadata: Record<string, string> = {};
   for (const pair of q.getAll("meta")) {
     const eq = pair.indexOf("=");
-    if (eq < 1) throw new HttpError(400, "meta must be key=value (repeat meta for several pairs)");
+    if (eq < 1) throw badQuery("meta must be key=value (repeat meta for several pairs)");
     metadata[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const prefix = q.get("q")?.trim();
@@ -87,10 +91,10 @@ export const putStatusRoute = route<IdParams>("/api/v1/executions/:id/status", a
   const body = await readJson(req);
   const shape = statusWriteSchema.safeParse(body);
   if (!shape.success) {
-    throw new HttpError(400, `body must be {status, occurredAt?, eventId?, error?, output?, attempt?}: ${describeIssues(shape.error)}`);
+    throw new BadRequestError(`body must be {status, occurredAt?, eventId?, error?, output?, attempt?}: ${describeIssues(shape.error)}`, { apiCode: "INVALID_BODY" });
   }
   const current = await getExecution(orgId, executionId);
-  if (!current) throw new HttpError(404, `execution "${executionId}" not found`);
+  if (!current) throw executionNotFound(executionId);
   const parsed = rawEventSchema.safeParse({
     ...shape.data,
     executionId,
@@ -99,12 +103,12 @@ export const putStatusRoute = route<IdParams>("/api/v1/executions/:id/status", a
     // a status write without an attempt speaks for the attempt in progress
     attempt: shape.data.attempt ?? current.attempt,
   });
-  if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
+  if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error), { apiCode: "INVALID_BODY" });
 
   const result = await ingestOne(orgId, parsed.data);
-  if (result.outcome === "invalid") throw new HttpError(400, result.reason ?? "invalid status write");
+  if (result.outcome === "invalid") throw new BadRequestError(result.reason ?? "invalid status write", { apiCode: "INVALID_BODY" });
   if (result.outcome === "rejected" || result.outcome === "stale") {
-    throw new HttpError(409, result.reason ?? "status change refused", { currentStatus: result.status });
+    throw new ConflictError(result.reason ?? "status change refused", { apiCode: "STATUS_CONFLICT", details: { currentStatus: result.status } });
   }
   const execution = await getExecution(orgId, executionId);
   return json({ ...execution, outcome: result.outcome });

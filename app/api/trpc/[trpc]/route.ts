@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { log } from "@/server/log";
 import { appRouter } from "@/server/routers/_app";
-import { createTRPCContext } from "@/server/trpc";
+import { createTRPCContext, trpcResponseMeta } from "@/server/trpc";
 
 export const dynamic = "force-dynamic";
 
@@ -12,8 +13,10 @@ function handler(req: Request) {
     createContext: () => createTRPCContext({ headers: req.headers }),
     onError({ path, error }) {
       // the client only sees a generic message for these (see the error formatter)
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "<no path>"} failed:`, error.cause ?? error);
+      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.cause ?? error, path }, "tRPC procedure failed");
+      else if (error.code === "SERVICE_UNAVAILABLE") log.warn({ path, err: error.message }, "tRPC: database unavailable");
     },
+    responseMeta: trpcResponseMeta,
   });
 }
 

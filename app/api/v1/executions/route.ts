@@ -1,4 +1,5 @@
+import { methods } from "@/server/http/api";
 import { listExecutionsRoute } from "@/server/http/v1/executions";
 
 export const dynamic = "force-dynamic";
-export const GET = listExecutionsRoute;
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = methods({ GET: listExecutionsRoute });

@@ -1,28 +1,24 @@
 // GET /api/o/{slug}/audit/export?actor=&action=&resourceType=&resourceId=&from=&to=
 // The audit log's filtered rows as CSV, streamed. The same session and organization rules as the
 // tRPC ladder: 401 without a session, 404 for an organization the caller cannot see, 403 without
-// audit:read, 400 for filters that do not validate.
+// audit:read, 400 for filters that do not validate; errors and the boundary guard as on /api/v1.
 import { recordAudit } from "@/server/audit/service";
 import { auditCsvStream, parseAuditFilters, type AuditFiltersInput } from "@/server/audit/query";
 import { getSessionFromHeaders } from "@/server/auth/session";
+import { BadRequestError, DomainError, ForbiddenError, NotFoundError } from "@/server/errors";
+import { requestMeta, route } from "@/server/http/api";
 import { recordPlatformAdminVisit, resolveOrgAccess } from "@/server/rbac/access";
-import { clientIp } from "@/server/trpc";
 
 export const dynamic = "force-dynamic";
 
 const FILTER_KEYS = ["actor", "action", "resourceType", "resourceId", "from", "to"] as const;
 
-function problem(status: number, message: string): Response {
-  return Response.json({ error: message }, { status, headers: { "cache-control": "no-store" } });
-}
-
-export async function GET(req: Request, { params }: { params: Promise<{ slug: string }> }): Promise<Response> {
-  const { slug } = await params;
+export const GET = route<{ slug: string }>("/api/o/:slug/audit/export", async (req, { slug }) => {
   const session = await getSessionFromHeaders(req.headers);
-  if (!session) return problem(401, "sign in first");
+  if (!session) throw new DomainError("UNAUTHORIZED", "sign in first");
   const access = await resolveOrgAccess(session.user, slug);
-  if (!access) return problem(404, `organization "${slug}" not found`);
-  if (!access.permissions.has("audit:read")) return problem(403, "your role may not read the audit log (needs audit:read)");
+  if (!access) throw new NotFoundError(`organization "${slug}" not found`);
+  if (!access.permissions.has("audit:read")) throw new ForbiddenError("your role may not read the audit log (needs audit:read)");
 
   const url = new URL(req.url);
   const input: AuditFiltersInput = {};
@@ -34,11 +30,10 @@ export async function GET(req: Request, { params }: { params: Promise<{ slug: st
   try {
     filters = parseAuditFilters(input);
   } catch (err) {
-    return problem(400, (err as Error).message);
+    throw new BadRequestError((err as Error).message, { apiCode: "INVALID_QUERY" });
   }
 
-  const ip = clientIp(req.headers);
-  const userAgent = req.headers.get("user-agent");
+  const { ip, userAgent } = requestMeta(req);
   if (access.readOnly) await recordPlatformAdminVisit({ orgId: access.org.id, user: session.user, sessionId: session.sessionId, ip, userAgent });
   // an export copies the log out of Runwatch: who took which rows is itself worth a record
   await recordAudit({
@@ -61,4 +56,4 @@ export async function GET(req: Request, { params }: { params: Promise<{ slug: st
       "x-content-type-options": "nosniff",
     },
   });
-}
+});

@@ -1,4 +1,5 @@
+import { methods } from "@/server/http/api";
 import { putStatusRoute } from "@/server/http/v1/executions";
 
 export const dynamic = "force-dynamic";
-export const PUT = putStatusRoute;
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = methods({ PUT: putStatusRoute });
