@@ -1,10 +1,11 @@
-// GET /api/v1/executions, GET /api/v1/executions/{id}, PUT /api/v1/executions/{id}/status
+// GET /api/v1/executions, GET /api/v1/executions/{id}, GET …/{id}/events, PUT /api/v1/executions/{id}/status
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { describeIssues, rawEventSchema } from "../../ingest/event-schema";
 import { ingestOne } from "../../ingest/service";
 import { decodeCursor, getExecution, listExecutions } from "../../executions/read";
 import { invalidStatusMessage, parseStatus, type Status } from "../../executions/status";
+import { MAX_TIMELINE_PAGE, readTimeline, TimelineCursorError, timelineItemForApi } from "../../executions/timeline";
 import { HttpError, json, readJson, requireApiKey, route } from "../api";
 
 type IdParams = { executionId: string };
@@ -108,4 +109,25 @@ export const putStatusRoute = route<IdParams>("/api/v1/executions/:id/status", a
   }
   const execution = await getExecution(orgId, executionId);
   return json({ ...execution, outcome: result.outcome });
+});
+
+export const DEFAULT_TIMELINE_PAGE = 100;
+
+export const listEventsRoute = route<IdParams>("/api/v1/executions/:id/events", async (req, { executionId }) => {
+  const { orgId } = await requireApiKey(req);
+  const q = new URL(req.url).searchParams;
+  const unknown = [...q.keys()].filter((k) => k !== "limit" && k !== "cursor");
+  if (unknown.length) throw new HttpError(400, `unknown query parameter(s): ${unknown.join(", ")}; accepted: limit, cursor`);
+  const limitRaw = q.get("limit") ?? String(DEFAULT_TIMELINE_PAGE);
+  const limit = Number(limitRaw);
+  if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_TIMELINE_PAGE) throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_TIMELINE_PAGE}`);
+  let page;
+  try {
+    page = await readTimeline(orgId, executionId, { limit, cursor: q.get("cursor") });
+  } catch (err) {
+    if (err instanceof TimelineCursorError) throw new HttpError(400, err.message);
+    throw err;
+  }
+  if (!page) throw new HttpError(404, `execution "${executionId}" not found`);
+  return json({ items: page.items.map(timelineItemForApi), nextCursor: page.nextCursor });
 });
