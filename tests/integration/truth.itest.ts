@@ -246,16 +246,16 @@ async function sendConcurrently(orgId: string, events: Ev[], senders: number, se
   );
 }
 
-/** Every field GET /api/v1/executions/{id} returns, less those that name the execution or the write time. */
-function comparable(body: Record<string, unknown>) {
-  const { executionId: _id, currentExecutionId: _current, updatedAt: _updated, workflow: _wf, ...rest } = body;
-  return rest;
-}
+const without = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 
+/** Every field GET /api/v1/executions/{id} returns, less those that name the execution or the write time. */
+const comparable = (body: Record<string, unknown>) => without(body, ["executionId", "currentExecutionId", "updatedAt", "workflow"]);
+
+/** Timeline items less what describes arrival (outcome, reason, receivedAt, wait), ids without the execution's prefix. */
 function comparableTimeline(items: Record<string, unknown>[]) {
   return items.map((it) => {
-    const { eventId, receivedAt: _r, waitedMs: _w, outcome: _o, reason: _reason, ...rest } = it;
-    return { ...rest, eventId: typeof eventId === "string" ? eventId.replace(/^[^-]+-[^-]+-/, "") : eventId };
+    const rest = without(it, ["receivedAt", "waitedMs", "outcome", "reason"]);
+    return { ...rest, eventId: typeof it.eventId === "string" ? it.eventId.replace(/^[^-]+-[^-]+-/, "") : it.eventId };
   });
 }
 
