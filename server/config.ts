@@ -12,6 +12,8 @@ const schema = z.object({
   // requests per second per API key, and the burst a key may spend at once
   RUNWATCH_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2000),
   RUNWATCH_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+  // how long an event that cannot create its execution yet is kept (rule 9) before the monitor drops it
+  RUNWATCH_DEFER_HOURS: z.coerce.number().positive("RUNWATCH_DEFER_HOURS must be a positive number of hours, e.g. 24").default(24),
   RUNWATCH_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -188,12 +188,13 @@ function mergeActiveError(s: ExecutionState, e: StatusEvent): ExecutionState {
  * its end (so a late event of a finished execution writes nothing it does not change).
  */
 function withDuration(s: ExecutionState): ExecutionState {
-  if (!isTerminal(s.status) || !s.completedAt) return s.durationMs === null ? s : { ...s, durationMs: null };
-  if (s.lastEventAt.getTime() !== s.completedAt.getTime()) s = { ...s, lastEventAt: s.completedAt };
+  const completedAt = s.completedAt;
+  if (!isTerminal(s.status) || !completedAt) return s.durationMs === null ? s : { ...s, durationMs: null };
   const from = s.startedAt ?? s.createdAt;
   // clocks of different workers disagree; a negative duration helps nobody
-  const durationMs = Math.max(0, s.completedAt.getTime() - from.getTime());
-  return durationMs === s.durationMs ? s : { ...s, durationMs };
+  const durationMs = Math.max(0, completedAt.getTime() - from.getTime());
+  if (durationMs === s.durationMs && s.lastEventAt.getTime() === completedAt.getTime()) return s;
+  return { ...s, durationMs, lastEventAt: completedAt };
 }
 
 const sameTime = (a: Date | null, b: Date | null) => (a === null || b === null ? a === b : a.getTime() === b.getTime());

@@ -3,11 +3,12 @@
 // auto-timeouts through the ingestion service (the only way an execution's status changes).
 import type pg from "pg";
 import { recordAudit } from "../audit/service";
-import { databaseUrl } from "../config";
+import { config, databaseUrl } from "../config";
 import { pool } from "../db/client";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
 import { log } from "../log";
+import { dropExpiredDeferredEvents } from "./deferred";
 import { LeaderLease } from "./lease";
 import { sweep, type SweepResult, type TimeoutTask } from "./sweep";
 
@@ -96,6 +97,9 @@ export class Monitor {
     // Fault injection for the crash test: die right after the alert's transaction commits.
     if (result.opened.length > 0 && process.env.RUNWATCH_FAULT_KILL_AFTER_ALERT_COMMIT === "1") process.kill(process.pid, "SIGKILL");
     for (const task of result.timeOuts) await this.applyTimeout(task).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
+    await dropExpiredDeferredEvents(pool(), { now: new Date(), maxAgeHours: config().RUNWATCH_DEFER_HOURS })
+      .then((dropped) => dropped && log.info({ dropped }, "monitor: dropped deferred events past RUNWATCH_DEFER_HOURS"))
+      .catch((err) => log.error({ err }, "monitor: dropping old deferred events failed"));
     this.opts.onSweep?.({ ...result, durationMs });
     return result;
   }

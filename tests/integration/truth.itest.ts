@@ -6,6 +6,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
 import { ingestEvents } from "../../server/ingest/service";
+import { metrics } from "../../server/metrics/prometheus";
+import { dropExpiredDeferredEvents } from "../../server/monitor/deferred";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 import { api, countersAndRecount, expectCountersMatchRecount } from "./api-helpers";
 
@@ -110,6 +112,24 @@ describe("deferred events (rule 9)", () => {
     });
     expect(r.body.results.map((x: { outcome: string }) => x.outcome)).toEqual(["applied", "applied", "applied"]);
     expect((await api.getExecution(t.key, "d2")).body).toMatchObject({ status: "RUNNING", scheduledAt: at(5), startedAt: at(10), lastHeartbeatAt: at(30) });
+  });
+});
+
+describe("deferred events past RUNWATCH_DEFER_HOURS", () => {
+  it("are dropped by the monitor's step and counted in the metrics; a fresh one stays", async () => {
+    const now = new Date();
+    const old = await ingestEvents(t.orgId, [{ eventId: "dx-old", executionId: "dx", status: "RUNNING", occurredAt: at(10) }], {
+      receivedAt: new Date(now.getTime() - 25 * 3_600_000),
+    });
+    expect(old[0]!.outcome).toBe("deferred");
+    await ingestEvents(t.orgId, [{ executionId: "dx", type: "heartbeat", occurredAt: at(20) }], { receivedAt: new Date(now.getTime() - 3_600_000) });
+    const counted = async () => (await metrics().deferredEventsDropped.get()).values.reduce((n, v) => n + v.value, 0);
+    const before = await counted();
+    expect(await dropExpiredDeferredEvents(pool(), { now, maxAgeHours: 24 })).toBe(1);
+    expect(await counted()).toBe(before + 1);
+    await ingestEvents(t.orgId, [{ eventId: "dx-new", executionId: "dx", workflow: "deferred.wf", status: "PENDING", occurredAt: at(0) }]);
+    // the dropped RUNNING never applies; the younger heartbeat does
+    expect((await api.getExecution(t.key, "dx")).body).toMatchObject({ status: "PENDING", startedAt: null, lastHeartbeatAt: at(20) });
   });
 });
 
