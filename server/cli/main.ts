@@ -6,6 +6,7 @@ import { apiKeyCreateCommand } from "./commands/apikey";
 import { channelCreateCommand } from "./commands/channel";
 import { migrateCommand } from "./commands/migrate";
 import { orgCreateCommand } from "./commands/org";
+import { repairCommand } from "./commands/repair";
 import { retentionCommand } from "./commands/retention";
 import { seedDemoCommand } from "./commands/seed-demo";
 import type { Command } from "./commands/types";
@@ -15,7 +16,7 @@ import { openCliDatabase } from "./database";
 import { CliError, UsageError, oneLineReason } from "./errors";
 import { printResult } from "./output";
 
-const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, seedDemoCommand, verifyCommand, retentionCommand];
+const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, seedDemoCommand, verifyCommand, repairCommand, retentionCommand];
 
 function helpText(): string {
   return [
