@@ -74,7 +74,8 @@ const TIMELINE_SQL = `
     SELECT 'status' AS kind, "occurredAt" AS at, (id * 2)::text AS tie, id::text AS id, "eventId", status, attempt, "receivedAt",
            outcome, reason, repeats, "waitedMs", "statusBefore", "statusAfter", payload, NULL::int AS count,
            NULL::timestamptz AS "lastOccurredAt"
-      FROM execution_events WHERE "orgId" = $1 AND "executionId" = $2
+      -- (HEARTBEAT rows are only in timelines written before compaction, or by npm run gen)
+      FROM execution_events WHERE "orgId" = $1 AND "executionId" = $2 AND type = 'STATUS'
     UNION ALL
     SELECT 'heartbeat', "firstOccurredAt", (attempt::bigint * 2 + 1)::text, 'hb-' || attempt, NULL, NULL, attempt, NULL,
            NULL, NULL, NULL, "waitedMs", NULL, NULL, NULL, count, "lastOccurredAt"
