@@ -9,37 +9,51 @@ import { TERMINAL_STATUSES } from "./status";
 const TERMINAL_SQL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /**
- * Each execution's stored stage times beside the ones its timeline gives: the earliest
- * occurredAt of any event (heartbeats included), of its SCHEDULED events, of its RUNNING/WAITING
- * events, and of the events of its terminal status. Kept as LEAST with the stored value: the
- * stored one was some event's occurredAt too, whose timeline row retention may have dropped.
+ * The executions whose stored stage times differ from the ones their timeline gives: the
+ * earliest occurredAt of any event (heartbeats included), of its SCHEDULED events, of its
+ * RUNNING/WAITING events, and of the events of its terminal status. Kept as LEAST with the stored
+ * value: the stored one was some event's occurredAt too, whose timeline row retention may have
+ * dropped. Set-wise (hash aggregates, not a lookup per execution), so it scales to a full table.
  * $1: an organization id, or NULL for all.
  */
 export const STAGE_TIMES_SQL = `
-  SELECT e."orgId", e.id::text AS id, e."executionId", e.status,
-         e."createdAt", e."scheduledAt", e."startedAt", e."completedAt", e."durationMs"::text AS "durationMs",
-         x."createdAt" AS "wantCreatedAt", x."scheduledAt" AS "wantScheduledAt", x."startedAt" AS "wantStartedAt",
-         x."completedAt" AS "wantCompletedAt",
-         CASE WHEN x."completedAt" IS NULL THEN NULL ELSE
-           GREATEST(0, round(extract(epoch FROM x."completedAt" - COALESCE(x."startedAt", x."createdAt")) * 1000))::bigint::text END AS "wantDurationMs"
-  FROM executions e
-  CROSS JOIN LATERAL (
-    SELECT min(ev."occurredAt") AS first,
-           min(ev."occurredAt") FILTER (WHERE ev.status = 'SCHEDULED') AS sched,
-           min(ev."occurredAt") FILTER (WHERE ev.status IN ('RUNNING', 'WAITING')) AS started,
-           min(ev."occurredAt") FILTER (WHERE ev.status = e.status) AS term
-    FROM execution_events ev WHERE ev."orgId" = e."orgId" AND ev."executionId" = e."executionId"
-  ) t
-  CROSS JOIN LATERAL (
-    SELECT min(h."firstOccurredAt") AS first FROM execution_heartbeats h WHERE h."orgId" = e."orgId" AND h."executionId" = e."executionId"
-  ) hb
-  CROSS JOIN LATERAL (
-    SELECT LEAST(e."createdAt", t.first, hb.first) AS "createdAt",
-           LEAST(e."scheduledAt", t.sched) AS "scheduledAt",
-           LEAST(e."startedAt", t.started) AS "startedAt",
-           CASE WHEN e.status IN (${TERMINAL_SQL}) THEN LEAST(e."completedAt", t.term) END AS "completedAt"
-  ) x
-  WHERE $1::uuid IS NULL OR e."orgId" = $1::uuid`;
+  WITH per AS (
+    SELECT ev."orgId", ev."executionId", ev.status, min(ev."occurredAt") AS at
+      FROM execution_events ev WHERE $1::uuid IS NULL OR ev."orgId" = $1::uuid GROUP BY 1, 2, 3
+  ), t AS (
+    SELECT p."orgId", p."executionId", min(p.at) AS first,
+           min(p.at) FILTER (WHERE p.status = 'SCHEDULED') AS sched,
+           min(p.at) FILTER (WHERE p.status IN ('RUNNING', 'WAITING')) AS started
+      FROM per p GROUP BY 1, 2
+  ), hb AS (
+    SELECT h."orgId", h."executionId", min(h."firstOccurredAt") AS first
+      FROM execution_heartbeats h WHERE $1::uuid IS NULL OR h."orgId" = $1::uuid GROUP BY 1, 2
+  ), want AS (
+    SELECT e."orgId", e.id, e."executionId", e.status, e."createdAt", e."scheduledAt", e."startedAt", e."completedAt", e."durationMs",
+           LEAST(e."createdAt", t.first, hb.first) AS "wantCreatedAt",
+           LEAST(e."scheduledAt", t.sched) AS "wantScheduledAt",
+           LEAST(e."startedAt", t.started) AS "wantStartedAt",
+           CASE WHEN e.status IN (${TERMINAL_SQL}) THEN LEAST(e."completedAt", term.at) END AS "wantCompletedAt"
+      FROM executions e
+      LEFT JOIN t ON t."orgId" = e."orgId" AND t."executionId" = e."executionId"
+      LEFT JOIN per term ON term."orgId" = e."orgId" AND term."executionId" = e."executionId" AND term.status = e.status
+      LEFT JOIN hb ON hb."orgId" = e."orgId" AND hb."executionId" = e."executionId"
+     WHERE $1::uuid IS NULL OR e."orgId" = $1::uuid
+  ), diff AS (
+    SELECT w.*, CASE WHEN w."wantCompletedAt" IS NULL THEN NULL ELSE
+             GREATEST(0, round(extract(epoch FROM w."wantCompletedAt" - COALESCE(w."wantStartedAt", w."wantCreatedAt")) * 1000))::bigint END AS "wantDurationMs"
+      FROM want w
+  )
+  SELECT d."orgId", d.id::text AS id, d."executionId", d.status, d."createdAt", d."scheduledAt", d."startedAt", d."completedAt",
+         d."durationMs"::text AS "durationMs", d."wantCreatedAt", d."wantScheduledAt", d."wantStartedAt", d."wantCompletedAt",
+         d."wantDurationMs"::text AS "wantDurationMs"
+    FROM diff d
+   WHERE d."createdAt" IS DISTINCT FROM d."wantCreatedAt" OR d."scheduledAt" IS DISTINCT FROM d."wantScheduledAt"
+      OR d."startedAt" IS DISTINCT FROM d."wantStartedAt" OR d."completedAt" IS DISTINCT FROM d."wantCompletedAt"
+      OR d."durationMs" IS DISTINCT FROM d."wantDurationMs"`;
+
+/** How many executions the check covers. */
+export const EXECUTION_COUNT_SQL = `SELECT count(*)::int AS n FROM executions WHERE $1::uuid IS NULL OR "orgId" = $1::uuid`;
 
 export type StageTimesRow = {
   orgId: string;

@@ -2,25 +2,37 @@
 // timeline (server/executions/recompute.ts), for executions written before the merge of facts
 // (issue 9) by the first-received rule. Idempotent; a second run changes nothing.
 import { withTransaction } from "../db/transaction";
-import { recountHourly, STAGE_TIMES_SQL, stageDifferences, type StageTimesRow } from "./recompute";
+import { EXECUTION_COUNT_SQL, recountHourly, STAGE_TIMES_SQL, type StageTimesRow } from "./recompute";
 
 export type RepairReport = { executions: number; executionsRepaired: number; hourlyRows: number };
 
 /** Repairs one organization, or every one when orgId is null, in one transaction. */
 export async function repairExecutions(orgId: string | null = null): Promise<RepairReport> {
   return withTransaction(async (client) => {
-    // rows are locked as ingestion locks them, so a racing event sees the repaired row
-    const { rows } = await client.query<StageTimesRow>(`${STAGE_TIMES_SQL} FOR UPDATE OF e`, [orgId]);
-    const wrong = rows.filter((r) => stageDifferences(r).length > 0);
+    const executions = (await client.query<{ n: number }>(EXECUTION_COUNT_SQL, [orgId])).rows[0]!.n;
+    const { rows: wrong } = await client.query<StageTimesRow>(STAGE_TIMES_SQL, [orgId]);
+    // Rows are locked as ingestion locks them (by executionId), then written only where they
+    // still differ, so a racing event that already fixed one is not undone.
     if (wrong.length) {
+      // Every stage time is a minimum, so LEAST with the row as it is now keeps whatever a racing
+      // event set meanwhile; the duration follows the written times.
       await client.query(
-        `UPDATE executions e SET "createdAt" = x."createdAt", "scheduledAt" = x."scheduledAt", "startedAt" = x."startedAt",
-           "completedAt" = x."completedAt", "durationMs" = x."durationMs",
-           "statusChangedAt" = COALESCE(x."completedAt", e."statusChangedAt"),
-           "lastEventAt" = COALESCE(x."completedAt", e."lastEventAt"), "updatedAt" = now()
-         FROM json_to_recordset($1::json) AS x("orgId" uuid, id bigint, "createdAt" timestamptz, "scheduledAt" timestamptz,
-           "startedAt" timestamptz, "completedAt" timestamptz, "durationMs" bigint)
-         WHERE e."orgId" = x."orgId" AND e.id = x.id`,
+        `WITH x AS (
+           SELECT * FROM json_to_recordset($1::json) AS x("orgId" uuid, id bigint, "createdAt" timestamptz, "scheduledAt" timestamptz,
+             "startedAt" timestamptz, "completedAt" timestamptz)
+         ), locked AS (
+           SELECT e."orgId", e.id, LEAST(e."createdAt", x."createdAt") AS "createdAt", LEAST(e."scheduledAt", x."scheduledAt") AS "scheduledAt",
+                  LEAST(e."startedAt", x."startedAt") AS "startedAt", LEAST(e."completedAt", x."completedAt") AS "completedAt"
+             FROM executions e JOIN x ON e."orgId" = x."orgId" AND e.id = x.id
+            ORDER BY e."orgId", e."executionId" FOR UPDATE OF e
+         )
+         UPDATE executions e SET "createdAt" = l."createdAt", "scheduledAt" = l."scheduledAt", "startedAt" = l."startedAt",
+           "completedAt" = l."completedAt",
+           "durationMs" = CASE WHEN l."completedAt" IS NULL THEN e."durationMs" ELSE
+             GREATEST(0, round(extract(epoch FROM l."completedAt" - COALESCE(l."startedAt", l."createdAt")) * 1000))::bigint END,
+           "statusChangedAt" = COALESCE(l."completedAt", e."statusChangedAt"),
+           "lastEventAt" = COALESCE(l."completedAt", e."lastEventAt"), "updatedAt" = now()
+         FROM locked l WHERE e."orgId" = l."orgId" AND e.id = l.id`,
         [
           JSON.stringify(
             wrong.map((r) => ({
@@ -30,7 +42,6 @@ export async function repairExecutions(orgId: string | null = null): Promise<Rep
               scheduledAt: r.wantScheduledAt,
               startedAt: r.wantStartedAt,
               completedAt: r.wantCompletedAt,
-              durationMs: r.wantDurationMs,
             })),
           ),
         ],
@@ -50,6 +61,6 @@ export async function repairExecutions(orgId: string | null = null): Promise<Rep
         [JSON.stringify(hourly)],
       );
     }
-    return { executions: rows.length, executionsRepaired: wrong.length, hourlyRows: hourly.length };
+    return { executions, executionsRepaired: wrong.length, hourlyRows: hourly.length };
   });
 }

@@ -4,6 +4,7 @@
 // aggregate against a recount and each execution's stage times against its timeline (rule 5).
 import { pool } from "../db/client";
 import {
+  EXECUTION_COUNT_SQL,
   hourlyDifferences,
   recountHourly,
   STAGE_TIMES_SQL,
@@ -90,10 +91,11 @@ export async function verifyAll(orgId: string | null = null): Promise<FullVerify
     const differences = compareCounters(rows);
     const stages = (await client.query<StageTimesRow>(STAGE_TIMES_SQL, [orgId])).rows;
     const stageTimeDifferences = stages.flatMap(stageDifferences);
+    const executions = (await client.query<{ n: number }>(EXECUTION_COUNT_SQL, [orgId])).rows[0]!.n;
     const hourly = hourlyDifferences(await storedHourly(client, orgId), await recountHourly(client, orgId));
     await client.query("COMMIT");
     const ok = differences.length === 0 && stageTimeDifferences.length === 0 && hourly.length === 0;
-    return { ok, workflows: rows.length, differences, executions: stages.length, stageTimeDifferences, hourlyDifferences: hourly };
+    return { ok, workflows: rows.length, differences, executions, stageTimeDifferences, hourlyDifferences: hourly };
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     throw err;
