@@ -41,7 +41,8 @@ export async function ingestEvents(orgId: string, rawEvents: readonly unknown[],
   if (valid.length === 0) return results;
 
   try {
-    const applied = await withTransaction((client) => applyBatch(client, orgId, valid, receivedAt));
+    const hint: BatchHint = { exclusive: false };
+    const applied = await withTransaction((client) => applyBatch(client, orgId, valid, receivedAt, hint));
     applied.forEach((r, i) => (results[valid[i]!.index] = r));
   } catch (err) {
     if (!isDataError(err)) throw err;
@@ -52,7 +53,8 @@ export async function ingestEvents(orgId: string, rawEvents: readonly unknown[],
     // Something one event carried broke the set-wise write; find it by applying each alone.
     for (const item of valid) {
       try {
-        const [r] = await withTransaction((client) => applyBatch(client, orgId, [item], receivedAt));
+        const hint: BatchHint = { exclusive: false };
+        const [r] = await withTransaction((client) => applyBatch(client, orgId, [item], receivedAt, hint));
         results[item.index] = r!;
       } catch (inner) {
         if (!isDataError(inner)) throw inner;
@@ -67,7 +69,8 @@ export async function ingestEvents(orgId: string, rawEvents: readonly unknown[],
 /** Applies one already-validated event alone; used by the explicit status endpoint. */
 export async function ingestOne(orgId: string, event: ValidEvent, receivedAt = new Date()): Promise<IngestResult> {
   try {
-    const [r] = await withTransaction((client) => applyBatch(client, orgId, [{ index: 0, event }], receivedAt));
+    const hint: BatchHint = { exclusive: false };
+    const [r] = await withTransaction((client) => applyBatch(client, orgId, [{ index: 0, event }], receivedAt, hint));
     return r!;
   } catch (err) {
     if (!isDataError(err)) throw err;
@@ -164,14 +167,26 @@ const canCreate = (e: ValidEvent) => e.type === "status" && e.workflow !== undef
 const deferredReason = (e: ValidEvent) =>
   `execution "${e.executionId}" is not known yet; the ${e.type === "heartbeat" ? "heartbeat" : "event"} is kept and applied when an event that names its workflow creates the execution`;
 
-// Deferral and creation of one organization's executions serialize on this advisory lock:
-// a batch that creates executions holds it shared (creators never wait for each other), a
-// batch that defers events holds it exclusively, then looks again. So a deferred event is
-// either seen by the batch that creates its execution, or finds the execution created.
-const DEFER_LOCK_SQL = (mode: "shared" | "exclusive") =>
-  `SELECT ${mode === "shared" ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock"}(hashtextextended('runwatch.defer:' || $1, 0))`;
+// Deferral and creation of one organization's executions serialize on this advisory lock,
+// taken before the executions are read: a batch that may create executions holds it shared
+// (creators never wait for each other), a batch that defers events holds it exclusively. So a
+// deferred event is either seen by the batch that creates its execution, or finds the execution
+// created. A batch finds out that it defers only after reading its executions: it then runs
+// again with the exclusive lock from the start (rare: only out-of-order first events).
+type LockMode = "shared" | "exclusive";
+const deferLockCall = (mode: LockMode, orgParam: string) =>
+  `${mode === "shared" ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock"}(hashtextextended('runwatch.defer:' || ${orgParam}, 0))`;
 
-async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[], receivedAt: Date): Promise<IngestResult[]> {
+/** This batch defers events but did not hold the lock exclusively: run it again with it. */
+export class DeferralNeedsExclusiveLock extends Error {
+  readonly code = "40001"; // retried by withTransaction
+}
+
+/** Carried across the retries of one batch: whether it must start with the exclusive lock. */
+export type BatchHint = { exclusive: boolean };
+
+async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[], receivedAt: Date, hint: BatchHint = { exclusive: false }): Promise<IngestResult[]> {
+  const lockMode: LockMode | null = hint.exclusive ? "exclusive" : items.some((it) => canCreate(it.event)) ? "shared" : null;
   // 1. At most once per eventId: the first occurrence in this batch claims it, unless an
   //    earlier request already did. A heartbeat without eventId claims nothing.
   const firstIndexOfEventId = new Map<string, number>();
@@ -183,13 +198,17 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
   const claimed = new Set<string>();
   if (claims.length) {
     const execIds = claims.map((id) => items[firstIndexOfEventId.get(id)!]!.event.executionId);
+    // the deferral lock rides on this statement: no round trip of its own
     const { rows } = await client.query<{ eventId: string }>(
-      `INSERT INTO processed_events ("orgId", "eventId", "executionId", "receivedAt")
-       SELECT $1, t.e, t.x, $4 FROM unnest($2::text[], $3::text[]) AS t(e, x)
+      `${lockMode ? `WITH l AS MATERIALIZED (SELECT ${deferLockCall(lockMode, "$1::uuid::text")}) ` : ""}
+       INSERT INTO processed_events ("orgId", "eventId", "executionId", "receivedAt")
+       SELECT $1, t.e, t.x, $4 FROM unnest($2::text[], $3::text[]) AS t(e, x)${lockMode ? " CROSS JOIN l" : ""}
        ON CONFLICT DO NOTHING RETURNING "eventId"`,
       [orgId, claims, execIds, receivedAt],
     );
     for (const r of rows) claimed.add(r.eventId);
+  } else if (lockMode) {
+    await client.query(`SELECT ${deferLockCall(lockMode, "$1::text")}`, [orgId]);
   }
   const isFresh = (i: number) => {
     const id = items[i]!.event.eventId;
@@ -206,7 +225,7 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
   await lockExecutions(client, orgId, [...touched], working);
 
   // 3. Executions not seen yet: those this batch creates take their deferred events with them;
-  //    events for the others are deferred (rule 9). See DEFER_LOCK_SQL for why this is race-free.
+  //    events for the others are deferred (rule 9). See deferLockCall for why this is race-free.
   //    A ContinueAsNew successor may be created here too, but only if its predecessor's event
   //    applies: it counts as deferring (exclusive), and its deferred events are released.
   const creators = new Set<string>();
@@ -220,18 +239,18 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
   });
   for (const id of successors) if (!creators.has(id)) unknownNamed.add(id);
   for (const id of creators) unknownNamed.delete(id);
-  const released = new Map<string, Released[]>();
-  if (creators.size || unknownNamed.size) {
-    await client.query(DEFER_LOCK_SQL(unknownNamed.size ? "exclusive" : "shared"), [orgId]);
-    // created by a concurrent batch while this one waited: apply to it as to any execution
-    if (unknownNamed.size) await lockExecutions(client, orgId, [...unknownNamed], working);
-    const mayRelease = [...creators, ...successors].filter((id) => !working.has(id));
-    if (mayRelease.length) await releaseDeferred(client, orgId, mayRelease, released);
+  if (unknownNamed.size && lockMode !== "exclusive") {
+    hint.exclusive = true;
+    throw new DeferralNeedsExclusiveLock("this batch defers events; it runs again holding the deferral lock exclusively");
   }
 
-  // 4. Workflows that executions first seen here may need.
+  // 4. Workflows that executions first seen here may need, and (same statement) the deferred
+  //    events that the executions created here take with them.
+  const released = new Map<string, Released[]>();
   const newKeys = items.filter((it) => it.event.workflow && !working.has(it.event.executionId)).map((it) => it.event.workflow!);
-  const workflowIds = newKeys.length ? await resolveWorkflows(client, orgId, newKeys) : new Map<string, string>();
+  const mayRelease = [...creators, ...successors].filter((id) => !working.has(id));
+  const workflowIds = newKeys.length ? await resolveWorkflows(client, orgId, newKeys, mayRelease, released) : new Map<string, string>();
+  if (!newKeys.length && mayRelease.length) await releaseDeferred(client, orgId, mayRelease, released);
 
   // 5. Decide every event in arrival order with the pure lifecycle rules, in memory.
   const results: IngestResult[] = new Array(items.length);
@@ -408,13 +427,17 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
   return results;
 }
 
+type DeferredRow = { executionId: string; receivedAt: Date; event: unknown; repeats: number };
+
+const RELEASE_SQL = `DELETE FROM deferred_events WHERE "orgId" = $1 AND "executionId" = ANY($2::text[]) RETURNING "executionId", "receivedAt", event, repeats`;
+
 /** Takes the deferred events of executions this batch creates out of deferred_events. */
 async function releaseDeferred(client: pg.PoolClient, orgId: string, executionIds: string[], into: Map<string, Released[]>): Promise<void> {
-  const { rows } = await client.query<{ executionId: string; receivedAt: Date; event: unknown; repeats: number }>(
-    `DELETE FROM deferred_events WHERE "orgId" = $1 AND "executionId" = ANY($2::text[])
-     RETURNING "executionId", "receivedAt", event, repeats, id`,
-    [orgId, executionIds],
-  );
+  const { rows } = await client.query<DeferredRow>(RELEASE_SQL, [orgId, executionIds]);
+  addReleased(rows, into);
+}
+
+function addReleased(rows: DeferredRow[], into: Map<string, Released[]>): void {
   rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
   for (const row of rows) {
     const parsed = rawEventSchema.safeParse(row.event);
@@ -449,15 +472,38 @@ async function lockExecutions(client: pg.PoolClient, orgId: string, executionIds
   }
 }
 
-/** Workflow ids by key, creating the workflows that are new (named after their key). */
-async function resolveWorkflows(client: pg.PoolClient, orgId: string, keys: string[]): Promise<Map<string, string>> {
+/**
+ * Workflow ids by key, creating the workflows that are new (named after their key). The first
+ * query also takes the deferred events of `releaseIds` out of deferred_events (into `released`).
+ */
+async function resolveWorkflows(
+  client: pg.PoolClient,
+  orgId: string,
+  keys: string[],
+  releaseIds: string[],
+  released: Map<string, Released[]>,
+): Promise<Map<string, string>> {
   const unique = [...new Set(keys)].sort();
   const found = new Map<string, string>();
   const select = async (wanted: string[]) => {
     const { rows } = await client.query<{ id: string; key: string }>(`SELECT id, key FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, wanted]);
     for (const r of rows) found.set(r.key, r.id);
   };
-  await select(unique);
+  if (releaseIds.length) {
+    const { rows } = await client.query<{ kind: "workflow" | "deferred"; id: string | null; key: string | null } & DeferredRow>(
+      `WITH d AS (${RELEASE_SQL})
+       SELECT 'workflow' AS kind, id::text AS id, key, NULL::text AS "executionId", NULL::timestamptz AS "receivedAt", NULL::jsonb AS event,
+              NULL::int AS repeats
+         FROM workflows WHERE "orgId" = $1 AND key = ANY($3::text[])
+       UNION ALL
+       SELECT 'deferred', NULL, NULL, d."executionId", d."receivedAt", d.event, d.repeats FROM d`,
+      [orgId, releaseIds, unique],
+    );
+    for (const r of rows) if (r.kind === "workflow") found.set(r.key!, r.id!);
+    addReleased(rows.filter((r) => r.kind === "deferred"), released);
+  } else {
+    await select(unique);
+  }
   const missing = unique.filter((k) => !found.has(k));
   if (missing.length) {
     await client.query(
