@@ -643,60 +643,67 @@ async function writeChanges(client: pg.PoolClient, orgId: string, working: Map<s
   const hourlyRows = [...hourly.values()].filter((h) => h.count !== 0 || h.durationSumMs !== 0 || h.histogram.some((n) => n !== 0));
   const heartbeats = t.heartbeats.sort((a, b) => (a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : a.attempt - b.attempt));
   // Executions are already locked, and so are the timeline and heartbeat rows of those
-  // executions (only writers of a locked execution write them): one statement.
-  await client.query(
-    `WITH upd AS (
-       UPDATE executions e SET status = x.status, attempt = x.attempt, "statusAttempt" = x."statusAttempt",
+  // executions (only writers of a locked execution write them): one statement, made of the
+  // parts this batch needs (a part with nothing to write would still cost planning).
+  const values: unknown[] = [orgId];
+  const param = (rows: unknown[]) => {
+    values.push(JSON.stringify(rows));
+    return `$${values.length}::json`;
+  };
+  const parts: string[] = [];
+  if (updates.length) {
+    parts.push(`UPDATE executions e SET status = x.status, attempt = x.attempt, "statusAttempt" = x."statusAttempt",
          "statusEventId" = x."statusEventId", "statusChangedAt" = x."statusChangedAt", "createdAt" = x."createdAt",
          "scheduledAt" = x."scheduledAt", "startedAt" = x."startedAt", "lastHeartbeatAt" = x."lastHeartbeatAt",
          "lastEventAt" = x."lastEventAt", "completedAt" = x."completedAt", "durationMs" = x."durationMs", error = x.error,
          "errorAt" = x."errorAt", "errorEventId" = x."errorEventId", output = x.output, input = x.input, metadata = x.metadata,
          "continuedFromId" = x."continuedFromId", "continuedAsNewToId" = x."continuedAsNewToId",
          "parentExecutionId" = x."parentExecutionId", "updatedAt" = now()
-       FROM json_to_recordset($2::json) AS x(id bigint, status "ExecutionStatus", attempt int, "statusAttempt" int, "statusEventId" text,
+       FROM json_to_recordset(${param(updates)}) AS x(id bigint, status "ExecutionStatus", attempt int, "statusAttempt" int, "statusEventId" text,
          "statusChangedAt" timestamptz, "createdAt" timestamptz, "scheduledAt" timestamptz, "startedAt" timestamptz,
          "lastHeartbeatAt" timestamptz, "lastEventAt" timestamptz, "completedAt" timestamptz, "durationMs" bigint, error jsonb,
          "errorAt" timestamptz, "errorEventId" text, output jsonb, input jsonb, metadata jsonb, "continuedFromId" text,
          "continuedAsNewToId" text, "parentExecutionId" text)
-       WHERE e."orgId" = $1 AND e.id = x.id
-     ), hb AS (
-       INSERT INTO execution_heartbeats AS h ("orgId", "executionId", attempt, count, "firstOccurredAt", "lastOccurredAt", "waitedMs")
+       WHERE e."orgId" = $1 AND e.id = x.id`);
+  }
+  if (heartbeats.length) {
+    parts.push(`INSERT INTO execution_heartbeats AS h ("orgId", "executionId", attempt, count, "firstOccurredAt", "lastOccurredAt", "waitedMs")
        SELECT $1, x."executionId", x.attempt, x.count, x."firstOccurredAt", x."lastOccurredAt", x."waitedMs"
-       FROM json_to_recordset($4::json) AS x("executionId" text, attempt int, count int, "firstOccurredAt" timestamptz,
+       FROM json_to_recordset(${param(heartbeats)}) AS x("executionId" text, attempt int, count int, "firstOccurredAt" timestamptz,
          "lastOccurredAt" timestamptz, "waitedMs" int)
        ON CONFLICT ("orgId", "executionId", attempt) DO UPDATE SET count = h.count + EXCLUDED.count,
          "firstOccurredAt" = LEAST(h."firstOccurredAt", EXCLUDED."firstOccurredAt"),
          "lastOccurredAt" = GREATEST(h."lastOccurredAt", EXCLUDED."lastOccurredAt"),
-         "waitedMs" = GREATEST(h."waitedMs", EXCLUDED."waitedMs")
-     ), rep AS (
-       UPDATE execution_events ev SET repeats = ev.repeats + x.n
-       FROM json_to_recordset($5::json) AS x("executionId" text, "eventId" text, n int)
-       WHERE ev."orgId" = $1 AND ev."executionId" = x."executionId" AND ev."eventId" = x."eventId"
-     ), deferred_rep AS (
-       UPDATE deferred_events d SET repeats = d.repeats + x.n
-       FROM json_to_recordset($5::json) AS x("executionId" text, "eventId" text, n int)
-       WHERE d."orgId" = $1 AND d."executionId" = x."executionId" AND d."eventId" = x."eventId"
-     ), deferred AS (
-       INSERT INTO deferred_events ("orgId", "executionId", "eventId", "receivedAt", event, repeats)
+         "waitedMs" = GREATEST(h."waitedMs", EXCLUDED."waitedMs")`);
+  }
+  if (t.repeats.length) {
+    const repeats = param(t.repeats);
+    parts.push(`UPDATE execution_events ev SET repeats = ev.repeats + x.n
+       FROM json_to_recordset(${repeats}) AS x("executionId" text, "eventId" text, n int)
+       WHERE ev."orgId" = $1 AND ev."executionId" = x."executionId" AND ev."eventId" = x."eventId"`);
+    parts.push(`UPDATE deferred_events d SET repeats = d.repeats + x.n
+       FROM json_to_recordset(${repeats}) AS x("executionId" text, "eventId" text, n int)
+       WHERE d."orgId" = $1 AND d."executionId" = x."executionId" AND d."eventId" = x."eventId"`);
+  }
+  if (t.deferNow.length) {
+    parts.push(`INSERT INTO deferred_events ("orgId", "executionId", "eventId", "receivedAt", event, repeats)
        SELECT $1, x."executionId", x."eventId", x."receivedAt", x.event, x.repeats
-       FROM json_to_recordset($6::json) AS x("executionId" text, "eventId" text, "receivedAt" timestamptz, event jsonb, repeats int)
-     )
-     INSERT INTO execution_events ("orgId", "executionId", "eventId", type, status, attempt, "occurredAt", "receivedAt", outcome,
+       FROM json_to_recordset(${param(t.deferNow)}) AS x("executionId" text, "eventId" text, "receivedAt" timestamptz, event jsonb, repeats int)`);
+  }
+  if (t.timeline.length) {
+    parts.push(`INSERT INTO execution_events ("orgId", "executionId", "eventId", type, status, attempt, "occurredAt", "receivedAt", outcome,
        reason, "statusBefore", "statusAfter", payload, repeats, "waitedMs")
      SELECT $1, x."executionId", x."eventId", x.type, x.status, x.attempt, x."occurredAt", x."receivedAt", x.outcome, x.reason,
        x."statusBefore", x."statusAfter", x.payload, x.repeats, x."waitedMs"
-     FROM json_to_recordset($3::json) AS x("executionId" text, "eventId" text, type "EventType", status "ExecutionStatus",
+     FROM json_to_recordset(${param(t.timeline)}) AS x("executionId" text, "eventId" text, type "EventType", status "ExecutionStatus",
        attempt int, "occurredAt" timestamptz, "receivedAt" timestamptz, outcome "EventOutcome", reason text,
-       "statusBefore" "ExecutionStatus", "statusAfter" "ExecutionStatus", payload jsonb, repeats int, "waitedMs" int)`,
-    [
-      orgId,
-      JSON.stringify(updates),
-      JSON.stringify(t.timeline),
-      JSON.stringify(heartbeats),
-      JSON.stringify(t.repeats),
-      JSON.stringify(t.deferNow),
-    ],
-  );
+       "statusBefore" "ExecutionStatus", "statusAfter" "ExecutionStatus", payload jsonb, repeats int, "waitedMs" int)`);
+  }
+  if (parts.length) {
+    const last = parts.pop()!;
+    const ctes = parts.map((sql, i) => `w${i} AS (${sql})`);
+    await client.query(`${ctes.length ? `WITH ${ctes.join(", ")} ` : ""}${last}`, values);
+  }
   // The contended rows (hourly buckets, then workflow counters) are locked in one global order
   // (sorted keys, hourly before workflows), so two batches never wait on each other in a cycle.
   if (hourlyRows.length) {
