@@ -39,6 +39,11 @@ describe("PUT /api/v1/workflows/{key}", () => {
     // null resets to the organization's default, as with PATCH
     expect((await api.putWorkflow(t.key, "put.known", { stuckRunningAfterSeconds: null })).body).toMatchObject({ stuckRunningAfterSeconds: 1800 });
     expect((await api.putWorkflow(t.key, "put.empty", {})).body).toMatchObject({ key: "put.empty", stuckRunningAfterSeconds: 1800 });
+    // a schedule can be set before the first execution too (the same body as PATCH)
+    const scheduled = await api.putWorkflow(t.key, "put.scheduled", { schedule: { everySeconds: 3600 } });
+    expect(scheduled.status).toBe(200);
+    expect(scheduled.body).toMatchObject({ key: "put.scheduled", schedule: { everySeconds: 3600 } });
+    expect((await api.putWorkflow(t.key, "put.scheduled", { schedule: { cron: "not a cron" } })).status).toBe(400);
   });
 
   it("refuses a bad body with 400 and creates nothing; another organization's key is a workflow of its own", async () => {
