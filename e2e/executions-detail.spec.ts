@@ -96,3 +96,35 @@ test("an unknown execution is a not-found state; the detail page has no serious 
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
 });
+
+test("the timeline compacts heartbeats per attempt, counts repeats, and shows how long a deferred event waited", async ({ signInAs, request }) => {
+  const id = uid("timeline");
+  const t = Date.now() - 120_000;
+  const iso = (s: number) => new Date(t + s * 1000).toISOString();
+  // before the execution exists: both are kept as deferred (rule 9)
+  const early = await sendEvents(request, [
+    { executionId: id, type: "heartbeat", occurredAt: iso(20) },
+    { eventId: `${id}-run`, executionId: id, status: "RUNNING", occurredAt: iso(10) },
+  ]);
+  expect(early.map((r) => r.outcome)).toEqual(["deferred", "deferred"]);
+  await sendEvents(request, [
+    { executionId: id, workflow: "e2e.detail", status: "PENDING", occurredAt: iso(0) },
+    { executionId: id, type: "heartbeat", occurredAt: iso(30) },
+    { executionId: id, type: "heartbeat", occurredAt: iso(40) },
+    { eventId: `${id}-run`, executionId: id, status: "RUNNING", occurredAt: iso(10) },
+  ]);
+  const page = await signInAs("VIEWER");
+  await page.goto(detailUrl(id));
+  await expect(page.getByTestId("detail-status").getByTestId("status-badge")).toHaveAttribute("data-status", "RUNNING");
+  const heartbeats = page.getByTestId("heartbeat-row");
+  await expect(heartbeats).toHaveCount(1);
+  await expect(heartbeats).toHaveAttribute("data-count", "3");
+  await expect(heartbeats.getByTestId("heartbeat-count")).toContainText("3 heartbeats");
+  await expect(heartbeats.getByTestId("event-waited")).toHaveText(/waited \d+ s/);
+  const running = page.locator(`[data-testid="event-row"][data-event-id="${id}-run"]`);
+  await expect(running).toHaveCount(1);
+  await expect(running.getByTestId("event-waited")).toHaveText(/waited \d+ s/);
+  await expect(running.getByTestId("event-repeats")).toContainText("×2");
+  // by occurredAt: PENDING, RUNNING, then the heartbeats of attempt 1
+  await expect(page.getByTestId("event-row")).toHaveCount(2);
+});

@@ -75,6 +75,11 @@ export const configSchema = z.object({
   // --- monitor and delivery ---
   RUNWATCH_MONITOR: z.enum(["inprocess", "process", "0"], { error: 'RUNWATCH_MONITOR must be "inprocess", "process" or "0" (off)' }).optional(),
   RUNWATCH_MONITOR_INTERVAL_MS: int("RUNWATCH_MONITOR_INTERVAL_MS", 50).default(10_000),
+  // how long an event that cannot create its execution yet is kept (rule 9) before the monitor drops it
+  RUNWATCH_DEFER_HOURS: z.coerce
+    .number({ error: "RUNWATCH_DEFER_HOURS must be a number of hours" })
+    .positive("RUNWATCH_DEFER_HOURS must be a positive number of hours, e.g. 24")
+    .default(24),
   RUNWATCH_MONITOR_METRICS_PORT: int("RUNWATCH_MONITOR_METRICS_PORT", 1, 65535).optional(),
   RUNWATCH_FAILURE_RATE_EVERY_MS: int("RUNWATCH_FAILURE_RATE_EVERY_MS", 50).optional(),
   RUNWATCH_DELIVERY: z.enum(["on", "off"], { error: 'RUNWATCH_DELIVERY must be "on" or "off"' }).default("on"),

@@ -16,7 +16,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { JsonView } from "@/components/ui/json-view";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
-import type { ExecutionDetail, ExecutionLink, TimelineEvent } from "@/server/dashboard/detail";
+import type { ExecutionDetail, ExecutionLink, TimelineItem } from "@/server/dashboard/detail";
 import { isActive } from "@/server/executions/status";
 import { executionHref } from "./executions-table";
 import { formatDuration, STATUS_LABELS } from "./format";
@@ -34,7 +34,7 @@ const th = "px-2 py-1.5 text-left text-xs font-semibold whitespace-nowrap text-z
 const td = "px-2 py-1.5 align-top";
 const link = cn("rounded text-blue-700 underline-offset-2 hover:underline dark:text-blue-300", focusRing);
 
-const OUTCOME_TONE = { APPLIED: "success", DUPLICATE: "neutral", STALE: "warning", REJECTED: "danger" } as const;
+const OUTCOME_TONE = { applied: "success", duplicate: "neutral", stale: "warning", rejected: "danger" } as const;
 
 export function ExecutionDetailView({ orgSlug, executionId }: { orgSlug: string; executionId: string }) {
   const trpc = useTRPC();
@@ -172,11 +172,26 @@ function Stages({ d }: { d: ExecutionDetail }) {
   );
 }
 
-function Events({ events, truncated }: { events: TimelineEvent[]; truncated: boolean }) {
+/** "waited 12 s" for an event kept as deferred until its execution existed (rule 9). */
+function Waited({ ms }: { ms: number | null }) {
+  if (ms === null) return null;
+  return (
+    <span className="ml-1 whitespace-nowrap text-xs text-amber-800 dark:text-amber-200" data-testid="event-waited" title="kept as deferred until an event created the execution">
+      waited {formatWaited(ms)}
+    </span>
+  );
+}
+
+function formatWaited(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s} s` : formatDuration(ms);
+}
+
+function Events({ events, truncated }: { events: TimelineItem[]; truncated: boolean }) {
   return (
     <section aria-labelledby="events-heading" className={card} data-testid="events">
       <h2 id="events-heading" className={h2}>
-        Every event received ({events.length.toLocaleString("en-US")}
+        Timeline ({events.length.toLocaleString("en-US")} {events.length === 1 ? "item" : "items"}
         {truncated ? ", first 1,000 shown" : ""})
       </h2>
       {events.length === 0 ? (
@@ -184,11 +199,13 @@ function Events({ events, truncated }: { events: TimelineEvent[]; truncated: boo
       ) : (
         <div className="overflow-x-auto">
           <table className="min-w-full text-sm">
-            <caption className="sr-only">Events in the order they were received, with what each did</caption>
+            <caption className="sr-only">
+              Events by when they occurred, with what each did; heartbeats are one row per attempt, repeats of an eventId are counted on its row
+            </caption>
             <thead>
               <tr>
-                <th scope="col" className={th}>Received</th>
                 <th scope="col" className={th}>Occurred</th>
+                <th scope="col" className={th}>Received</th>
                 <th scope="col" className={th}>Event</th>
                 <th scope="col" className={th}>Reported</th>
                 <th scope="col" className={cn(th, "text-right")}>Attempt</th>
@@ -197,29 +214,59 @@ function Events({ events, truncated }: { events: TimelineEvent[]; truncated: boo
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
-              {events.map((ev) => (
-                <tr key={ev.id} data-testid="event-row" data-event-id={ev.eventId} data-outcome={ev.outcome}>
-                  <td className={cn(td, "whitespace-nowrap tabular-nums")}>
-                    <Time value={ev.receivedAt} />
-                  </td>
-                  <td className={cn(td, "whitespace-nowrap tabular-nums")}>
-                    <Time value={ev.occurredAt} />
-                  </td>
-                  <td className={cn(td, "max-w-48 truncate font-mono text-xs")} title={ev.eventId}>
-                    {ev.eventId}
-                  </td>
-                  <td className={cn(td, "whitespace-nowrap")}>{ev.type === "HEARTBEAT" ? "heartbeat" : ev.status ? STATUS_LABELS[ev.status] : "—"}</td>
-                  <td className={cn(td, "text-right tabular-nums")}>{ev.attempt}</td>
-                  <td className={td}>
-                    <Badge tone={OUTCOME_TONE[ev.outcome]} data-testid="event-outcome">
-                      {ev.outcome.toLowerCase()}
-                    </Badge>
-                  </td>
-                  <td className={cn(td, "text-xs")} data-testid="event-reason">
-                    {ev.reason ?? (ev.statusBefore && ev.statusAfter && ev.statusBefore !== ev.statusAfter ? `${STATUS_LABELS[ev.statusBefore]} → ${STATUS_LABELS[ev.statusAfter]}` : "")}
-                  </td>
-                </tr>
-              ))}
+              {events.map((ev) =>
+                ev.type === "heartbeat" ? (
+                  <tr key={ev.id} data-testid="heartbeat-row" data-attempt={ev.attempt} data-count={ev.count}>
+                    <td className={cn(td, "whitespace-nowrap tabular-nums")}>
+                      <Time value={ev.firstOccurredAt} />
+                      {ev.count > 1 ? (
+                        <>
+                          {" – "}
+                          <Time value={ev.lastOccurredAt} />
+                        </>
+                      ) : null}
+                    </td>
+                    <td className={cn(td, "text-zinc-500")}>—</td>
+                    <td className={cn(td, "text-xs text-zinc-600 dark:text-zinc-400")}>—</td>
+                    <td className={cn(td, "whitespace-nowrap")} data-testid="heartbeat-count">
+                      {ev.count.toLocaleString("en-US")} {ev.count === 1 ? "heartbeat" : "heartbeats"}
+                      <Waited ms={ev.waitedMs} />
+                    </td>
+                    <td className={cn(td, "text-right tabular-nums")}>{ev.attempt}</td>
+                    <td className={td} />
+                    <td className={cn(td, "text-xs")} />
+                  </tr>
+                ) : (
+                  <tr key={ev.id} data-testid="event-row" data-event-id={ev.eventId} data-outcome={ev.outcome.toUpperCase()}>
+                    <td className={cn(td, "whitespace-nowrap tabular-nums")}>
+                      <Time value={ev.occurredAt} />
+                    </td>
+                    <td className={cn(td, "whitespace-nowrap tabular-nums")}>
+                      <Time value={ev.receivedAt} />
+                      <Waited ms={ev.waitedMs} />
+                    </td>
+                    <td className={cn(td, "max-w-48 truncate font-mono text-xs")} title={ev.eventId}>
+                      {ev.eventId}
+                      {ev.repeats > 0 ? (
+                        <span className="ml-1 font-sans text-zinc-600 dark:text-zinc-400" data-testid="event-repeats">
+                          ×{ev.repeats + 1}
+                          <span className="sr-only"> (received {ev.repeats + 1} times)</span>
+                        </span>
+                      ) : null}
+                    </td>
+                    <td className={cn(td, "whitespace-nowrap")}>{ev.status ? STATUS_LABELS[ev.status] : "—"}</td>
+                    <td className={cn(td, "text-right tabular-nums")}>{ev.attempt}</td>
+                    <td className={td}>
+                      <Badge tone={OUTCOME_TONE[ev.outcome]} data-testid="event-outcome">
+                        {ev.outcome}
+                      </Badge>
+                    </td>
+                    <td className={cn(td, "text-xs")} data-testid="event-reason">
+                      {ev.reason ?? (ev.statusBefore && ev.statusAfter && ev.statusBefore !== ev.statusAfter ? `${STATUS_LABELS[ev.statusBefore]} → ${STATUS_LABELS[ev.statusAfter]}` : "")}
+                    </td>
+                  </tr>
+                ),
+              )}
             </tbody>
           </table>
         </div>

@@ -9,6 +9,7 @@ import { apiKeyCreateCommand } from "./commands/apikey";
 import { channelCreateCommand } from "./commands/channel";
 import { migrateCommand } from "./commands/migrate";
 import { orgCreateCommand } from "./commands/org";
+import { repairCommand } from "./commands/repair";
 import { retentionCommand } from "./commands/retention";
 import { seedDemoCommand } from "./commands/seed-demo";
 import type { Command } from "./commands/types";
@@ -19,7 +20,7 @@ import { openCliDatabase } from "./database";
 import { CliError, UsageError, oneLineReason } from "./errors";
 import { printResult } from "./output";
 
-const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, workflowScheduleCommand, seedDemoCommand, verifyCommand, retentionCommand];
+const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, workflowScheduleCommand, seedDemoCommand, verifyCommand, repairCommand, retentionCommand];
 
 const DATABASE_NOTE = "DATABASE_URL selects the database; without it the project's embedded database (.runwatch/pgdata) is used.";
 

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { pool } from "../db/client";
 import { getExecution } from "../executions/read";
 import { STATUSES, type Status } from "../executions/status";
+import { readTimeline, timelineItemSchema, type TimelineItem } from "../executions/timeline";
 import { executionTimes, lifecycleStages, type TimelineEventInput } from "./timeline";
 
 export const MAX_DETAIL_EVENTS = 1000;
@@ -24,22 +25,8 @@ const linkSchema = z.object({
 });
 export type ExecutionLink = z.infer<typeof linkSchema>;
 
-export const timelineEventSchema = z.object({
-  id: z.string(),
-  eventId: z.string(),
-  type: z.enum(["STATUS", "HEARTBEAT"]),
-  status: statusSchema.nullable(),
-  attempt: z.number().int(),
-  occurredAt: z.date(),
-  receivedAt: z.date(),
-  outcome: z.enum(["APPLIED", "DUPLICATE", "STALE", "REJECTED"]),
-  /** why the event changed nothing (stale, rejected, duplicate), or what it did */
-  reason: z.string().nullable(),
-  statusBefore: statusSchema.nullable(),
-  statusAfter: statusSchema.nullable(),
-  payload: z.unknown(),
-});
-export type TimelineEvent = z.infer<typeof timelineEventSchema>;
+export { timelineItemSchema } from "../executions/timeline";
+export type { TimelineItem } from "../executions/timeline";
 
 export const stageSchema = z.object({
   status: statusSchema,
@@ -84,8 +71,9 @@ export const executionDetailSchema = z.object({
   }),
   times: z.object({ queueMs: z.number().nullable(), runMs: z.number().nullable(), totalMs: z.number() }),
   stages: z.array(stageSchema),
-  events: z.array(timelineEventSchema),
-  /** more than MAX_DETAIL_EVENTS events: page on with listExecutionEvents */
+  /** the timeline as GET /api/v1/executions/{id}/events gives it: compacted heartbeats, repeats, waits */
+  events: z.array(timelineItemSchema),
+  /** more than MAX_DETAIL_EVENTS items: page on with listExecutionEvents */
   eventsTruncated: z.boolean(),
   chain: z.object({
     /** oldest first, ending with the run this one continued from */
@@ -102,23 +90,21 @@ export const executionDetailSchema = z.object({
 });
 export type ExecutionDetail = z.infer<typeof executionDetailSchema>;
 
-const EVENT_COLUMNS = `id::text, "eventId", type, status, attempt, "occurredAt", "receivedAt", outcome, reason, "statusBefore", "statusAfter", payload`;
-
-/** An execution's events in arrival order, keyset-paged on their id. */
+/** An execution's timeline by occurredAt, keyset-paged (empty for an unknown execution). */
 export async function listExecutionEvents(
   orgId: string,
-  input: { executionId: string; afterId?: string; limit?: number },
-): Promise<{ items: TimelineEvent[]; nextAfterId: string | null }> {
+  input: { executionId: string; cursor?: string; limit?: number },
+): Promise<{ items: TimelineItem[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(input.limit ?? MAX_DETAIL_EVENTS, 1), MAX_DETAIL_EVENTS);
-  const { rows } = await pool().query<TimelineEvent>(
-    `SELECT ${EVENT_COLUMNS} FROM execution_events
-      WHERE "orgId" = $1 AND "executionId" = $2 AND id > $3::bigint
-      ORDER BY id LIMIT $4`,
-    [orgId, input.executionId, input.afterId ?? "0", limit + 1],
-  );
-  const more = rows.length > limit;
-  const items = rows.slice(0, limit);
-  return { items, nextAfterId: more ? items[items.length - 1]!.id : null };
+  return (await readTimeline(orgId, input.executionId, { limit, cursor: input.cursor })) ?? { items: [], nextCursor: null };
+}
+
+/** The lifecycle stages read status changes in the order they were applied, which is arrival order. */
+function appliedInArrivalOrder(items: TimelineItem[]): TimelineEventInput[] {
+  return items
+    .filter((i): i is Extract<TimelineItem, { type: "status" }> => i.type === "status")
+    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || Number(BigInt(a.id) - BigInt(b.id)))
+    .map((i) => ({ type: "STATUS", occurredAt: i.occurredAt, outcome: i.outcome.toUpperCase() as TimelineEventInput["outcome"], statusBefore: i.statusBefore, statusAfter: i.statusAfter }));
 }
 
 const LINK_COLUMNS = `x."executionId", e.status, w.key AS workflow, e."createdAt"`;
@@ -231,9 +217,9 @@ export async function getExecutionDetail(orgId: string, input: z.input<typeof ex
       output: view.output ?? null,
     },
     times: executionTimes(timestamps, now),
-    stages: lifecycleStages({ ...timestamps, events: events.items as TimelineEventInput[] }, now),
+    stages: lifecycleStages({ ...timestamps, events: appliedInArrivalOrder(events.items) }, now),
     events: events.items,
-    eventsTruncated: events.nextAfterId !== null,
+    eventsTruncated: events.nextCursor !== null,
     chain: { ...chain, currentExecutionId: view.currentExecutionId },
     parent,
     children: children.slice(0, MAX_CHILDREN),

@@ -10,13 +10,12 @@ import {
   latestExecutionId,
   selectExecutionPage,
   STUCK_REASON_SQL,
+  STUCK_SINCE_SQL,
   type ListFilter,
 } from "../executions/read";
 import { STATUSES } from "../executions/status";
 import { formatCappedCount } from "./capped-count";
 import { effectiveStatuses, executionFiltersSchema, type ExecutionFilters } from "./filters";
-
-const STUCK_SINCE_SQL = `CASE e.status WHEN 'SCHEDULED' THEN e."statusChangedAt" WHEN 'RUNNING' THEN GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") END`;
 
 const ROW_COLUMNS = `e.id, e."executionId", w.key AS workflow, e.status, e.attempt, e."createdAt", e."scheduledAt", e."startedAt",
   e."completedAt", e."durationMs", e."updatedAt", ${STUCK_REASON_SQL} AS "stuckReason", ${STUCK_SINCE_SQL} AS "stuckSince"`;

@@ -66,7 +66,7 @@ export async function seedDemo(options: SeedDemoOptions = {}): Promise<DemoSeedR
   const apiKey = await createApiKey(org.id, "Demo key", owner?.id ?? null);
 
   const scenario = buildDemoScenario({ now, executions: options.executions });
-  const outcomes: Record<IngestOutcome, number> = { applied: 0, duplicate: 0, stale: 0, rejected: 0, invalid: 0 };
+  const outcomes: Record<IngestOutcome, number> = { applied: 0, duplicate: 0, stale: 0, rejected: 0, deferred: 0, invalid: 0 };
   for (let start = 0; start < scenario.events.length; start += INGEST_BATCH_SIZE) {
     const batch = scenario.events.slice(start, start + INGEST_BATCH_SIZE);
     // receivedAt is "now" for every batch, as if an engine had just replayed its history

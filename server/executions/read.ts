@@ -1,14 +1,12 @@
-// Reads of executions and workflows for the HTTP API and the UI. Stuck is computed in SQL
-// with the same rule as server/executions/stuck.ts, so lists can filter on it.
+// Reads of executions and workflows for the HTTP API and the UI. Stuck is computed in SQL by
+// the one stuck rule builder of server/executions/stuck.ts, so lists can filter on it.
 import { pool, readPool } from "../db/client";
 import type { Status } from "./status";
+import { STUCK_SQL } from "./stuck";
 
-export const STUCK_REASON_SQL = `CASE
-  WHEN e.status = 'SCHEDULED' AND e."statusChangedAt" < now() - make_interval(secs => COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")) THEN 'scheduled'
-  WHEN e.status = 'RUNNING' AND GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") < now() - make_interval(secs => COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds")) THEN 'running'
-END`;
-
-const STUCK_SINCE_SQL = `CASE e.status WHEN 'SCHEDULED' THEN e."statusChangedAt" WHEN 'RUNNING' THEN GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") END`;
+/** The stuck reason of executions e (joined to w and o), 'scheduled' | 'running' | NULL. */
+export const STUCK_REASON_SQL = STUCK_SQL.reason;
+export const STUCK_SINCE_SQL = STUCK_SQL.since;
 
 // The newest link of a ContinueAsNew chain, followed at read time (bounded, in case of a cycle).
 const CURRENT_EXECUTION_SQL = `COALESCE((

@@ -2,9 +2,10 @@
 import type { ExecutionState } from "./lifecycle";
 import type { Status } from "./status";
 
-export const EXECUTION_COLUMNS = `e.id, e."executionId", e."workflowId", e.status, e.attempt, e."statusChangedAt", e."createdAt",
-  e."scheduledAt", e."startedAt", e."lastHeartbeatAt", e."lastEventAt", e."completedAt", e."durationMs", e.error, e.output,
-  e.input, e.metadata, e."continuedFromId", e."continuedAsNewToId", e."parentExecutionId"`;
+export const EXECUTION_COLUMNS = `e.id, e."executionId", e."workflowId", e.status, e.attempt, e."statusAttempt", e."statusEventId",
+  e."statusChangedAt", e."createdAt", e."scheduledAt", e."startedAt", e."lastHeartbeatAt", e."lastEventAt", e."completedAt",
+  e."durationMs", e.error, e."errorAt", e."errorEventId", e.output, e.input, e.metadata, e."continuedFromId",
+  e."continuedAsNewToId", e."parentExecutionId"`;
 
 export type ExecutionRow = {
   id: string;
@@ -12,6 +13,8 @@ export type ExecutionRow = {
   workflowId: string;
   status: Status;
   attempt: number;
+  statusAttempt: number;
+  statusEventId: string | null;
   statusChangedAt: Date;
   createdAt: Date;
   scheduledAt: Date | null;
@@ -21,6 +24,8 @@ export type ExecutionRow = {
   completedAt: Date | null;
   durationMs: string | null;
   error: unknown;
+  errorAt: Date | null;
+  errorEventId: string | null;
   output: unknown;
   input: unknown;
   metadata: Record<string, string> | null;
@@ -33,6 +38,8 @@ export function stateOf(row: ExecutionRow): ExecutionState {
   return {
     status: row.status,
     attempt: row.attempt,
+    statusAttempt: row.statusAttempt,
+    statusEventId: row.statusEventId,
     createdAt: row.createdAt,
     statusChangedAt: row.statusChangedAt,
     scheduledAt: row.scheduledAt,
@@ -42,6 +49,8 @@ export function stateOf(row: ExecutionRow): ExecutionState {
     completedAt: row.completedAt,
     durationMs: row.durationMs === null ? null : Number(row.durationMs),
     error: row.error,
+    errorAt: row.errorAt,
+    errorEventId: row.errorEventId,
     output: row.output,
     continuedAsNewToId: row.continuedAsNewToId,
   };

@@ -1,5 +1,7 @@
-// Stuck rules of CONTRACT.md §2 as a pure function. The SQL in server/executions/queries.ts
-// mirrors it for lists and the monitor's sweep; tests hold the two to the same answers.
+// The stuck rule of CONTRACT.md §2, written once: as a pure function (stuckVerdict) and, beside
+// it, as the one SQL builder (stuckSql) that every reader uses: the API's reads and lists, the
+// dashboard's list and charts, and the monitor's sweep. tests/integration/stuck-agreement.itest.ts
+// generates executions at the edges and holds the two to the same answers.
 import type { Status } from "./status";
 
 export type StuckThresholds = { stuckScheduledAfterSeconds: number; stuckRunningAfterSeconds: number };
@@ -15,9 +17,13 @@ export type StuckInput = {
 
 export const DEFAULT_THRESHOLDS: StuckThresholds = { stuckScheduledAfterSeconds: 300, stuckRunningAfterSeconds: 1800 };
 
-/** The newest sign of life of a running execution; a missing heartbeat falls back to startedAt. */
+/**
+ * The newest sign of life of a running execution: startedAt, lastHeartbeatAt and its last event
+ * (lastEventAt, never null). A missing heartbeat falls back to the others, so it never makes an
+ * execution immune.
+ */
 export function lastSignOfLife(e: StuckInput): Date {
-  const candidates = [e.startedAt, e.lastHeartbeatAt, e.lastEventAt, e.statusChangedAt].filter((d): d is Date => d !== null);
+  const candidates = [e.startedAt, e.lastHeartbeatAt, e.lastEventAt].filter((d): d is Date => d !== null);
   return new Date(Math.max(...candidates.map((d) => d.getTime())));
 }
 
@@ -46,3 +52,37 @@ export function effectiveThresholds(
     stuckRunningAfterSeconds: workflow.stuckRunningAfterSeconds ?? org.stuckRunningAfterSeconds,
   };
 }
+
+/**
+ * The same rule in SQL, over an executions row aliased `e` (any alias) and two SQL expressions
+ * for its effective thresholds in seconds. The sign-of-life expression is exactly the one the
+ * partial index executions_running_alive_idx is built on (alias aside), so the sweep can use it.
+ * GREATEST ignores NULLs, as lastSignOfLife ignores a missing heartbeat.
+ */
+export function stuckSql(o: { e?: string; scheduledAfterSeconds: string; runningAfterSeconds: string; now?: string }) {
+  const e = o.e ?? "e";
+  const now = o.now ?? "now()";
+  const scheduledSince = `${e}."statusChangedAt"`;
+  const signOfLife = `GREATEST(${e}."startedAt", ${e}."lastHeartbeatAt", ${e}."lastEventAt")`;
+  const olderThan = (since: string, seconds: string) => `${since} < ${now} - make_interval(secs => ${seconds})`;
+  return {
+    /** when a SCHEDULED execution entered Scheduled */
+    scheduledSince,
+    /** the newest sign of life of a RUNNING execution */
+    signOfLife,
+    olderThan,
+    /** 'scheduled', 'running' or NULL */
+    reason: `CASE
+  WHEN ${e}.status = 'SCHEDULED' AND ${olderThan(scheduledSince, o.scheduledAfterSeconds)} THEN 'scheduled'
+  WHEN ${e}.status = 'RUNNING' AND ${olderThan(signOfLife, o.runningAfterSeconds)} THEN 'running'
+END`,
+    /** since when it would be stuck (its stage's start or its last sign of life); NULL unless SCHEDULED or RUNNING */
+    since: `CASE ${e}.status WHEN 'SCHEDULED' THEN ${scheduledSince} WHEN 'RUNNING' THEN ${signOfLife} END`,
+  };
+}
+
+/** The rule over executions e joined to their workflow w and organization o (effective thresholds). */
+export const STUCK_SQL = stuckSql({
+  scheduledAfterSeconds: `COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")`,
+  runningAfterSeconds: `COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds")`,
+});

@@ -1,7 +1,19 @@
 // Recounts every workflow's counters from its executions (CONTRACT.md §1 rule 6) and names the
 // workflows whose stored counters differ. One query, so the recount and the stored counters are
-// read from the same snapshot even while events keep arriving.
+// read from the same snapshot even while events keep arriving. verifyAll also checks the hourly
+// aggregate against a recount and each execution's stage times against its timeline (rule 5).
 import { pool } from "../db/client";
+import {
+  EXECUTION_COUNT_SQL,
+  hourlyDifferences,
+  recountHourly,
+  STAGE_TIMES_SQL,
+  stageDifferences,
+  storedHourly,
+  type HourlyDifference,
+  type StageDifference,
+  type StageTimesRow,
+} from "./recompute";
 
 export const COUNTERS = ["executionCount", "successCount", "failureCount", "cancelledCount"] as const;
 export type Counter = (typeof COUNTERS)[number];
@@ -62,4 +74,41 @@ export async function verifyWorkflowCounters(orgId: string | null = null): Promi
 
 export function describeDifference(d: CounterDifference): string {
   return `${d.orgSlug}/${d.workflow}: ${d.counter} is ${d.stored}, recount gives ${d.actual}`;
+}
+
+export type FullVerifyReport = VerifyReport & {
+  executions: number;
+  stageTimeDifferences: StageDifference[];
+  hourlyDifferences: HourlyDifference[];
+};
+
+/** Counters, the hourly aggregate and the stage times, read in one REPEATABLE READ snapshot. */
+export async function verifyAll(orgId: string | null = null): Promise<FullVerifyReport> {
+  const client = await pool().connect();
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const { rows } = await client.query<Row>(RECOUNT_SQL, [orgId]);
+    const differences = compareCounters(rows);
+    const stages = (await client.query<StageTimesRow>(STAGE_TIMES_SQL, [orgId])).rows;
+    const stageTimeDifferences = stages.flatMap(stageDifferences);
+    const executions = (await client.query<{ n: number }>(EXECUTION_COUNT_SQL, [orgId])).rows[0]!.n;
+    const hourly = hourlyDifferences(await storedHourly(client, orgId), await recountHourly(client, orgId));
+    await client.query("COMMIT");
+    const ok = differences.length === 0 && stageTimeDifferences.length === 0 && hourly.length === 0;
+    return { ok, workflows: rows.length, differences, executions, stageTimeDifferences, hourlyDifferences: hourly };
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export function describeStageDifference(d: StageDifference): string {
+  return `execution ${d.executionId}: ${d.field} is ${d.stored ?? "null"}, its timeline gives ${d.actual ?? "null"}`;
+}
+
+export function describeHourlyDifference(d: HourlyDifference): string {
+  const what = (x: HourlyDifference["stored"]) => (x ? `${x.count} (sum ${x.durationSumMs} ms, histogram ${x.histogram.join(",")})` : "no row");
+  return `hourly ${d.status} of workflow ${d.workflowId} at ${d.hour}: ${what(d.stored)}, recount gives ${what(d.actual)}`;
 }

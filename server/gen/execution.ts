@@ -242,7 +242,8 @@ export function generateExecution(rng: Rng, spec: ExecutionSpec): GeneratedExecu
       continue;
     }
     const d = applyEvent(state, p.event);
-    if (d.outcome === "applied") {
+    // the merge of facts: a stale or rejected event still counts for the stage times (rule 5)
+    if (d.next !== state) {
       state = d.next;
       updatedAt = p.receivedAt;
     }

@@ -51,9 +51,9 @@ type Counters = { executionCount: number; successCount: number; failureCount: nu
 type HourlyCell = { orgId: string; workflowId: string; hour: number; status: string; count: number; durationSumMs: number; histogram: number[] };
 
 const EXECUTION_COLUMNS = [
-  "orgId", "id", "executionId", "workflowId", "status", "attempt", "statusChangedAt", "createdAt", "scheduledAt", "startedAt",
-  "lastHeartbeatAt", "lastEventAt", "completedAt", "durationMs", "error", "input", "output", "metadata", "continuedFromId",
-  "continuedAsNewToId", "parentExecutionId", "updatedAt",
+  "orgId", "id", "executionId", "workflowId", "status", "attempt", "statusAttempt", "statusEventId", "statusChangedAt", "createdAt",
+  "scheduledAt", "startedAt", "lastHeartbeatAt", "lastEventAt", "completedAt", "durationMs", "error", "errorAt", "errorEventId", "input",
+  "output", "metadata", "continuedFromId", "continuedAsNewToId", "parentExecutionId", "updatedAt",
 ];
 const EVENT_COLUMNS = [
   "orgId", "id", "executionId", "eventId", "type", "status", "attempt", "occurredAt", "receivedAt", "outcome", "reason",
@@ -280,9 +280,9 @@ async function generateAndCopy(
     const s = g.state;
     const id = ids.firstExecutionId + BigInt(seq - 1);
     executions.add([
-      wf.orgId, id, g.executionId, wf.id, s.status, s.attempt, s.statusChangedAt, s.createdAt, s.scheduledAt, s.startedAt,
-      s.lastHeartbeatAt, s.lastEventAt, s.completedAt, s.durationMs, s.error, g.input, s.output, g.metadata, g.continuedFromId,
-      s.continuedAsNewToId, g.parentExecutionId, g.updatedAt,
+      wf.orgId, id, g.executionId, wf.id, s.status, s.attempt, s.statusAttempt, s.statusEventId, s.statusChangedAt, s.createdAt,
+      s.scheduledAt, s.startedAt, s.lastHeartbeatAt, s.lastEventAt, s.completedAt, s.durationMs, s.error, s.errorAt, s.errorEventId,
+      g.input, s.output, g.metadata, g.continuedFromId, s.continuedAsNewToId, g.parentExecutionId, g.updatedAt,
     ]);
     for (const e of g.events) {
       events.add([

@@ -34,7 +34,8 @@ const timestampSchema = z.iso
 
 export const rawEventSchema = z
   .object({
-    eventId: z.string({ error: "eventId is required (a string of at most 128 characters)" }).min(1).max(128),
+    // required, except on heartbeats: repeating a heartbeat changes nothing (compacted per attempt)
+    eventId: z.string({ error: "eventId is required (a string of at most 128 characters)" }).min(1).max(128).optional(),
     executionId: z.string({ error: "executionId is required (a string of at most 200 characters)" }).min(1).max(200),
     workflow: z.string().min(1).max(200).optional(),
     type: z.enum(["status", "heartbeat"], { error: 'type must be "status" or "heartbeat"' }).default("status"),
@@ -52,6 +53,9 @@ export const rawEventSchema = z
       .optional(),
   })
   .superRefine((e, ctx) => {
+    if (e.type === "status" && e.eventId === undefined) {
+      ctx.addIssue({ code: "custom", path: ["eventId"], message: "eventId is required (a string of at most 128 characters); only heartbeats may leave it out" });
+    }
     if (e.type === "status" && e.status === undefined) {
       ctx.addIssue({ code: "custom", path: ["status"], message: "status is required for status events; " + invalidStatusMessage(undefined).replace(/^status undefined is not valid; /, "") });
     }

@@ -37,6 +37,11 @@ function createMetrics() {
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
+    deferredEventsDropped: new Counter({
+      name: "runwatch_deferred_events_dropped_total",
+      help: "Deferred events dropped because no event created their execution within RUNWATCH_DEFER_HOURS",
+      registers: [registry],
+    }),
     transactionRetries: new Counter({
       name: "runwatch_db_transaction_retries_total",
       help: "Transactions run again after PostgreSQL chose them as a deadlock victim or a creation race",

@@ -10,6 +10,7 @@ import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
 import { log } from "../log";
 import { forgetStuckCounts, recordSweep } from "../metrics/prometheus";
+import { dropExpiredDeferredEvents } from "./deferred";
 import { LeaderLease } from "./lease";
 import { checkMissedRuns, type MissedCheckResult } from "./missed";
 import { sweep, type SweepResult, type TimeoutTask } from "./sweep";
@@ -109,6 +110,9 @@ export class Monitor {
     recordSweep(durationMs / 1000, result.stuckByReason);
     this.opts.afterCommit?.(result);
     for (const task of result.timeOuts) await this.applyTimeout(task).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
+    await dropExpiredDeferredEvents(pool(), { now: (this.opts.clock ?? (() => new Date()))(), maxAgeHours: config().RUNWATCH_DEFER_HOURS })
+      .then((dropped) => dropped && log.info({ dropped }, "monitor: dropped deferred events past RUNWATCH_DEFER_HOURS"))
+      .catch((err) => log.error({ err }, "monitor: dropping old deferred events failed"));
     this.opts.onSweep?.({ ...result, durationMs });
     return result;
   }

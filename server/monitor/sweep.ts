@@ -18,10 +18,12 @@ import {
 } from "../alerts/rules";
 import { enabledChannels, enqueueForChannels, type Queryable, type QueuedMessage } from "../delivery/outbox";
 import type { Status } from "../executions/status";
+import { stuckSql } from "../executions/stuck";
 
-// Same rule as server/executions/stuck.ts and STUCK_REASON_SQL (server/executions/read.ts), split
-// by status so each half reads only its partial index (executions_scheduled_since_idx,
-// executions_running_alive_idx): terminal rows are never scanned.
+// The one stuck rule (stuckSql, server/executions/stuck.ts), split by status so each half reads
+// only its partial index (executions_scheduled_since_idx, executions_running_alive_idx): terminal
+// rows are never scanned. A floor bound first, then each execution's own threshold.
+const FLOOR = stuckSql({ scheduledAfterSeconds: "(SELECT sched FROM floor)", runningAfterSeconds: "(SELECT run FROM floor)" });
 export const STUCK_SWEEP_SQL = `
 WITH floor AS (
   -- the smallest thresholds anywhere: a sargable bound, so the index scans fetch only executions
@@ -31,13 +33,13 @@ WITH floor AS (
          LEAST((SELECT min("stuckRunningAfterSeconds") FROM organizations),
                (SELECT min("stuckRunningAfterSeconds") FROM workflows WHERE "stuckRunningAfterSeconds" IS NOT NULL)) AS run
 ), candidates AS MATERIALIZED (
-  SELECT e."orgId", e."executionId", e."workflowId", e.status, e.attempt, 'scheduled' AS reason, e."statusChangedAt" AS since
+  SELECT e."orgId", e."executionId", e."workflowId", e.status, e.attempt, 'scheduled' AS reason, ${FLOOR.scheduledSince} AS since
   FROM executions e
-  WHERE e.status = 'SCHEDULED' AND e."statusChangedAt" < now() - make_interval(secs => (SELECT sched FROM floor))
+  WHERE e.status = 'SCHEDULED' AND ${FLOOR.olderThan(FLOOR.scheduledSince, "(SELECT sched FROM floor)")}
   UNION ALL
-  SELECT e."orgId", e."executionId", e."workflowId", e.status, e.attempt, 'running', GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt")
+  SELECT e."orgId", e."executionId", e."workflowId", e.status, e.attempt, 'running', ${FLOOR.signOfLife}
   FROM executions e
-  WHERE e.status = 'RUNNING' AND GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") < now() - make_interval(secs => (SELECT run FROM floor))
+  WHERE e.status = 'RUNNING' AND ${FLOOR.olderThan(FLOOR.signOfLife, "(SELECT run FROM floor)")}
 )
 SELECT c."orgId", c."executionId", c."workflowId"::text AS "workflowId", c.status, c.attempt, c.reason, c.since, t.secs AS "thresholdSeconds", s."autoTimeoutMultiple"
 FROM candidates c
@@ -46,7 +48,7 @@ JOIN organizations o ON o.id = c."orgId"
 CROSS JOIN LATERAL (SELECT CASE c.reason WHEN 'scheduled' THEN COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")
                                          ELSE COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds") END AS secs) t
 LEFT JOIN workflow_alert_settings s ON s."orgId" = c."orgId" AND s."workflowId" = c."workflowId"
-WHERE c.since < now() - make_interval(secs => t.secs)`;
+WHERE ${FLOOR.olderThan("c.since", "t.secs")}`;
 
 // Only the keys: the executions' current status is read for the alerts about to resolve.
 const OPEN_EXECUTION_ALERTS_SQL = `

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { getExecutionCharts, chartOutputSchema } from "../dashboard/charts";
 import { countersOutputSchema, getCounters } from "../dashboard/counters";
-import { executionDetailSchema, getExecutionDetail, listExecutionEvents, timelineEventSchema } from "../dashboard/detail";
+import { executionDetailSchema, getExecutionDetail, listExecutionEvents, timelineItemSchema } from "../dashboard/detail";
 import { parseFilterQuery, PRESET_MS, resolveFilters, type ExecutionFilters } from "../dashboard/filters";
 import {
   cappedCountSchema,
@@ -103,7 +103,7 @@ export const dashboardRouter = createTRPCRouter({
 
   /** Events past the first page of the detail (an execution with more than 1,000 reports). */
   events: read
-    .input(z.object({ executionId: z.string().min(1).max(200), afterId: z.string().regex(/^\d{1,19}$/).optional() }))
-    .output(z.object({ items: z.array(timelineEventSchema), nextAfterId: z.string().nullable() }))
-    .query(({ ctx, input }) => listExecutionEvents(ctx.org.id, { executionId: input.executionId, afterId: input.afterId })),
+    .input(z.object({ executionId: z.string().min(1).max(200), cursor: z.string().max(200).optional() }))
+    .output(z.object({ items: z.array(timelineItemSchema), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => listExecutionEvents(ctx.org.id, { executionId: input.executionId, cursor: input.cursor })),
 });

@@ -78,8 +78,8 @@ const threshold = z
   .max(MAX_THRESHOLD_SECONDS, "must be at most 30 days (2592000 seconds)")
   .nullable();
 
-export const workflowPatchSchema = z
-  .strictObject(
+/** The body of PATCH and PUT /api/v1/workflows/{key} (and the settings form): one definition for all. */
+export const workflowBodySchema = z.strictObject(
     {
       name: z.string().trim().min(1, "name must not be empty").max(200, "name must be at most 200 characters").optional(),
       stuckScheduledAfterSeconds: threshold.optional(),
@@ -91,16 +91,42 @@ export const workflowPatchSchema = z
       error: (i) =>
         i.code === "unrecognized_keys" ? `unknown field(s): ${i.keys.join(", ")}; accepted: name, stuckScheduledAfterSeconds, stuckRunningAfterSeconds, schedule` : undefined,
     },
-  )
-  .refine((p) => Object.keys(p).length > 0, "send at least one of name, stuckScheduledAfterSeconds, stuckRunningAfterSeconds, schedule");
+);
 
-export type WorkflowPatch = z.infer<typeof workflowPatchSchema>;
+/** PATCH changes something: at least one field. */
+export const workflowPatchSchema = workflowBodySchema.refine(
+  (p) => Object.keys(p).length > 0,
+  "send at least one of name, stuckScheduledAfterSeconds, stuckRunningAfterSeconds, schedule",
+);
+
+export type WorkflowPatch = z.infer<typeof workflowBodySchema>;
+
+/** A workflow key as engines send it (CONTRACT.md §3: ≤ 200 characters). */
+export const workflowKeySchema = z.string().min(1, "a workflow key must not be empty").max(200, "a workflow key is at most 200 characters");
 
 /** Applies a patch under the row lock; returns the workflow before and after, or null if unknown. */
 export async function updateWorkflow(orgId: string, key: string, patch: WorkflowPatch): Promise<{ before: WorkflowView; after: WorkflowView } | null> {
+  const r = await writeWorkflow(orgId, key, patch, false);
+  return r && r.before ? { before: r.before, after: r.after } : null;
+}
+
+/**
+ * PUT: creates the workflow when it is new (named after its key unless the body names it), so
+ * thresholds apply from its first execution, then applies the body like a patch. `before` is null
+ * when it was created.
+ */
+export async function putWorkflow(orgId: string, key: string, body: WorkflowPatch): Promise<{ before: WorkflowView | null; after: WorkflowView }> {
+  return (await writeWorkflow(orgId, key, body, true))!;
+}
+
+async function writeWorkflow(orgId: string, key: string, patch: WorkflowPatch, create: boolean): Promise<{ before: WorkflowView | null; after: WorkflowView } | null> {
   const client = await pool().connect();
   try {
     await client.query("BEGIN");
+    // the same statement ingestion uses to create a workflow, so a racing first event is harmless
+    const created = create
+      ? ((await client.query(`INSERT INTO workflows ("orgId", key, name) VALUES ($1, $2, $2) ON CONFLICT ("orgId", key) DO NOTHING`, [orgId, key])).rowCount ?? 0) > 0
+      : false;
     const { rows } = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2 FOR UPDATE OF w`, [orgId, key]);
     if (!rows[0]) {
       await client.query("ROLLBACK");
@@ -118,10 +144,10 @@ export async function updateWorkflow(orgId: string, key: string, patch: Workflow
       params.push(patch.schedule === null ? null : JSON.stringify(patch.schedule));
       sets.push(`schedule = $${params.length}::jsonb`, `"scheduleSetAt" = CASE WHEN $${params.length}::jsonb IS NULL THEN NULL ELSE now() END`, `"missedCheckAt" = NULL`);
     }
-    await client.query(`UPDATE workflows SET ${sets.join(", ")}, "updatedAt" = now() WHERE "orgId" = $1 AND key = $2`, params);
+    if (sets.length) await client.query(`UPDATE workflows SET ${sets.join(", ")}, "updatedAt" = now() WHERE "orgId" = $1 AND key = $2`, params);
     const after = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2`, [orgId, key]);
     await client.query("COMMIT");
-    return { before: toView(rows[0]), after: toView(after.rows[0]!) };
+    return { before: created ? null : toView(rows[0]), after: toView(after.rows[0]!) };
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     throw err;

@@ -213,7 +213,6 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
     ["an oversize output", { eventId: "e", executionId: "x", workflow: "w", status: "COMPLETED", output: { blob: "y".repeat(70_000) } }, /64 KiB/],
     ["an oversize eventId", { eventId: "e".repeat(129), executionId: "x", workflow: "w", status: "PENDING" }, /eventId/],
     ["too much metadata", { eventId: "e", executionId: "x", workflow: "w", status: "PENDING", metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, "v"])) }, /20 pairs/],
-    ["no workflow on a first event", { eventId: "e", executionId: "x-new", status: "PENDING" }, /workflow is required/],
     ["a NUL character", { eventId: "e", executionId: "x", workflow: "w", status: "FAILED", error: "bad\u0000byte" }, /./],
   ])("a single event with %s → 400 naming the problem, nothing stored", async (_name, event, message) => {
     const before = await tableCounts(t.orgId);
@@ -224,8 +223,15 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
     expect(await tableCounts(t.orgId)).toEqual(before);
   });
 
+  it("a first event without workflow is deferred (rule 9), not refused", async () => {
+    const res = await api.postEvents(t.key, { eventId: "defer-me", executionId: "x-new", status: "PENDING" });
+    expect(res.status).toBe(200);
+    expect(res.body.results[0]).toMatchObject({ eventId: "defer-me", outcome: "deferred", status: null, reason: expect.stringMatching(/workflow/) });
+    expect(await executionRow(t.orgId, "x-new")).toBeUndefined();
+  });
+
   it("an invalid event's eventId stays free, so the corrected event can be resent", async () => {
-    const res = await api.postEvents(t.key, { eventId: "retry-me", executionId: "fresh", status: "PENDING" });
+    const res = await api.postEvents(t.key, { eventId: "retry-me", executionId: "fresh", workflow: "w.fixed", status: "PENDING-ish" });
     expect(res.status).toBe(400);
     const fixed = await api.postEvents(t.key, { eventId: "retry-me", executionId: "fresh", workflow: "w.fixed", status: "PENDING" });
     expect(fixed.body.results[0]).toMatchObject({ outcome: "applied", status: "PENDING" });

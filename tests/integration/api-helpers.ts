@@ -1,7 +1,7 @@
 // Calls the real /api/v1 route handlers in-process with real Requests, against real PostgreSQL.
-import { getExecutionRoute, listExecutionsRoute, putStatusRoute } from "../../server/http/v1/executions";
+import { getExecutionRoute, listEventsRoute, listExecutionsRoute, putStatusRoute } from "../../server/http/v1/executions";
 import { postEvents } from "../../server/http/v1/events";
-import { getWorkflowRoute, patchWorkflowRoute } from "../../server/http/v1/workflows";
+import { getWorkflowRoute, patchWorkflowRoute, putWorkflowRoute } from "../../server/http/v1/workflows";
 import { pool } from "../../server/db/client";
 
 type Json = Record<string, unknown>;
@@ -28,9 +28,12 @@ export const api = {
     send(getExecutionRoute, "GET", `/api/v1/executions/${encodeURIComponent(executionId)}`, { key, params: { executionId } }),
   putStatus: (key: string, executionId: string, body: unknown) =>
     send(putStatusRoute, "PUT", `/api/v1/executions/${encodeURIComponent(executionId)}/status`, { key, body, params: { executionId } }),
+  events: (key: string, executionId: string, query = "") =>
+    send(listEventsRoute, "GET", `/api/v1/executions/${encodeURIComponent(executionId)}/events${query ? `?${query}` : ""}`, { key, params: { executionId } }),
   list: (key: string, query = "") => send(listExecutionsRoute, "GET", `/api/v1/executions${query ? `?${query}` : ""}`, { key }),
   getWorkflow: (key: string, wf: string) => send(getWorkflowRoute, "GET", `/api/v1/workflows/${wf}`, { key, params: { key: wf } }),
   patchWorkflow: (key: string, wf: string, body: unknown) => send(patchWorkflowRoute, "PATCH", `/api/v1/workflows/${wf}`, { key, body, params: { key: wf } }),
+  putWorkflow: (key: string, wf: string, body: unknown) => send(putWorkflowRoute, "PUT", `/api/v1/workflows/${wf}`, { key, body, params: { key: wf } }),
 };
 
 /** Counters as a recount from the executions would give them, beside the stored ones. */

@@ -366,15 +366,16 @@ describe("execution detail", () => {
     await recordAudit({ orgId: o.orgId, actor: { type: "SYSTEM", label: "test" }, action: "execution.cancel", resourceType: "execution", resourceId: a, success: true });
 
     const da = (await getExecutionDetail(o.orgId, { executionId: a }))!;
-    expect(da.events.map((e) => [e.eventId, e.outcome])).toEqual([
-      ["a1", "APPLIED"],
-      ["a2", "APPLIED"],
-      ["a3", "STALE"],
-      ["a2", "DUPLICATE"],
-      ["a4", "APPLIED"],
-      ["a5", "REJECTED"],
+    // by occurredAt, each eventId once with its repeats counted (rule 4)
+    const statusItems = da.events.flatMap((e) => (e.type === "status" ? [e] : []));
+    expect(statusItems.map((e) => [e.eventId, e.outcome, e.repeats])).toEqual([
+      ["a1", "applied", 0],
+      ["a3", "stale", 0],
+      ["a2", "applied", 1],
+      ["a4", "applied", 0],
+      ["a5", "rejected", 0],
     ]);
-    for (const e of da.events.filter((x) => x.outcome !== "APPLIED")) expect(e.reason).toBeTruthy();
+    for (const e of statusItems.filter((x) => x.outcome !== "applied")) expect(e.reason).toBeTruthy();
     expect(da.stages.map((s) => [s.status, s.durationMs])).toEqual([
       ["PENDING", 10_000],
       ["RUNNING", 50_000],
@@ -405,8 +406,8 @@ describe("execution detail", () => {
     expect(await getExecutionDetail(o.orgId, { executionId: "missing" })).toBeNull();
     const paged = await listExecutionEvents(o.orgId, { executionId: a, limit: 4 });
     expect(paged.items).toHaveLength(4);
-    const rest = await listExecutionEvents(o.orgId, { executionId: a, afterId: paged.nextAfterId!, limit: 4 });
-    expect(rest.items.map((e) => e.eventId)).toEqual(["a4", "a5"]);
+    const rest = await listExecutionEvents(o.orgId, { executionId: a, cursor: paged.nextCursor!, limit: 4 });
+    expect(rest.items.map((e) => (e.type === "status" ? e.eventId : "heartbeat"))).toEqual(["a5"]);
   });
 });
 

@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import {
   applyEvent,
+  foldEvents,
   initialState,
   judgeTransition,
   terminalCounters,
@@ -114,7 +115,11 @@ describe("judgeTransition: every status pair and attempt relation", () => {
       expect(d.becameTerminal).toBe(isTerminalForTest(incoming));
       expect(d.counters).toEqual(isTerminalForTest(incoming) ? countersOf(incoming) : ZERO);
     } else {
-      expect(d.next).toBe(state);
+      // no status move; the event's facts (its time, its attempt) still count (rule 5)
+      expect(d.next.status).toBe(state.status);
+      expect(d.next.completedAt).toEqual(state.completedAt);
+      expect(d.next.error).toEqual(state.error);
+      expect(d.next.attempt).toBe(Math.max(CURRENT_ATTEMPT, incomingAttempt));
       expect(d.counters).toEqual(ZERO);
       expect(d.becameTerminal).toBe(false);
       expect(d.reason).toEqual(expect.stringMatching(/\S/));
@@ -295,28 +300,59 @@ describe("applyEvent: stage timestamps", () => {
     expect(state.durationMs).toBe(0);
   });
 
-  it("lastEventAt keeps the newest occurredAt even when an older event is applied later", () => {
+  it("lastEventAt keeps the newest occurredAt; an older WAITING arriving later is stale (the later one decides)", () => {
     const { state } = run([
       { event: statusEvent("RUNNING", 1, at(100)), outcome: "applied" },
-      { event: statusEvent("WAITING", 1, at(50)), outcome: "applied" },
+      { event: statusEvent("WAITING", 1, at(50)), outcome: "stale" },
     ]);
+    expect(state.status).toBe("RUNNING");
     expect(state.lastEventAt).toEqual(at(100));
   });
 
-  it("a rejected or stale event moves no timestamp", () => {
+  it("stale and rejected events still count for the stage timestamps (rule 5), never for status or completion", () => {
     const { states } = run([
       { event: statusEvent("RUNNING", 2, at(10)), outcome: "applied" },
       { event: statusEvent("SCHEDULED", 1, at(999)), outcome: "stale" },
-      { event: statusEvent("SCHEDULED", 2, at(999)), outcome: "stale" },
+      { event: statusEvent("SCHEDULED", 2, at(5)), outcome: "stale" },
       { event: statusEvent("FAILED", 2, at(50)), outcome: "applied" },
       { event: statusEvent("COMPLETED", 2, at(999)), outcome: "rejected" },
+      { event: statusEvent("RUNNING", 2, at(1)), outcome: "rejected" },
     ]);
-    expect(states[1]).toBe(states[0]);
-    expect(states[2]).toBe(states[0]);
-    expect(states[4]).toBe(states[3]);
-    expect(states[4].scheduledAt).toBeNull();
-    expect(states[4].completedAt).toEqual(at(50));
-    expect(states[4].lastEventAt).toEqual(at(50));
+    const final = states.at(-1)!;
+    expect(states[1].status).toBe("RUNNING");
+    expect(final.status).toBe("FAILED");
+    expect(final.createdAt).toEqual(at(1));
+    expect(final.scheduledAt).toEqual(at(5));
+    expect(final.startedAt).toEqual(at(1));
+    expect(final.completedAt).toEqual(at(50));
+    expect(final.durationMs).toBe(49_000);
+    expect(final.lastEventAt).toEqual(at(50)); // a finished execution's last sign of life is its end
+  });
+
+  it("the reversed seed 004 case: COMPLETED first, then the late RUNNING, sets startedAt and the duration", () => {
+    const { state } = run([
+      { event: statusEvent("COMPLETED", 1, at(600)), outcome: "applied" },
+      { event: statusEvent("RUNNING", 1, at(0)), outcome: "rejected" },
+    ]);
+    expect(state).toMatchObject({ status: "COMPLETED", startedAt: at(0), createdAt: at(0), completedAt: at(600), durationMs: 600_000 });
+  });
+
+  it("RUNNING ⇄ WAITING of one attempt: the later occurredAt decides, then the eventId", () => {
+    const run7wait5 = run([
+      { event: { ...statusEvent("RUNNING", 1, at(7)), eventId: "a" }, outcome: "applied" },
+      { event: { ...statusEvent("WAITING", 1, at(5)), eventId: "b" }, outcome: "stale" },
+    ]).state;
+    const wait5run7 = run([
+      { event: { ...statusEvent("WAITING", 1, at(5)), eventId: "b" }, outcome: "applied" },
+      { event: { ...statusEvent("RUNNING", 1, at(7)), eventId: "a" }, outcome: "applied" },
+    ]).state;
+    expect(run7wait5).toEqual(wait5run7);
+    expect(run7wait5.status).toBe("RUNNING");
+    // the same occurredAt: the greater eventId decides
+    const tie = (order: [string, "RUNNING" | "WAITING"][]) =>
+      foldEvents(order.map(([id, st]) => ({ ...statusEvent(st, 1, at(7)), eventId: id })))!.status;
+    expect(tie([["a", "RUNNING"], ["b", "WAITING"]])).toBe("WAITING");
+    expect(tie([["b", "WAITING"], ["a", "RUNNING"]])).toBe("WAITING");
   });
 });
 
@@ -364,9 +400,18 @@ describe("applyEvent: counters", () => {
       { event: statusEvent("COMPLETED", 1, at(20), { output: { ok: 2 } }), outcome: "duplicate" },
     ]);
     expect(total).toEqual({ executionCount: 1, successCount: 1, failureCount: 0, cancelledCount: 0 });
-    expect(states[2]).toBe(states[1]);
     expect(states[2].completedAt).toEqual(at(10));
     expect(states[2].output).toEqual({ ok: 1 });
+  });
+
+  it("of two COMPLETED events the earlier one's completion and output count, whichever arrived first", () => {
+    const { states, total } = run([
+      { event: statusEvent("RUNNING", 1, at(0)), outcome: "applied" },
+      { event: { ...statusEvent("COMPLETED", 1, at(20), { output: { ok: 2 } }), eventId: "late" }, outcome: "applied" },
+      { event: { ...statusEvent("COMPLETED", 1, at(10), { output: { ok: 1 } }), eventId: "early" }, outcome: "duplicate" },
+    ]);
+    expect(total.successCount).toBe(1);
+    expect(states[2]).toMatchObject({ completedAt: at(10), output: { ok: 1 }, durationMs: 10_000 });
   });
 
   it("a duplicate terminal from another attempt is still a duplicate", () => {
@@ -398,11 +443,36 @@ describe("applyEvent: error and output", () => {
       { event: statusEvent("FAILED", 1, at(40), { error: "third" }), outcome: "duplicate" },
     ]);
     const final = states.at(-1)!;
-    expect(final).toBe(states[1]);
+    expect(final.status).toBe("FAILED");
     expect(final.error).toBe("first");
     expect(final.output).toBeNull();
     expect(final.completedAt).toEqual(at(10));
     expect(final.durationMs).toBe(10_000);
+  });
+
+  it("a terminal's error is its own: an active event's error does not survive it, in either order", () => {
+    const activeFirst = run([
+      { event: { ...statusEvent("RUNNING", 1, at(0), { error: "flaky" }), eventId: "r" }, outcome: "applied" },
+      { event: { ...statusEvent("CANCELLED", 1, at(10)), eventId: "c" }, outcome: "applied" },
+    ]).state;
+    const cancelFirst = run([
+      { event: { ...statusEvent("CANCELLED", 1, at(10)), eventId: "c" }, outcome: "applied" },
+      { event: { ...statusEvent("RUNNING", 1, at(0), { error: "flaky" }), eventId: "r" }, outcome: "rejected" },
+    ]).state;
+    expect(activeFirst).toEqual(cancelFirst);
+    expect(activeFirst.error).toBeNull();
+  });
+
+  it("an active execution shows the latest error of its highest attempt, whatever the order", () => {
+    const events: LifecycleEvent[] = [
+      { ...statusEvent("RUNNING", 1, at(0), { error: "first try" }), eventId: "a" },
+      { ...statusEvent("PENDING", 2, at(50), { error: "worker lost" }), eventId: "b" },
+      { ...statusEvent("SCHEDULED", 2, at(60)), eventId: "c" },
+      { ...statusEvent("RUNNING", 1, at(70), { error: "old worker" }), eventId: "d" },
+    ];
+    for (const order of [events, [...events].reverse(), [events[2]!, events[0]!, events[3]!, events[1]!]]) {
+      expect(foldEvents(order)).toMatchObject({ status: "SCHEDULED", attempt: 2, error: "worker lost" });
+    }
   });
 
   it("a terminal without an error keeps what the execution had", () => {
@@ -454,9 +524,11 @@ describe("applyEvent: heartbeats", () => {
       { event: heartbeat(1, at(20)), outcome: "stale" },
       { event: heartbeat(2, at(30)), outcome: "stale" },
     ]);
-    expect(states[4]).toBe(states[2]);
-    expect(states[4].lastHeartbeatAt).toEqual(at(5));
-    expect(states[4].lastEventAt).toEqual(at(10));
+    // no status change, but a heartbeat is still a fact of its attempt (any order gives this)
+    expect(states[4].status).toBe(terminal);
+    expect(states[4].completedAt).toEqual(at(10));
+    expect(states[4].attempt).toBe(2);
+    expect(states[4].lastHeartbeatAt).toEqual(at(30));
   });
 
   it("a heartbeat never changes status or counters", () => {
@@ -505,10 +577,9 @@ describe("seed scenarios", () => {
       { event: statusEvent("RUNNING", 1, at(30)), outcome: "rejected" },
       { event: statusEvent("RUNNING", 2, at(90)), outcome: "rejected" },
     ]);
-    const failed = states[2];
     for (const s of states.slice(3)) {
-      expect(s).toBe(failed);
       expect(s.status).toBe("FAILED");
+      expect(s.startedAt).toEqual(at(5));
       expect(s.completedAt).toEqual(at(60));
       expect(s.error).toEqual({ message: "timeout talking to db" });
       expect(s.durationMs).toBe(55_000);

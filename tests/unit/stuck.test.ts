@@ -229,8 +229,10 @@ describe("stuck properties", () => {
         let expected: { reason: string; since: Date } | null = null;
         if (r.status === "SCHEDULED" && nowS - r.statusChangedAt > t.stuckScheduledAfterSeconds) expected = { reason: "scheduled", since: at(r.statusChangedAt) };
         if (r.status === "RUNNING") {
-          const life = Math.max(r.statusChangedAt, ...[r.startedAt, r.lastHeartbeatAt, r.lastEventAt].filter((x): x is number => x !== null));
-          if (nowS - life > t.stuckRunningAfterSeconds) expected = { reason: "running", since: at(life) };
+          // §2: the newest of startedAt, lastHeartbeatAt and the last event (statusChangedAt is not one)
+          const signs = [r.startedAt, r.lastHeartbeatAt, r.lastEventAt].filter((x): x is number => x !== null);
+          const life = Math.max(...signs);
+          if (signs.length && nowS - life > t.stuckRunningAfterSeconds) expected = { reason: "running", since: at(life) };
         }
         expect(verdict).toEqual(expected);
       }),

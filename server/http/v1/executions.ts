@@ -1,4 +1,4 @@
-// GET /api/v1/executions, GET /api/v1/executions/{id}, PUT /api/v1/executions/{id}/status
+// GET /api/v1/executions, GET /api/v1/executions/{id}, GET …/{id}/events, PUT /api/v1/executions/{id}/status
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { describeIssues, rawEventSchema } from "../../ingest/event-schema";
@@ -6,6 +6,7 @@ import { ingestOne } from "../../ingest/service";
 import { decodeCursor, getExecution, listExecutions } from "../../executions/read";
 import { invalidStatusMessage, parseStatus, type Status } from "../../executions/status";
 import { BadRequestError, ConflictError, NotFoundError } from "../../errors";
+import { MAX_TIMELINE_PAGE, readTimeline, timelineItemForApi } from "../../executions/timeline";
 import { json, readJson, requireApiKey, route } from "../api";
 
 type IdParams = { executionId: string };
@@ -112,4 +113,19 @@ export const putStatusRoute = route<IdParams>("/api/v1/executions/:id/status", a
   }
   const execution = await getExecution(orgId, executionId);
   return json({ ...execution, outcome: result.outcome });
+});
+
+export const DEFAULT_TIMELINE_PAGE = 100;
+
+export const listEventsRoute = route<IdParams>("/api/v1/executions/:id/events", async (req, { executionId }) => {
+  const { orgId } = await requireApiKey(req);
+  const q = new URL(req.url).searchParams;
+  const unknown = [...q.keys()].filter((k) => k !== "limit" && k !== "cursor");
+  if (unknown.length) throw badQuery(`unknown query parameter(s): ${unknown.join(", ")}; accepted: limit, cursor`);
+  const limitRaw = q.get("limit") ?? String(DEFAULT_TIMELINE_PAGE);
+  const limit = Number(limitRaw);
+  if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_TIMELINE_PAGE) throw badQuery(`limit must be a whole number from 1 to ${MAX_TIMELINE_PAGE}`);
+  const page = await readTimeline(orgId, executionId, { limit, cursor: q.get("cursor") });
+  if (!page) throw executionNotFound(executionId);
+  return json({ items: page.items.map(timelineItemForApi), nextCursor: page.nextCursor });
 });

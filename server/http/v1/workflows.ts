@@ -1,7 +1,8 @@
-// GET and PATCH /api/v1/workflows/{key}
+// GET, PATCH and PUT /api/v1/workflows/{key}. PATCH changes a known workflow; PUT, with the same
+// body, also creates it when it is new, so thresholds apply from its first execution. Both audited.
 import { recordAudit } from "../../audit/service";
 import { describeIssues } from "../../ingest/event-schema";
-import { getWorkflow, updateWorkflow, workflowPatchSchema } from "../../workflows/service";
+import { getWorkflow, putWorkflow, updateWorkflow, workflowBodySchema, workflowKeySchema, workflowPatchSchema, type WorkflowView } from "../../workflows/service";
 import { BadRequestError, NotFoundError } from "../../errors";
 import { json, readJson, requestMeta, requireApiKey, route } from "../api";
 
@@ -16,22 +17,39 @@ export const getWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async
   return json(workflow);
 });
 
+type Principal = Awaited<ReturnType<typeof requireApiKey>>;
+
+async function audit(req: Request, principal: Principal, key: string, change: { before: WorkflowView | null; after: WorkflowView }) {
+  await recordAudit({
+    orgId: principal.orgId,
+    actor: { type: "API_KEY", apiKeyId: principal.apiKeyId, label: `API key ${principal.name}` },
+    action: change.before ? "workflow.update" : "workflow.create",
+    resourceType: "workflow",
+    resourceId: key,
+    before: change.before,
+    after: change.after,
+    ...requestMeta(req),
+    success: true,
+  });
+}
+
 export const patchWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async (req, { key }) => {
   const principal = await requireApiKey(req);
   const parsed = workflowPatchSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error), { apiCode: "INVALID_BODY" });
   const changed = await updateWorkflow(principal.orgId, key, parsed.data);
   if (!changed) throw workflowNotFound(key);
-  await recordAudit({
-    orgId: principal.orgId,
-    actor: { type: "API_KEY", apiKeyId: principal.apiKeyId, label: `API key ${principal.name}` },
-    action: "workflow.update",
-    resourceType: "workflow",
-    resourceId: key,
-    before: changed.before,
-    after: changed.after,
-    ...requestMeta(req),
-    success: true,
-  });
+  await audit(req, principal, key, changed);
   return json(changed.after);
+});
+
+export const putWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async (req, { key }) => {
+  const principal = await requireApiKey(req);
+  const validKey = workflowKeySchema.safeParse(key);
+  if (!validKey.success) throw new BadRequestError(describeIssues(validKey.error), { apiCode: "INVALID_PATH" });
+  const parsed = workflowBodySchema.safeParse(await readJson(req));
+  if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error), { apiCode: "INVALID_BODY" });
+  const written = await putWorkflow(principal.orgId, key, parsed.data);
+  await audit(req, principal, key, written);
+  return json(written.after);
 });

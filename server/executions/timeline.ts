@@ -1,0 +1,163 @@
+import { BadRequestError } from "../errors";
+// An execution's timeline as GET /api/v1/executions/{id}/events and the execution page show it:
+// status events by occurredAt (each once, with how often its eventId came again), and heartbeats
+// compacted to one item per attempt. Keyset-paged on (occurredAt, tie) with the list's cursor codec.
+import { z } from "zod";
+import { pool } from "../db/client";
+import { decodeCursor, encodeCursor } from "./read";
+import { STATUSES } from "./status";
+
+const statusSchema = z.enum(STATUSES);
+
+export const statusItemSchema = z.object({
+  type: z.literal("status"),
+  /** the row id, for React keys and the dashboard */
+  id: z.string(),
+  eventId: z.string(),
+  status: statusSchema.nullable(),
+  attempt: z.number().int(),
+  occurredAt: z.date(),
+  receivedAt: z.date(),
+  outcome: z.enum(["applied", "duplicate", "stale", "rejected"]),
+  reason: z.string().nullable(),
+  repeats: z.number().int(),
+  /** how long it was kept as deferred before its execution existed; null if it never waited */
+  waitedMs: z.number().int().nullable(),
+  statusBefore: statusSchema.nullable(),
+  statusAfter: statusSchema.nullable(),
+  payload: z.unknown(),
+});
+
+export const heartbeatItemSchema = z.object({
+  type: z.literal("heartbeat"),
+  id: z.string(),
+  attempt: z.number().int(),
+  count: z.number().int(),
+  firstOccurredAt: z.date(),
+  lastOccurredAt: z.date(),
+  /** the longest wait of a deferred heartbeat of this attempt; null if none waited */
+  waitedMs: z.number().int().nullable(),
+});
+
+export const timelineItemSchema = z.discriminatedUnion("type", [statusItemSchema, heartbeatItemSchema]);
+export type TimelineItem = z.infer<typeof timelineItemSchema>;
+export type StatusItem = z.infer<typeof statusItemSchema>;
+export type HeartbeatItem = z.infer<typeof heartbeatItemSchema>;
+
+export type TimelinePage = { items: TimelineItem[]; nextCursor: string | null };
+
+export const MAX_TIMELINE_PAGE = 1000;
+
+type Row = {
+  kind: "status" | "heartbeat";
+  at: Date;
+  tie: string;
+  id: string;
+  eventId: string | null;
+  status: (typeof STATUSES)[number] | null;
+  attempt: number;
+  receivedAt: Date | null;
+  outcome: "APPLIED" | "DUPLICATE" | "STALE" | "REJECTED" | null;
+  reason: string | null;
+  repeats: number | null;
+  waitedMs: number | null;
+  statusBefore: (typeof STATUSES)[number] | null;
+  statusAfter: (typeof STATUSES)[number] | null;
+  payload: unknown;
+  count: number | null;
+  lastOccurredAt: Date | null;
+};
+
+// tie orders items of the same occurredAt: 2 × row id for status events, 2 × attempt + 1 for
+// heartbeat items, so one bigint keeps the keyset unique across both tables.
+const TIMELINE_SQL = `
+  SELECT * FROM (
+    SELECT 'status' AS kind, "occurredAt" AS at, (id * 2)::text AS tie, id::text AS id, "eventId", status, attempt, "receivedAt",
+           outcome, reason, repeats, "waitedMs", "statusBefore", "statusAfter", payload, NULL::int AS count,
+           NULL::timestamptz AS "lastOccurredAt"
+      -- (HEARTBEAT rows are only in timelines written before compaction, or by npm run gen)
+      FROM execution_events WHERE "orgId" = $1 AND "executionId" = $2 AND type = 'STATUS'
+    UNION ALL
+    SELECT 'heartbeat', "firstOccurredAt", (attempt::bigint * 2 + 1)::text, 'hb-' || attempt, NULL, NULL, attempt, NULL,
+           NULL, NULL, NULL, "waitedMs", NULL, NULL, NULL, count, "lastOccurredAt"
+      FROM execution_heartbeats WHERE "orgId" = $1 AND "executionId" = $2
+  ) t
+  WHERE $3::timestamptz IS NULL OR (t.at, t.tie::bigint) > ($3::timestamptz, $4::bigint)
+  ORDER BY t.at, t.tie::bigint
+  LIMIT $5`;
+
+function toItem(r: Row): TimelineItem {
+  if (r.kind === "heartbeat") {
+    return { type: "heartbeat", id: r.id, attempt: r.attempt, count: r.count!, firstOccurredAt: r.at, lastOccurredAt: r.lastOccurredAt!, waitedMs: r.waitedMs };
+  }
+  return {
+    type: "status",
+    id: r.id,
+    eventId: r.eventId!,
+    status: r.status,
+    attempt: r.attempt,
+    occurredAt: r.at,
+    receivedAt: r.receivedAt!,
+    outcome: r.outcome!.toLowerCase() as StatusItem["outcome"],
+    reason: r.reason,
+    repeats: r.repeats ?? 0,
+    waitedMs: r.waitedMs,
+    statusBefore: r.statusBefore,
+    statusAfter: r.statusAfter,
+    payload: r.payload,
+  };
+}
+
+/** A cursor that no page of this route handed out. */
+export class TimelineCursorError extends BadRequestError {
+  constructor(message: string) {
+    super(message, { apiCode: "INVALID_CURSOR" });
+    this.name = "TimelineCursorError";
+  }
+}
+
+/**
+ * One page of an execution's timeline, or null when the execution is unknown here (another
+ * organization's included). `cursor` is the nextCursor of the previous page.
+ */
+export async function readTimeline(orgId: string, executionId: string, page: { limit: number; cursor?: string | null }): Promise<TimelinePage | null> {
+  const limit = Math.min(Math.max(page.limit, 1), MAX_TIMELINE_PAGE);
+  const after = page.cursor ? decodeCursor(page.cursor) : null;
+  if (page.cursor && !after) throw new TimelineCursorError("cursor is not valid; pass the nextCursor of a previous page");
+  const db = pool();
+  const [exists, { rows }] = await Promise.all([
+    db.query(`SELECT 1 FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [orgId, executionId]),
+    db.query<Row>(TIMELINE_SQL, [orgId, executionId, after?.createdAt ?? null, after?.id ?? null, limit + 1]),
+  ]);
+  if (exists.rowCount === 0) return null;
+  const more = rows.length > limit;
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items: items.map(toItem), nextCursor: more && last ? encodeCursor({ createdAt: last.at.toISOString(), id: last.tie }) : null };
+}
+
+/** The contract's shape of an item (§3), plus `waitedMs` for deferred events. */
+export function timelineItemForApi(item: TimelineItem) {
+  if (item.type === "heartbeat") {
+    return {
+      type: "heartbeat" as const,
+      attempt: item.attempt,
+      count: item.count,
+      firstOccurredAt: item.firstOccurredAt.toISOString(),
+      lastOccurredAt: item.lastOccurredAt.toISOString(),
+      waitedMs: item.waitedMs,
+    };
+  }
+  return {
+    eventId: item.eventId,
+    type: "status" as const,
+    status: item.status,
+    attempt: item.attempt,
+    occurredAt: item.occurredAt.toISOString(),
+    receivedAt: item.receivedAt.toISOString(),
+    outcome: item.outcome,
+    reason: item.reason,
+    repeats: item.repeats,
+    waitedMs: item.waitedMs,
+  };
+}

@@ -1,0 +1,73 @@
+// runwatch repair / verify against rows written by the old first-received rule: COMPLETED at
+// 08:10 then a late RUNNING at 08:00 left startedAt null and durationMs 0 (in the 0 ms histogram
+// bucket). verify names the stage times and the hourly row; repair recomputes them from the
+// timeline; verify is then clean, and a second repair changes nothing.
+import { beforeAll, describe, expect, it } from "vitest";
+import { pool } from "../../server/db/client";
+import { repairExecutions } from "../../server/executions/repair";
+import { verifyAll } from "../../server/executions/verify";
+import { ingestEvents } from "../../server/ingest/service";
+import { emptyHistogram } from "../../server/metrics/histogram";
+import { createTestOrg } from "../setup/helpers";
+
+let orgId: string;
+beforeAll(async () => {
+  orgId = (await createTestOrg()).orgId;
+});
+
+const at = (hhmm: string) => `2026-03-02T${hhmm}:00.000Z`;
+
+describe("runwatch repair", () => {
+  it("fixes a row written with the old first-received rule, and verify sees the difference before and none after", async () => {
+    await ingestEvents(orgId, [
+      { eventId: "old-1", executionId: "old", workflow: "legacy", status: "COMPLETED", occurredAt: at("08:10") },
+      { eventId: "old-2", executionId: "old", status: "RUNNING", occurredAt: at("08:00") },
+      { eventId: "ok-1", executionId: "ok", workflow: "legacy", status: "RUNNING", occurredAt: at("08:00") },
+      { eventId: "ok-2", executionId: "ok", status: "FAILED", occurredAt: at("08:01") },
+    ]);
+    expect((await verifyAll(orgId)).ok).toBe(true);
+
+    // what the old rules wrote: stage times of the first event received, the duration from it
+    await pool().query(
+      `UPDATE executions SET "startedAt" = NULL, "createdAt" = $2, "durationMs" = 0 WHERE "orgId" = $1 AND "executionId" = 'old'`,
+      [orgId, at("08:10")],
+    );
+    const zeroBucket = emptyHistogram();
+    zeroBucket[0] = 1;
+    await pool().query(
+      `UPDATE execution_hourly SET "durationSumMs" = 0, histogram = $2 WHERE "orgId" = $1 AND status = 'COMPLETED'`,
+      [orgId, zeroBucket],
+    );
+
+    const before = await verifyAll(orgId);
+    expect(before.ok).toBe(false);
+    expect(before.differences).toEqual([]);
+    expect(before.stageTimeDifferences).toEqual(
+      expect.arrayContaining([
+        { executionId: "old", field: "startedAt", stored: null, actual: at("08:00") },
+        { executionId: "old", field: "createdAt", stored: at("08:10"), actual: at("08:00") },
+        { executionId: "old", field: "durationMs", stored: "0", actual: "600000" },
+      ]),
+    );
+    expect(before.stageTimeDifferences.every((d) => d.executionId === "old")).toBe(true);
+    // the aggregate agrees with the (wrong) row it was built from: the stage times are what is wrong
+    expect(before.hourlyDifferences).toEqual([]);
+
+    const repaired = await repairExecutions(orgId);
+    expect(repaired).toMatchObject({ executions: 2, executionsRepaired: 1 });
+    const { rows } = await pool().query(`SELECT "createdAt", "startedAt", "completedAt", "durationMs"::int AS d FROM executions WHERE "orgId" = $1 AND "executionId" = 'old'`, [orgId]);
+    expect(rows[0]).toEqual({ createdAt: new Date(at("08:00")), startedAt: new Date(at("08:00")), completedAt: new Date(at("08:10")), d: 600_000 });
+    expect(await verifyAll(orgId)).toMatchObject({ ok: true, stageTimeDifferences: [], hourlyDifferences: [] });
+    const { rows: hourly } = await pool().query(`SELECT "durationSumMs"::int AS sum, histogram FROM execution_hourly WHERE "orgId" = $1 AND status = 'COMPLETED'`, [orgId]);
+    expect(hourly[0].sum).toBe(600_000);
+    expect(hourly[0].histogram[0]).toBe(0);
+    expect(await repairExecutions(orgId)).toMatchObject({ executionsRepaired: 0 });
+
+    // an aggregate that drifted from its executions is named, and rebuilt
+    await pool().query(`UPDATE execution_hourly SET count = count + 1 WHERE "orgId" = $1 AND status = 'FAILED'`, [orgId]);
+    const drifted = await verifyAll(orgId);
+    expect(drifted.hourlyDifferences).toEqual([expect.objectContaining({ status: "FAILED", stored: expect.objectContaining({ count: 2 }), actual: expect.objectContaining({ count: 1 }) })]);
+    await repairExecutions(orgId);
+    expect((await verifyAll(orgId)).ok).toBe(true);
+  });
+});
