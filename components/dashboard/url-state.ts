@@ -84,3 +84,29 @@ export function mergeRows(page: ExecutionRow[], fresh: ExecutionRow[] | undefine
     return f && f.updatedAt >= r.updatedAt ? f : r;
   });
 }
+
+const STATUS_WORDS: Record<string, string> = {
+  PENDING: "Pending",
+  SCHEDULED: "Scheduled",
+  RUNNING: "Running",
+  WAITING: "Waiting",
+  COMPLETED: "Completed",
+  FAILED: "Failed",
+  CANCELLED: "Cancelled",
+  TIMED_OUT: "Timed out",
+  CONTINUED_AS_NEW: "Continued as new",
+};
+
+/** The filters in words, for a confirmation: "status Running or Scheduled, stuck only, created in the last 24 h". */
+export function describeFilters(f: FilterUrlState): string {
+  const parts: string[] = [];
+  if (f.statuses.length) parts.push(`${f.statusMode === "exclude" ? "status not" : "status"} ${f.statuses.map((s) => STATUS_WORDS[s] ?? s).join(" or ")}`);
+  if (f.stuck) parts.push("stuck only");
+  if (f.workflows.length) parts.push(`workflow ${f.workflows.join(" or ")}`);
+  if (f.range) parts.push(`created in the last ${f.range}`);
+  if (f.from) parts.push(`created from ${f.from.toISOString()}`);
+  if (f.to) parts.push(`created before ${f.to.toISOString()}`);
+  if (f.search) parts.push(`${f.searchMode === "exact" ? "id" : f.searchMode === "prefix" ? "id starting with" : "id or workflow containing"} "${f.search}"`);
+  if (f.metadata.length) parts.push(`metadata ${f.metadata.map((m) => `${m.key}=${m.value}`).join(", ")}`);
+  return parts.length ? `the filter: ${parts.join(", ")}` : "no filter (every execution)";
+}

@@ -3,7 +3,7 @@
 //
 // URL keys (defaults are omitted, so a link stays short and canonical):
 //   status=FAILED,TIMED_OUT  statusMode=exclude  stuck=1  workflow=a,b  range=24h | from=ISO&to=ISO
-//   q=<execution id>  qMode=exact  meta=env=prod,team=pay
+//   q=<text>  qMode=prefix|exact (default: contains, in the execution id or the workflow key)  meta=env=prod,team=pay
 // Lists are comma-separated; a comma inside a value is written "%2C" (as nuqs' parseAsArrayOf does).
 import { z } from "zod";
 import { parseStatus, STATUSES, type Status } from "../executions/status";
@@ -22,6 +22,8 @@ export const PRESET_MS: Record<RangePreset, number> = {
 };
 
 export const MAX_WORKFLOWS_IN_FILTER = 50;
+/** contains (the default): a substring of the execution id or the workflow key */
+export const SEARCH_MODES = ["contains", "prefix", "exact"] as const;
 export const MAX_METADATA_PAIRS = 20;
 
 const statusSchema = z.enum(STATUSES);
@@ -41,7 +43,7 @@ export const executionFiltersSchema = z
     from: z.date().optional(),
     to: z.date().optional(),
     search: z.string().min(1).max(200).optional(),
-    searchMode: z.enum(["prefix", "exact"]).default("prefix"),
+    searchMode: z.enum(SEARCH_MODES).default("contains"),
     metadata: z.array(metadataPairSchema).max(MAX_METADATA_PAIRS).default([]),
   })
   .refine((f) => !f.from || !f.to || f.from < f.to, { message: "from must be before to", path: ["to"] });
@@ -60,7 +62,7 @@ export const filterUrlStateSchema = z
     from: z.date().optional(),
     to: z.date().optional(),
     search: z.string().min(1).max(200).optional(),
-    searchMode: z.enum(["prefix", "exact"]).default("prefix"),
+    searchMode: z.enum(SEARCH_MODES).default("contains"),
     metadata: z.array(metadataPairSchema).max(MAX_METADATA_PAIRS).default([]),
   })
   .refine((s) => !(s.range && (s.from || s.to)), { message: "use either range or from/to, not both", path: ["range"] })
@@ -164,8 +166,8 @@ export function parseFilterQuery(input: QueryInput, opts: { strict?: boolean } =
   if (search !== null && search.trim() !== "") raw.search = search.trim();
   const qMode = one("qMode");
   if (qMode !== null) {
-    if (qMode === "prefix" || qMode === "exact") raw.searchMode = qMode;
-    else issues.push({ key: "qMode", message: 'qMode must be "prefix" or "exact"' });
+    if (qMode === "prefix" || qMode === "exact" || qMode === "contains") raw.searchMode = qMode;
+    else issues.push({ key: "qMode", message: 'qMode must be "contains", "prefix" or "exact"' });
   }
   const meta = one("meta");
   if (meta !== null) {
@@ -234,7 +236,7 @@ export function serializeFilterQuery(state: Partial<FilterUrlState>): string {
   if (state.from) q.set("from", state.from.toISOString());
   if (state.to) q.set("to", state.to.toISOString());
   if (state.search) q.set("q", state.search);
-  if (state.search && state.searchMode === "exact") q.set("qMode", "exact");
+  if (state.search && state.searchMode && state.searchMode !== "contains") q.set("qMode", state.searchMode);
   if (state.metadata?.length) q.set("meta", joinList(state.metadata.map((p) => `${p.key}=${p.value}`)));
   return q.toString();
 }
