@@ -4,6 +4,7 @@
 // Pure, so it is unit-tested without a browser.
 import { parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/dashboard/filters";
 import type { ExecutionRow } from "@/server/dashboard/list";
+import { STATUS_LABELS } from "@/components/executions/format";
 
 export const SNAPSHOT_RE = /^\d{1,19}$/;
 /** base64url of the list cursor; anything else in the URL is dropped */
@@ -85,22 +86,11 @@ export function mergeRows(page: ExecutionRow[], fresh: ExecutionRow[] | undefine
   });
 }
 
-const STATUS_WORDS: Record<string, string> = {
-  PENDING: "Pending",
-  SCHEDULED: "Scheduled",
-  RUNNING: "Running",
-  WAITING: "Waiting",
-  COMPLETED: "Completed",
-  FAILED: "Failed",
-  CANCELLED: "Cancelled",
-  TIMED_OUT: "Timed out",
-  CONTINUED_AS_NEW: "Continued as new",
-};
 
 /** The filters in words, for a confirmation: "status Running or Scheduled, stuck only, created in the last 24 h". */
 export function describeFilters(f: FilterUrlState): string {
   const parts: string[] = [];
-  if (f.statuses.length) parts.push(`${f.statusMode === "exclude" ? "status not" : "status"} ${f.statuses.map((s) => STATUS_WORDS[s] ?? s).join(" or ")}`);
+  if (f.statuses.length) parts.push(`${f.statusMode === "exclude" ? "status not" : "status"} ${f.statuses.map((s) => STATUS_LABELS[s]).join(" or ")}`);
   if (f.stuck) parts.push("stuck only");
   if (f.workflows.length) parts.push(`workflow ${f.workflows.join(" or ")}`);
   if (f.range) parts.push(`created in the last ${f.range}`);

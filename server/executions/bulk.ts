@@ -84,7 +84,15 @@ export async function settleBulkJobs(): Promise<void> {
  * Starts a job: counts its targets, writes the job row and the one audit entry, and runs the job
  * in the background. `filter` is the resolved list filter when target.kind is "filter".
  */
-export async function startBulkJob(caller: BulkCaller, action: BulkAction, target: BulkTarget, filter: ListFilter | null, rawReason: string): Promise<BulkJob> {
+export async function startBulkJob(
+  caller: BulkCaller,
+  action: BulkAction,
+  target: BulkTarget,
+  filter: ListFilter | null,
+  rawReason: string,
+  opts: { chunk?: number } = {},
+): Promise<BulkJob> {
+  const chunkSize = Math.max(1, Math.min(BULK_CHUNK, opts.chunk ?? BULK_CHUNK));
   const reason = operateReasonSchema.parse(rawReason);
   let total: number;
   let ids: string[] | null = null;
@@ -129,13 +137,22 @@ export async function startBulkJob(caller: BulkCaller, action: BulkAction, targe
     return row;
   });
   if (total > 0) {
-    const work = runJob(caller, job.id, action, ids, filter, snapshotId, reason).finally(() => running.delete(work));
+    const work = runJob(caller, job.id, action, ids, filter, snapshotId, reason, chunkSize).finally(() => running.delete(work));
     running.add(work);
   }
   return (await getBulkJob(caller.orgId, job.id))!;
 }
 
-async function runJob(caller: BulkCaller, jobId: string, action: BulkAction, ids: string[] | null, filter: ListFilter | null, snapshotId: string | null, reason: string): Promise<void> {
+async function runJob(
+  caller: BulkCaller,
+  jobId: string,
+  action: BulkAction,
+  ids: string[] | null,
+  filter: ListFilter | null,
+  snapshotId: string | null,
+  reason: string,
+  chunkSize: number,
+): Promise<void> {
   const progress = (processed: number, changed: number, skipped: number) =>
     pool().query(`UPDATE bulk_jobs SET processed = processed + $3, changed = changed + $4, skipped = skipped + $5, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`, [
       caller.orgId,
@@ -146,10 +163,10 @@ async function runJob(caller: BulkCaller, jobId: string, action: BulkAction, ids
     ]);
   try {
     if (ids) {
-      for (let i = 0; i < ids.length; i += BULK_CHUNK) {
+      for (let i = 0; i < ids.length; i += chunkSize) {
         const { rows } = await pool().query<Target>(
           `SELECT ${TARGET_COLUMNS} FROM executions e WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[]) AND e.status::text = ANY($3::text[]) ORDER BY e."createdAt" DESC, e.id DESC`,
-          [caller.orgId, ids.slice(i, i + BULK_CHUNK), ACTIVE_STATUSES],
+          [caller.orgId, ids.slice(i, i + chunkSize), ACTIVE_STATUSES],
         );
         const r = await applyChunk(caller, jobId, action, rows, reason);
         await progress(rows.length, r.changed, r.skipped);
@@ -157,12 +174,12 @@ async function runJob(caller: BulkCaller, jobId: string, action: BulkAction, ids
     } else if (filter && snapshotId) {
       let cursor: Cursor | null = null;
       for (;;) {
-        const rows: Target[] = await selectExecutionPage<Target>(caller.orgId, activeOnly(filter), { limit: BULK_CHUNK, cursor, snapshotId }, TARGET_COLUMNS);
-        const chunk = rows.slice(0, BULK_CHUNK);
+        const rows: Target[] = await selectExecutionPage<Target>(caller.orgId, activeOnly(filter), { limit: chunkSize, cursor, snapshotId }, TARGET_COLUMNS);
+        const chunk = rows.slice(0, chunkSize);
         if (!chunk.length) break;
         const r = await applyChunk(caller, jobId, action, chunk, reason);
         await progress(chunk.length, r.changed, r.skipped);
-        if (rows.length <= BULK_CHUNK) break;
+        if (rows.length <= chunkSize) break;
         const last = chunk[chunk.length - 1]!;
         cursor = { createdAt: last.createdAt.toISOString(), id: last.id };
       }
