@@ -30,7 +30,11 @@ export function AlertDrawer({ orgSlug, alertId, onClose }: { orgSlug: string; al
       ref={ref}
       aria-labelledby="alert-drawer-title"
       data-testid="alert-drawer"
-      onClose={onClose}
+      // only the drawer's own close: React also hands it the close of a dialog inside it (the
+      // acknowledge / resolve note), which must leave the drawer and ?alert= as they are
+      onClose={(e) => {
+        if (e.target === e.currentTarget) onClose();
+      }}
       // a right-hand drawer on <dialog>: focus trapped, Escape closes, focus returns
       className="fixed inset-y-0 right-0 left-auto m-0 h-full max-h-none w-full max-w-2xl overflow-y-auto border-l border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100"
     >

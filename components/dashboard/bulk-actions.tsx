@@ -155,7 +155,7 @@ function BulkConfirm({ orgSlug, action, selection, what, onStarted, onBack }: { 
   );
 }
 
-function BulkProgress({ orgSlug, jobId, onClose }: { orgSlug: string; jobId: string; onClose: () => void }) {
+export function BulkProgress({ orgSlug, jobId, onClose }: { orgSlug: string; jobId: string; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const job = useQuery({

@@ -40,6 +40,8 @@ export const bulkTargetSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("ids"), executionIds: z.array(z.string().min(1).max(200)).min(1, "choose at least one execution").max(BULK_MAX_IDS) }),
   /** the list's filter query string, as the page holds it (server/dashboard/filters.ts) */
   z.object({ kind: z.literal("filter"), query: z.string().max(4000) }),
+  /** chosen alerts (the alert center); only for the alert actions */
+  z.object({ kind: z.literal("alerts"), alertIds: z.array(z.string().regex(/^\d{1,19}$/, "an alert id is numeric")).min(1, "choose at least one alert").max(BULK_MAX_IDS) }),
 ]);
 export type BulkTarget = z.infer<typeof bulkTargetSchema>;
 
@@ -96,7 +98,17 @@ export async function startBulkJob(
   const reason = operateReasonSchema.parse(rawReason);
   let total: number;
   let ids: string[] | null = null;
-  if (target.kind === "ids") {
+  let alertIds: string[] | null = null;
+  if (target.kind === "alerts") {
+    if (action !== "acknowledgeAlerts" && action !== "resolveAlerts") throw new BadRequestError("choose executions, not alerts, to mark them cancelled or failed");
+    alertIds = [...new Set(target.alertIds)];
+    const { rows } = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[]) AND state::text = ANY($3::text[])`, [
+      caller.orgId,
+      alertIds,
+      ALERT_STATES_FOR[action],
+    ]);
+    total = rows[0]!.n;
+  } else if (target.kind === "ids") {
     ids = [...new Set(target.executionIds)];
     // another organization's ids simply do not match: orgId is in the where
     const { rows } = await pool().query<{ n: number }>(
@@ -117,7 +129,7 @@ export async function startBulkJob(
     const { rows } = await client.query<{ id: string; createdAt: Date }>(
       `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdBy", state)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, "createdAt"`,
-      [caller.orgId, action, filterQuery, ids ? JSON.stringify(ids) : null, reason, total, caller.actor.label, total === 0 ? "done" : "running"],
+      [caller.orgId, action, filterQuery, ids || alertIds ? JSON.stringify(ids ?? alertIds) : null, reason, total, caller.actor.label, total === 0 ? "done" : "running"],
     );
     const row = rows[0]!;
     await recordAudit(
@@ -127,7 +139,7 @@ export async function startBulkJob(
         action: ACTION[action].audit,
         resourceType: "bulk_job",
         resourceId: row.id,
-        details: { filter: filterQuery, executionIds: ids ? ids.length : undefined, count: total, reason, engineNotified: false },
+        details: { filter: filterQuery, executionIds: ids ? ids.length : undefined, alertIds: alertIds ?? undefined, count: total, reason, engineNotified: false },
         ip: caller.ip ?? null,
         userAgent: caller.userAgent ?? null,
         success: true,
@@ -137,7 +149,7 @@ export async function startBulkJob(
     return row;
   });
   if (total > 0) {
-    const work = runJob(caller, job.id, action, ids, filter, snapshotId, reason, chunkSize).finally(() => running.delete(work));
+    const work = (alertIds ? runAlertJob(caller, job.id, action as AlertAction, alertIds, reason) : runJob(caller, job.id, action, ids, filter, snapshotId, reason, chunkSize)).finally(() => running.delete(work));
     running.add(work);
   }
   return (await getBulkJob(caller.orgId, job.id))!;
@@ -216,7 +228,7 @@ async function applyChunk(caller: BulkCaller, jobId: string, action: BulkAction,
     const changed = results.filter((r) => r.outcome === "applied").length;
     return { changed, skipped: rows.length - changed };
   }
-  const states = action === "acknowledgeAlerts" ? ["FIRING"] : ["FIRING", "ACKNOWLEDGED"];
+  const states = ALERT_STATES_FOR[action];
   return withTransaction(async (client) => {
     const { rows: alerts } = await client.query<{ id: string }>(
       `SELECT id::text FROM alerts WHERE "orgId" = $1 AND "executionId" = ANY($2::text[]) AND state::text = ANY($3::text[]) ORDER BY id`,
@@ -230,6 +242,36 @@ async function applyChunk(caller: BulkCaller, jobId: string, action: BulkAction,
     const withAlert = new Set((await client.query<{ executionId: string }>(`SELECT DISTINCT "executionId" FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [caller.orgId, alerts.map((a) => a.id)])).rows.map((r) => r.executionId));
     return { changed: alerts.length, skipped: rows.filter((r) => !withAlert.has(r.executionId)).length };
   });
+}
+
+type AlertAction = "acknowledgeAlerts" | "resolveAlerts";
+const ALERT_STATES_FOR: Record<AlertAction, string[]> = { acknowledgeAlerts: ["FIRING"], resolveAlerts: ["FIRING", "ACKNOWLEDGED"] };
+
+/** Chosen alerts (≤ BULK_MAX_IDS): one transaction; an alert that moved on meanwhile is skipped. */
+async function runAlertJob(caller: BulkCaller, jobId: string, action: AlertAction, alertIds: string[], reason: string): Promise<void> {
+  try {
+    const { changed, skipped } = await withTransaction(async (client) => {
+      const { rows } = await client.query<{ id: string }>(`SELECT id::text FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[]) AND state::text = ANY($3::text[]) ORDER BY id`, [
+        caller.orgId,
+        alertIds,
+        ALERT_STATES_FOR[action],
+      ]);
+      for (const a of rows) {
+        if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
+        else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
+      }
+      return { changed: rows.length, skipped: alertIds.length - rows.length };
+    });
+    await pool().query(
+      `UPDATE bulk_jobs SET processed = total, changed = $3, skipped = $4, state = 'done', "finishedAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`,
+      [caller.orgId, jobId, changed, skipped],
+    );
+  } catch (err) {
+    log.error({ err, jobId, orgId: caller.orgId }, "bulk alert job failed");
+    await pool()
+      .query(`UPDATE bulk_jobs SET state = 'failed', error = 'the job stopped on an internal error; nothing was changed', "finishedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`, [caller.orgId, jobId])
+      .catch(() => undefined);
+  }
 }
 
 type JobRow = Omit<BulkJob, "jobId" | "state"> & { id: string; state: "running" | "done" | "failed"; updatedAt: Date };

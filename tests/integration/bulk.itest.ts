@@ -131,6 +131,32 @@ describe("bulk actions", () => {
     expect(rows[0].note).toBe("looking");
   });
 
+  it("acknowledges chosen alerts of the alert center; another organization's alert ids are not counted", async () => {
+    const org = await createTestOrg();
+    const other = await createTestOrg();
+    await runningMany(org.orgId, "ac", 2, "bulk.center");
+    await runningMany(other.orgId, "ot", 1, "bulk.center");
+    const insert = async (orgId: string, executionId: string) =>
+      (
+        await pool().query<{ id: string }>(
+          `INSERT INTO alerts ("orgId", reason, "workflowId", "executionId", since, "executionStatus")
+           SELECT e."orgId", 'running', e."workflowId", e."executionId", now(), e.status FROM executions e WHERE e."orgId" = $1 AND e."executionId" = $2 RETURNING id::text`,
+          [orgId, executionId],
+        )
+      ).rows[0]!.id;
+    const a1 = await insert(org.orgId, "ac-0000");
+    const a2 = await insert(org.orgId, "ac-0001");
+    const foreign = await insert(other.orgId, "ot-0000");
+    const trpc = await callerAs(await createMemberSession(org.orgId, "OPERATOR"));
+    const job = await trpc.alerts.bulkAcknowledge({ orgSlug: org.slug, target: { kind: "alerts", alertIds: [a1, a2, foreign] }, reason: "on it" });
+    expect(job.total).toBe(2);
+    await settleBulkJobs();
+    expect(await trpc.executions.bulkJob({ orgSlug: org.slug, jobId: job.jobId })).toMatchObject({ state: "done", changed: 2 });
+    const { rows } = await pool().query(`SELECT state::text FROM alerts WHERE id = $1::bigint`, [foreign]);
+    expect(rows[0].state).toBe("FIRING");
+    await expect(trpc.executions.bulkCancel({ orgSlug: org.slug, target: { kind: "alerts", alertIds: [a1] }, reason: "x" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
   it("refuses a filter that would match more than the cap, and an empty reason", async () => {
     const org = await createTestOrg();
     const operator = await createMemberSession(org.orgId, "OPERATOR");
