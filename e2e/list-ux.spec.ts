@@ -39,6 +39,7 @@ async function runningExecutions(page: Page, workflow: string, n: number, idOf: 
 }
 
 test("at 1440×900 the first row is above the fold and nothing scrolls sideways, with long ids, workflow keys and errors", async ({ signInAs }) => {
+  test.setTimeout(60_000);
   const page = await signInAs("OPERATOR");
   await page.setViewportSize(DESKTOP);
   const workflow = `${uid("e2e.a-very-long-workflow-key")}.${"segment".repeat(18)}`;
@@ -85,6 +86,7 @@ test("at 1440×900 the first row is above the fold and nothing scrolls sideways,
 });
 
 test("at 390×844 rows are cards with status and duration, and no page scrolls sideways", async ({ signInAs, request }) => {
+  test.setTimeout(60_000);
   const page = await signInAs("ADMIN");
   await page.setViewportSize(PHONE);
   const id = uid("phone");
@@ -110,6 +112,7 @@ test("at 390×844 rows are cards with status and duration, and no page scrolls s
 });
 
 test("bulk: an OPERATOR marks 3 chosen rows cancelled, then all 250 matching a filter, with progress and one audit entry each", async ({ signInAs }) => {
+  test.setTimeout(90_000);
   const page = await signInAs("OPERATOR");
   await page.setViewportSize(DESKTOP);
   const few = uid("e2e.bulk-few");
@@ -177,6 +180,7 @@ test("a VIEWER gets no row selection and no bulk actions", async ({ signInAs }) 
 });
 
 test("the charts follow the status filter, a bar sets the time range, a legend entry sets the status", async ({ signInAs }) => {
+  test.setTimeout(60_000);
   const page = await signInAs("VIEWER");
   await page.setViewportSize(DESKTOP);
   await page.goto(listUrl("range=7d"));

@@ -157,7 +157,7 @@ function AlertList({ tab, grouped, onOpen }: { tab: AlertTab; grouped: boolean; 
   return (
     <>
       {chosen.length ? <BulkAlertsBar orgSlug={org.slug} alertIds={chosen} onClear={() => setSelected(new Set())} /> : null}
-      <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+      <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
         <table data-testid="alerts-table" className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
           <caption className="sr-only">{TAB_LABEL[tab]} alerts, newest first</caption>
           <thead className="bg-zinc-50 dark:bg-zinc-900">

@@ -158,7 +158,7 @@ function AlertDetail({ orgSlug, alertId, onClose }: { orgSlug: string; alertId: 
                 {a!.stormId ? "This alert was part of a storm: channels got one grouped notification." : "Add a channel in Settings → Alerts to be notified."}
               </EmptyState>
             ) : (
-              <div className="mt-2 overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+              <div tabIndex={0} className="relative mt-2 overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
                 <table className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800" data-testid="alert-deliveries">
                   <caption className="sr-only">Every delivery attempt of this alert&apos;s notifications</caption>
                   <thead className="bg-zinc-50 dark:bg-zinc-900">

@@ -98,7 +98,7 @@ export function AuditLog() {
         </EmptyState>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+          <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
             <table data-testid="audit-table" className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
               <caption className="sr-only">Audit log entries, newest first</caption>
               <thead className="bg-zinc-50 dark:bg-zinc-900">

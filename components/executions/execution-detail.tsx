@@ -182,7 +182,7 @@ function Events({ events, truncated }: { events: TimelineEvent[]; truncated: boo
       {events.length === 0 ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">No events stored for this execution.</p>
       ) : (
-        <div className="overflow-x-auto">
+        <div className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Every event received">
           <table className="min-w-full text-sm">
             <caption className="sr-only">Events in the order they were received, with what each did</caption>
             <thead>
