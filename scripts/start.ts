@@ -35,13 +35,6 @@ function spawnChild(command: string, args: string[], env: NodeJS.ProcessEnv, lab
   return child;
 }
 
-function runToCompletion(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawnChild(command, args, env, command);
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    child.on("error", () => resolve(1));
-  });
-}
 
 async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<EmbeddedPostgres | null> {
   if (env.DATABASE_URL) {
