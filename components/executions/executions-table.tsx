@@ -77,7 +77,9 @@ function Cell({ column, e, now, orgSlug, href }: { column: ListColumn; e: Execut
       return <span className="font-medium">{e.workflow}</span>;
     case "execution":
       return (
-        <Link href={href} className={cn("rounded font-mono text-xs text-blue-700 underline-offset-2 hover:underline dark:text-blue-300", focusRing)}>
+        // no prefetch: each list view's links differ (they carry its query), and 50 prefetches per
+        // filter change would each render the organization's layout on the server
+        <Link href={href} prefetch={false} className={cn("rounded font-mono text-xs text-blue-700 underline-offset-2 hover:underline dark:text-blue-300", focusRing)}>
           {e.executionId}
         </Link>
       );
@@ -221,7 +223,7 @@ function RowCards({ orgSlug, rows, now, caption, selection, listQuery }: TablePr
                 {formatDuration(e.durationMs)}
               </span>
             </div>
-            <Link href={href} title={e.executionId} className={cn("mt-1.5 block truncate rounded font-mono text-xs text-blue-700 underline-offset-2 hover:underline dark:text-blue-300", focusRing)}>
+            <Link href={href} prefetch={false} title={e.executionId} className={cn("mt-1.5 block truncate rounded font-mono text-xs text-blue-700 underline-offset-2 hover:underline dark:text-blue-300", focusRing)}>
               {e.executionId}
             </Link>
             <div className="mt-1 flex min-w-0 items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
