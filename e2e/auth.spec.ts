@@ -30,7 +30,8 @@ test("a VIEWER sees the executions but no action, and the server refuses one any
   await expect(page.getByTestId("execution-row").first()).toBeVisible();
   // the page does show active executions, so missing buttons are the role's doing
   await expect(page.locator(activeRows).first()).toBeVisible();
-  await expect(page.getByRole("button", { name: /^Cancel execution/ })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /^Mark execution .* cancelled$/ })).toHaveCount(0);
+  await expect(page.getByTestId("select-row")).toHaveCount(0);
   await expect(page.getByRole("button", { name: /^Mark execution .* failed$/ })).toHaveCount(0);
   await expect(page.getByRole("navigation", { name: "Organization" }).getByRole("link", { name: "Settings" })).toHaveCount(0);
 
@@ -64,10 +65,10 @@ test("an OPERATOR may cancel an active execution, with a reason, and only active
 
   const row = page.locator(activeRows).first();
   const executionId = (await row.getAttribute("data-execution-id"))!;
-  await row.getByRole("button", { name: `Cancel execution ${executionId}` }).click();
-  const dialog = page.getByRole("dialog", { name: "Cancel execution" });
+  await row.getByRole("button", { name: `Mark execution ${executionId} cancelled` }).click();
+  const dialog = page.getByRole("dialog", { name: "Mark cancelled in Runwatch — your engine is not told" });
   await dialog.getByLabel(/Reason/).fill("e2e: stuck after the worker pool was drained");
-  await dialog.getByRole("button", { name: "Cancel", exact: true }).click();
+  await dialog.getByRole("button", { name: "Mark cancelled", exact: true }).click();
   await expect(dialog).toBeHidden();
 
   const same = page.locator(`[data-testid="execution-row"][data-execution-id="${executionId}"]`);

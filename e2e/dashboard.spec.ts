@@ -22,6 +22,8 @@ async function snapshotOf(page: Page): Promise<string> {
 }
 
 test("filters live in the URL: a reload and a shared link show the same filters and rows", async ({ signInAs, context }) => {
+  // three page loads and a reload; on a loaded two-core machine the sign-in fixture alone takes seconds
+  test.setTimeout(60_000);
   const page = await signInAs("VIEWER");
   await page.goto(listUrl());
   await expect(page.getByTestId("execution-row").first()).toBeVisible();

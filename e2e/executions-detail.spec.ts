@@ -59,10 +59,10 @@ test("operator actions follow the role: OPERATOR cancels with a reason, VIEWER s
   ]);
   const page = await signInAs("OPERATOR");
   await page.goto(detailUrl(id));
-  await page.getByRole("button", { name: `Cancel execution ${id}` }).click();
-  const dialog = page.getByRole("dialog", { name: "Cancel execution" });
+  await page.getByRole("button", { name: `Mark execution ${id} cancelled` }).click();
+  const dialog = page.getByRole("dialog", { name: "Mark cancelled in Runwatch — your engine is not told" });
   await dialog.getByLabel(/Reason/).fill("e2e: detail page cancel");
-  await dialog.getByRole("button", { name: "Cancel", exact: true }).click();
+  await dialog.getByRole("button", { name: "Mark cancelled", exact: true }).click();
   await expect(page.getByTestId("detail-status").getByTestId("status-badge")).toHaveAttribute("data-status", "CANCELLED");
   await expect(page.getByTestId("audit-entry").first()).toContainText("e2e: detail page cancel");
   await expect(page.getByTestId("operate-actions")).toHaveCount(0);

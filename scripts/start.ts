@@ -16,6 +16,7 @@ import { applyMigrations, projectRoot } from "../server/db/migrate";
 import { loadOrRenewDemoCredentials, saveDemoCredentials, type DemoCredentials } from "../server/demo/credentials";
 import { DEMO_LOGINS, DEMO_ORG_SLUG, demoExists, seedDemo } from "../server/demo/seed";
 import { redactUrl, renderBanner } from "../server/cli/start/banner";
+import { buildPhaseOf, explainWarningBlock, formatElapsed, harmlessWarning } from "../server/cli/start/build-progress";
 import { checkBuild } from "../server/cli/start/needs-build";
 
 const devMode = process.argv.includes("--dev");
@@ -37,13 +38,6 @@ function spawnChild(command: string, args: string[], env: NodeJS.ProcessEnv, lab
   return child;
 }
 
-function runToCompletion(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawnChild(command, args, env, command);
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    child.on("error", () => resolve(1));
-  });
-}
 
 async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<EmbeddedPostgres | null> {
   if (env.DATABASE_URL) {
@@ -95,9 +89,76 @@ async function buildIfNeeded(env: NodeJS.ProcessEnv): Promise<void> {
     say(`Skipping build: ${check.reason}.`);
     return;
   }
-  say(`Building (${check.reason})…`);
-  const code = await runToCompletion("npm", ["run", "build"], env);
+  say(`Building (${check.reason}); a first build takes a few minutes…`);
+  const code = await buildWithProgress(env);
   if (code !== 0) throw new Error(`npm run build failed (exit ${code}); fix the errors above, or run \`npm run dev\` to start without a build`);
+}
+
+/**
+ * `npm run build` with its output passed through line by line, the phase and elapsed time
+ * printed at least every 15 s, and each known harmless warning replaced by why it is harmless.
+ */
+function buildWithProgress(env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let phase = "starting";
+    let lastPrint = Date.now();
+    const explained = new Set<string>();
+    let warningBlock: string[] | null = null;
+    const child = spawn("npm", ["run", "--silent", "build"], { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    children.add(child);
+    const onLine = (line: string) => {
+      // Turbopack's warnings are one block up to the route table: held, then explained
+      if (/Turbopack build encountered \d+ warnings?/.test(line)) {
+        warningBlock = [];
+        return;
+      }
+      if (warningBlock) {
+        if (!/^\s*(Finalizing page optimization|Route \()/.test(line)) {
+          warningBlock.push(line);
+          return;
+        }
+        const { explained: notes, unknown } = explainWarningBlock(warningBlock);
+        for (const n of notes) say(`build note (harmless): ${n}`);
+        if (unknown.length) process.stdout.write(`${unknown.join("\n")}\n`);
+        warningBlock = null;
+      }
+      if (!line.trim()) return;
+      const harmless = harmlessWarning(line);
+      if (harmless) {
+        if (!explained.has(harmless)) say(`build note: ${harmless}`);
+        explained.add(harmless);
+        return;
+      }
+      phase = buildPhaseOf(line) ?? phase;
+      process.stdout.write(`  ${line}\n`);
+      lastPrint = Date.now();
+    };
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffer = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        buffer += chunk;
+        const lines = buffer.split(/\r?\n/);
+        buffer = lines.pop() ?? "";
+        lines.forEach(onLine);
+      });
+      stream.on("end", () => buffer && onLine(buffer));
+    }
+    const ticker = setInterval(() => {
+      if (Date.now() - lastPrint < 15_000) return;
+      say(`still building: ${phase}, ${formatElapsed(Date.now() - started)} so far`);
+      lastPrint = Date.now();
+    }, 5_000);
+    const done = (code: number) => {
+      clearInterval(ticker);
+      children.delete(child);
+      say(`Build ${code === 0 ? "finished" : "failed"} in ${formatElapsed(Date.now() - started)}.`);
+      resolve(code);
+    };
+    child.on("exit", (code, signal) => done(code ?? (signal ? 1 : 0)));
+    child.on("error", () => done(1));
+  });
 }
 
 function startNext(env: NodeJS.ProcessEnv): ChildProcess {

@@ -25,7 +25,7 @@ export default async function AdminPage() {
           <SignOutButton className="rounded-md border border-zinc-300 px-2.5 py-1 text-sm font-medium hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900" />
         </div>
       </header>
-      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-8 outline-none sm:px-6">
         <h1 className="text-2xl font-semibold tracking-tight">All organizations</h1>
         <p className="mt-1 mb-6 text-sm text-zinc-600 dark:text-zinc-400">
           Opening one gives you read-only access, and the visit is recorded in that organization&apos;s audit log.

@@ -6,8 +6,9 @@ import { formatCappedCount } from "@/server/dashboard/capped-count";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { createParser, parseAsStringLiteral, useQueryStates } from "nuqs";
-import { useRef } from "react";
-import { useOrgAccess } from "@/components/auth/org-access";
+import { Fragment, useRef, useState } from "react";
+import { useCan, useOrgAccess } from "@/components/auth/org-access";
+import { BulkAlertsBar } from "./bulk-alerts";
 import { td, th } from "@/components/settings/fields";
 import { useTRPC } from "@/components/trpc/react";
 import { Badge } from "@/components/ui/badge";
@@ -29,12 +30,14 @@ const alertIdParser = createParser({ parse: (v: string) => (/^\d{1,19}$/.test(v)
 export const alertCenterParsers = {
   tab: parseAsStringLiteral(ALERT_TABS).withDefault("firing"),
   alert: alertIdParser,
+  /** group=workflow: the list in one block per workflow */
+  group: parseAsStringLiteral(["none", "workflow"] as const).withDefault("none"),
 };
 
 export function AlertCenter() {
   const { org, permissions } = useOrgAccess();
   const trpc = useTRPC();
-  const [{ tab, alert }, setUrl] = useQueryStates(alertCenterParsers, { history: "push" });
+  const [{ tab, alert, group }, setUrl] = useQueryStates(alertCenterParsers, { history: "push" });
   const counts = useQuery({ ...trpc.alerts.counts.queryOptions({ orgSlug: org.slug }), refetchInterval: 10_000 });
   const tabRefs = useRef<Record<AlertTab, HTMLButtonElement | null>>({ firing: null, acknowledged: null, resolved: null });
 
@@ -51,7 +54,7 @@ export function AlertCenter() {
   };
 
   return (
-    <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+    <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-8 outline-none sm:px-6">
       <header className="mb-6 flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Alerts</h1>
@@ -64,7 +67,8 @@ export function AlertCenter() {
         ) : null}
       </header>
 
-      <div role="tablist" aria-label="Alert state" className="mb-4 flex gap-1 border-b border-zinc-200 dark:border-zinc-800">
+      <div className="mb-4 flex flex-wrap items-end justify-between gap-2 border-b border-zinc-200 dark:border-zinc-800">
+      <div role="tablist" aria-label="Alert state" className="flex gap-1">
         {ALERT_TABS.map((t) => {
           const n = tabCount(t);
           const selected = t === tab;
@@ -95,9 +99,13 @@ export function AlertCenter() {
           );
         })}
       </div>
+        <Button size="sm" variant="ghost" className="mb-1" data-testid="group-by-workflow" aria-pressed={group === "workflow"} onClick={() => void setUrl({ group: group === "workflow" ? null : "workflow" })}>
+          Group by workflow
+        </Button>
+      </div>
 
       <div role="tabpanel" id="alerts-panel" aria-labelledby={`alerts-tab-${tab}`}>
-        <AlertList key={tab} tab={tab} onOpen={(id) => void setUrl({ alert: id })} />
+        <AlertList key={tab} tab={tab} grouped={group === "workflow"} onOpen={(id) => void setUrl({ alert: id })} />
       </div>
 
       <AlertDrawer orgSlug={org.slug} alertId={alert} onClose={() => void setUrl({ alert: null })} />
@@ -105,9 +113,12 @@ export function AlertCenter() {
   );
 }
 
-function AlertList({ tab, onOpen }: { tab: AlertTab; onOpen: (alertId: string) => void }) {
+function AlertList({ tab, grouped, onOpen }: { tab: AlertTab; grouped: boolean; onOpen: (alertId: string) => void }) {
   const { org } = useOrgAccess();
   const trpc = useTRPC();
+  // bulk acknowledge: firing alerts can be chosen by those who may acknowledge them
+  const selectable = useCan("alerts:acknowledge") && tab === "firing";
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const query = useInfiniteQuery({
     ...trpc.alerts.list.infiniteQueryOptions({ orgSlug: org.slug, state: TAB_STATE[tab], limit: PAGE }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
     // new alerts show up without a reload; older pages stay as they are until "Load more"
@@ -122,7 +133,19 @@ function AlertList({ tab, onOpen }: { tab: AlertTab; onOpen: (alertId: string) =
     );
   }
   if (query.isError) return <ErrorState title="Could not load the alerts." error={query.error} onRetry={() => void query.refetch()} retrying={query.isFetching} />;
-  const items = query.data.pages.flatMap((p) => p.items);
+  const loaded = query.data.pages.flatMap((p) => p.items);
+  // grouped: one block per workflow (alphabetical), newest first inside each, as loaded so far
+  const items = grouped ? [...loaded].sort((a, b) => a.workflow.localeCompare(b.workflow)) : loaded;
+  const groupSize = new Map<string, number>();
+  for (const a of items) groupSize.set(a.workflow, (groupSize.get(a.workflow) ?? 0) + 1);
+  const columns = selectable ? 7 : 6;
+  const toggle = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+  const chosen = items.filter((a) => selected.has(a.id)).map((a) => a.id);
   if (items.length === 0) {
     return (
       <EmptyState title={tab === "firing" ? "Nothing is firing" : tab === "acknowledged" ? "No acknowledged alerts" : "No resolved alerts yet"} testId="alerts-empty">
@@ -133,11 +156,24 @@ function AlertList({ tab, onOpen }: { tab: AlertTab; onOpen: (alertId: string) =
 
   return (
     <>
-      <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+      {chosen.length ? <BulkAlertsBar orgSlug={org.slug} alertIds={chosen} onClear={() => setSelected(new Set())} /> : null}
+      <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
         <table data-testid="alerts-table" className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
           <caption className="sr-only">{TAB_LABEL[tab]} alerts, newest first</caption>
           <thead className="bg-zinc-50 dark:bg-zinc-900">
             <tr>
+              {selectable ? (
+                <th scope="col" className={th}>
+                  <input
+                    type="checkbox"
+                    aria-label="Select every loaded alert"
+                    data-testid="select-all-alerts"
+                    className={cn("h-4 w-4", focusRing)}
+                    checked={items.length > 0 && items.every((a) => selected.has(a.id))}
+                    onChange={(e) => setSelected(e.target.checked ? new Set(items.map((a) => a.id)) : new Set())}
+                  />
+                </th>
+              ) : null}
               <th scope="col" className={th}>Reason</th>
               <th scope="col" className={th}>Execution</th>
               <th scope="col" className={th}>Workflow</th>
@@ -149,8 +185,21 @@ function AlertList({ tab, onOpen }: { tab: AlertTab; onOpen: (alertId: string) =
             </tr>
           </thead>
           <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
-            {items.map((a) => (
-              <tr key={a.id} data-testid="alert-row" data-alert-id={a.id} data-execution-id={a.executionId ?? ""} className="align-top">
+            {items.map((a, i) => (
+              <Fragment key={a.id}>
+              {grouped && (i === 0 || items[i - 1]!.workflow !== a.workflow) ? (
+                <tr data-testid="alert-group" data-workflow={a.workflow} className="bg-zinc-50 dark:bg-zinc-900">
+                  <th scope="colgroup" colSpan={columns} className="px-3 py-1.5 text-left font-mono text-xs font-semibold">
+                    {a.workflow} <span className="font-sans font-normal text-zinc-600 dark:text-zinc-400">({groupSize.get(a.workflow)})</span>
+                  </th>
+                </tr>
+              ) : null}
+              <tr data-testid="alert-row" data-alert-id={a.id} data-execution-id={a.executionId ?? ""} className="align-top">
+                {selectable ? (
+                  <td className={td}>
+                    <input type="checkbox" aria-label={`Select alert ${a.id}`} data-testid="select-alert" className={cn("h-4 w-4", focusRing)} checked={selected.has(a.id)} onChange={() => toggle(a.id)} />
+                  </td>
+                ) : null}
                 <td className={td}>
                   <button type="button" onClick={() => onOpen(a.id)} className={cn("text-left font-medium text-blue-800 underline-offset-2 hover:underline dark:text-blue-300", focusRing)}>
                     {reasonLabel(a.reason)}
@@ -198,6 +247,7 @@ function AlertList({ tab, onOpen }: { tab: AlertTab; onOpen: (alertId: string) =
                   <AlertActions orgSlug={org.slug} alertId={a.id} state={a.state} compact />
                 </td>
               </tr>
+              </Fragment>
             ))}
           </tbody>
         </table>

@@ -30,7 +30,11 @@ export function AlertDrawer({ orgSlug, alertId, onClose }: { orgSlug: string; al
       ref={ref}
       aria-labelledby="alert-drawer-title"
       data-testid="alert-drawer"
-      onClose={onClose}
+      // only the drawer's own close: React also hands it the close of a dialog inside it (the
+      // acknowledge / resolve note), which must leave the drawer and ?alert= as they are
+      onClose={(e) => {
+        if (e.target === e.currentTarget) onClose();
+      }}
       // a right-hand drawer on <dialog>: focus trapped, Escape closes, focus returns
       className="fixed inset-y-0 right-0 left-auto m-0 h-full max-h-none w-full max-w-2xl overflow-y-auto border-l border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100"
     >
@@ -155,7 +159,7 @@ function AlertDetail({ orgSlug, alertId, onClose }: { orgSlug: string; alertId: 
                 {a!.stormId ? "This alert was part of a storm: channels got one grouped notification." : "Add a channel in Settings → Alerts to be notified."}
               </EmptyState>
             ) : (
-              <div className="mt-2 overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+              <div tabIndex={0} className="relative mt-2 overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
                 <table className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800" data-testid="alert-deliveries">
                   <caption className="sr-only">Every delivery attempt of this alert&apos;s notifications</caption>
                   <thead className="bg-zinc-50 dark:bg-zinc-900">

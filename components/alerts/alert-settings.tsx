@@ -13,7 +13,7 @@ export function AlertSettings() {
   const canRules = permissions.includes("thresholds:manage");
 
   return (
-    <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+    <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-8 outline-none sm:px-6">
       <header className="mb-6">
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           <Link href={`/o/${org.slug}/settings`} prefetch={false} className="underline underline-offset-2">

@@ -144,7 +144,7 @@ export function ChannelsSection({ orgSlug }: { orgSlug: string }) {
             Alerts still show in the alert center; add a channel to be notified.
           </EmptyState>
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+          <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
             <table data-testid="channels-table" className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
               <caption className="sr-only">Alert channels of this organization</caption>
               <thead className="bg-zinc-50 dark:bg-zinc-900">

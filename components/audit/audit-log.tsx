@@ -29,7 +29,7 @@ export function AuditLog() {
   const filtered = Object.keys(serverFilters).length > 0;
 
   return (
-    <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+    <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-8 outline-none sm:px-6">
       <header className="mb-6 flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Audit log</h1>
@@ -98,7 +98,7 @@ export function AuditLog() {
         </EmptyState>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+          <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
             <table data-testid="audit-table" className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
               <caption className="sr-only">Audit log entries, newest first</caption>
               <thead className="bg-zinc-50 dark:bg-zinc-900">

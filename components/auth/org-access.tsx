@@ -11,6 +11,8 @@ export type ClientOrgAccess = {
   role: Role | null;
   readOnly: boolean;
   permissions: Permission[];
+  /** the signed-in user's id: the key of their per-user list preferences */
+  userId: string;
 };
 
 const OrgAccessContext = createContext<ClientOrgAccess | null>(null);

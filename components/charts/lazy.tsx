@@ -17,10 +17,10 @@ export const LazyStageBars = dynamic(() => import("./stage-bars"), {
 
 export function ChartsSkeleton() {
   return (
-    <div aria-hidden="true" className="grid gap-4 lg:grid-cols-3">
-      <Skeleton className="h-[244px] lg:col-span-3" />
+    <div aria-hidden="true" className="@container"><div className="grid gap-4 @3xl:grid-cols-3">
+      <Skeleton className="h-[244px] @3xl:col-span-3" />
       <Skeleton className="h-[244px]" />
-      <Skeleton className="h-[244px] lg:col-span-2" />
-    </div>
+      <Skeleton className="h-[244px] @3xl:col-span-2" />
+    </div></div>
   );
 }

@@ -6,7 +6,7 @@ import { useTRPC } from "@/components/trpc/react";
 import { STATUS_LABELS } from "@/components/executions/format";
 import { Button } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
-import { RANGE_PRESETS, type FilterUrlState, type RangePreset } from "@/server/dashboard/filters";
+import { RANGE_PRESETS, type FilterUrlState, type RangePreset } from "@/server/dashboard/filter-url";
 import { STATUSES, type Status } from "@/server/executions/status";
 import { formatMetadataInput, fromLocalInput, parseMetadataInput, toLocalInput } from "./url-state";
 
@@ -30,9 +30,9 @@ export function FiltersBar({ orgSlug, filters, onChange }: { orgSlug: string; fi
   };
 
   return (
-    <section aria-label="Filters" data-testid="filters" className="space-y-3 rounded-lg border border-zinc-200 p-3 dark:border-zinc-800">
+    <section aria-label="Filters" data-testid="filters" className="space-y-2 rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-800">
       <fieldset className="flex flex-wrap items-center gap-1.5">
-        <legend className={cn(label, "mb-1")}>Status</legend>
+        <legend className={cn(label, "float-left mr-1")}>Status</legend>
         <select
           aria-label="Status filter mode"
           data-testid="status-mode"
@@ -72,7 +72,7 @@ export function FiltersBar({ orgSlug, filters, onChange }: { orgSlug: string; fi
         </label>
       </fieldset>
 
-      <div className="flex flex-wrap items-end gap-3">
+      <div className="flex flex-wrap items-end gap-x-3 gap-y-2">
         <WorkflowPicker options={workflows.data?.items.map((w) => w.key) ?? []} selected={filters.workflows} onChange={(workflows) => onChange({ workflows })} />
 
         <div className="flex flex-col gap-1">
@@ -108,8 +108,8 @@ export function FiltersBar({ orgSlug, filters, onChange }: { orgSlug: string; fi
         <TextFilter
           id="q"
           testId="search"
-          labelText="Execution id"
-          placeholder="starts with…"
+          labelText="Search"
+          placeholder="id or workflow contains…"
           value={filters.search ?? ""}
           onApply={(v) => onChange({ search: v.trim() || undefined })}
         />
@@ -133,10 +133,10 @@ function WorkflowPicker({ options, selected, onChange }: { options: string[]; se
     <details className="relative" data-testid="workflow-picker">
       <summary className={cn(input, "flex cursor-pointer list-none items-center gap-1")}>
         <span className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Workflows:</span>
-        <span className="max-w-56 truncate">{selected.length ? selected.join(", ") : "all"}</span>
+        <span className="max-w-40 truncate sm:max-w-56">{selected.length ? selected.join(", ") : "all"}</span>
         <span aria-hidden="true">▾</span>
       </summary>
-      <fieldset className="absolute z-20 mt-1 max-h-72 w-72 overflow-auto rounded-md border border-zinc-200 bg-white p-2 shadow-lg dark:border-zinc-700 dark:bg-zinc-900">
+      <fieldset className="absolute z-20 mt-1 max-h-72 w-72 max-w-[calc(100vw-2rem)] overflow-auto rounded-md border border-zinc-200 bg-white p-2 shadow-lg dark:border-zinc-700 dark:bg-zinc-900">
         <legend className="sr-only">Workflows</legend>
         {all.length === 0 ? <p className="p-1 text-sm text-zinc-600 dark:text-zinc-400">No workflows yet</p> : null}
         {all.map((k) => (
@@ -168,7 +168,7 @@ function CustomRange({ from, to, onApply }: { from?: Date; to?: Date; onApply: (
   const error = fa && fb && fa >= fb ? "From must be before To" : null;
   return (
     <form
-      className="flex items-end gap-2"
+      className="flex flex-wrap items-end gap-2"
       onSubmit={(e) => {
         e.preventDefault();
         if (!error) onApply(fa ?? undefined, fb ?? undefined);
@@ -225,7 +225,7 @@ function TextFilter({
   const error = validate ? validate(text) : null;
   return (
     <form
-      className="flex flex-col gap-1"
+      className="flex min-w-0 flex-col gap-1"
       onSubmit={(e) => {
         e.preventDefault();
         if (!error) onApply(text);
@@ -234,11 +234,11 @@ function TextFilter({
       <label htmlFor={id} className={label}>
         {labelText}
       </label>
-      <div className="flex gap-1">
+      <div className="flex min-w-0 gap-1">
         <input
           id={id}
           data-testid={testId}
-          className={cn(input, "w-48")}
+          className={cn(input, "w-full min-w-0 sm:w-48")}
           placeholder={placeholder}
           value={text}
           aria-invalid={!!error}

@@ -2,8 +2,9 @@
 //   snap=<snapshotId>     the list's snapshot, so a reload or a shared link shows the same rows
 //   pages=<c1>,<c2>,…     the cursor stack: the last one is the page shown, Previous pops it
 // Pure, so it is unit-tested without a browser.
-import { parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/dashboard/filters";
+import { parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/dashboard/filter-url";
 import type { ExecutionRow } from "@/server/dashboard/list";
+import { STATUS_LABELS } from "@/components/executions/format";
 
 export const SNAPSHOT_RE = /^\d{1,19}$/;
 /** base64url of the list cursor; anything else in the URL is dropped */
@@ -83,4 +84,19 @@ export function mergeRows(page: ExecutionRow[], fresh: ExecutionRow[] | undefine
     const f = byId.get(r.executionId);
     return f && f.updatedAt >= r.updatedAt ? f : r;
   });
+}
+
+
+/** The filters in words, for a confirmation: "status Running or Scheduled, stuck only, created in the last 24 h". */
+export function describeFilters(f: FilterUrlState): string {
+  const parts: string[] = [];
+  if (f.statuses.length) parts.push(`${f.statusMode === "exclude" ? "status not" : "status"} ${f.statuses.map((s) => STATUS_LABELS[s]).join(" or ")}`);
+  if (f.stuck) parts.push("stuck only");
+  if (f.workflows.length) parts.push(`workflow ${f.workflows.join(" or ")}`);
+  if (f.range) parts.push(`created in the last ${f.range}`);
+  if (f.from) parts.push(`created from ${f.from.toISOString()}`);
+  if (f.to) parts.push(`created before ${f.to.toISOString()}`);
+  if (f.search) parts.push(`${f.searchMode === "exact" ? "id" : f.searchMode === "prefix" ? "id starting with" : "id or workflow containing"} "${f.search}"`);
+  if (f.metadata.length) parts.push(`metadata ${f.metadata.map((m) => `${m.key}=${m.value}`).join(", ")}`);
+  return parts.length ? `the filter: ${parts.join(", ")}` : "no filter (every execution)";
 }

@@ -197,7 +197,7 @@ function Events({ events, truncated }: { events: TimelineItem[]; truncated: bool
       {events.length === 0 ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">No events stored for this execution.</p>
       ) : (
-        <div className="overflow-x-auto">
+        <div className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Every event received">
           <table className="min-w-full text-sm">
             <caption className="sr-only">
               Events by when they occurred, with what each did; heartbeats are one row per attempt, repeats of an eventId are counted on its row

@@ -74,3 +74,17 @@ export function formatPercent(rate: number | null | undefined): string {
   if (rate === null || rate === undefined || !Number.isFinite(rate)) return "—";
   return `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)}%`;
 }
+
+/** How long ago, as people say it: "just now", "45 s ago", "3 min ago", "2 h ago", "4 d ago". */
+export function formatRelative(date: Date, now: Date): string {
+  const ms = now.getTime() - date.getTime();
+  // a clock a few seconds ahead of ours is "just now", not "in 2 s"
+  if (ms < 5_000) return "just now";
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.floor(h / 24)} d ago`;
+}

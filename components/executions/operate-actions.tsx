@@ -8,8 +8,12 @@ import { Dialog } from "@/components/ui/dialog";
 import { ReasonForm } from "@/components/ui/reason-form";
 
 type Kind = "cancel" | "markFailed";
-const VERB: Record<Kind, string> = { cancel: "Cancel", markFailed: "Mark failed" };
-const TITLE: Record<Kind, string> = { cancel: "Cancel execution", markFailed: "Mark execution failed" };
+const VERB: Record<Kind, string> = { cancel: "Mark cancelled", markFailed: "Mark failed" };
+// Runwatch records the status; it has no way to stop the run in the engine, and says so
+export const OPERATE_TITLE: Record<Kind, string> = {
+  cancel: "Mark cancelled in Runwatch — your engine is not told",
+  markFailed: "Mark failed in Runwatch — your engine is not told",
+};
 
 /**
  * Cancel / Mark failed with a reason, on one active execution. Render it only for roles with
@@ -19,13 +23,13 @@ export function OperateActions({ orgSlug, executionId, compact = false }: { orgS
   const [kind, setKind] = useState<Kind | null>(null);
   return (
     <div className="inline-flex gap-2" data-testid="operate-actions">
-      <Button size={compact ? "sm" : "md"} aria-label={`Cancel execution ${executionId}`} onClick={() => setKind("cancel")}>
-        {compact ? "Cancel" : "Cancel execution"}
+      <Button size={compact ? "sm" : "md"} aria-label={`Mark execution ${executionId} cancelled`} onClick={() => setKind("cancel")}>
+        Mark cancelled
       </Button>
       <Button size={compact ? "sm" : "md"} variant="danger" aria-label={`Mark execution ${executionId} failed`} onClick={() => setKind("markFailed")}>
         Mark failed
       </Button>
-      <Dialog open={kind !== null} onClose={() => setKind(null)} title={kind ? TITLE[kind] : ""} testId="operate-dialog">
+      <Dialog open={kind !== null} onClose={() => setKind(null)} title={kind ? OPERATE_TITLE[kind] : ""} testId="operate-dialog">
         {kind ? <OperateForm orgSlug={orgSlug} executionId={executionId} kind={kind} onDone={() => setKind(null)} /> : null}
       </Dialog>
     </div>

@@ -83,7 +83,7 @@ export function ApiKeysSection({ orgSlug }: { orgSlug: string }) {
             Create one above to send events to <code className="font-mono">/api/v1</code>.
           </EmptyState>
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+          <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
             <table data-testid="api-keys-table" className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
               <caption className="sr-only">API keys of this organization</caption>
               <thead className="bg-zinc-50 dark:bg-zinc-900">
@@ -100,7 +100,7 @@ export function ApiKeysSection({ orgSlug }: { orgSlug: string }) {
               </thead>
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
                 {list.data.items.map((k) => (
-                  <tr key={k.id} data-testid="api-key-row" data-prefix={k.prefix} data-revoked={k.revokedAt ? "true" : "false"} className={k.revokedAt ? "text-zinc-500 dark:text-zinc-500" : ""}>
+                  <tr key={k.id} data-testid="api-key-row" data-prefix={k.prefix} data-revoked={k.revokedAt ? "true" : "false"} className={k.revokedAt ? "text-zinc-600 dark:text-zinc-400" : ""}>
                     <td className={`${td} font-medium`}>{k.name}</td>
                     <td className={`${td} font-mono text-xs`}>{k.prefix}…</td>
                     <td className={td}>{k.createdBy ? k.createdBy.email : "—"}</td>

@@ -93,7 +93,7 @@ export function MembersSection({ orgSlug, myRole, myUserId }: { orgSlug: string;
         ) : list.isError ? (
           <ErrorState title="Could not load the members." error={list.error} onRetry={() => void list.refetch()} retrying={list.isFetching} />
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+          <div tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
             <table data-testid="members-table" className="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
               <caption className="sr-only">Members of this organization</caption>
               <thead className="bg-zinc-50 dark:bg-zinc-900">

@@ -14,7 +14,7 @@ export function SettingsView({ userId }: { userId: string | null }) {
   const any = can("members:manage") || can("apiKeys:manage") || can("thresholds:manage") || can("channels:manage") || can("org:rename") || can("org:delete");
 
   return (
-    <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+    <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-8 outline-none sm:px-6">
       <header className="mb-6">
         <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">

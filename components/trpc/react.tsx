@@ -1,7 +1,7 @@
 "use client";
 
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, loggerLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, loggerLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState } from "react";
 import superjson from "superjson";
@@ -32,10 +32,16 @@ export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
         loggerLink({
           enabled: (op) => process.env.NODE_ENV === "development" || (op.direction === "down" && op.result instanceof Error),
         }),
-        httpBatchLink({
-          transformer: superjson,
-          url: `${getBaseUrl()}/api/trpc`,
-          headers: () => ({ "x-trpc-source": "nextjs-react" }),
+        // A query marked { context: { skipBatch: true } } (the executions list's rows) goes alone,
+        // so it is not held back by the slower counters and charts batched beside it.
+        splitLink({
+          condition: (op) => op.context.skipBatch === true,
+          true: httpLink({ transformer: superjson, url: `${getBaseUrl()}/api/trpc`, headers: () => ({ "x-trpc-source": "nextjs-react" }) }),
+          false: httpBatchLink({
+            transformer: superjson,
+            url: `${getBaseUrl()}/api/trpc`,
+            headers: () => ({ "x-trpc-source": "nextjs-react" }),
+          }),
         }),
       ],
     }),

@@ -19,7 +19,10 @@ export function Dialog({ open, onClose, title, children, testId }: { open: boole
       ref={ref}
       data-testid={testId}
       aria-label={title}
-      onClose={onClose}
+      // its own close only, not that of a dialog nested inside it
+      onClose={(e) => {
+        if (e.target === e.currentTarget) onClose();
+      }}
       className="m-auto w-full max-w-md rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
     >
       {open ? (

@@ -1,7 +1,7 @@
 "use client";
 
 import { useSyncExternalStore } from "react";
-import { formatLocalDateTime, formatUtc } from "@/components/executions/format";
+import { formatLocalDateTime, formatRelative, formatUtc } from "@/components/executions/format";
 
 const subscribe = () => () => {};
 
@@ -23,6 +23,20 @@ export function Time({ value, className }: { value: Date | string | null | undef
   return (
     <time dateTime={date.toISOString()} title={utc} className={className} suppressHydrationWarning>
       {hydrated ? formatLocalDateTime(date) : utc}
+    </time>
+  );
+}
+
+/** "3 min ago" with the instant in the viewer's zone and in UTC on hover (and for screen readers). */
+export function RelativeTime({ value, now, className }: { value: Date | string | null | undefined; now: Date; className?: string }) {
+  const hydrated = useHydrated();
+  if (!value) return <span className={className}>—</span>;
+  const date = typeof value === "string" ? new Date(value) : value;
+  const utc = formatUtc(date);
+  const title = hydrated ? `${formatLocalDateTime(date)} (${utc})` : utc;
+  return (
+    <time dateTime={date.toISOString()} title={title} className={className} suppressHydrationWarning>
+      {hydrated ? formatRelative(date, now) : utc}
     </time>
   );
 }

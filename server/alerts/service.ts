@@ -241,24 +241,61 @@ async function lockAlert(client: import("pg").PoolClient, orgId: string, id: str
 
 const actorUserId = (actor: Actor) => (actor.type === "USER" ? actor.userId : actor.type === "API_KEY" ? actor.apiKeyId : null);
 
+/**
+ * FIRING → ACKNOWLEDGED inside the caller's transaction. `audit: false` is for a bulk action,
+ * which writes one audit entry for the whole batch instead (server/executions/bulk.ts).
+ */
+export async function acknowledgeAlertIn(client: import("pg").PoolClient, orgId: string, actor: Actor, alertIdValue: string, note: string | null, opts: { audit: boolean }): Promise<void> {
+  const a = await lockAlert(client, orgId, alertIdValue);
+  if (!canTransition(a.state, "acknowledge")) throw conflict(`the alert is ${a.state}; only a FIRING alert can be acknowledged`);
+  await client.query(
+    `UPDATE alerts SET state = 'ACKNOWLEDGED', "acknowledgedAt" = now(), "acknowledgedBy" = $3, "acknowledgedByLabel" = $4, "updatedAt" = now()
+     WHERE "orgId" = $1 AND id = $2`,
+    [orgId, a.id, actorUserId(actor), actor.label],
+  );
+  await recordAlertEvents(client, [{ orgId, alertId: a.id, kind: "acknowledged", actor, note: note || null }]);
+  if (opts.audit) {
+    await recordAudit(
+      { orgId, actor, action: "alert.acknowledge", resourceType: "alert", resourceId: a.id, before: { state: a.state }, after: { state: "ACKNOWLEDGED" }, details: note ? { note } : undefined, success: true },
+      client,
+    );
+  }
+}
+
 /** FIRING → ACKNOWLEDGED, by a person, with an optional note. */
 export async function acknowledgeAlert(orgId: string, actor: Actor, input: AlertActionInput): Promise<AlertView> {
   const q = alertActionInput.parse(input);
-  await withTransaction(async (client) => {
-    const a = await lockAlert(client, orgId, q.alertId);
-    if (!canTransition(a.state, "acknowledge")) throw conflict(`the alert is ${a.state}; only a FIRING alert can be acknowledged`);
-    await client.query(
-      `UPDATE alerts SET state = 'ACKNOWLEDGED', "acknowledgedAt" = now(), "acknowledgedBy" = $3, "acknowledgedByLabel" = $4, "updatedAt" = now()
-       WHERE "orgId" = $1 AND id = $2`,
-      [orgId, a.id, actorUserId(actor), actor.label],
-    );
-    await recordAlertEvents(client, [{ orgId, alertId: a.id, kind: "acknowledged", actor, note: q.note || null }]);
+  await withTransaction((client) => acknowledgeAlertIn(client, orgId, actor, q.alertId, q.note || null, { audit: true }));
+  return (await getAlert(orgId, { alertId: q.alertId })) as AlertView;
+}
+
+/** Resolves by hand inside the caller's transaction; `audit: false` as for acknowledgeAlertIn. */
+export async function resolveAlertIn(client: import("pg").PoolClient, orgId: string, actor: Actor, alertIdValue: string, note: string | null, opts: { audit: boolean }): Promise<void> {
+  const a = await lockAlert(client, orgId, alertIdValue);
+  if (!canTransition(a.state, "resolve")) throw conflict("the alert is already RESOLVED");
+  const {
+    rows: [done],
+  } = await client.query<{ resolvedAt: Date }>(
+    `UPDATE alerts SET state = 'RESOLVED', "resolvedAt" = now(), "resolvedBy" = $3, "resolvedByLabel" = $4, resolution = 'manual',
+       "holdsRule" = (reason = 'failure_rate'), "updatedAt" = now()
+     WHERE "orgId" = $1 AND id = $2 RETURNING "resolvedAt"`,
+    [orgId, a.id, actorUserId(actor), actor.label],
+  );
+  await recordAlertEvents(client, [{ orgId, alertId: a.id, kind: "resolved", actor, note: note || null }]);
+  if (opts.audit) {
     await recordAudit(
-      { orgId, actor, action: "alert.acknowledge", resourceType: "alert", resourceId: a.id, before: { state: a.state }, after: { state: "ACKNOWLEDGED" }, details: q.note ? { note: q.note } : undefined, success: true },
+      { orgId, actor, action: "alert.resolve", resourceType: "alert", resourceId: a.id, before: { state: a.state }, after: { state: "RESOLVED" }, details: note ? { note } : undefined, success: true },
       client,
     );
-  });
-  return (await getAlert(orgId, { alertId: q.alertId })) as AlertView;
+  }
+  if (a.stormId === null) {
+    const message = alertMessage(
+      "alert.resolved",
+      { id: a.id, orgSlug: a.slug, executionId: a.executionId, workflow: a.workflow, status: a.currentStatus, reason: a.reason, since: a.since, resolvedAt: done!.resolvedAt, resolution: "manual" },
+      publicBaseUrl(),
+    );
+    await enqueueForChannels(client, [{ orgId, alertIds: [a.id], message }]);
+  }
 }
 
 /**
@@ -268,30 +305,6 @@ export async function acknowledgeAlert(orgId: string, actor: Actor, input: Alert
  */
 export async function resolveAlert(orgId: string, actor: Actor, input: AlertActionInput): Promise<AlertView> {
   const q = alertActionInput.parse(input);
-  await withTransaction(async (client) => {
-    const a = await lockAlert(client, orgId, q.alertId);
-    if (!canTransition(a.state, "resolve")) throw conflict("the alert is already RESOLVED");
-    const {
-      rows: [done],
-    } = await client.query<{ resolvedAt: Date }>(
-      `UPDATE alerts SET state = 'RESOLVED', "resolvedAt" = now(), "resolvedBy" = $3, "resolvedByLabel" = $4, resolution = 'manual',
-         "holdsRule" = (reason = 'failure_rate'), "updatedAt" = now()
-       WHERE "orgId" = $1 AND id = $2 RETURNING "resolvedAt"`,
-      [orgId, a.id, actorUserId(actor), actor.label],
-    );
-    await recordAlertEvents(client, [{ orgId, alertId: a.id, kind: "resolved", actor, note: q.note || null }]);
-    await recordAudit(
-      { orgId, actor, action: "alert.resolve", resourceType: "alert", resourceId: a.id, before: { state: a.state }, after: { state: "RESOLVED" }, details: q.note ? { note: q.note } : undefined, success: true },
-      client,
-    );
-    if (a.stormId === null) {
-      const message = alertMessage(
-        "alert.resolved",
-        { id: a.id, orgSlug: a.slug, executionId: a.executionId, workflow: a.workflow, status: a.currentStatus, reason: a.reason, since: a.since, resolvedAt: done!.resolvedAt, resolution: "manual" },
-        publicBaseUrl(),
-      );
-      await enqueueForChannels(client, [{ orgId, alertIds: [a.id], message }]);
-    }
-  });
+  await withTransaction((client) => resolveAlertIn(client, orgId, actor, q.alertId, q.note || null, { audit: true }));
   return (await getAlert(orgId, { alertId: q.alertId })) as AlertView;
 }

@@ -55,8 +55,14 @@ export function fillSeries<T>(fromMs: number, toMs: number, sizeMs: number, byIn
   return bucketStarts(fromMs, toMs, sizeMs).map((start) => ({ start, value: byIndex.get(bucketIndex(start, sizeMs)) ?? empty() }));
 }
 
-/** Share of failures among finished runs, or null when nothing finished. */
-export function failureRate(failures: number, successes: number): number | null {
+/**
+ * Below this many finished runs in a bucket the chart shows no failure rate: one failed run out
+ * of one is "100%", which says nothing. The chart says so beside it.
+ */
+export const FAILURE_RATE_MIN_FINISHED = 5;
+
+/** Share of failures among finished runs, or null when fewer than `minFinished` finished. */
+export function failureRate(failures: number, successes: number, minFinished = 1): number | null {
   const finished = failures + successes;
-  return finished === 0 ? null : failures / finished;
+  return finished === 0 || finished < minFinished ? null : failures / finished;
 }

@@ -7,7 +7,7 @@ import { readPool } from "../db/client";
 import { STUCK_REASON_SQL } from "../executions/read";
 import { ACTIVE_STATUSES, STATUSES, type Status } from "../executions/status";
 import { BUCKET_COUNT, quantileFromHistogram } from "../metrics/histogram";
-import { BUCKET_ORIGIN_MS, chooseBucketMs, failureRate, fillSeries, HOUR_MS, MAX_POINTS } from "./buckets";
+import { BUCKET_ORIGIN_MS, chooseBucketMs, FAILURE_RATE_MIN_FINISHED, failureRate, fillSeries, HOUR_MS, MAX_POINTS } from "./buckets";
 import { MAX_WORKFLOWS_IN_FILTER } from "./filters";
 
 export const chartInputSchema = z
@@ -16,6 +16,10 @@ export const chartInputSchema = z
     /** default: now */
     to: z.date().optional(),
     workflows: z.array(z.string().min(1).max(200)).max(MAX_WORKFLOWS_IN_FILTER).default([]),
+    /** the statuses the list's filter admits (null: any), as effectiveStatuses() gives them */
+    statuses: z.array(z.enum(STATUSES)).nullable().default(null),
+    /** only stuck executions: the chart then shows the active (stuck) ones alone */
+    stuck: z.boolean().default(false),
     maxPoints: z.number().int().min(1).max(MAX_POINTS).default(MAX_POINTS),
   })
   .refine((i) => !i.to || i.from < i.to, { message: "from must be before to", path: ["to"] });
@@ -46,6 +50,8 @@ export const chartOutputSchema = z.object({
   /** the current picture: active executions created in the range, and how many are stuck */
   active: z.object({ PENDING: z.number().int(), SCHEDULED: z.number().int(), RUNNING: z.number().int(), WAITING: z.number().int(), stuck: z.number().int() }),
   empty: z.boolean(),
+  /** buckets with fewer finished runs than this show no failure rate */
+  failureRateMinFinished: z.number().int(),
 });
 export type ChartOutput = z.infer<typeof chartOutputSchema>;
 
@@ -72,9 +78,19 @@ export async function getExecutionCharts(orgId: string, input: ChartInput, now =
     workflowIds = rows.map((r) => r.id);
   }
   const noWorkflow = workflowIds !== null && workflowIds.length === 0;
-  const values: unknown[] = workflowIds ? [orgId, from, to, bucketMs, workflowIds] : [orgId, from, to, bucketMs];
-  const wfHourly = workflowIds ? `AND h."workflowId" = ANY($5::bigint[])` : "";
-  const wfExec = workflowIds ? `AND e."workflowId" = ANY($5::bigint[])` : "";
+  const values: unknown[] = [orgId, from, to, bucketMs];
+  const param = (v: unknown) => (values.push(v), `$${values.length}`);
+  const wfParam = workflowIds ? param(workflowIds) : null;
+  const wfHourly = wfParam ? `AND h."workflowId" = ANY(${wfParam}::bigint[])` : "";
+  const wfExec = wfParam ? `AND e."workflowId" = ANY(${wfParam}::bigint[])` : "";
+  // the list's status and stuck filters: stuck executions are active, so no terminal series then
+  const statuses = parsed.statuses;
+  const noTerminal = parsed.stuck || (statuses !== null && !statuses.some((s) => !ACTIVE_STATUSES.includes(s as (typeof ACTIVE_STATUSES)[number])));
+  const stParam = statuses ? param(statuses) : null;
+  const stHourly = stParam ? `AND h.status::text = ANY(${stParam}::text[])` : "";
+  const stExec = stParam ? `AND e.status::text = ANY(${stParam}::text[])` : "";
+  const stuckExec = parsed.stuck ? `AND (${STUCK_REASON_SQL}) IS NOT NULL` : "";
+  const noActive = statuses !== null && !statuses.some((s) => ACTIVE_STATUSES.includes(s as (typeof ACTIVE_STATUSES)[number]));
 
   type TerminalRow = { b: string; status: Status; n: string; durationSum: string };
   type HistRow = { b: string; hist: string[] };
@@ -82,25 +98,25 @@ export async function getExecutionCharts(orgId: string, input: ChartInput, now =
   const [terminal, hist, active] = noWorkflow
     ? [[], [], []]
     : await Promise.all([
-        readPool()
+        noTerminal ? Promise.resolve([] as TerminalRow[]) : readPool()
           .query<TerminalRow>(
             `SELECT ${bucketIndexSql("h.hour", "$4")} AS b, h.status, sum(h.count)::bigint AS n, sum(h."durationSumMs")::bigint AS "durationSum"
                FROM execution_hourly h
-              WHERE h."orgId" = $1 AND h.hour >= $2 AND h.hour < $3 ${wfHourly}
+              WHERE h."orgId" = $1 AND h.hour >= $2 AND h.hour < $3 ${wfHourly} ${stHourly}
               GROUP BY 1, 2`,
             values,
           )
           .then((r) => r.rows),
-        readPool()
+        noTerminal ? Promise.resolve([] as HistRow[]) : readPool()
           .query<HistRow>(
             `SELECT ${bucketIndexSql("h.hour", "$4")} AS b, ARRAY[${HISTOGRAM_SUMS}] AS hist
                FROM execution_hourly h
-              WHERE h."orgId" = $1 AND h.hour >= $2 AND h.hour < $3 ${wfHourly}
+              WHERE h."orgId" = $1 AND h.hour >= $2 AND h.hour < $3 ${wfHourly} ${stHourly}
               GROUP BY 1`,
             values,
           )
           .then((r) => r.rows),
-        readPool()
+        noActive ? Promise.resolve([] as ActiveRow[]) : readPool()
           .query<ActiveRow>(
             `SELECT ${bucketIndexSql(`e."createdAt"`, "$4")} AS b, e.status, count(*)::bigint AS n,
                     count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::bigint AS stuck
@@ -108,7 +124,7 @@ export async function getExecutionCharts(orgId: string, input: ChartInput, now =
                JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
                JOIN organizations o ON o.id = e."orgId"
               WHERE e."orgId" = $1 AND e.status IN ('PENDING', 'SCHEDULED', 'RUNNING', 'WAITING')
-                AND e."createdAt" >= $2 AND e."createdAt" < $3 ${wfExec}
+                AND e."createdAt" >= $2 AND e."createdAt" < $3 ${wfExec} ${stExec} ${stuckExec}
               GROUP BY 1, 2`,
             values,
           )
@@ -145,11 +161,11 @@ export async function getExecutionCharts(orgId: string, input: ChartInput, now =
       end: new Date(start + bucketMs),
       counts: a.counts,
       total: STATUSES.reduce((sum, s) => sum + a.counts[s], 0),
-      failureRate: failureRate(failures, a.counts.COMPLETED),
+      failureRate: failureRate(failures, a.counts.COMPLETED, FAILURE_RATE_MIN_FINISHED),
       p50Ms: a.hist ? quantileFromHistogram(a.hist, 0.5) : null,
       p95Ms: a.hist ? quantileFromHistogram(a.hist, 0.95) : null,
       avgMs: a.terminal ? Math.round(a.durationSum / a.terminal) : null,
     };
   });
-  return { from, to, bucketMs, points, active: activeTotals, empty: points.every((p) => p.total === 0) };
+  return { from, to, bucketMs, points, active: activeTotals, empty: points.every((p) => p.total === 0), failureRateMinFinished: FAILURE_RATE_MIN_FINISHED };
 }

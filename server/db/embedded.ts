@@ -5,6 +5,8 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { config, parseConfig } from "../config";
 
@@ -40,7 +42,8 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
   const host = "127.0.0.1";
   await assertPortFree(port, host);
   await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  // the contrib extensions the migrations create (substring search's trigram index)
+  const db = await PGlite.create(dataDir, { extensions: { pg_trgm, btree_gin } });
   // the default of one connection makes a pool's concurrent queries fail; PGlite still runs
   // one statement at a time, and the socket server keeps a transaction on its own connection
   const server = new PGLiteSocketServer({ db, port, host, maxConnections: 10 * 10 });

@@ -166,7 +166,8 @@ export type ListFilter = {
   /** createdAt in [createdFrom, createdTo) */
   createdFrom?: Date;
   createdTo?: Date;
-  executionId?: { value: string; mode: "exact" | "prefix" };
+  /** contains: a substring of the execution id or of the workflow key (trigram index) */
+  executionId?: { value: string; mode: "exact" | "prefix" | "contains" };
   /** jsonb containment: every pair must be in the execution's metadata */
   metadata?: Record<string, string> | null;
 };
@@ -191,9 +192,16 @@ function params(first: unknown[]): Params {
   };
 }
 
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 /** LIKE pattern for "starts with": the value's own % _ and \ are matched literally. */
 export function prefixPattern(value: string): string {
-  return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `${escapeLike(value)}%`;
+}
+
+/** LIKE pattern for "contains", escaped the same way. */
+export function containsPattern(value: string): string {
+  return `%${escapeLike(value)}%`;
 }
 
 type Plan =
@@ -245,11 +253,16 @@ async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise
   if (filter.createdFrom) where.push(`e."createdAt" >= ${p.add(filter.createdFrom)}::timestamptz`);
   if (filter.createdTo) where.push(`e."createdAt" < ${p.add(filter.createdTo)}::timestamptz`);
   if (filter.executionId) {
-    where.push(
-      filter.executionId.mode === "exact"
-        ? `e."executionId" = ${p.add(filter.executionId.value)}`
-        : `e."executionId" LIKE ${p.add(prefixPattern(filter.executionId.value))}`,
-    );
+    const { value, mode } = filter.executionId;
+    if (mode === "exact") where.push(`e."executionId" = ${p.add(value)}`);
+    else if (mode === "prefix") where.push(`e."executionId" LIKE ${p.add(prefixPattern(value))}`);
+    else {
+      // the id through the trigram index; the workflow key among the organization's workflows
+      // (a few hundred rows) resolved first, so PostgreSQL can OR two bitmap index scans
+      const { rows } = await readPool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key LIKE $2 ORDER BY id LIMIT 1000`, [orgId, containsPattern(value)]);
+      const idLike = `e."executionId" LIKE ${p.add(containsPattern(value))}`;
+      where.push(rows.length ? `(${idLike} OR e."workflowId" = ANY(${p.add(rows.map((r) => r.id))}::bigint[]))` : idLike);
+    }
   }
   if (filter.metadata && Object.keys(filter.metadata).length) where.push(`e.metadata @> ${p.add(JSON.stringify(filter.metadata))}::jsonb`);
 

@@ -3,6 +3,8 @@
 // rule settings (storm control, failure rate, auto-timeout; ADMIN and up). Thin: each calls the
 // alerting service with the organization orgProcedure resolved, and shapes the answer.
 import { z } from "zod";
+import { bulkJobSchema } from "../executions/bulk";
+import { bulkInput, startBulk } from "./executions";
 import { acknowledgeAlert, alertActionInput, alertCounts, alertsForExecution, ALERT_STATES, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
 import {
   getOrgAlertSettings,
@@ -140,6 +142,19 @@ export const alertsRouter = createTRPCRouter({
     .input(z.object({ workflow: z.string().min(1).max(200) }))
     .output(workflowAlertSettingsSchema)
     .query(({ ctx, input }) => getWorkflowAlertSettings(ctx.org.id, input)),
+
+  /** Acknowledges the FIRING alerts of many executions (chosen, or all matching a list filter), as a job. */
+  bulkAcknowledge: permissionProcedure("alerts:acknowledge")
+    .meta({ audit: { action: "alert.bulk_acknowledge", resourceType: "bulk_job" } })
+    .input(bulkInput)
+    .output(bulkJobSchema)
+    .mutation(({ ctx, input }) => startBulk(ctx, "acknowledgeAlerts", input)),
+
+  bulkResolve: permissionProcedure("alerts:resolve")
+    .meta({ audit: { action: "alert.bulk_resolve", resourceType: "bulk_job" } })
+    .input(bulkInput)
+    .output(bulkJobSchema)
+    .mutation(({ ctx, input }) => startBulk(ctx, "resolveAlerts", input)),
 
   updateWorkflowSettings: permissionProcedure("thresholds:manage")
     .meta({ audit: { action: "workflow.alert_settings.update", resourceType: "workflow", resourceIdFrom: "workflow" } })

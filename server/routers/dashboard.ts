@@ -6,7 +6,7 @@ import { z } from "zod";
 import { getExecutionCharts, chartOutputSchema } from "../dashboard/charts";
 import { countersOutputSchema, getCounters } from "../dashboard/counters";
 import { executionDetailSchema, getExecutionDetail, listExecutionEvents, timelineItemSchema } from "../dashboard/detail";
-import { parseFilterQuery, PRESET_MS, resolveFilters, type ExecutionFilters } from "../dashboard/filters";
+import { effectiveStatuses, parseFilterQuery, PRESET_MS, resolveFilters, type ExecutionFilters } from "../dashboard/filters";
 import {
   cappedCountSchema,
   countExecutions,
@@ -80,7 +80,7 @@ export const dashboardRouter = createTRPCRouter({
     .output(countersOutputSchema)
     .query(({ ctx, input }) => getCounters(ctx.org.id, { filters: filtersOfQuery(input.query, new Date()) })),
 
-  /** Charts follow the filters' workflows and time range (7 days when none is set). */
+  /** Charts follow the filters' workflows, statuses, stuck flag and time range (7 days when none is set). */
   charts: read
     .input(z.object({ query: filterQuerySchema }))
     .output(chartOutputSchema)
@@ -89,7 +89,7 @@ export const dashboardRouter = createTRPCRouter({
       const f = filtersOfQuery(input.query, now);
       const to = f.to && f.to < now ? f.to : undefined;
       const from = f.from ?? new Date((to ?? now).getTime() - DEFAULT_CHART_RANGE_MS);
-      return getExecutionCharts(ctx.org.id, { from, to, workflows: f.workflows }, now);
+      return getExecutionCharts(ctx.org.id, { from, to, workflows: f.workflows, statuses: effectiveStatuses(f), stuck: f.stuck }, now);
     }),
 
   detail: read

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { createMemberSession, createSessionUser } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
+import { settleBulkJobs, startBulkJob } from "../../server/executions/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createSavedView } from "../../server/views/service";
 import { PLATFORM_ADMIN_VISIT_ACTION } from "../../server/rbac/access";
@@ -106,6 +107,28 @@ async function firingAlert(org: TestOrg): Promise<string> {
   return rows[0]!.id;
 }
 
+async function bulkInputFor(org: TestOrg): Promise<Input> {
+  return { target: { kind: "ids", executionIds: [await activeExecution(org), await activeExecution(org)] }, reason: "access test" };
+}
+
+/** Executions, alerts and bulk jobs of the org: a refused bulk call changes none of them. */
+async function bulkState(org: TestOrg) {
+  await settleBulkJobs();
+  const { rows } = await pool().query(
+    `SELECT (SELECT jsonb_agg(jsonb_build_array("executionId", status) ORDER BY "executionId") FROM executions WHERE "orgId" = $1) AS executions,
+            (SELECT jsonb_agg(jsonb_build_array(id, state) ORDER BY id) FROM alerts WHERE "orgId" = $1) AS alerts,
+            (SELECT count(*)::int FROM bulk_jobs WHERE "orgId" = $1) AS jobs`,
+    [org.orgId],
+  );
+  return rows;
+}
+
+async function bulkJobIn(org: TestOrg): Promise<string> {
+  const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "access test" } }, "cancel", { kind: "ids", executionIds: [await activeExecution(org)] }, null, "access test");
+  await settleBulkJobs();
+  return job.jobId;
+}
+
 async function alertState(org: TestOrg, input: Input) {
   const { rows } = await pool().query(`SELECT state, "acknowledgedBy", "resolvedBy" FROM alerts WHERE "orgId" = $1 AND id = $2::bigint`, [org.orgId, input.alertId]);
   return rows;
@@ -195,6 +218,13 @@ export const ACCESS_CASES: Record<string, AccessCase> = {
     input: async (org) => ({ executionId: await activeExecution(org), reason: "access test" }),
     snapshot: executionState,
   },
+
+  // bulk actions (issue 13): the snapshot is the targeted executions and the org's bulk jobs
+  "executions.bulkCancel": { scope: "org", input: async (org) => bulkInputFor(org), snapshot: bulkState },
+  "executions.bulkMarkFailed": { scope: "org", input: async (org) => bulkInputFor(org), snapshot: bulkState },
+  "executions.bulkJob": { scope: "org", input: async (org) => ({ jobId: await bulkJobIn(org) }) },
+  "alerts.bulkAcknowledge": { scope: "org", input: async (org) => (await firingAlert(org), { target: { kind: "filter", query: "workflow=access.test" }, reason: "access test" }), snapshot: bulkState },
+  "alerts.bulkResolve": { scope: "org", input: async (org) => (await firingAlert(org), { target: { kind: "filter", query: "workflow=access.test" }, reason: "access test" }), snapshot: bulkState },
 
   "members.list": { scope: "org", input: async () => ({}) },
   "members.add": {

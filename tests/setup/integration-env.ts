@@ -8,6 +8,9 @@ process.env.RUNWATCH_DB_POOL_SIZE ??= "4";
 process.env.LOG_LEVEL ??= "warn";
 
 afterAll(async () => {
+  // a bulk job started by a test runs on after its request: let it finish before the pool closes
+  const { settleBulkJobs } = await import("../../server/executions/bulk");
+  await settleBulkJobs();
   const { closeDb } = await import("../../server/db/client");
   await closeDb();
 });

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   canUseHourlyAggregate,
+  checkUrlState,
   effectiveStatuses,
   executionFiltersSchema,
   filterUrlStateSchema,
@@ -146,5 +147,35 @@ describe("resolveFilters and effectiveStatuses", () => {
     expect(canUseHourlyAggregate(f({ stuck: true }))).toBe(false);
     expect(canUseHourlyAggregate(f({ search: "x" }))).toBe(false);
     expect(canUseHourlyAggregate(f({ metadata: [{ key: "a", value: "b" }] }))).toBe(false);
+  });
+});
+
+describe("checkUrlState (zod-free, for the browser) and filterUrlStateSchema agree", () => {
+  it("accept and reject the same decoded states, with the same defaults", () => {
+    const arb = fc.record(
+      {
+        statuses: fc.uniqueArray(fc.constantFrom(...STATUSES), { maxLength: 9 }),
+        statusMode: fc.constantFrom("include" as const, "exclude" as const),
+        stuck: fc.boolean(),
+        workflows: fc.array(fc.string({ minLength: 0, maxLength: 210 }), { maxLength: 52 }),
+        range: fc.constantFrom("1h", "7d", "3w", "90d"),
+        from: fc.date({ min: new Date("2026-01-01"), max: new Date("2026-12-31"), noInvalidDate: true }),
+        to: fc.date({ min: new Date("2026-01-01"), max: new Date("2026-12-31"), noInvalidDate: true }),
+        search: fc.string({ minLength: 0, maxLength: 205 }),
+        searchMode: fc.constantFrom("contains" as const, "prefix" as const, "exact" as const),
+        metadata: fc.array(fc.record({ key: fc.string({ maxLength: 205 }), value: fc.string({ maxLength: 1005 }) }), { maxLength: 22 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(arb, (raw) => {
+        const hand = checkUrlState({ ...raw });
+        const schema = filterUrlStateSchema.safeParse(raw);
+        expect(hand.ok).toBe(schema.success);
+        if (hand.ok && schema.success) expect(hand.state).toEqual(schema.data);
+        if (!hand.ok && !schema.success) expect(new Set(hand.issues.map((i) => i.field))).toEqual(new Set(schema.error.issues.map((i) => String(i.path[0]))));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

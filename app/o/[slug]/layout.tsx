@@ -1,5 +1,6 @@
 import { notFound } from "next/navigation";
 import { OrgAccessProvider } from "@/components/auth/org-access";
+import { EscapeClosesMenus, SkipLink } from "@/components/nav/keyboard";
 import { TopNav } from "@/components/nav/top-nav";
 import { currentSession, requestPath, requireSession } from "@/server/auth/next";
 import { listMemberships, permissionList, recordPlatformAdminVisit, rememberLastOrg, resolveOrgAccess } from "@/server/rbac/access";
@@ -25,7 +26,9 @@ export default async function OrgLayout({ children, params }: { children: React.
   const permissions = permissionList(access.permissions);
 
   return (
-    <OrgAccessProvider value={{ org: { slug: access.org.slug, name: access.org.name }, role: access.role, readOnly: access.readOnly, permissions }}>
+    <OrgAccessProvider value={{ org: { slug: access.org.slug, name: access.org.name }, role: access.role, readOnly: access.readOnly, permissions, userId: session.user.id }}>
+      <SkipLink />
+      <EscapeClosesMenus />
       <TopNav org={access.org} role={access.role} readOnly={access.readOnly} permissions={permissions} user={session.user} memberships={memberships} />
       {children}
     </OrgAccessProvider>

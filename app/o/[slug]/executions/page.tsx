@@ -8,10 +8,10 @@ export const metadata = { title: "Executions · Runwatch" };
 export default async function ExecutionsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   return (
-    <main className="mx-auto max-w-[96rem] px-4 py-6 sm:px-6">
-      <header className="mb-4">
-        <h1 className="text-2xl font-semibold tracking-tight">Executions</h1>
-        <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Newest first; the view is in the address bar, so a link shares it</p>
+    <main id="main" tabIndex={-1} className="mx-auto max-w-[96rem] px-3 py-3 outline-none sm:px-6">
+      <header className="mb-2 flex flex-wrap items-baseline gap-x-3">
+        <h1 className="text-xl font-semibold tracking-tight">Executions</h1>
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">Newest first; the view is in the address bar, so a link shares it</p>
       </header>
       {/* the filters, snapshot and page live in the URL (nuqs), read on the client */}
       <NuqsAdapter>
