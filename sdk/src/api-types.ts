@@ -1,6 +1,5 @@
 // GENERATED from server/openapi/schemas.ts by `npm run gen:sdk-types`; do not edit.
 // tests/unit/sdk-types.test.ts fails when this file and the server's schemas differ.
-/* eslint-disable */
 
 /** One lifecycle event. `status` also accepts the aliases of CONTRACT §1, case-insensitive. A heartbeat (type heartbeat) may leave out eventId. */
 export type RunwatchEvent = {

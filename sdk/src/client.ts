@@ -335,15 +335,14 @@ export class Runwatch {
 
   private waitForWork(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
       const timer = ms === Infinity ? undefined : setTimeout(done, ms);
       // an idle sender must not keep the process alive; beforeExit flushes what is left
       timer?.unref?.();
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = undefined;
-        resolve();
-      }
       this.wake = done;
     });
   }

@@ -67,7 +67,6 @@ export function renderSdkTypes(): string {
   const out: string[] = [
     "// GENERATED from server/openapi/schemas.ts by `npm run gen:sdk-types`; do not edit.",
     "// tests/unit/sdk-types.test.ts fails when this file and the server's schemas differ.",
-    "/* eslint-disable */",
   ];
   const done = new Set<string>();
   const emit = (name: string, schema: JsonSchema, allDefs: Record<string, JsonSchema>) => {

@@ -9,11 +9,11 @@ export const tsxLoader = pathToFileURL(createRequire(path.join(projectRoot, "pac
 
 export type ApiProcess = { child: ChildProcess; base: string; port: number; stop(): Promise<void> };
 
-export function startApiProcess(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<ApiProcess> {
+export function startApiProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", tsxLoader, path.join(projectRoot, "tests/setup/api-server.ts")], {
       cwd: projectRoot,
-      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_REPLICA_URLS: "", RUNWATCH_DB_POOL_SIZE: "4", LOG_LEVEL: "warn", NODE_ENV: "production", ...env },
+      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_REPLICA_URLS: "", RUNWATCH_DB_POOL_SIZE: "4", LOG_LEVEL: "warn", ...env, NODE_ENV: "production" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let err = "";

@@ -16,8 +16,13 @@ const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
     const route = routes.find((r) => r.regex.test(url.pathname));
     const handler = route?.module[req.method ?? "GET"];
-    if (!route || typeof handler !== "function") {
-      res.writeHead(route ? 405 : 404, { "content-type": "application/json" }).end(JSON.stringify({ error: "no such route", code: "NOT_FOUND" }));
+    if (!route) {
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route ${url.pathname}`, code: "NOT_FOUND" }));
+      return;
+    }
+    if (typeof handler !== "function") {
+      const allow = Object.keys(route.module).filter((k) => /^[A-Z]+$/.test(k)).join(", ");
+      res.writeHead(405, { "content-type": "application/json", allow }).end(JSON.stringify({ error: `use ${allow}`, code: "METHOD_NOT_ALLOWED" }));
       return;
     }
     const m = route.regex.exec(url.pathname)!;
