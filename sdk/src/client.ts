@@ -205,7 +205,9 @@ export class Runwatch {
     }
     this.pending.push({ raw: event, at: Date.now() });
     this.enqueued++;
-    if (this.pending.length + this.ready.length >= this.opts.maxBatchSize || this.spool) this.wake?.();
+    // the first event opens the 100 ms window; a full batch (or the spool) goes at once
+    const queued = this.pending.length + this.ready.length;
+    if (queued === 1 || queued >= this.opts.maxBatchSize || this.spool) this.wake?.();
   }
 
   /** Resolves when every event queued before the call has been answered (or dropped). */

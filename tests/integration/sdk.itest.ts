@@ -94,11 +94,16 @@ describe("@runwatch/node against a running Runwatch", () => {
     expect(one.body.status).toBe("COMPLETED");
 
     // a handful of events sent together leave as one batch, after the 100 ms window
-    proxy.seen = [];
+    proxy.reset();
     for (let i = 0; i < 3; i++) runwatch.send({ executionId: `small-${run}-${i}`, workflow: "sdk.batch", status: "RUNNING" });
     await runwatch.flush();
     expect(proxy.seen.map((s) => s.events.length)).toEqual([3]);
-    expect(runwatch.stats()).toMatchObject({ queued: 0, delivered: 2503, dropped: 0, invalid: 0 });
+    // and a lone event leaves on its own within the window, without anyone calling flush()
+    proxy.reset();
+    runwatch.send({ executionId: `lone-${run}`, workflow: "sdk.batch", status: "RUNNING" });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(proxy.seen.map((s) => s.events.length)).toEqual([1]);
+    expect(runwatch.stats()).toMatchObject({ queued: 0, delivered: 2504, dropped: 0, invalid: 0 });
     await runwatch.close();
   });
 
