@@ -26,6 +26,8 @@ export type WatchQueueOptions = {
   from?: "start" | "now";
   /** how often the position is saved; default 1,000 ms */
   checkpointMs?: number;
+  /** how long stop() waits for Runwatch to answer before it leaves the position older; default 10 s */
+  stopTimeoutMs?: number;
   /** send job.data as the execution's input (≤ 64 KiB); default true */
   includeData?: boolean;
   logger?: Logger;
@@ -187,11 +189,21 @@ export async function watchQueue(options: WatchQueueOptions): Promise<() => Prom
   events.on("error", (err) => log("warn", `BullMQ QueueEvents of ${name}: ${String(err)}`));
 
   let checkpointing: Promise<void> | undefined;
-  async function checkpoint(): Promise<void> {
+  async function checkpoint(flushTimeoutMs = Infinity): Promise<void> {
     if (processedId === savedId || processedId === "$" || processedId === "0") return;
     const id = processedId;
     const snapshot = JSON.stringify(Object.fromEntries(jobs));
-    await runwatch.flush(); // answered up to `id`: only now may a restart skip it
+    // answered up to `id`: only now may a restart skip it. If Runwatch does not answer in time
+    // (stop() while it is down), the position stays older: a restart re-reads, as duplicates.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const answered = await Promise.race([
+      runwatch.flush().then(() => true),
+      new Promise<boolean>((resolve) => {
+        if (flushTimeoutMs !== Infinity) timer = setTimeout(() => resolve(false), flushTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!answered) return;
     await client.hset(positionKey, { lastEventId: id, jobs: snapshot });
     savedId = id;
   }
@@ -211,8 +223,8 @@ export async function watchQueue(options: WatchQueueOptions): Promise<() => Prom
     await events.close();
     await running;
     await draining;
-    await checkpointing;
-    await checkpoint().catch((err) => log("warn", `could not save the BullMQ position of ${name}`, { err: String(err) }));
+    await Promise.race([checkpointing, new Promise((r) => setTimeout(r, options.stopTimeoutMs ?? 10_000))]);
+    await checkpoint(options.stopTimeoutMs ?? 10_000).catch((err) => log("warn", `could not save the BullMQ position of ${name}`, { err: String(err) }));
     await queue.close();
   };
 }

@@ -162,6 +162,6 @@ export async function watchPgBoss(options: WatchPgBossOptions): Promise<() => Pr
     clearTimeout(timer);
     await polling;
     await poll().catch(() => {});
-    await runwatch.flush();
+    // what the last poll queued is the Runwatch client's to deliver: close() it when done
   };
 }
