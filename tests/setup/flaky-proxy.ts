@@ -11,7 +11,7 @@ export type Verdict =
   | { kind: "status"; status: number; headers?: Record<string, string> }
   | { kind: "lose-answer" };
 
-export type Seen = { at: number; path: string; events: Record<string, unknown>[]; status: number | "dropped"; answer?: unknown };
+export type Seen = { at: number; answeredAt?: number; path: string; events: Record<string, unknown>[]; status: number | "dropped"; answer?: unknown };
 
 export type FlakyProxy = {
   base: string;
@@ -71,6 +71,7 @@ export async function startFlakyProxy(upstream: string): Promise<FlakyProxy> {
       return;
     }
     seen.status = answer.status;
+    seen.answeredAt = Date.now();
     seen.answer = body ? JSON.parse(body) : null;
     const out: Record<string, string> = {};
     answer.headers.forEach((v, k) => {
