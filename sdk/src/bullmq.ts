@@ -74,13 +74,15 @@ export async function watchQueue(options: WatchQueueOptions): Promise<() => Prom
   }
 
   /** The state of a job seen for the first time after it was added (the connector started late). */
-  async function adopt(jobId: string, id: string): Promise<JobState | undefined> {
+  async function adopt(jobId: string, id: string, event: string): Promise<JobState | undefined> {
     const job = await fetchJob(jobId);
     if (!job) {
       log("warn", `BullMQ job ${jobId} of ${name} is gone before the connector saw it added; its events are skipped`, { jobId, streamId: id });
       return undefined;
     }
-    const state: JobState = { x: bullmqExecutionId(name, jobId, job.timestamp), w: workflowOf(job.name), a: 0, m: job.attemptsMade, s: "" };
+    // the attempts it has started so far (less the one this "active" entry is about to count)
+    const started = Math.max(0, (job.attemptsStarted ?? job.attemptsMade) - (event === "active" ? 1 : 0));
+    const state: JobState = { x: bullmqExecutionId(name, jobId, job.timestamp), w: workflowOf(job.name), a: started, m: job.attemptsMade, s: "" };
     jobs.set(jobId, state);
     return state;
   }
@@ -112,7 +114,7 @@ export async function watchQueue(options: WatchQueueOptions): Promise<() => Prom
       state.s = "PENDING";
       return;
     }
-    const state = jobs.get(jobId) ?? (event === "removed" ? undefined : await adopt(jobId, id));
+    const state = jobs.get(jobId) ?? (event === "removed" ? undefined : await adopt(jobId, id, event));
     if (!state) return;
     switch (event) {
       case "waiting":

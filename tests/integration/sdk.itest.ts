@@ -173,23 +173,23 @@ describe("@runwatch/node against a running Runwatch", () => {
     }
   }, 40_000);
 
-  it("track() reports success, failure and thrown errors, with heartbeats", async () => {
+  it("track() reports success, failure and thrown errors", async () => {
     const runwatch = new Runwatch({ url: proxy.base, apiKey, ...fast });
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const ok = await runwatch.track({ workflow: "sdk.track", executionId: `track-ok-${run}`, heartbeatMs: 40, metadata: { team: "billing" } }, async (r) => {
+    const ok = await runwatch.track({ workflow: "sdk.track", executionId: `track-ok-${run}`, heartbeatMs: 0, metadata: { team: "billing" }, input: { month: 11 } }, async (r) => {
       expect(r.executionId).toBe(`track-ok-${run}`);
-      await sleep(200);
+      await sleep(50);
       return { invoices: 3 };
     });
     expect(ok).toEqual({ invoices: 3 });
     await expect(
-      runwatch.track({ workflow: "sdk.track", executionId: `track-reject-${run}`, heartbeatMs: 40 }, async () => {
-        await sleep(150);
+      runwatch.track({ workflow: "sdk.track", executionId: `track-reject-${run}`, heartbeatMs: 0 }, async () => {
+        await sleep(20);
         throw Object.assign(new Error("card declined"), { code: "E402" });
       }),
     ).rejects.toThrow("card declined");
     await expect(
-      runwatch.track({ workflow: "sdk.track", executionId: `track-throw-${run}` }, () => {
+      runwatch.track({ workflow: "sdk.track", executionId: `track-throw-${run}`, heartbeatMs: 0 }, () => {
         throw new TypeError("not a function");
       }),
     ).rejects.toThrow(TypeError);
@@ -197,16 +197,61 @@ describe("@runwatch/node against a running Runwatch", () => {
     expect(runwatch.stats()).toMatchObject({ invalid: 0, dropped: 0 });
 
     const done = (await getJson(`/api/v1/executions/track-ok-${run}`)).body;
-    expect(done).toMatchObject({ status: "COMPLETED", workflow: "sdk.track", output: { invoices: 3 }, metadata: { team: "billing" } });
+    expect(done).toMatchObject({ status: "COMPLETED", workflow: "sdk.track", output: { invoices: 3 }, input: { month: 11 }, metadata: { team: "billing" } });
     expect(done.startedAt).not.toBeNull();
-    expect(done.lastHeartbeatAt).not.toBeNull();
+    expect(done.durationMs).toBeGreaterThanOrEqual(40);
     const rejected = (await getJson(`/api/v1/executions/track-reject-${run}`)).body;
     expect(rejected).toMatchObject({ status: "FAILED", error: { message: "card declined", code: "E402" } });
-    expect(rejected.lastHeartbeatAt).not.toBeNull();
     const thrown = (await getJson(`/api/v1/executions/track-throw-${run}`)).body;
     expect(thrown).toMatchObject({ status: "FAILED", error: { message: "not a function" } });
     expect(thrown.error.stack).toContain("TypeError");
     await runwatch.close();
+  });
+
+  // heartbeats go without an eventId (CONTRACT §3), which issue 9's server accepts
+  it("track() heartbeats on a timer while the function runs, for success and failure", async () => {
+    const runwatch = new Runwatch({ url: proxy.base, apiKey, ...fast });
+    proxy.reset();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await runwatch.track({ workflow: "sdk.track", executionId: `track-hb-ok-${run}`, heartbeatMs: 40 }, () => sleep(250));
+    await expect(
+      runwatch.track({ workflow: "sdk.track", executionId: `track-hb-fail-${run}`, heartbeatMs: 40 }, async () => {
+        await sleep(200);
+        throw new Error("late failure");
+      }),
+    ).rejects.toThrow("late failure");
+    await runwatch.flush();
+    const heartbeats = proxy.seen.flatMap((s) => s.events).filter((e) => e.type === "heartbeat");
+    expect(heartbeats.filter((e) => e.executionId === `track-hb-ok-${run}`).length).toBeGreaterThanOrEqual(3);
+    expect(heartbeats.every((e) => e.eventId === undefined && typeof e.occurredAt === "string")).toBe(true);
+    expect(runwatch.stats()).toMatchObject({ invalid: 0, dropped: 0 });
+    for (const id of [`track-hb-ok-${run}`, `track-hb-fail-${run}`]) {
+      const execution = (await getJson(`/api/v1/executions/${id}`)).body;
+      expect(execution.lastHeartbeatAt, id).not.toBeNull();
+      expect(Date.parse(execution.lastHeartbeatAt)).toBeGreaterThan(Date.parse(execution.startedAt));
+    }
+    await runwatch.close();
+  });
+
+  it("flushes at the end of a program and on SIGTERM, and counts what a full queue drops", async () => {
+    const prefix = `exit-${run}`;
+    const events = (tag: string) => Array.from({ length: 5 }, (_, i) => ({ executionId: `${prefix}-${tag}-${i}`, workflow: "sdk.exit", status: "RUNNING" }));
+    // a script that sends and simply ends: beforeExit delivers
+    const natural = await runChild({ url: proxy.base, apiKey, events: events("natural"), mode: "just-exit" });
+    expect(natural.code, natural.stderr).toBe(0);
+    // a process told to stop: SIGTERM delivers, then the process exits as it would have
+    const term = await runChild({ url: proxy.base, apiKey, events: events("term"), mode: "sigterm" });
+    expect(term.code === 0 || term.code === null, term.stderr).toBe(true);
+    expect(term.stdout).toContain("sigterm-sent");
+    for (const tag of ["natural", "term"]) {
+      for (let i = 0; i < 5; i++) expect((await getJson(`/api/v1/executions/${prefix}-${tag}-${i}`)).body.status, `${tag} ${i}`).toBe("RUNNING");
+    }
+    // the queue is bounded: past maxQueueSize events are dropped and counted, never queued
+    const tiny = new Runwatch({ url: "http://127.0.0.1:9", apiKey, maxQueueSize: 10, closeTimeoutMs: 0, ...fast });
+    for (let i = 0; i < 15; i++) tiny.send({ executionId: `tiny-${i}`, status: "RUNNING" });
+    expect(tiny.stats()).toMatchObject({ queued: 10, dropped: 5 });
+    await tiny.close();
+    expect(tiny.stats().dropped).toBe(15);
   });
 
   it("derives the same eventId for the same event, so a retried send is a duplicate", async () => {
