@@ -11,6 +11,10 @@ import { verifyWorkflowCounters } from "../../server/executions/verify";
 import { type ApiProcess, startApiProcess } from "../setup/api-process";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 
+// an API process beside the test process needs a PostgreSQL server: embedded PGlite serves one
+// connection to one process (as in scaleout.itest.ts)
+const EMBEDDED = process.env.RUNWATCH_EMBEDDED_DB === "1";
+
 const run = randomBytes(3).toString("hex");
 const schema = `pgboss_${run}`;
 let api: ApiProcess;
@@ -66,7 +70,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-describe("watchPgBoss", () => {
+describe.skipIf(EMBEDDED)("watchPgBoss", () => {
   it("a completed job: PENDING, RUNNING, COMPLETED with its output", async () => {
     const q = `pb-ok-${run}`;
     await boss.createQueue(q);

@@ -15,6 +15,10 @@ import { projectRoot } from "../setup/app-routes";
 import { type FlakyProxy, startFlakyProxy } from "../setup/flaky-proxy";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 
+// an API process beside the test process needs a PostgreSQL server: embedded PGlite serves one
+// connection to one process (as in scaleout.itest.ts)
+const EMBEDDED = process.env.RUNWATCH_EMBEDDED_DB === "1";
+
 const run = randomBytes(3).toString("hex");
 let api: ApiProcess;
 let proxy: FlakyProxy;
@@ -66,7 +70,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-describe("@runwatch/node against a running Runwatch", () => {
+describe.skipIf(EMBEDDED)("@runwatch/node against a running Runwatch", () => {
   it("batches up to 1,000 events per request and keeps each execution's order", async () => {
     proxy.reset();
     const runwatch = new Runwatch({ url: proxy.base, apiKey, ...fast });
