@@ -133,6 +133,20 @@ describe.skipIf(EMBEDDED)("@runwatch/node against a running Runwatch", () => {
     proxy.reset();
   });
 
+  it("waits for the rate-limit window to reset when an answer says none is left", async () => {
+    proxy.reset((n) => (n === 0 ? { kind: "pass", headers: { "ratelimit-limit": "100", "ratelimit-remaining": "0", "ratelimit-reset": "1" } } : { kind: "pass" }));
+    const runwatch = new Runwatch({ url: proxy.base, apiKey, ...fast });
+    runwatch.send({ executionId: `rl-${run}-1`, workflow: "sdk.ratelimit", status: "RUNNING" });
+    await runwatch.flush();
+    runwatch.send({ executionId: `rl-${run}-2`, workflow: "sdk.ratelimit", status: "RUNNING" });
+    await runwatch.flush();
+    expect(proxy.seen.map((s) => s.status)).toEqual([200, 200]);
+    expect(proxy.seen[1]!.at - proxy.seen[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(runwatch.stats().retries).toBe(0);
+    await runwatch.close();
+    proxy.reset();
+  });
+
   it("waits out a 10 s outage: every event arrives exactly once, in memory and through the spool across a restart", async () => {
     let down = true;
     proxy.reset(() => (down ? { kind: "down" } : { kind: "pass" }));

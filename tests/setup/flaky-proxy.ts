@@ -6,7 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Verdict =
-  | { kind: "pass" }
+  | { kind: "pass"; headers?: Record<string, string> }
   | { kind: "down" }
   | { kind: "status"; status: number; headers?: Record<string, string> }
   | { kind: "lose-answer" };
@@ -77,7 +77,7 @@ export async function startFlakyProxy(upstream: string): Promise<FlakyProxy> {
     answer.headers.forEach((v, k) => {
       if (k !== "content-length" && k !== "transfer-encoding" && k !== "connection" && k !== "content-encoding") out[k] = v;
     });
-    res.writeHead(answer.status, out).end(body);
+    res.writeHead(answer.status, { ...out, ...(verdict.kind === "pass" ? verdict.headers : {}) }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   proxy.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
