@@ -90,6 +90,8 @@ export type Timeline = {
     outcome: Outcome;
     reason: string | null;
     repeats: number;
+    /** how long a deferred event waited for its execution (CONTRACT §1 rule 9) */
+    waitedMs?: number | null;
   } | {
     type: "heartbeat";
     attempt: number;

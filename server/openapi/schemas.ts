@@ -94,6 +94,7 @@ export const statusTimelineItemSchema = z.object({
   outcome: outcomeSchema,
   reason: z.string().nullable(),
   repeats: z.int().min(0),
+  waitedMs: z.number().min(0).nullable().optional().meta({ description: "how long a deferred event waited for its execution (CONTRACT §1 rule 9)" }),
 });
 
 export const heartbeatTimelineItemSchema = z.object({
