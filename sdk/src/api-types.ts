@@ -131,8 +131,10 @@ export type Schedule = {
 export type ApiError = {
   /** what to send instead */
   error: string;
-  /** a machine-readable code, e.g. NOT_FOUND */
-  code?: string;
+  /** machine-readable; the answer's description lists the codes each status carries */
+  code?: "INVALID_JSON" | "INVALID_BODY" | "INVALID_EVENT" | "INVALID_QUERY" | "INVALID_CURSOR" | "INVALID_TEXT" | "INVALID_PATH" | "BAD_REQUEST" | "API_KEY_MISSING" | "API_KEY_INVALID" | "FORBIDDEN" | "EXECUTION_NOT_FOUND" | "WORKFLOW_NOT_FOUND" | "ROUTE_NOT_FOUND" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "STATUS_CONFLICT" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR";
+  /** where the bad text is (INVALID_TEXT) */
+  field?: string;
   currentStatus?: Status | null;
   results?: Array<EventResult>;
   requestId?: string;

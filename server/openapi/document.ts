@@ -57,14 +57,18 @@ const error = (description: string, headers?: Json) => ({ ...jsonBody(apiErrorSc
 
 /** The answers every authenticated route can give besides its own. */
 const COMMON_ERRORS = {
-  "401": error("missing, unknown or revoked API key (code UNAUTHORIZED)"),
-  "429": error("over this API key's rate limit (code RATE_LIMITED); retry after Retry-After", { ...retryAfter, ...rateLimitHeaders }),
-  "500": error("a bug in Runwatch; the answer carries a requestId that is in the logs (code INTERNAL)"),
-  "503": error("the database is unreachable (code UNAVAILABLE); retry after Retry-After", retryAfter),
+  "401": error("API_KEY_MISSING: no Authorization: Bearer rw_…; API_KEY_INVALID: an unknown or revoked key"),
+  "429": error("RATE_LIMITED: over this API key's rate limit; retry after Retry-After", { ...retryAfter, ...rateLimitHeaders }),
+  "500": error("INTERNAL_ERROR: a bug in Runwatch; the answer carries a requestId that is in the logs"),
+  "503": error("DATABASE_UNAVAILABLE: PostgreSQL cannot be reached; retry after Retry-After", retryAfter),
 };
 
-const badRequest = (what: string) => ({ "400": error(`${what} (code BAD_REQUEST); text PostgreSQL cannot store (NUL, invalid UTF-8, a broken % escape) is a 400 naming the field`) });
-const notFound = (what: string) => ({ "404": error(`${what} not found in this API key's organization (code NOT_FOUND)`) });
+const badRequest = (what: string) => ({
+  "400": error(`${what}. INVALID_TEXT: text PostgreSQL cannot store (a NUL, invalid UTF-8; \`field\` names where); INVALID_PATH: a broken % escape in the path; BAD_REQUEST: any other mistake`),
+});
+const notFound = (code: "EXECUTION_NOT_FOUND" | "WORKFLOW_NOT_FOUND") => ({
+  "404": error(`${code}: no such ${code === "EXECUTION_NOT_FOUND" ? "execution" : "workflow"} in this API key's organization (another organization's is answered the same)`),
+});
 
 const pathParam = (name: string, description: string) => ({ name, in: "path", required: true, description, schema: { type: "string", minLength: 1, maxLength: 200 } });
 const query = (name: string, description: string, schema: Json) => ({ name, in: "query", required: false, description, schema });
@@ -86,7 +90,7 @@ export function openApiDocument(): Json {
     security,
     parameters: [workflowKey],
     requestBody: { required: true, content: { "application/json": { schema: ref(workflowPatchBodySchema) } } },
-    responses: { ...ok(workflowSchema, "the workflow after the change"), ...badRequest("a field of the wrong type or range, or an unknown field"), ...(creates ? {} : notFound("the workflow")), ...COMMON_ERRORS },
+    responses: { ...ok(workflowSchema, "the workflow after the change"), ...badRequest("INVALID_JSON / INVALID_BODY: not JSON, or a field of the wrong type or range, or an unknown field"), ...(creates ? {} : notFound("WORKFLOW_NOT_FOUND")), ...COMMON_ERRORS },
   });
   return {
     openapi: "3.1.0",
@@ -94,7 +98,8 @@ export function openApiDocument(): Json {
     info: {
       title: "Runwatch API",
       version: "1",
-      description: "Engines report executions' lifecycles; operators and scripts read them. Every error is {error, code}. See CONTRACT §3.",
+      description:
+        "Engines report executions' lifecycles; operators and scripts read them. Every error is {error, code} (ApiError lists the codes). A path under /api/v1 that names no route is a 404 ROUTE_NOT_FOUND; a route asked with a method it lacks is a 405 METHOD_NOT_ALLOWED with Allow. See CONTRACT §3.",
     },
     servers: [{ url: "/" }],
     components: {
@@ -110,8 +115,8 @@ export function openApiDocument(): Json {
           requestBody: { required: true, content: { "application/json": { schema: ref(eventsBodySchema) } } },
           responses: {
             ...ok(eventsResponseSchema, "one result per event, in input order"),
-            ...badRequest("the body is not JSON or not of this shape, or a single event is invalid (then `results` says why); nothing is applied"),
-            "413": error("the body is over 1 MiB (code PAYLOAD_TOO_LARGE)"),
+            ...badRequest("INVALID_JSON: the body is empty or not JSON; INVALID_BODY: not one event or {events: [1–1000]}; INVALID_EVENT: a single event (not a batch) is invalid, and `results` says why. Nothing is applied"),
+            "413": error("PAYLOAD_TOO_LARGE: the body is over 1 MiB"),
             ...COMMON_ERRORS,
           },
         },
@@ -131,7 +136,7 @@ export function openApiDocument(): Json {
             query("q", "execution id prefix", { type: "string" }),
             { ...query("meta", "key=value metadata filter; repeat for several", { type: "array", items: { type: "string" } }), style: "form", explode: true },
           ],
-          responses: { ...ok(executionListSchema, "a page of executions"), ...badRequest("an unknown parameter, status, limit or cursor"), ...COMMON_ERRORS },
+          responses: { ...ok(executionListSchema, "a page of executions"), ...badRequest("INVALID_QUERY: an unknown parameter, or a bad status, limit, stuck, from/to or meta; INVALID_CURSOR: not a nextCursor"), ...COMMON_ERRORS },
         },
       },
       "/api/v1/executions/{executionId}": {
@@ -140,7 +145,7 @@ export function openApiDocument(): Json {
           operationId: "getExecution",
           security,
           parameters: [executionId],
-          responses: { ...ok(executionSchema, "the execution, with input and output"), ...notFound("the execution"), ...COMMON_ERRORS },
+          responses: { ...ok(executionSchema, "the execution, with input and output"), ...notFound("EXECUTION_NOT_FOUND"), ...COMMON_ERRORS },
         },
       },
       "/api/v1/executions/{executionId}/status": {
@@ -152,9 +157,9 @@ export function openApiDocument(): Json {
           requestBody: { required: true, content: { "application/json": { schema: ref(statusWriteBodySchema) } } },
           responses: {
             ...ok(statusWriteResponseSchema, "applied, or a repeat of the current terminal status"),
-            ...badRequest("an unknown status or a malformed body"),
-            ...notFound("the execution"),
-            "409": error("the execution is terminal and the write names another status, or the write is older than the current attempt (code CONFLICT; currentStatus names the status)"),
+            ...badRequest("INVALID_JSON / INVALID_BODY: an unknown status or a malformed body"),
+            ...notFound("EXECUTION_NOT_FOUND"),
+            "409": error("STATUS_CONFLICT: the execution is terminal and the write names another status, or the write would move it back; currentStatus names its status"),
             ...COMMON_ERRORS,
           },
         },
@@ -165,7 +170,7 @@ export function openApiDocument(): Json {
           operationId: "getExecutionEvents",
           security,
           parameters: [executionId, ...cursorParams(500, 100)],
-          responses: { ...ok(timelineSchema, "a page of the timeline, by occurredAt"), ...badRequest("a bad limit or cursor"), ...notFound("the execution"), ...COMMON_ERRORS },
+          responses: { ...ok(timelineSchema, "a page of the timeline, by occurredAt"), ...badRequest("INVALID_QUERY / INVALID_CURSOR: a bad limit or cursor"), ...notFound("EXECUTION_NOT_FOUND"), ...COMMON_ERRORS },
         },
       },
       "/api/v1/workflows/{key}": {
@@ -174,7 +179,7 @@ export function openApiDocument(): Json {
           operationId: "getWorkflow",
           security,
           parameters: [workflowKey],
-          responses: { ...ok(workflowSchema, "the workflow"), ...notFound("the workflow"), ...COMMON_ERRORS },
+          responses: { ...ok(workflowSchema, "the workflow"), ...notFound("WORKFLOW_NOT_FOUND"), ...COMMON_ERRORS },
         },
         patch: workflowWrite("Change a workflow's thresholds, name or schedule", false),
         put: workflowWrite("Create a workflow or change it, so thresholds apply from its first execution", true),

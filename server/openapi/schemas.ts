@@ -132,10 +132,37 @@ export const workflowSchema = z
 
 export const workflowPatchBodySchema = workflowPatchSchema.meta({ id: "WorkflowPatch" });
 
+/** The machine-readable error codes of /api/v1 (README, "Error codes"). */
+export const ERROR_CODES = [
+  "INVALID_JSON",
+  "INVALID_BODY",
+  "INVALID_EVENT",
+  "INVALID_QUERY",
+  "INVALID_CURSOR",
+  "INVALID_TEXT",
+  "INVALID_PATH",
+  "BAD_REQUEST",
+  "API_KEY_MISSING",
+  "API_KEY_INVALID",
+  "FORBIDDEN",
+  "EXECUTION_NOT_FOUND",
+  "WORKFLOW_NOT_FOUND",
+  "ROUTE_NOT_FOUND",
+  "NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
+  "STATUS_CONFLICT",
+  "CONFLICT",
+  "PAYLOAD_TOO_LARGE",
+  "RATE_LIMITED",
+  "DATABASE_UNAVAILABLE",
+  "INTERNAL_ERROR",
+] as const;
+
 export const apiErrorSchema = z
   .object({
     error: z.string().meta({ description: "what to send instead" }),
-    code: z.string().optional().meta({ description: "a machine-readable code, e.g. NOT_FOUND" }),
+    code: z.enum(ERROR_CODES).optional().meta({ description: "machine-readable; the answer's description lists the codes each status carries" }),
+    field: z.string().optional().meta({ description: "where the bad text is (INVALID_TEXT)" }),
     currentStatus: statusSchema.nullable().optional(),
     results: z.array(eventResultSchema).optional(),
     requestId: z.string().optional(),

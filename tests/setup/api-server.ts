@@ -17,7 +17,7 @@ const server = http.createServer(async (req, res) => {
     const route = routes.find((r) => r.regex.test(url.pathname));
     const handler = route?.module[req.method ?? "GET"];
     if (!route) {
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route ${url.pathname}`, code: "NOT_FOUND" }));
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route ${url.pathname}`, code: "ROUTE_NOT_FOUND" }));
       return;
     }
     if (typeof handler !== "function") {

@@ -13,6 +13,8 @@ export type AppRoute = {
   file: string;
   params: string[];
   regex: RegExp;
+  /** an optional catch-all ([[...path]]): the fallback for paths no route has, not an operation */
+  fallback: boolean;
 };
 
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -24,7 +26,14 @@ export function appRoutes(under = "app/api"): AppRoute[] {
       if (entry.isDirectory()) walk(path.join(dir, entry.name), [...segments, entry.name]);
       else if (entry.name === "route.ts") {
         const params: string[] = [];
+        let fallback = false;
         const parts = segments.map((s) => {
+          const optional = /^\[\[\.\.\.(.+)\]\]$/.exec(s);
+          if (optional) {
+            fallback = true;
+            params.push(optional[1]!);
+            return { text: `{${optional[1]}}`, re: "?(.*)" };
+          }
           const m = /^\[(\.\.\.)?(.+)\]$/.exec(s);
           if (!m) return { text: s, re: s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") };
           params.push(m[2]!);
@@ -35,11 +44,13 @@ export function appRoutes(under = "app/api"): AppRoute[] {
           file: path.join(dir, entry.name),
           params,
           regex: new RegExp("^/" + parts.map((p) => p.re).join("/") + "$"),
+          fallback,
         });
       }
     }
   };
   walk(path.join(projectRoot, under), under.split("/").slice(1)); // app/ is not part of the URL
-  // literal segments before parameters, so /executions/{id}/status wins over a catch-all
-  return found.sort((a, b) => a.params.length - b.params.length || b.path.length - a.path.length);
+  // literal segments before parameters, so /executions/{id}/status wins over {id}, and the
+  // fallback catch-all last
+  return found.sort((a, b) => Number(a.fallback) - Number(b.fallback) || a.params.length - b.params.length || b.path.length - a.path.length);
 }
