@@ -123,10 +123,17 @@ export async function watchQueue(options: WatchQueueOptions): Promise<() => Prom
           // back in the queue from a worker: a failed attempt with attempts left, or a stall
           const job = await fetchJob(jobId);
           const failed = job !== undefined && job.attemptsMade > state.m;
-          if (job) state.m = job.attemptsMade;
-          const error = failed
-            ? { message: job!.failedReason || "failed", ...(job!.stacktrace?.length ? { stack: job!.stacktrace[job!.stacktrace.length - 1]! } : {}), code: "ATTEMPT_FAILED" }
-            : { message: STALLED_MESSAGE, code: "STALLED" };
+          let error: { message: string; code: string; stack?: string } = { message: STALLED_MESSAGE, code: "STALLED" };
+          if (failed) {
+            // this is the k-th failure; the job may have failed again since (a fast retry), so
+            // failedReason is only this one's when no later failure happened
+            const k = state.m + 1;
+            state.m = k;
+            const traces = job!.stacktrace ?? [];
+            const stack = traces.length === job!.attemptsMade ? traces[k - 1] : job!.attemptsMade === k ? traces.at(-1) : undefined;
+            const message = job!.attemptsMade === k ? job!.failedReason : stack?.split("\n")[0]?.replace(/^[\w$.]+: /, "");
+            error = { message: message || "the attempt failed", code: "ATTEMPT_FAILED", ...(stack ? { stack } : {}) };
+          }
           send(state, id, { eventId: eventId(id), status: "PENDING", error }, state.a + 1);
         } else if (state.s !== "PENDING") {
           send(state, id, { eventId: eventId(id), status: "PENDING" }, state.a + 1);
