@@ -1,7 +1,8 @@
 // The alert center in the browser: a stuck execution opens an alert that shows in the Firing tab
 // and in the nav badge's count; an OPERATOR acknowledges it (it moves to Acknowledged, with the
 // note, and is audited); a VIEWER is offered no action and is refused by the server; axe finds
-// no serious or critical violations. The alert center's channel and rule settings for an ADMIN.
+// no serious or critical violations. The alert center's channel and rule settings (with each
+// channel's storm grouping) for an ADMIN.
 //
 // The e2e server runs without the in-process monitor (scripts/test.ts starts `next start` without
 // RUNWATCH_MONITOR), so the test runs the leader's sweep itself, in one transaction on its own
@@ -143,6 +144,14 @@ test("an ADMIN adds a webhook channel (secret shown once, never listed) and turn
   await page.reload();
   await expect(page.getByTestId("channel-row").filter({ hasText: name })).toBeVisible();
   expect(await page.content()).not.toContain(secret);
+  // storm grouping: off by default for a webhook (machines read it), switched on per channel
+  const grouping = page.getByTestId("channel-row").filter({ hasText: name }).getByLabel(`Group storms for ${name}`);
+  await expect(grouping).not.toBeChecked();
+  await grouping.click(); // the box follows the saved value, once the server answered
+  await expect(grouping).toBeChecked();
+  await expect
+    .poll(() => withDb((c) => c.query(`SELECT "stormGrouping" FROM alert_channels WHERE name = $1`, [name]).then((q) => q.rows[0]?.stormGrouping)))
+    .toBe(true);
   await page.getByRole("button", { name: `Disable ${name}` }).click();
   await expect(page.getByTestId("channel-row").filter({ hasText: name })).toHaveAttribute("data-enabled", "false");
 

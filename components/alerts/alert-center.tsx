@@ -19,7 +19,7 @@ import { LoadingRegion, Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
 import { AlertActions } from "./alert-actions";
 import { AlertDrawer } from "./alert-drawer";
-import { ALERT_TABS, STATE_LABEL, STATE_TONE, TAB_LABEL, TAB_STATE, executionHref, reasonLabel, resolutionLabel, type AlertTab } from "./format";
+import { ALERT_TABS, STATE_LABEL, STATE_TONE, TAB_LABEL, TAB_STATE, executionHref, executionsWindowHref, missedSlotOf, reasonLabel, resolutionLabel, type AlertTab } from "./format";
 
 const PAGE = 50;
 
@@ -162,6 +162,8 @@ function AlertList({ tab, onOpen }: { tab: AlertTab; onOpen: (alertId: string) =
                     <Link href={executionHref(org.slug, a.executionId)} prefetch={false} className="block truncate font-mono text-xs text-blue-800 underline-offset-2 hover:underline dark:text-blue-300" title={a.executionId}>
                       {a.executionId}
                     </Link>
+                  ) : a.reason === "missed" ? (
+                    <MissedSlot orgSlug={org.slug} workflow={a.workflow} details={a.details} />
                   ) : (
                     <span className="text-zinc-600 dark:text-zinc-400">whole workflow</span>
                   )}
@@ -210,5 +212,24 @@ function AlertList({ tab, onOpen }: { tab: AlertTab; onOpen: (alertId: string) =
         )}
       </div>
     </>
+  );
+}
+
+/** A missed-run alert names no execution: its slot, the count, and the executions around it. */
+function MissedSlot({ orgSlug, workflow, details }: { orgSlug: string; workflow: string; details: unknown }) {
+  const m = missedSlotOf(details);
+  if (!m) return <span className="text-zinc-600 dark:text-zinc-400">whole workflow</span>;
+  const slot = new Date(m.slot);
+  // an hour either side of the slot: what ran (or did not) around it
+  const from = new Date(slot.getTime() - 3_600_000);
+  const to = new Date(slot.getTime() + 3_600_000);
+  return (
+    <span className="block text-xs" data-testid="missed-slot">
+      slot <Time value={m.slot} />
+      {m.count > 1 ? <span className="block text-zinc-600 dark:text-zinc-400">{m.count} slots in a row</span> : null}
+      <Link href={executionsWindowHref(orgSlug, workflow, from, to)} prefetch={false} className="block text-blue-800 underline-offset-2 hover:underline dark:text-blue-300">
+        executions around it
+      </Link>
+    </span>
   );
 }

@@ -15,7 +15,7 @@ import { JsonView } from "@/components/ui/json-view";
 import { LoadingRegion, Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
 import { AlertActions } from "./alert-actions";
-import { STATE_LABEL, STATE_TONE, eventLabel, executionHref, reasonLabel, resolutionLabel } from "./format";
+import { STATE_LABEL, STATE_TONE, eventLabel, executionHref, executionsWindowHref, missedSlotOf, reasonLabel, resolutionLabel } from "./format";
 
 export function AlertDrawer({ orgSlug, alertId, onClose }: { orgSlug: string; alertId: string | null; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -89,6 +89,7 @@ function AlertDetail({ orgSlug, alertId, onClose }: { orgSlug: string; alertId: 
             </dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Workflow</dt>
             <dd className="font-mono text-xs">{a!.workflow}</dd>
+            {a!.reason === "missed" ? <MissedSlotLine orgSlug={orgSlug} workflow={a!.workflow} details={a!.details} /> : null}
             <dt className="text-zinc-600 dark:text-zinc-400">Since</dt>
             <dd className="tabular-nums">
               <Time value={a!.since} />
@@ -194,5 +195,27 @@ function AlertDetail({ orgSlug, alertId, onClose }: { orgSlug: string; alertId: 
         </div>
       )}
     </div>
+  );
+}
+
+function MissedSlotLine({ orgSlug, workflow, details }: { orgSlug: string; workflow: string; details: unknown }) {
+  const m = missedSlotOf(details);
+  if (!m) return null;
+  const slot = Date.parse(m.slot);
+  return (
+    <>
+      <dt className="text-zinc-600 dark:text-zinc-400">Missed slot</dt>
+      <dd className="tabular-nums" data-testid="alert-missed-slot">
+        <Time value={m.slot} />
+        {m.count > 1 ? <span className="ml-2 text-xs">{m.count} slots in a row</span> : null}
+        <Link
+          href={executionsWindowHref(orgSlug, workflow, new Date(slot - 3_600_000), new Date(slot + 3_600_000))}
+          prefetch={false}
+          className="ml-2 text-xs text-blue-800 underline underline-offset-2 dark:text-blue-300"
+        >
+          executions around it
+        </Link>
+      </dd>
+    </>
   );
 }

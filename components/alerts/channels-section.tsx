@@ -74,7 +74,7 @@ export function ChannelsSection({ orgSlug }: { orgSlug: string }) {
   });
 
   return (
-    <Section id="alert-channels" title="Channels" description="Where alerts go. Every channel gets each alert.firing and alert.resolved once; failed deliveries are retried with backoff.">
+    <Section id="alert-channels" title="Channels" description="Where alerts go. Every channel gets each alert.firing and alert.resolved once; failed deliveries are retried with backoff. With storm grouping on (the default for Slack and email, off for webhooks), a burst of stuck executions of one workflow is one alert.storm instead of one message each.">
       <form
         aria-label="Add a channel"
         className="grid gap-3 sm:grid-cols-[10rem_1fr_2fr_auto] sm:items-end"
@@ -152,6 +152,7 @@ export function ChannelsSection({ orgSlug }: { orgSlug: string }) {
                   <th scope="col" className={th}>Name</th>
                   <th scope="col" className={th}>Type</th>
                   <th scope="col" className={th}>Target</th>
+                  <th scope="col" className={th}>Storm grouping</th>
                   <th scope="col" className={th}>Created</th>
                   <th scope="col" className={th}>
                     <span className="sr-only">Status and actions</span>
@@ -172,6 +173,19 @@ export function ChannelsSection({ orgSlug }: { orgSlug: string }) {
                     <td className={td}>{TYPE_LABEL[c.type]}</td>
                     <td className={`${td} max-w-64 truncate font-mono text-xs`} title={c.target}>
                       {c.target}
+                    </td>
+                    <td className={td}>
+                      <label className="inline-flex items-center gap-1.5 text-xs">
+                        <input
+                          type="checkbox"
+                          checked={c.stormGrouping}
+                          disabled={update.isPending}
+                          data-testid="channel-storm-grouping"
+                          aria-label={`Group storms for ${c.name}`}
+                          onChange={(e) => update.mutate({ orgSlug, channelId: c.id, stormGrouping: e.target.checked })}
+                        />
+                        {c.stormGrouping ? "one alert.storm" : "one message each"}
+                      </label>
                     </td>
                     <td className={`${td} whitespace-nowrap tabular-nums`}>
                       <Time value={c.createdAt} />

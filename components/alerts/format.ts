@@ -18,6 +18,8 @@ export function reasonLabel(reason: string): string {
       return "Running without a sign of life";
     case "failure_rate":
       return "Failure rate over the limit";
+    case "missed":
+      return "Missed run";
     default:
       return reason;
   }
@@ -31,6 +33,9 @@ const RESOLUTIONS: Record<string, string> = {
   manual: "resolved by hand",
   rate_recovered: "the rate dropped back",
   rule_disabled: "the rule was turned off",
+  ran: "the next execution was created",
+  schedule_changed: "the schedule changed",
+  schedule_removed: "the schedule was removed",
 };
 
 export function resolutionLabel(resolution: string | null): string {
@@ -44,3 +49,17 @@ export const eventLabel = (kind: string) => EVENT_KINDS[kind] ?? kind;
 export const alertHref = (orgSlug: string, alertId: string, tab?: AlertTab) =>
   `/o/${orgSlug}/alerts?${tab ? `tab=${tab}&` : ""}alert=${encodeURIComponent(alertId)}`;
 export const executionHref = (orgSlug: string, executionId: string) => `/o/${orgSlug}/executions/${encodeURIComponent(executionId)}`;
+
+/** A missed-run alert's first missed slot and how many in a row (from its details), or null. */
+export function missedSlotOf(details: unknown): { slot: string; count: number } | null {
+  if (!details || typeof details !== "object") return null;
+  const d = details as { slot?: unknown; count?: unknown };
+  return typeof d.slot === "string" ? { slot: d.slot, count: typeof d.count === "number" ? d.count : 1 } : null;
+}
+
+/** The executions list opened at a time window of one workflow (from/to on createdAt, in the URL). */
+export function executionsWindowHref(orgSlug: string, workflow: string, from: Date | string, to: Date | string): string {
+  const iso = (d: Date | string) => (typeof d === "string" ? d : d.toISOString());
+  const q = new URLSearchParams({ workflow, from: iso(from), to: iso(to) });
+  return `/o/${orgSlug}/executions?${q.toString()}`;
+}

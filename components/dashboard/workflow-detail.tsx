@@ -16,6 +16,7 @@ import type { WorkflowSummary } from "@/server/dashboard/workflows";
 import { ChartsPanel } from "./charts-panel";
 import { LIVE_MS } from "./hooks";
 import { RANGE_PRESET_OPTIONS, type RangePresetOption } from "./ranges";
+import { WorkflowSchedule } from "./workflow-schedule";
 
 const card = "rounded-lg border border-zinc-200 p-4 dark:border-zinc-800";
 const link = cn("rounded text-blue-700 hover:underline dark:text-blue-300", focusRing);
@@ -75,6 +76,7 @@ export function WorkflowDetail({ orgSlug, workflowKey }: { orgSlug: string; work
         </select>
       </div>
       <ChartsPanel query={charts} />
+      {summary.data ? <WorkflowSchedule orgSlug={orgSlug} s={summary.data} /> : <Skeleton className="h-40 w-full" />}
       {summary.data ? <Thresholds orgSlug={orgSlug} s={summary.data} /> : <Skeleton className="h-40 w-full" />}
     </div>
   );

@@ -65,6 +65,18 @@ export function WorkflowsOverview({ orgSlug }: { orgSlug: string }) {
                   {w.name}
                 </Link>
                 {w.name !== w.key ? <span className="ml-2 font-mono text-xs text-zinc-600 dark:text-zinc-400">{w.key}</span> : null}
+                {w.missedAlert ? (
+                  <Link
+                    href={`/o/${encodeURIComponent(orgSlug)}/alerts?alert=${encodeURIComponent(w.missedAlert.id)}`}
+                    data-testid="workflow-missed"
+                    title={w.missedAlert.slot ? `missed slot ${w.missedAlert.slot}` : "missed run"}
+                    className={cn("ml-2 rounded", focusRing)}
+                  >
+                    <Badge tone="danger">{w.missedAlert.count > 1 ? `Missed ×${w.missedAlert.count}` : "Missed run"}</Badge>
+                  </Link>
+                ) : w.schedule ? (
+                  <span className="ml-2 text-xs text-zinc-600 dark:text-zinc-400">scheduled</span>
+                ) : null}
               </td>
               <td className={cn(td, "text-right")}>{num(w.executions)}</td>
               <td className={cn(td, "text-right")}>{num(w.successes)}</td>

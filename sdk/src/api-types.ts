@@ -112,6 +112,7 @@ export type Workflow = {
   stuckScheduledAfterSeconds: number;
   stuckRunningAfterSeconds: number;
   schedule?: Schedule;
+  scheduleSetAt?: string | null;
   overrides?: {
     stuckScheduledAfterSeconds: boolean;
     stuckRunningAfterSeconds: boolean;
@@ -120,10 +121,11 @@ export type Workflow = {
   createdAt?: string;
 };
 
+/** when executions are expected (CONTRACT §2); null: no schedule */
 export type Schedule = {
   cron: string;
-  timezone?: string;
-  graceSeconds?: number;
+  timezone: string;
+  graceSeconds: number;
 } | {
   everySeconds: number;
 } | null;

@@ -13,6 +13,8 @@ export type AlertFacts = {
   resolvedAt?: Date | null;
   resolution?: Resolution | null;
   failureRate?: { failed: number; total: number; percent: number; thresholdPercent: number; windowSeconds: number } | null;
+  /** a missed-run alert: the first missed slot and how many in a row */
+  missed?: { slot: Date; count: number } | null;
 };
 
 export type AlertMessage = {
@@ -28,6 +30,9 @@ export type AlertMessage = {
     resolvedAt?: string;
     resolution?: Resolution;
     failureRate?: AlertFacts["failureRate"];
+    /** missed runs (CONTRACT.md §5): the first missed slot, and how many slots in a row */
+    slot?: string;
+    count?: number;
   };
 };
 
@@ -78,6 +83,10 @@ export function alertMessage(type: AlertMessage["type"], a: AlertFacts, base: st
     if (a.resolution) alert.resolution = a.resolution;
   }
   if (a.failureRate) alert.failureRate = a.failureRate;
+  if (a.missed) {
+    alert.slot = a.missed.slot.toISOString();
+    alert.count = a.missed.count;
+  }
   return { type, alert };
 }
 
@@ -110,6 +119,7 @@ const REASON_TEXT: Record<AlertReason, string> = {
   scheduled: "stuck in SCHEDULED",
   running: "RUNNING without a sign of life",
   failure_rate: "failure rate over its limit",
+  missed: "expected execution missed",
 };
 
 /** One line for people (Slack text, email subject). */
@@ -118,7 +128,12 @@ export function summaryLine(m: Message): string {
   if (isStormMessage(m) && m.type === "alert.storm") return `Runwatch: ${m.storm.count} executions of ${m.storm.workflow} stuck within ${Math.round(m.storm.windowSeconds / 60)} min`;
   if (isStormMessage(m)) return `Runwatch: the storm of ${m.storm.workflow} (${m.storm.count} executions) is over`;
   const a = m.alert;
-  const what = a.reason === "failure_rate" ? `${a.workflow}: ${REASON_TEXT[a.reason]}` : `${a.workflow} / ${a.executionId}: ${REASON_TEXT[a.reason]}`;
+  const what =
+    a.reason === "missed"
+      ? `${a.workflow}: ${REASON_TEXT[a.reason]} (slot ${a.slot}${a.count && a.count > 1 ? `, ${a.count} in a row` : ""})`
+      : a.reason === "failure_rate"
+        ? `${a.workflow}: ${REASON_TEXT[a.reason]}`
+        : `${a.workflow} / ${a.executionId}: ${REASON_TEXT[a.reason]}`;
   return m.type === "alert.firing" ? `Runwatch alert: ${what} since ${a.since}` : `Runwatch resolved: ${what} (${a.resolution ?? "resolved"})`;
 }
 

@@ -2,11 +2,14 @@
 // which open alerts resolve, the failure-rate rule, storm grouping and the auto-timeout. The
 // monitor's sweep (server/monitor/sweep.ts) feeds them rows and writes what they decide.
 import type { Status } from "../executions/status";
+import { firstDueAfter, isCronSchedule, MAX_SLOTS_PER_CHECK, missedAfter, missedSince, readSchedule, type MissedRun } from "../workflows/schedule";
 
 export type StuckReason = "scheduled" | "running";
-export type AlertReason = StuckReason | "failure_rate";
+export const ALERT_REASONS = ["scheduled", "running", "failure_rate", "missed"] as const;
+export type AlertReason = (typeof ALERT_REASONS)[number];
 export type AlertState = "FIRING" | "ACKNOWLEDGED" | "RESOLVED";
-export type Resolution = "moved_on" | "ended" | "gone" | "timed_out" | "manual" | "rate_recovered" | "rule_disabled";
+export const RESOLUTIONS = ["moved_on", "ended", "gone", "timed_out", "manual", "rate_recovered", "rule_disabled", "ran", "schedule_changed", "schedule_removed"] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
 
 const TERMINAL: ReadonlySet<Status> = new Set(["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "CONTINUED_AS_NEW"]);
 
@@ -160,4 +163,78 @@ export type Transition = "acknowledge" | "resolve";
 export function canTransition(state: AlertState, t: Transition): boolean {
   if (t === "acknowledge") return state === "FIRING";
   return state === "FIRING" || state === "ACKNOWLEDGED";
+}
+
+// --- Missed runs ------------------------------------------------------------------------------
+
+/** What an open (or the latest) missed-run alert remembers, in its `details`. */
+export type MissedDetails = {
+  /** the first missed slot */
+  slot: string;
+  /** the newest missed slot counted */
+  lastSlot: string;
+  count: number;
+  /** the newest execution's creation when the alert fired (null: none yet); a newer one resolves it */
+  lastExecutionAt: string | null;
+  /** the schedule it was measured against: a changed schedule resolves it */
+  scheduleSetAt: string;
+};
+
+export function readMissedDetails(raw: unknown): MissedDetails | null {
+  if (!raw || typeof raw !== "object") return null;
+  const d = raw as Record<string, unknown>;
+  if (typeof d.slot !== "string" || typeof d.lastSlot !== "string" || typeof d.count !== "number" || typeof d.scheduleSetAt !== "string") return null;
+  return { slot: d.slot, lastSlot: d.lastSlot, count: d.count, lastExecutionAt: typeof d.lastExecutionAt === "string" ? d.lastExecutionAt : null, scheduleSetAt: d.scheduleSetAt };
+}
+
+/** One scheduled workflow (or one with an open missed alert) as the missed-run check reads it. */
+export type MissedInput = {
+  schedule: unknown;
+  scheduleSetAt: Date | null;
+  /** the newest execution's createdAt */
+  lastExecutionAt: Date | null;
+  /** the workflow's latest missed alert, open or not */
+  latest: { open: boolean; details: MissedDetails | null } | null;
+};
+
+export type MissedAction =
+  /** nothing to do; `recheckAt`: no slot can be missed before then (null: look again next time) */
+  | { kind: "none"; recheckAt: Date | null }
+  | { kind: "fire"; run: MissedRun; details: MissedDetails; stepped: number }
+  | { kind: "count"; details: MissedDetails; stepped: number }
+  | { kind: "resolve"; resolution: Extract<Resolution, "ran" | "schedule_changed" | "schedule_removed"> };
+
+const later = (...ds: (Date | null | undefined)[]): Date | null => ds.reduce<Date | null>((m, d) => (d && (!m || d.getTime() > m.getTime()) ? d : m), null);
+
+/**
+ * The missed-run rule for one workflow at `now` (CONTRACT.md §2). An open alert resolves when
+ * an execution newer than the one it saw is created, or when the schedule changed or was
+ * removed; otherwise it counts further missed slots. Without an open alert, slots are looked
+ * for after the newest execution, the moment the schedule was set and the last slot an earlier
+ * alert counted (so an alert resolved by hand does not fire again for the same slots).
+ */
+export function missedRunAction(w: MissedInput, now: Date, slotLimit = MAX_SLOTS_PER_CHECK): MissedAction {
+  const schedule = readSchedule(w.schedule);
+  const open = w.latest?.open ? w.latest.details : null;
+  if (w.latest?.open) {
+    if (!schedule || !w.scheduleSetAt) return { kind: "resolve", resolution: "schedule_removed" };
+    if (!open || open.scheduleSetAt !== w.scheduleSetAt.toISOString()) return { kind: "resolve", resolution: "schedule_changed" };
+    const seen = open.lastExecutionAt ? Date.parse(open.lastExecutionAt) : -Infinity;
+    if (w.lastExecutionAt && w.lastExecutionAt.getTime() > seen) return { kind: "resolve", resolution: "ran" };
+    const more = missedAfter(schedule, new Date(open.lastSlot), now, slotLimit);
+    if (more.count === 0) return { kind: "none", recheckAt: null };
+    return { kind: "count", details: { ...open, count: open.count + more.count, lastSlot: more.lastSlot.toISOString() }, stepped: isCronSchedule(schedule) ? more.count : 0 };
+  }
+  if (!schedule || !w.scheduleSetAt) return { kind: "none", recheckAt: null };
+  const previous = w.latest?.details && w.latest.details.scheduleSetAt === w.scheduleSetAt.toISOString() ? new Date(w.latest.details.lastSlot) : null;
+  const anchor = later(w.lastExecutionAt, w.scheduleSetAt, previous)!;
+  const run = missedSince(schedule, anchor, now, slotLimit);
+  // a schedule that never matches again needs no check until it changes (which clears this)
+  if (!run) return { kind: "none", recheckAt: firstDueAfter(schedule, anchor) ?? new Date(8.64e15) };
+  return {
+    kind: "fire",
+    run,
+    stepped: isCronSchedule(schedule) ? run.count : 0,
+    details: { slot: run.slot.toISOString(), lastSlot: run.lastSlot.toISOString(), count: run.count, lastExecutionAt: w.lastExecutionAt?.toISOString() ?? null, scheduleSetAt: w.scheduleSetAt.toISOString() },
+  };
 }

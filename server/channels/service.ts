@@ -24,10 +24,17 @@ export type ChannelView = {
   /** webhook: the URL; Slack: the URL with its secret path masked; email: the recipients */
   target: string;
   enabled: boolean;
+  /** one alert.storm for a burst instead of one alert.firing each (CONTRACT.md §5) */
+  stormGrouping: boolean;
   createdAt: string;
 };
 
-type Row = { id: string; type: ChannelType; name: string; config: { url?: string; to?: string[] }; createdAt: Date; disabledAt: Date | null };
+type Row = { id: string; type: ChannelType; name: string; config: { url?: string; to?: string[] }; stormGrouping: boolean; createdAt: Date; disabledAt: Date | null };
+
+/** Storm grouping by default: on for people (Slack, email), off for machines (webhooks). */
+export const defaultStormGrouping = (type: ChannelType): boolean => type !== "WEBHOOK";
+
+const COLUMNS = `id, type, name, config, "stormGrouping", "createdAt", "disabledAt"`;
 
 export function maskSlackUrl(url: string): string {
   try {
@@ -42,7 +49,7 @@ export function maskSlackUrl(url: string): string {
 
 function toView(r: Row): ChannelView {
   const target = r.type === "EMAIL" ? (r.config.to ?? []).join(", ") : r.type === "SLACK" ? maskSlackUrl(r.config.url ?? "") : (r.config.url ?? "");
-  return { id: r.id, type: r.type, name: r.name, target, enabled: r.disabledAt === null, createdAt: r.createdAt.toISOString() };
+  return { id: r.id, type: r.type, name: r.name, target, enabled: r.disabledAt === null, stormGrouping: r.stormGrouping, createdAt: r.createdAt.toISOString() };
 }
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "url must be an http:// or https:// URL" }).max(2000);
@@ -50,10 +57,13 @@ const recipients = z.array(z.email("each recipient must be an email address")).m
 const name = z.string().trim().min(1).max(200);
 const channelId = z.uuid("channelId must be a channel's id");
 
+// left out: the type's default (defaultStormGrouping)
+const stormGrouping = z.boolean().optional();
+
 export const createChannelInput = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("WEBHOOK"), name: name.optional(), url: httpUrl }),
-  z.object({ type: z.literal("SLACK"), name: name.optional(), url: httpUrl }),
-  z.object({ type: z.literal("EMAIL"), name: name.optional(), to: recipients }),
+  z.object({ type: z.literal("WEBHOOK"), name: name.optional(), url: httpUrl, stormGrouping }),
+  z.object({ type: z.literal("SLACK"), name: name.optional(), url: httpUrl, stormGrouping }),
+  z.object({ type: z.literal("EMAIL"), name: name.optional(), to: recipients, stormGrouping }),
 ]);
 export type CreateChannelInput = z.input<typeof createChannelInput>;
 
@@ -68,9 +78,9 @@ export async function createChannel(orgId: string, actor: Actor, input: CreateCh
     const org = await client.query(`SELECT 1 FROM organizations WHERE id = $1`, [orgId]);
     if (org.rowCount === 0) throw notFound("organization");
     const { rows } = await client.query<Row>(
-      `INSERT INTO alert_channels ("orgId", id, type, name, config, secret) VALUES ($1, gen_random_uuid(), $2, $3, $4, $5)
-       RETURNING id, type, name, config, "createdAt", "disabledAt"`,
-      [orgId, q.type, q.name ?? defaultName, JSON.stringify(config), secret],
+      `INSERT INTO alert_channels ("orgId", id, type, name, config, secret, "stormGrouping") VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6)
+       RETURNING ${COLUMNS}`,
+      [orgId, q.type, q.name ?? defaultName, JSON.stringify(config), secret, q.stormGrouping ?? defaultStormGrouping(q.type)],
     );
     const channel = toView(rows[0]!);
     await recordAudit({ orgId, actor, action: "channel.create", resourceType: "alert_channel", resourceId: channel.id, after: channel, success: true }, client);
@@ -79,13 +89,13 @@ export async function createChannel(orgId: string, actor: Actor, input: CreateCh
 }
 
 export async function listChannels(orgId: string): Promise<ChannelView[]> {
-  const { rows } = await pool().query<Row>(`SELECT id, type, name, config, "createdAt", "disabledAt" FROM alert_channels WHERE "orgId" = $1 ORDER BY "createdAt", id`, [orgId]);
+  const { rows } = await pool().query<Row>(`SELECT ${COLUMNS} FROM alert_channels WHERE "orgId" = $1 ORDER BY "createdAt", id`, [orgId]);
   return rows.map(toView);
 }
 
 async function channelRow(client: Queryable, orgId: string, id: string, lock = false): Promise<Row & { secret: string }> {
   const { rows } = await client.query<Row & { secret: string }>(
-    `SELECT id, type, name, config, secret, "createdAt", "disabledAt" FROM alert_channels WHERE "orgId" = $1 AND id = $2 ${lock ? "FOR UPDATE" : ""}`,
+    `SELECT ${COLUMNS}, secret FROM alert_channels WHERE "orgId" = $1 AND id = $2 ${lock ? "FOR UPDATE" : ""}`,
     [orgId, id],
   );
   if (!rows[0]) throw notFound("channel");
@@ -102,6 +112,7 @@ export const updateChannelInput = z.object({
   url: httpUrl.optional(),
   to: recipients.optional(),
   enabled: z.boolean().optional(),
+  stormGrouping,
 });
 
 export async function updateChannel(orgId: string, actor: Actor, input: z.input<typeof updateChannelInput>): Promise<ChannelView> {
@@ -113,9 +124,10 @@ export async function updateChannel(orgId: string, actor: Actor, input: z.input<
     const config = before.type === "EMAIL" ? { to: q.to ?? before.config.to } : { url: q.url ?? before.config.url };
     const { rows } = await client.query<Row>(
       `UPDATE alert_channels SET name = $3, config = $4,
-         "disabledAt" = CASE WHEN $5::boolean IS NULL THEN "disabledAt" WHEN $5 THEN NULL ELSE COALESCE("disabledAt", now()) END
-       WHERE "orgId" = $1 AND id = $2 RETURNING id, type, name, config, "createdAt", "disabledAt"`,
-      [orgId, q.channelId, q.name ?? before.name, JSON.stringify(config), q.enabled ?? null],
+         "disabledAt" = CASE WHEN $5::boolean IS NULL THEN "disabledAt" WHEN $5 THEN NULL ELSE COALESCE("disabledAt", now()) END,
+         "stormGrouping" = COALESCE($6, "stormGrouping")
+       WHERE "orgId" = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [orgId, q.channelId, q.name ?? before.name, JSON.stringify(config), q.enabled ?? null, q.stormGrouping ?? null],
     );
     const after = toView(rows[0]!);
     await recordAudit({ orgId, actor, action: "channel.update", resourceType: "alert_channel", resourceId: q.channelId, before: toView(before), after, success: true }, client);

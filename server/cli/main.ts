@@ -11,11 +11,12 @@ import { seedDemoCommand } from "./commands/seed-demo";
 import type { Command } from "./commands/types";
 import { userCreateCommand } from "./commands/user";
 import { verifyCommand } from "./commands/verify";
+import { workflowScheduleCommand } from "./commands/workflow";
 import { openCliDatabase } from "./database";
 import { CliError, UsageError, oneLineReason } from "./errors";
 import { printResult } from "./output";
 
-const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, seedDemoCommand, verifyCommand, retentionCommand];
+const COMMANDS: Command[] = [migrateCommand, orgCreateCommand, userCreateCommand, apiKeyCreateCommand, channelCreateCommand, workflowScheduleCommand, seedDemoCommand, verifyCommand, retentionCommand];
 
 function helpText(): string {
   return [

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { readPool } from "../db/client";
 import { STUCK_REASON_SQL } from "../executions/read";
+import { readSchedule, scheduleOutputSchema } from "../workflows/schedule";
 import { getExecutionCharts, type ChartInput, type ChartOutput } from "./charts";
 
 export const MAX_WORKFLOWS_LISTED = 1000;
@@ -24,6 +25,10 @@ export const workflowSummarySchema = z.object({
   stuckRunningAfterSeconds: z.number().int(),
   /** whether the thresholds are the workflow's own or the organization's defaults */
   thresholdsOverridden: z.boolean(),
+  /** when executions are expected, or null */
+  schedule: scheduleOutputSchema,
+  /** the open missed-run alert, if any: its first missed slot and how many in a row */
+  missedAlert: z.object({ id: z.string(), slot: z.string().nullable(), count: z.number().int() }).nullable(),
 });
 export type WorkflowSummary = z.infer<typeof workflowSummarySchema>;
 
@@ -42,15 +47,21 @@ type Row = {
   sched: number;
   run: number;
   overridden: boolean;
+  schedule: unknown;
+  missedId: string | null;
+  missedDetails: { slot?: string; count?: number } | null;
 };
 
 const SUMMARY_SQL = `SELECT w.key, w.name, w."executionCount", w."successCount", w."failureCount", w."cancelledCount", w."lastExecutionAt",
     COALESCE(a.stuck, 0)::bigint AS "stuckNow", COALESCE(a.active, 0)::bigint AS "activeNow",
     COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds") AS sched,
     COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds") AS run,
-    (w."stuckScheduledAfterSeconds" IS NOT NULL OR w."stuckRunningAfterSeconds" IS NOT NULL) AS overridden
+    (w."stuckScheduledAfterSeconds" IS NOT NULL OR w."stuckRunningAfterSeconds" IS NOT NULL) AS overridden,
+    w.schedule, m.id::text AS "missedId", m.details AS "missedDetails"
   FROM workflows w
   JOIN organizations o ON o.id = w."orgId"
+  -- at most one open missed alert per workflow (alerts_open_workflow_key)
+  LEFT JOIN alerts m ON m."orgId" = w."orgId" AND m."workflowId" = w.id AND m.reason = 'missed' AND m."executionId" IS NULL AND m.state <> 'RESOLVED'
   LEFT JOIN (
     SELECT e."workflowId", count(*) AS active, count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL) AS stuck
       FROM executions e
@@ -77,6 +88,8 @@ function toSummary(r: Row): WorkflowSummary {
     stuckScheduledAfterSeconds: r.sched,
     stuckRunningAfterSeconds: r.run,
     thresholdsOverridden: r.overridden,
+    schedule: readSchedule(r.schedule),
+    missedAlert: r.missedId ? { id: r.missedId, slot: r.missedDetails?.slot ?? null, count: r.missedDetails?.count ?? 1 } : null,
   };
 }
 

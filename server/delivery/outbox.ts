@@ -14,29 +14,40 @@ export function newMessageId(): string {
   return `msg_${randomUUID().replace(/-/g, "")}`;
 }
 
-/** The enabled channels of each organization. */
-export async function enabledChannels(client: Queryable, orgIds: readonly string[]): Promise<Map<string, string[]>> {
-  const byOrg = new Map<string, string[]>();
+export type ChannelTarget = { id: string; stormGrouping: boolean };
+
+/**
+ * Who a message is for: every channel (the default), only the channels that group storms (the
+ * `alert.storm` messages), or only those that do not (one `alert.firing` / `alert.resolved` per
+ * execution of a storm, for machines: CONTRACT.md §5).
+ */
+export type Audience = "all" | "grouped" | "ungrouped";
+
+export type QueuedMessage = { orgId: string; alertIds: string[]; message: Message; audience?: Audience };
+
+/** The enabled channels of each organization, with their storm-grouping setting. */
+export async function enabledChannels(client: Queryable, orgIds: readonly string[]): Promise<Map<string, ChannelTarget[]>> {
+  const byOrg = new Map<string, ChannelTarget[]>();
   if (orgIds.length === 0) return byOrg;
-  const { rows } = await client.query<{ orgId: string; id: string }>(
-    `SELECT "orgId", id FROM alert_channels WHERE "orgId" = ANY($1::uuid[]) AND "disabledAt" IS NULL ORDER BY "createdAt", id`,
+  const { rows } = await client.query<{ orgId: string } & ChannelTarget>(
+    `SELECT "orgId", id, "stormGrouping" FROM alert_channels WHERE "orgId" = ANY($1::uuid[]) AND "disabledAt" IS NULL ORDER BY "createdAt", id`,
     [[...new Set(orgIds)]],
   );
-  for (const r of rows) byOrg.set(r.orgId, [...(byOrg.get(r.orgId) ?? []), r.id]);
+  for (const r of rows) byOrg.set(r.orgId, [...(byOrg.get(r.orgId) ?? []), { id: r.id, stormGrouping: r.stormGrouping }]);
   return byOrg;
 }
 
-/** Queues each message for each enabled channel of its organization. */
-export async function enqueueForChannels(
-  client: Queryable,
-  messages: readonly { orgId: string; alertIds: string[]; message: Message }[],
-  channels?: Map<string, string[]>,
-): Promise<number> {
+const reaches = (audience: Audience | undefined, c: ChannelTarget) => !audience || audience === "all" || (audience === "grouped") === c.stormGrouping;
+
+/** Queues each message for each enabled channel of its organization that its audience names. */
+export async function enqueueForChannels(client: Queryable, messages: readonly QueuedMessage[], channels?: Map<string, ChannelTarget[]>): Promise<number> {
   if (messages.length === 0) return 0;
   const byOrg = channels ?? (await enabledChannels(client, messages.map((m) => m.orgId)));
   const entries: OutboxEntry[] = [];
   for (const m of messages) {
-    for (const channelId of byOrg.get(m.orgId) ?? []) entries.push({ orgId: m.orgId, channelId, type: m.message.type, alertIds: m.alertIds, message: m.message });
+    for (const c of byOrg.get(m.orgId) ?? []) {
+      if (reaches(m.audience, c)) entries.push({ orgId: m.orgId, channelId: c.id, type: m.message.type, alertIds: m.alertIds, message: m.message });
+    }
   }
   await enqueue(client, entries);
   return entries.length;

@@ -1,6 +1,7 @@
 // The monitor loop: every interval, every process tries to lead (server/monitor/lease.ts); the
-// leader runs one sweep in one transaction on its lease connection, then applies the optional
-// auto-timeouts through the ingestion service (the only way an execution's status changes).
+// leader runs one sweep and the missed-run check (server/monitor/missed.ts) in one transaction on
+// its lease connection, then applies the optional auto-timeouts through the ingestion service (the
+// only way an execution's status changes).
 import type pg from "pg";
 import { recordAudit } from "../audit/service";
 import { databaseUrl } from "../config";
@@ -9,15 +10,20 @@ import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
 import { log } from "../log";
 import { LeaderLease } from "./lease";
+import { checkMissedRuns, type MissedCheckResult } from "./missed";
 import { sweep, type SweepResult, type TimeoutTask } from "./sweep";
+
+export type TickResult = SweepResult & { missed: MissedCheckResult };
 
 export type MonitorOptions = {
   intervalMs: number;
   failureRateEveryMs: number;
   databaseUrl?: string;
   holder?: string;
+  /** the time the missed-run check judges slots by (tests move it instead of sleeping) */
+  clock?: () => Date;
   /** called after each sweep the leader commits (tests, metrics) */
-  onSweep?: (r: SweepResult & { durationMs: number }) => void;
+  onSweep?: (r: TickResult & { durationMs: number }) => void;
 };
 
 const EMBEDDED = () => process.env.RUNWATCH_EMBEDDED_DB === "1";
@@ -71,10 +77,10 @@ export class Monitor {
   }
 
   /** One tick: lead if possible, then sweep. Returns the sweep's result when this process led. */
-  async tick(): Promise<SweepResult | null> {
+  async tick(): Promise<TickResult | null> {
     const failureRate = Date.now() - this.lastFailureRateAt >= this.opts.failureRateEveryMs;
     const started = performance.now();
-    let result: SweepResult | null;
+    let result: TickResult | null;
     if (this.lease) {
       const client = await this.lease.acquire();
       if (!client) return null;
@@ -93,6 +99,7 @@ export class Monitor {
     if (result.opened.length || result.resolved || result.notifications) {
       log.info({ stuck: result.stuck, opened: result.opened.length, resolved: result.resolved, storms: result.storms, notifications: result.notifications, durationMs }, "monitor: sweep");
     }
+    if (result.missed.opened || result.missed.resolved) log.info({ ...result.missed }, "monitor: missed runs");
     // Fault injection for the crash test: die right after the alert's transaction commits.
     if (result.opened.length > 0 && process.env.RUNWATCH_FAULT_KILL_AFTER_ALERT_COMMIT === "1") process.kill(process.pid, "SIGKILL");
     for (const task of result.timeOuts) await this.applyTimeout(task).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
@@ -100,7 +107,7 @@ export class Monitor {
     return result;
   }
 
-  private async sweepOn(client: pg.ClientBase, failureRate: boolean, fenced: boolean): Promise<SweepResult | null> {
+  private async sweepOn(client: pg.ClientBase, failureRate: boolean, fenced: boolean): Promise<TickResult | null> {
     await client.query("BEGIN");
     try {
       if (fenced && !(await this.lease!.stillHeld(client) && (await this.lease!.renewWithin(client)))) {
@@ -109,8 +116,9 @@ export class Monitor {
         return null;
       }
       const result = await sweep(client, { failureRate });
+      const missed = await checkMissedRuns(client, { now: (this.opts.clock ?? (() => new Date()))() });
       await client.query("COMMIT");
-      return result;
+      return { ...result, missed };
     } catch (err) {
       await client.query("ROLLBACK").catch(() => {});
       throw err;

@@ -16,7 +16,7 @@ import {
   type StuckReason,
   type StuckRow,
 } from "../alerts/rules";
-import { enabledChannels, enqueueForChannels, type Queryable } from "../delivery/outbox";
+import { enabledChannels, enqueueForChannels, type Queryable, type QueuedMessage } from "../delivery/outbox";
 import type { Status } from "../executions/status";
 
 // Same rule as server/executions/stuck.ts and STUCK_REASON_SQL (server/executions/read.ts), split
@@ -124,7 +124,7 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
   const plan = planStuckSweep(stuck, open, now);
 
   const result: SweepResult = { now, stuck: stuck.length, opened: [], resolved: 0, storms: 0, notifications: 0, timeOuts: [], failureRateChecked: false };
-  const messages: { orgId: string; alertIds: string[]; message: Message }[] = [];
+  const messages: QueuedMessage[] = [];
 
   // 1. Open an alert for each newly stuck execution. ON CONFLICT: another monitor (or a
   //    manual resolve of the same episode) got there first; only rows inserted here notify.
@@ -179,7 +179,7 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
     const {
       rows: [counts],
     } = await client.query<{ recent: number; stormId: string | null }>(
-      `SELECT (SELECT count(*)::int FROM alerts WHERE "orgId" = $1 AND "workflowId" = $2 AND "executionId" IS NOT NULL
+      `SELECT (SELECT count(*)::int FROM alerts WHERE "orgId" = $1 AND "workflowId" = $2 AND "executionId" IS NOT NULL AND "stormId" IS NULL
                  AND "firedAt" >= now() - make_interval(secs => $3)) AS recent,
               (SELECT id::text FROM alert_storms WHERE "orgId" = $1 AND "workflowId" = $2 AND "resolvedAt" IS NULL
                  AND "lastAlertAt" >= now() - make_interval(secs => $3) ORDER BY id DESC LIMIT 1) AS "stormId"`,
@@ -191,6 +191,8 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
       for (const a of group) messages.push({ orgId, alertIds: [a.id], message: alertMessage("alert.firing", facts(a, a.executionStatus), base) });
       continue;
     }
+    // channels that do not group storms (webhooks by default) still get one message per execution
+    for (const a of group) messages.push({ orgId, alertIds: [a.id], message: alertMessage("alert.firing", facts(a, a.executionStatus), base), audience: "ungrouped" });
     let stormId: string;
     if (decision.kind === "join") {
       stormId = decision.stormId;
@@ -210,12 +212,14 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
       const { rows: first } = await client.query<OpenedRow>(
         `SELECT "orgId", id::text, reason, "workflowId"::text AS "workflowId", "executionId", since, "executionStatus", "firedAt"
          FROM alerts WHERE "orgId" = $1 AND "workflowId" = $2 AND "executionId" IS NOT NULL AND "firedAt" >= now() - make_interval(secs => $3)
+           AND ("stormId" IS NULL OR "stormId" = $4)
          ORDER BY "firedAt", id LIMIT ${STORM_SAMPLE_SIZE}`,
-        [orgId, workflowId, window],
+        [orgId, workflowId, window, stormId],
       );
       messages.push({
         orgId,
         alertIds: ids,
+        audience: "grouped",
         message: stormMessage(
           "alert.storm",
           { id: stormId, orgSlug: ctx?.slug ?? orgId, workflow: ctx?.key ?? workflowId, count: decision.count, windowSeconds: window, first: first.map((a) => facts(a, a.executionStatus)) },
@@ -225,18 +229,21 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
     }
   }
 
-  // 4. Resolved notifications, except for alerts that were announced as part of a storm.
+  // 4. Resolved notifications; an alert announced as part of a storm resolves silently on the
+  //    channels that group storms (they get the storm's end instead).
   for (const a of resolvedRows) {
-    if (a.stormId !== null) continue;
-    messages.push({ orgId: a.orgId, alertIds: [a.id], message: alertMessage("alert.resolved", facts(a, statusNow.get(a.id) ?? null, { resolvedAt: a.resolvedAt, resolution: a.resolution }), base) });
+    const message = alertMessage("alert.resolved", facts(a, statusNow.get(a.id) ?? null, { resolvedAt: a.resolvedAt, resolution: a.resolution }), base);
+    messages.push({ orgId: a.orgId, alertIds: [a.id], message, audience: a.stormId === null ? "all" : "ungrouped" });
   }
 
-  // 5. A storm ends when none of its alerts is open and no new one joined within its window.
+  // 5. A storm ends as soon as none of its alerts is open, in the same sweep as its last alert
+  //    resolves. (It used to wait until no alert had joined for a whole storm window as well,
+  //    which delayed alert.storm.resolved by up to that window, 5 minutes by default.) Alerts
+  //    that fire after the end count towards a new storm, not this one.
   const { rows: endedStorms } = await client.query<{ orgId: string; id: string; workflowId: string; alertCount: number; window: number }>(
     `UPDATE alert_storms st SET "resolvedAt" = now()
      FROM alert_storms s LEFT JOIN org_alert_settings os ON os."orgId" = s."orgId"
      WHERE st."orgId" = s."orgId" AND st.id = s.id AND s."resolvedAt" IS NULL
-       AND s."lastAlertAt" < now() - make_interval(secs => COALESCE(os."stormWindowSeconds", $1))
        AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a."orgId" = s."orgId" AND a."stormId" = s.id AND a.state <> 'RESOLVED')
      RETURNING st."orgId", st.id::text, st."workflowId"::text AS "workflowId", st."alertCount", COALESCE(os."stormWindowSeconds", $1) AS window`,
     [DEFAULT_STORM.windowSeconds],
@@ -248,6 +255,7 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
       messages.push({
         orgId: s.orgId,
         alertIds: [],
+        audience: "grouped",
         message: stormMessage("alert.storm.resolved", { id: s.id, orgSlug: ctx?.slug ?? s.orgId, workflow: ctx?.key ?? s.workflowId, count: s.alertCount, windowSeconds: s.window, first: [] }, base),
       });
     }

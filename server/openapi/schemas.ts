@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { STATUSES } from "../executions/status";
 import { MAX_EVENTS_PER_BATCH, rawEventSchema } from "../ingest/event-schema";
+import { scheduleOutputSchema } from "../workflows/schedule";
 import { workflowPatchSchema } from "../workflows/service";
 
 const dateTime = z.iso.datetime({ offset: true });
@@ -109,9 +110,7 @@ export const timelineSchema = z
   .object({ items: z.array(z.union([statusTimelineItemSchema, heartbeatTimelineItemSchema])), nextCursor: z.string().nullable() })
   .meta({ id: "Timeline", description: "The execution's events by occurredAt; heartbeats compacted to one item per attempt" });
 
-const cronSchedule = z.object({ cron: z.string(), timezone: z.string().optional(), graceSeconds: z.int().min(0).optional() });
-const everySchedule = z.object({ everySeconds: z.int().min(1) });
-export const scheduleSchema = z.union([cronSchedule, everySchedule, z.null()]).meta({ id: "Schedule" });
+export const scheduleSchema = scheduleOutputSchema.meta({ id: "Schedule", description: "when executions are expected (CONTRACT §2); null: no schedule" });
 
 export const workflowSchema = z
   .object({
@@ -124,6 +123,7 @@ export const workflowSchema = z
     stuckScheduledAfterSeconds: z.int().min(1),
     stuckRunningAfterSeconds: z.int().min(1),
     schedule: scheduleSchema.optional(),
+    scheduleSetAt: dateTime.nullable().optional(),
     overrides: z.object({ stuckScheduledAfterSeconds: z.boolean(), stuckRunningAfterSeconds: z.boolean() }).optional(),
     lastExecutionAt: dateTime.nullable().optional(),
     createdAt: dateTime.optional(),

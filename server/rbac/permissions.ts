@@ -15,7 +15,7 @@ export const PERMISSIONS = [
   "members:manage",
   "apiKeys:manage",
   "channels:manage",
-  "thresholds:manage",
+  "thresholds:manage", // a workflow's stuck thresholds and its schedule
   "org:rename",
   "org:delete",
 ] as const;

@@ -12,6 +12,7 @@ import {
   updateWorkflowAlertSettings,
   updateWorkflowAlertSettingsInput,
 } from "../alerts/settings";
+import { ALERT_REASONS, RESOLUTIONS } from "../alerts/rules";
 import { pool } from "../db/client";
 import { createTRPCRouter, permissionProcedure } from "../trpc";
 
@@ -36,7 +37,7 @@ const iso = z.string();
 export const alertViewSchema = z.object({
   id: z.string(),
   state: z.enum(ALERT_STATES),
-  reason: z.enum(["scheduled", "running", "failure_rate"]),
+  reason: z.enum(ALERT_REASONS),
   executionId: z.string().nullable(),
   workflow: z.string(),
   executionStatus: z.string().nullable(),
@@ -47,7 +48,7 @@ export const alertViewSchema = z.object({
   acknowledgedBy: z.string().nullable(),
   resolvedAt: iso.nullable(),
   resolvedBy: z.string().nullable(),
-  resolution: z.enum(["moved_on", "ended", "gone", "timed_out", "manual", "rate_recovered", "rule_disabled"]).nullable(),
+  resolution: z.enum(RESOLUTIONS).nullable(),
   timedOutAt: iso.nullable(),
   stormId: z.string().nullable(),
   details: z.unknown(),

@@ -11,6 +11,7 @@ export const channelViewSchema = z.object({
   name: z.string(),
   target: z.string(),
   enabled: z.boolean(),
+  stormGrouping: z.boolean(),
   createdAt: z.string(),
 });
 

@@ -1,5 +1,5 @@
-// Workflows: the overview, one workflow's summary and chart, and its stuck thresholds (ADMIN+,
-// audited with the values before and after).
+// Workflows: the overview, one workflow's summary, chart and schedule slots, and its settings:
+// stuck thresholds and schedule (ADMIN+, audited with the values before and after).
 import { z } from "zod";
 import { recordAudit } from "../audit/service";
 import { chartOutputSchema } from "../dashboard/charts";
@@ -7,6 +7,7 @@ import { RANGE_PRESETS, PRESET_MS } from "../dashboard/filters";
 import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries, workflowsOverviewOutputSchema, workflowSummarySchema } from "../dashboard/workflows";
 import { NotFoundError } from "../errors";
 import { updateWorkflow, workflowPatchSchema } from "../workflows/service";
+import { getWorkflowSlots, workflowSlotsOutputSchema } from "../workflows/slots";
 import { createTRPCRouter, permissionProcedure } from "../trpc";
 
 const key = z.string().min(1).max(200);
@@ -37,7 +38,20 @@ export const workflowsRouter = createTRPCRouter({
       return charts;
     }),
 
-  /** Stuck thresholds in seconds; null goes back to the organization's default. */
+  /** The next slots and the strip of recent ones (ran, late, missed) of its schedule. */
+  slots: permissionProcedure("executions:read")
+    .input(z.object({ key }))
+    .output(workflowSlotsOutputSchema)
+    .query(async ({ ctx, input }) => {
+      const slots = await getWorkflowSlots(ctx.org.id, input.key);
+      if (!slots) throw new NotFoundError(`workflow "${input.key}" not found`);
+      return slots;
+    }),
+
+  /**
+   * The workflow's settings, the PATCH body of the API: stuck thresholds in seconds (null goes
+   * back to the organization's default) and the schedule (null removes it).
+   */
   updateThresholds: permissionProcedure("thresholds:manage")
     .meta({ audit: { action: "workflow.update", resourceType: "workflow", resourceIdFrom: "key" } })
     .input(z.object({ key, patch: workflowPatchSchema }))

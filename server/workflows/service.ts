@@ -1,6 +1,8 @@
-// Workflows: counters and stuck thresholds (a workflow's own, or its organization's default).
+// Workflows: counters, stuck thresholds (a workflow's own, or its organization's default) and
+// the schedule its executions are expected on.
 import { z } from "zod";
 import { pool } from "../db/client";
+import { readSchedule, scheduleSchema, type Schedule } from "./schedule";
 
 export type WorkflowView = {
   key: string;
@@ -13,6 +15,10 @@ export type WorkflowView = {
   stuckRunningAfterSeconds: number;
   /** which thresholds are the workflow's own rather than the organization's default */
   overrides: { stuckScheduledAfterSeconds: boolean; stuckRunningAfterSeconds: boolean };
+  /** when executions are expected (CONTRACT.md §2), or null */
+  schedule: Schedule | null;
+  /** when the schedule was set: slots before it never alert */
+  scheduleSetAt: string | null;
   lastExecutionAt: string | null;
   createdAt: string;
 };
@@ -29,6 +35,8 @@ type Row = {
   wfRunning: number | null;
   orgScheduled: number;
   orgRunning: number;
+  schedule: unknown;
+  scheduleSetAt: Date | null;
   lastExecutionAt: Date | null;
   createdAt: Date;
 };
@@ -36,7 +44,7 @@ type Row = {
 const SELECT = `SELECT w.id, w.key, w.name, w."executionCount", w."successCount", w."failureCount", w."cancelledCount",
   w."stuckScheduledAfterSeconds" AS "wfScheduled", w."stuckRunningAfterSeconds" AS "wfRunning",
   o."stuckScheduledAfterSeconds" AS "orgScheduled", o."stuckRunningAfterSeconds" AS "orgRunning",
-  w."lastExecutionAt", w."createdAt"
+  w.schedule, w."scheduleSetAt", w."lastExecutionAt", w."createdAt"
   FROM workflows w JOIN organizations o ON o.id = w."orgId"`;
 
 function toView(r: Row): WorkflowView {
@@ -50,6 +58,8 @@ function toView(r: Row): WorkflowView {
     stuckScheduledAfterSeconds: r.wfScheduled ?? r.orgScheduled,
     stuckRunningAfterSeconds: r.wfRunning ?? r.orgRunning,
     overrides: { stuckScheduledAfterSeconds: r.wfScheduled !== null, stuckRunningAfterSeconds: r.wfRunning !== null },
+    schedule: readSchedule(r.schedule),
+    scheduleSetAt: r.scheduleSetAt?.toISOString() ?? null,
     lastExecutionAt: r.lastExecutionAt?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
   };
@@ -74,10 +84,15 @@ export const workflowPatchSchema = z
       name: z.string().trim().min(1, "name must not be empty").max(200, "name must be at most 200 characters").optional(),
       stuckScheduledAfterSeconds: threshold.optional(),
       stuckRunningAfterSeconds: threshold.optional(),
+      // null removes the schedule
+      schedule: scheduleSchema.optional(),
     },
-    { error: (i) => (i.code === "unrecognized_keys" ? `unknown field(s): ${i.keys.join(", ")}; accepted: name, stuckScheduledAfterSeconds, stuckRunningAfterSeconds` : undefined) },
+    {
+      error: (i) =>
+        i.code === "unrecognized_keys" ? `unknown field(s): ${i.keys.join(", ")}; accepted: name, stuckScheduledAfterSeconds, stuckRunningAfterSeconds, schedule` : undefined,
+    },
   )
-  .refine((p) => Object.keys(p).length > 0, "send at least one of name, stuckScheduledAfterSeconds, stuckRunningAfterSeconds");
+  .refine((p) => Object.keys(p).length > 0, "send at least one of name, stuckScheduledAfterSeconds, stuckRunningAfterSeconds, schedule");
 
 export type WorkflowPatch = z.infer<typeof workflowPatchSchema>;
 
@@ -94,9 +109,14 @@ export async function updateWorkflow(orgId: string, key: string, patch: Workflow
     const sets: string[] = [];
     const params: unknown[] = [orgId, key];
     for (const [field, value] of Object.entries(patch)) {
-      if (value === undefined) continue;
+      if (value === undefined || field === "schedule") continue;
       params.push(value);
       sets.push(`"${field}" = $${params.length}`);
+    }
+    if (patch.schedule !== undefined && JSON.stringify(patch.schedule) !== JSON.stringify(readSchedule(rows[0].schedule))) {
+      // a changed schedule starts afresh: its slots count from now, never from before
+      params.push(patch.schedule === null ? null : JSON.stringify(patch.schedule));
+      sets.push(`schedule = $${params.length}::jsonb`, `"scheduleSetAt" = CASE WHEN $${params.length}::jsonb IS NULL THEN NULL ELSE now() END`, `"missedCheckAt" = NULL`);
     }
     await client.query(`UPDATE workflows SET ${sets.join(", ")}, "updatedAt" = now() WHERE "orgId" = $1 AND key = $2`, params);
     const after = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2`, [orgId, key]);
@@ -108,4 +128,10 @@ export async function updateWorkflow(orgId: string, key: string, patch: Workflow
   } finally {
     client.release();
   }
+}
+
+/** Creates the workflow (named by its key) when it is new, so a schedule can be set before its first execution. */
+export async function createWorkflowIfNew(orgId: string, key: string): Promise<boolean> {
+  const { rowCount } = await pool().query(`INSERT INTO workflows ("orgId", key, name) VALUES ($1, $2, $2) ON CONFLICT ("orgId", key) DO NOTHING`, [orgId, key]);
+  return rowCount === 1;
 }

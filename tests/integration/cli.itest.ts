@@ -165,7 +165,32 @@ describe.skipIf(!serverUrl)("runwatch CLI (needs a PostgreSQL server: DATABASE_U
     expect(rows).toEqual([{ type: "WEBHOOK", config: { url: "https://hooks.example.com/runwatch" }, secret: run.json!.secret }]);
 
     expectOneLineFailure(await runwatch("channel", "create", "--org", "acme", "--type", "webhook", "--url", "ftp://example.com"), /http/);
+
+    // grouping is off for webhooks unless asked for
+    expect(run.json!.stormGrouping).toBe(false);
+    const grouped = await runwatch("channel", "create", "--org", "acme", "--type", "webhook", "--url", "https://hooks.example.com/b", "--storm-grouping", "on", "--json");
+    expect(grouped.json!.stormGrouping).toBe(true);
+    expectOneLineFailure(await runwatch("channel", "create", "--org", "acme", "--type", "webhook", "--url", "https://x.example.com", "--storm-grouping", "maybe"), /--storm-grouping/);
   });
+
+  it("workflow schedule sets a cron schedule (creating the workflow), replaces it with --every, clears it, and names a bad flag", async () => {
+    const set = await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--cron", "30 2 * * *", "--tz", "Europe/Berlin", "--grace", "900", "--json");
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.json).toMatchObject({ workflow: "nightly.export", created: true, schedule: { cron: "30 2 * * *", timezone: "Europe/Berlin", graceSeconds: 900 } });
+    const row = async () =>
+      (await db.query(`SELECT schedule, "scheduleSetAt" FROM workflows WHERE key = 'nightly.export' AND "orgId" = (SELECT id FROM organizations WHERE slug = 'acme')`)).rows[0];
+    expect((await row()).schedule).toEqual({ cron: "30 2 * * *", timezone: "Europe/Berlin", graceSeconds: 900 });
+    expect((await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--every", "3600", "--json")).json).toMatchObject({ created: false, schedule: { everySeconds: 3600 } });
+    const cleared = await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--clear", "--json");
+    expect(cleared.json).toMatchObject({ schedule: null });
+    expect(await row()).toEqual({ schedule: null, scheduleSetAt: null });
+    const { rows: audit } = await db.query(`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'workflow.update' AND "resourceId" = 'nightly.export' AND "actorLabel" = 'cli'`);
+    expect(audit[0].n).toBe(3);
+
+    expectOneLineFailure(await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--cron", "0 * * * *", "--tz", "Nowhere/Land"), /--tz: unknown time zone/);
+    expectOneLineFailure(await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--cron", "99 * * * *"), /--cron: not a valid cron expression/);
+    expectOneLineFailure(await runwatch("workflow", "schedule", "nightly.export", "--org", "acme", "--every", "60", "--clear"), /exactly one of/);
+  }, 120_000); // seven CLI processes, each starting tsx
 
   it("seed-demo seeds once, and verify checks the counters and names a tampered one", async () => {
     const seeded = await runwatch("seed-demo", "--json");

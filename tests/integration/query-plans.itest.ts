@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
 import { explainableCountQuery, explainableListQuery, type ListFilter } from "../../server/executions/read";
+import { MISSED_CHECK_SQL } from "../../server/monitor/missed";
 import { createTestOrg } from "../setup/helpers";
 
 const ROWS = 200_000;
@@ -113,4 +114,18 @@ describe("capped count plans", () => {
       expect(seqScansOfExecutions(plan), JSON.stringify(plan.map((n) => n["Node Type"]))).toEqual([]);
     },
   );
+});
+
+describe("missed-run check plan", () => {
+  it("reads each scheduled workflow's newest execution through (orgId, workflowId, createdAt), never scanning executions", async () => {
+    await pool().query(`UPDATE workflows SET schedule = '{"everySeconds": 3600}', "scheduleSetAt" = now(), "missedCheckAt" = NULL WHERE "orgId" = $1`, [orgId]);
+    try {
+      const plan = await explain({ sql: MISSED_CHECK_SQL, values: [new Date()] });
+      const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? n["Relation Name"] ?? ""}`));
+      expect(seqScansOfExecutions(plan), shape).toEqual([]);
+      expect(plan.some((n) => n["Index Name"] === "executions_orgId_workflowId_createdAt_id_idx"), shape).toBe(true);
+    } finally {
+      await pool().query(`UPDATE workflows SET schedule = NULL, "scheduleSetAt" = NULL WHERE "orgId" = $1`, [orgId]);
+    }
+  });
 });

@@ -246,6 +246,7 @@ export const ACCESS_CASES: Record<string, AccessCase> = {
   "workflows.list": { scope: "org", input: async (org) => (await activeExecution(org), {}) },
   "workflows.get": { scope: "org", input: async (org) => (await activeExecution(org), { key: "access.test" }) },
   "workflows.charts": { scope: "org", input: async (org) => (await activeExecution(org), { key: "access.test", range: "24h" }) },
+  "workflows.slots": { scope: "org", input: async (org) => (await activeExecution(org), { key: "access.test" }) },
   "workflows.updateThresholds": {
     scope: "org",
     input: async (org) => (await activeExecution(org), { key: "access.test", patch: { stuckScheduledAfterSeconds: 777 } }),

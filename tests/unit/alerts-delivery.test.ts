@@ -92,3 +92,18 @@ describe("signatures", () => {
     expect(maskSlackUrl("https://hooks.slack.com/services/T000/B000/XXXXsecretABCD")).toBe("https://hooks.slack.com/…ABCD");
   });
 });
+
+describe("missed-run messages", () => {
+  it("name no execution and no status, and carry the missed slot and the count (CONTRACT.md §5)", () => {
+    const m = alertMessage(
+      "alert.firing",
+      { id: "9", orgSlug: "acme", executionId: null, workflow: "billing.nightly", status: null, reason: "missed", since: new Date("2026-01-01T02:40:00Z"), missed: { slot: new Date("2026-01-01T02:30:00Z"), count: 3 } },
+      "https://rw.example",
+    );
+    expect(m).toEqual({
+      type: "alert.firing",
+      alert: { id: "9", executionId: null, workflow: "billing.nightly", status: null, reason: "missed", since: "2026-01-01T02:40:00.000Z", slot: "2026-01-01T02:30:00.000Z", count: 3, url: "https://rw.example/o/acme/alerts?alert=9" },
+    });
+    expect(summaryLine(m)).toBe("Runwatch alert: billing.nightly: expected execution missed (slot 2026-01-01T02:30:00.000Z, 3 in a row) since 2026-01-01T02:40:00.000Z");
+  });
+});

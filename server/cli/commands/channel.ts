@@ -6,7 +6,7 @@ import { orgSlugSchema, requireOrgBySlug } from "../../orgs/service";
 import { parseCommandArgs, validateArgs } from "../args";
 import type { Command } from "./types";
 
-const usage = "runwatch channel create --org SLUG --type webhook --url URL [--name N] [--json]";
+const usage = "runwatch channel create --org SLUG --type webhook --url URL [--name N] [--storm-grouping on|off] [--json]";
 
 const httpUrlSchema = z
   .url({ protocol: /^https?$/, error: "--url must be an http:// or https:// URL" })
@@ -20,6 +20,8 @@ const argsSchema = z.object({
       type: z.enum(["webhook"], { error: "--type must be webhook" }),
       url: httpUrlSchema,
       name: z.string().trim().min(1).max(200).optional(),
+      // left out: the type's default (off for webhooks)
+      "storm-grouping": z.enum(["on", "off"], { error: "--storm-grouping must be on or off" }).optional(),
     })
     .loose(),
 });
@@ -29,13 +31,18 @@ export const channelCreateCommand: Command = {
   usage,
   summary: "create a webhook alert channel and print its signing secret",
   async run(argv) {
-    const parsed = parseCommandArgs(argv, { org: { type: "string" }, type: { type: "string" }, url: { type: "string" }, name: { type: "string" } }, usage);
+    const parsed = parseCommandArgs(argv, { org: { type: "string" }, type: { type: "string" }, url: { type: "string" }, name: { type: "string" }, "storm-grouping": { type: "string" } }, usage);
     const { values } = validateArgs(argsSchema, parsed, usage);
     const org = await requireOrgBySlug(values.org);
-    const { channel, secret } = await createChannel(org.id, { type: "SYSTEM", label: "cli" }, { type: "WEBHOOK", url: values.url, name: values.name });
+    const { channel, secret } = await createChannel(org.id, { type: "SYSTEM", label: "cli" }, {
+      type: "WEBHOOK",
+      url: values.url,
+      name: values.name,
+      stormGrouping: values["storm-grouping"] === undefined ? undefined : values["storm-grouping"] === "on",
+    });
     return {
       lines: [`Created webhook channel "${channel.name}" for ${org.slug} → ${values.url}`, `Signing secret (shown once; store it now):`, secret],
-      json: { id: channel.id, secret, type: "webhook", url: values.url, org: org.slug },
+      json: { id: channel.id, secret, type: "webhook", url: values.url, org: org.slug, stormGrouping: channel.stormGrouping },
     };
   },
 };
