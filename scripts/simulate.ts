@@ -5,10 +5,14 @@
 // With --duration, executions start for that long and then run to their planned end (at most
 // --drain seconds, default 120), so only the executions meant to be stuck are left active.
 // SIGINT/SIGTERM stop at once (events still planned are dropped).
+// --engine bullmq (RUNWATCH_SIMULATE_ENGINE=bullmq) runs real BullMQ queues and workers on Redis
+// (--redis host:port, default 127.0.0.1:6379) reported through @runwatch/node/bullmq instead;
+// --rate is then jobs/s. When Redis does not answer it says so and falls back to the HTTP traffic.
 import { validateConfigOrExit } from "../server/config";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { redisReachable, runBullmqEngine } from "../server/simulator/bullmq";
 import { Sender } from "../server/simulator/sender";
 
 const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -43,13 +47,15 @@ const { values } = parseArgs({
     drain: { type: "string" },
     seed: { type: "string" },
     concurrency: { type: "string" },
+    engine: { type: "string" },
+    redis: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
 });
 
 if (values.help) {
-  console.log("usage: npm run simulate -- [--url http://127.0.0.1:3000] [--key rw_…] [--rate 2] [--duration SECONDS [--drain 120]] [--seed N] [--concurrency 8]");
+  console.log("usage: npm run simulate -- [--url http://127.0.0.1:3000] [--key rw_…] [--rate 2] [--duration SECONDS [--drain 120]] [--seed N] [--concurrency 8] [--engine http|bullmq [--redis 127.0.0.1:6379]]");
   process.exit(0);
 }
 
@@ -63,6 +69,29 @@ const drainSeconds = values.drain === "0" ? 0 : positive("drain", values.drain, 
 const concurrency = positive("concurrency", values.concurrency, 8)!;
 const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 if (!Number.isInteger(seed)) fail(`--seed must be an integer, got "${values.seed}"`);
+
+const engine = values.engine ?? settings.RUNWATCH_SIMULATE_ENGINE;
+if (engine !== "http" && engine !== "bullmq") fail(`--engine must be http or bullmq, got "${engine}"`);
+if (engine === "bullmq") {
+  const [host = "127.0.0.1", portText = "6379"] = (values.redis ?? settings.RUNWATCH_SIMULATE_REDIS).split(":");
+  const redis = { host, port: Number(portText) };
+  if (await redisReachable(redis)) {
+    console.log(`simulator: BullMQ engine on Redis ${host}:${portText}, ${rate} jobs/s, seed ${seed}, reporting to ${url} through @runwatch/node/bullmq`);
+    const demo = await runBullmqEngine({ url, apiKey, rate, seed, durationSeconds, redis });
+    let stopping = false;
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.on(signal, () => {
+        if (stopping) process.exit(130);
+        stopping = true;
+        void demo.stop().then(() => process.exit(0));
+      });
+    }
+    await demo.done;
+    await demo.stop();
+    process.exit(0);
+  }
+  console.log(`simulator: Redis does not answer at ${host}:${portText}; sending the HTTP traffic instead`);
+}
 
 const sender = new Sender({ url, apiKey, scenario: { seed, rate }, durationSeconds, drainSeconds, concurrency: Math.floor(concurrency) });
 console.log(`simulator: sending to ${url} at ${rate} executions/s, seed ${seed}${durationSeconds ? `, for ${durationSeconds} s` : ", until stopped"}`);

@@ -1,5 +1,5 @@
 // `npm test`: the whole suite in one command, in order, stopping at the first failure:
-// generate → typecheck → lint → unit → integration → next build → e2e (Playwright).
+// generate → build the SDK → typecheck → lint → unit → integration → next build → e2e (Playwright).
 // The last line of output is "N passed, N failed", totalled over vitest and Playwright.
 //
 // Databases: the integration tests provision their own (tests/setup/global-db.ts). For e2e this
@@ -168,6 +168,8 @@ async function e2e() {
 
 const STEPS: [string, () => Promise<{ ok: boolean; counts?: Counts; note?: string }>][] = [
   ["generate", command("npm", ["run", "--silent", "generate"])],
+  // the integration tests import @runwatch/node as users do: its built dist/
+  ["sdk", command("npm", ["run", "--silent", "build", "--workspace", "sdk"])],
   ["typecheck", command("npm", ["run", "--silent", "typecheck"])],
   ["lint", command("npm", ["run", "--silent", "lint"])],
   ["unit", () => vitest("unit")],

@@ -97,6 +97,8 @@ export const configSchema = z.object({
 
   // --- npm start, the simulator and the CLI ---
   RUNWATCH_SIMULATE: flag("RUNWATCH_SIMULATE").optional(),
+  RUNWATCH_SIMULATE_ENGINE: z.enum(["http", "bullmq"], { error: "RUNWATCH_SIMULATE_ENGINE must be http or bullmq" }).default("http"),
+  RUNWATCH_SIMULATE_REDIS: z.string().regex(/^[^\s:]+:\d{1,5}$/, "RUNWATCH_SIMULATE_REDIS must be host:port, e.g. 127.0.0.1:6379").default("127.0.0.1:6379"),
   RUNWATCH_SIMULATE_RATE: z.coerce
     .number({ error: "RUNWATCH_SIMULATE_RATE must be a number" })
     .positive("RUNWATCH_SIMULATE_RATE must be above 0 (executions per second)")

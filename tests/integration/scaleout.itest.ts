@@ -4,101 +4,33 @@
 // list the same executions, counters equal a recount, no eventId was applied twice, and a status
 // written through one process is read back through the other two at once.
 //
-// The processes are small node http servers (child processes, through tsx) that mount the very
-// route handlers of app/api/** that `next start` serves. A production build (`next build`, several
-// minutes on this 2-core machine, and an artifact the test would depend on) buys nothing here:
+// The processes are small node http servers (tests/setup/api-server.ts, child processes through
+// tsx) that mount the very route handlers of app/api/** that `next start` serves. A production
+// build (`next build`, several minutes on this 2-core machine, and an artifact the test would
+// depend on) buys nothing here:
 // what could break statelessness is process-local state in those handlers and the services under
 // them, and that is exactly the code these processes run. Next adds only routing in front.
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pool } from "../../server/db/client";
 import { verifyWorkflowCounters } from "../../server/executions/verify";
+import { type ApiProcess, startApiProcess } from "../setup/api-process";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 
-const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const tsx = pathToFileURL(createRequire(path.join(projectRoot, "package.json")).resolve("tsx")).href;
 const PROCESSES = 3;
 const EXECUTIONS = 40;
-
-// One API process: route table → the app's route modules, node http → Web Request/Response.
-const SERVER = `
-import http from "node:http";
-import { pathToFileURL } from "node:url";
-const root = ${JSON.stringify(projectRoot)};
-const load = (p) => import(pathToFileURL(root + "/app/api/" + p + "/route.ts").href);
-const routes = [
-  [/^\\/api\\/v1\\/events$/, "v1/events", []],
-  [/^\\/api\\/v1\\/executions$/, "v1/executions", []],
-  [/^\\/api\\/v1\\/executions\\/([^/]+)\\/status$/, "v1/executions/[executionId]/status", ["executionId"]],
-  [/^\\/api\\/v1\\/executions\\/([^/]+)$/, "v1/executions/[executionId]", ["executionId"]],
-  [/^\\/api\\/v1\\/workflows\\/([^/]+)$/, "v1/workflows/[key]", ["key"]],
-  [/^\\/api\\/health$/, "health", []],
-];
-const modules = await Promise.all(routes.map(([, p]) => load(p)));
-const server = http.createServer(async (req, res) => {
-  try {
-    const url = new URL(req.url, "http://" + req.headers.host);
-    const i = routes.findIndex(([re]) => re.test(url.pathname));
-    const handler = i >= 0 ? modules[i][req.method] : undefined;
-    if (!handler) { res.writeHead(404).end(); return; }
-    const m = routes[i][0].exec(url.pathname);
-    const params = Object.fromEntries(routes[i][2].map((name, k) => [name, decodeURIComponent(m[k + 1])]));
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const body = chunks.length ? Buffer.concat(chunks) : undefined;
-    const request = new Request(url, { method: req.method, headers: req.headers, body: req.method === "GET" ? undefined : body });
-    const response = await handler(request, { params: Promise.resolve(params) });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  } catch (err) {
-    res.writeHead(500).end(String(err));
-  }
-});
-server.listen(0, "127.0.0.1", () => process.stdout.write("listening " + server.address().port + "\\n"));
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
-`;
-
-type Proc = { child: ChildProcess; base: string };
-
-function startProcess(databaseUrl: string): Promise<Proc> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", tsx, "--input-type=module", "-e", SERVER], {
-      cwd: projectRoot,
-      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_REPLICA_URLS: "", RUNWATCH_DB_POOL_SIZE: "4", LOG_LEVEL: "warn", NODE_ENV: "production" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`an API process did not start within 45 s: ${err}`)), 45_000);
-    child.stderr!.on("data", (d) => (err += String(d)));
-    child.stdout!.on("data", (d) => {
-      const m = /listening (\d+)/.exec(String(d));
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, base: `http://127.0.0.1:${m[1]}` });
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`an API process exited with ${code}: ${err}`));
-    });
-  });
-}
 
 // PGlite serves one connection to one process; three processes sharing it is not the setup
 // this test is about (and its socket server would interleave their sessions).
 describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("three stateless API processes on one database", () => {
-  const procs: Proc[] = [];
+  const procs: ApiProcess[] = [];
   let key: string;
   let orgId: string;
   const answers = new Map<string, string[]>(); // eventId → outcomes from all processes
   const run = randomBytes(3).toString("hex");
   const execId = (i: number) => `so-${run}-${i}`;
 
-  const call = async (p: Proc, method: string, url: string, body?: unknown) => {
+  const call = async (p: ApiProcess, method: string, url: string, body?: unknown) => {
     const res = await fetch(`${p.base}${url}`, {
       method,
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -113,7 +45,7 @@ describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("three stateless API p
     orgId = org.orgId;
     key = (await createTestApiKey(orgId)).key;
     const databaseUrl = inject("databaseUrl");
-    procs.push(...(await Promise.all(Array.from({ length: PROCESSES }, () => startProcess(databaseUrl)))));
+    procs.push(...(await Promise.all(Array.from({ length: PROCESSES }, () => startApiProcess(databaseUrl)))));
   }, 60_000);
 
   afterAll(() => {
@@ -181,7 +113,7 @@ describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("three stateless API p
   });
 
   it("lists the same executions, page by page, from every process", async () => {
-    const listAll = async (p: Proc) => {
+    const listAll = async (p: ApiProcess) => {
       const items: unknown[] = [];
       let cursor: string | null = null;
       do {

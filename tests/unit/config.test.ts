@@ -44,6 +44,8 @@ const BAD: Record<string, string> = {
   SMTP_FROM: "x",
   RUNWATCH_SIMULATE: "on",
   RUNWATCH_SIMULATE_RATE: "0",
+  RUNWATCH_SIMULATE_ENGINE: "kafka",
+  RUNWATCH_SIMULATE_REDIS: "no-port",
   RUNWATCH_URL: "localhost:3000",
   RUNWATCH_API_KEY: "sk_live_123",
   RUNWATCH_DEBUG: "verbose",
