@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
 import { checkMissedRuns, MISSED_CHECK_SQL } from "../server/monitor/missed";
+import { say, stats, timed } from "./bench-lib";
 
 const { values } = parseArgs({
   options: {
@@ -33,19 +34,6 @@ const RUNS = Number(values.runs);
 const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const dbName = `runwatch_bench_missed_${randomBytes(4).toString("hex")}`;
 const withDb = (name: string) => Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
-const say = (s: string) => process.stderr.write(`${s}\n`);
-
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const r = await fn();
-  return [r, performance.now() - t];
-}
-
-function stats(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { min: +s[0]!.toFixed(2), median: +q(0.5).toFixed(2), p95: +q(0.95).toFixed(2), max: +s[s.length - 1]!.toFixed(2) };
-}
 
 async function inTransaction<T>(client: pg.Client, fn: () => Promise<T>): Promise<T> {
   await client.query("BEGIN");
