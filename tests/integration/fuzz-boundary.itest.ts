@@ -268,7 +268,7 @@ describe("REST /api/v1 under hostile input", () => {
     expect(JSON.parse(wrong.text)).toMatchObject({ code: "METHOD_NOT_ALLOWED" });
     const del = await callRoute(workflowRoute, "DELETE", `/api/v1/workflows/${workflowKey}`, { key, params: { key: workflowKey } });
     expect(del.status).toBe(405);
-    expect(del.headers.get("allow")).toBe("GET, HEAD, PATCH, OPTIONS");
+    expect(del.headers.get("allow")).toBe("GET, HEAD, PUT, PATCH, OPTIONS");
     const unknown = await callRoute(unknownRoute, "GET", "/api/v1/nothing/here", { key, params: { path: ["nothing", "here"] } });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("content-type")).toMatch(/application\/json/);

@@ -218,8 +218,9 @@ describe("storm grouping per channel", () => {
     expect(slack.requests[0]!.json.text).toMatch(/14 executions of wf\.pool stuck/);
     expect((await alertRows(org.orgId)).filter((a) => a.stormId !== null)).toHaveLength(14);
 
-    const recoveredAt = Date.now();
+    // "moved on" is when their RUNNING events are applied, so the clock starts once ingestion answers
     await sendEvents(org.orgId, ids.map((executionId) => ({ eventId: uid("ev"), executionId, status: "RUNNING" })));
+    const recoveredAt = Date.now();
     await waitFor(() => hook.ofType("alert.resolved").length === 14 && slack.requests.length === 2, { timeoutMs: 5_000, what: "14 resolved + storm over" });
     const lastResolved = Math.max(...hook.ofType("alert.resolved").map((r) => r.at));
     // within two intervals after the last of them moved on (a little slack for the HTTP round trip)

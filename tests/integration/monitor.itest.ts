@@ -167,7 +167,14 @@ describe("auto TIMED_OUT", () => {
     expect(ev).toHaveLength(1);
     expect(ev[0].occurredAt.getTime() - since.getTime()).toBeGreaterThan(2_000);
 
-    const { rows: audit } = await pool().query(`SELECT "actorType", action, "resourceId", success FROM audit_logs WHERE "orgId" = $1 AND action = 'execution.auto_timeout'`, [org.orgId]);
+    // the audit entry commits with the alert's timed-out mark, just after the status change
+    const audit = await waitFor(
+      async () => {
+        const { rows } = await pool().query(`SELECT "actorType", action, "resourceId", success FROM audit_logs WHERE "orgId" = $1 AND action = 'execution.auto_timeout'`, [org.orgId]);
+        return rows.length ? rows : null;
+      },
+      { timeoutMs: 10_000, what: "the auto-timeout audit entry" },
+    );
     expect(audit).toEqual([{ actorType: "SYSTEM", action: "execution.auto_timeout", resourceId: guarded, success: true }]);
 
     await waitFor(async () => (await alertRows(org.orgId)).find((a) => a.executionId === guarded && a.state === "RESOLVED"), { timeoutMs: 20_000, what: "the alert to resolve" });

@@ -78,14 +78,17 @@ describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("three stateless API p
       expect(outcomes, eventId).toHaveLength(PROCESSES);
       expect(outcomes.filter((o) => o !== "duplicate"), eventId).toEqual(["applied"]);
     }
-    const { rows } = await pool().query<{ applied: number; twice: number; processed: number }>(
+    // status events are timeline rows; heartbeats are compacted to one row per attempt, whose
+    // count says each was applied once
+    const { rows } = await pool().query<{ applied: number; twice: number; processed: number; heartbeats: number }>(
       `SELECT count(*) FILTER (WHERE outcome = 'APPLIED')::int AS applied,
               (SELECT count(*)::int FROM (SELECT 1 FROM execution_events WHERE "orgId" = $1 AND outcome = 'APPLIED' GROUP BY "eventId" HAVING count(*) > 1) x) AS twice,
-              (SELECT count(*)::int FROM processed_events WHERE "orgId" = $1) AS processed
+              (SELECT count(*)::int FROM processed_events WHERE "orgId" = $1) AS processed,
+              (SELECT coalesce(sum(count), 0)::int FROM execution_heartbeats WHERE "orgId" = $1) AS heartbeats
        FROM execution_events WHERE "orgId" = $1`,
       [orgId],
     );
-    expect(rows[0]).toEqual({ applied: EXECUTIONS * 4 - 5, twice: 0, processed: EXECUTIONS * 4 - 5 });
+    expect(rows[0]).toEqual({ applied: EXECUTIONS * 3 - 5, twice: 0, processed: EXECUTIONS * 4 - 5, heartbeats: EXECUTIONS });
   });
 
   it("lets exactly one of rival terminal statuses sent through different processes win", async () => {
