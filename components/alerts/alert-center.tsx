@@ -20,7 +20,8 @@ import { LoadingRegion, Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
 import { AlertActions } from "./alert-actions";
 import { AlertDrawer } from "./alert-drawer";
-import { ALERT_TABS, STATE_LABEL, STATE_TONE, TAB_LABEL, TAB_STATE, executionHref, executionsWindowHref, missedSlotOf, reasonLabel, resolutionLabel, type AlertTab } from "./format";
+import { ALERT_TABS, STATE_LABEL, STATE_TONE, TAB_LABEL, TAB_STATE, executionsWindowHref, missedSlotOf, reasonLabel, resolutionLabel, type AlertTab } from "./format";
+import { executionHref } from "../executions/format";
 
 const PAGE = 50;
 

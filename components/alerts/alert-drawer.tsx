@@ -15,7 +15,8 @@ import { JsonView } from "@/components/ui/json-view";
 import { LoadingRegion, Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
 import { AlertActions } from "./alert-actions";
-import { STATE_LABEL, STATE_TONE, eventLabel, executionHref, executionsWindowHref, missedSlotOf, reasonLabel, resolutionLabel } from "./format";
+import { STATE_LABEL, STATE_TONE, eventLabel, executionsWindowHref, missedSlotOf, reasonLabel, resolutionLabel } from "./format";
+import { executionHref } from "../executions/format";
 
 export function AlertDrawer({ orgSlug, alertId, onClose }: { orgSlug: string; alertId: string | null; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);

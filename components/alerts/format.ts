@@ -48,7 +48,6 @@ export const eventLabel = (kind: string) => EVENT_KINDS[kind] ?? kind;
 
 export const alertHref = (orgSlug: string, alertId: string, tab?: AlertTab) =>
   `/o/${orgSlug}/alerts?${tab ? `tab=${tab}&` : ""}alert=${encodeURIComponent(alertId)}`;
-export const executionHref = (orgSlug: string, executionId: string) => `/o/${orgSlug}/executions/${encodeURIComponent(executionId)}`;
 
 /** A missed-run alert's first missed slot and how many in a row (from its details), or null. */
 export function missedSlotOf(details: unknown): { slot: string; count: number } | null {

@@ -12,7 +12,7 @@ import { cn, focusRing } from "@/components/ui/cn";
 import { Skeleton } from "@/components/ui/skeleton";
 import { RelativeTime } from "@/components/ui/time";
 import { isActive } from "@/server/executions/status";
-import { formatDuration, stuckLabel } from "./format";
+import { formatDuration, stuckLabel, executionHref } from "./format";
 import { OperateActions } from "./operate-actions";
 import { StatusBadge } from "./status-badge";
 import { StuckFlag } from "./stuck-flag";
@@ -36,11 +36,6 @@ const COLUMN_WIDTH: Record<ListColumn, string | undefined> = {
 };
 const RIGHT: ListColumn[] = ["attempt", "duration"];
 
-export function executionHref(orgSlug: string, executionId: string, listQuery?: string): string {
-  const base = `/o/${encodeURIComponent(orgSlug)}/executions/${encodeURIComponent(executionId)}`;
-  // the list's own query string rides along, so the detail page's back link returns to it
-  return listQuery ? `${base}?from=${encodeURIComponent(listQuery)}` : base;
-}
 
 export type RowSelection = {
   selected: ReadonlySet<string>;

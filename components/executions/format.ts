@@ -88,3 +88,9 @@ export function formatRelative(date: Date, now: Date): string {
   if (h < 48) return `${h} h ago`;
   return `${Math.floor(h / 24)} d ago`;
 }
+
+/** The execution page's link; the list's own query string rides along, so its back link returns to it. */
+export function executionHref(orgSlug: string, executionId: string, listQuery?: string): string {
+  const base = `/o/${encodeURIComponent(orgSlug)}/executions/${encodeURIComponent(executionId)}`;
+  return listQuery ? `${base}?from=${encodeURIComponent(listQuery)}` : base;
+}
