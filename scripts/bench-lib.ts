@@ -1,5 +1,8 @@
 // Measuring helpers shared by the monitor benchmarks (bench:sweep, bench:missed), so both print
-// their figures the same way.
+// their figures the same way, each in a scratch database of its own.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { applyMigrations } from "../server/db/migrate";
 
 export const say = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -15,4 +18,29 @@ export function stats(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
   return { min: +s[0]!.toFixed(2), median: +q(0.5).toFixed(2), p95: +q(0.95).toFixed(2), max: +s[s.length - 1]!.toFixed(2) };
+}
+
+/**
+ * Runs fn against a fresh, migrated database `<prefix>_<random>` on DATABASE_URL's server (a
+ * connected client is handed in), then drops it unless `keep`.
+ */
+export async function withScratchDatabase<T>(prefix: string, keep: boolean, fn: (client: pg.Client, dbName: string) => Promise<T>): Promise<T> {
+  const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  const dbName = `${prefix}_${randomBytes(4).toString("hex")}`;
+  const withDb = (name: string) => Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+  const admin = new pg.Client({ connectionString: withDb("postgres") });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const url = withDb(dbName);
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await applyMigrations(url);
+    await client.connect();
+    return await fn(client, dbName);
+  } finally {
+    await client.end().catch(() => {});
+    if (!keep) await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    else say(`kept database ${dbName}`);
+    await admin.end();
+  }
 }

@@ -10,12 +10,10 @@
 //
 // DATABASE_URL names the server (default postgresql://postgres@127.0.0.1:5432/postgres); the
 // database runwatch_bench_missed_<random> is created there and dropped afterwards (unless --keep).
-import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { applyMigrations } from "../server/db/migrate";
 import { checkMissedRuns, MISSED_CHECK_SQL } from "../server/monitor/missed";
-import { say, stats, timed } from "./bench-lib";
+import { say, stats, timed, withScratchDatabase } from "./bench-lib";
 
 const { values } = parseArgs({
   options: {
@@ -31,10 +29,6 @@ const ORGS = Number(values.orgs);
 const WF_PER_ORG = Number(values.workflows);
 const RUNS = Number(values.runs);
 
-const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const dbName = `runwatch_bench_missed_${randomBytes(4).toString("hex")}`;
-const withDb = (name: string) => Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
-
 async function inTransaction<T>(client: pg.Client, fn: () => Promise<T>): Promise<T> {
   await client.query("BEGIN");
   try {
@@ -48,14 +42,7 @@ async function inTransaction<T>(client: pg.Client, fn: () => Promise<T>): Promis
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: withDb("postgres") });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const url = withDb(dbName);
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await applyMigrations(url);
-    await client.connect();
+  await withScratchDatabase("runwatch_bench_missed", values.keep, async (client, dbName) => {
     const wfCount = ORGS * WF_PER_ORG;
     say(`database ${dbName}: ${ORGS} organizations × ${WF_PER_ORG} scheduled workflows, ${ROWS.toLocaleString()} executions…`);
     const [, genMs] = await timed(async () => {
@@ -166,12 +153,7 @@ async function main() {
       met: { with400OpenAlerts: stats(checkMs).median <= 20, allOnSchedule: stats(quietMs).median <= 20 },
     };
     console.log(JSON.stringify(out, null, 2));
-  } finally {
-    await client.end().catch(() => {});
-    if (!values.keep) await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    else say(`kept database ${dbName}`);
-    await admin.end();
-  }
+  });
 }
 
 await main();

@@ -6,12 +6,9 @@
 //
 // DATABASE_URL names the server (default postgresql://postgres@127.0.0.1:5432/postgres); the
 // database runwatch_bench_sweep_<random> is created there and dropped afterwards (unless --keep).
-import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import pg from "pg";
-import { applyMigrations } from "../server/db/migrate";
 import { sweep, STUCK_SWEEP_SQL } from "../server/monitor/sweep";
-import { say, stats, timed } from "./bench-lib";
+import { say, stats, timed, withScratchDatabase } from "./bench-lib";
 
 const { values } = parseArgs({
   options: {
@@ -31,19 +28,8 @@ const ORGS = Number(values.orgs);
 const WF_PER_ORG = Number(values.workflows);
 const RUNS = Number(values.runs);
 
-const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const dbName = `runwatch_bench_sweep_${randomBytes(4).toString("hex")}`;
-const withDb = (name: string) => Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
-
 async function main() {
-  const admin = new pg.Client({ connectionString: withDb("postgres") });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const url = withDb(dbName);
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await applyMigrations(url);
-    await client.connect();
+  await withScratchDatabase("runwatch_bench_sweep", values.keep, async (client, dbName) => {
     say(`database ${dbName}: generating ${ROWS.toLocaleString()} executions (${ACTIVE.toLocaleString()} active, ${STUCK_PCT}% of them stuck)…`);
     const [, genMs] = await timed(async () => {
       await client.query(`INSERT INTO organizations (id, slug, name, "updatedAt") SELECT gen_random_uuid(), 'bench-' || g, 'Bench ' || g, now() FROM generate_series(1, $1) g`, [ORGS]);
@@ -128,12 +114,7 @@ async function main() {
     };
     say(plan.map((r) => r["QUERY PLAN"]).join("\n"));
     process.stdout.write(`${JSON.stringify(report)}\n`);
-  } finally {
-    await client.end().catch(() => {});
-    if (!values.keep) await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    else say(`kept database ${dbName}`);
-    await admin.end();
-  }
+  });
 }
 
 await main();
