@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as eventsRoute from "../../app/api/v1/events/route";
 import * as executionRoute from "../../app/api/v1/executions/[executionId]/route";
 import * as statusRoute from "../../app/api/v1/executions/[executionId]/status/route";
+import * as timelineRoute from "../../app/api/v1/executions/[executionId]/events/route";
 import * as listRoute from "../../app/api/v1/executions/route";
 import * as unknownRoute from "../../app/api/v1/[[...path]]/route";
 import * as workflowRoute from "../../app/api/v1/workflows/[key]/route";
@@ -209,6 +210,11 @@ describe("REST /api/v1 under hostile input", () => {
           await callRoute(statusRoute, "PUT", `/api/v1/executions/${seg}/status`, { key, params: { executionId: p }, body: '{"status":"COMPLETED"}' }),
           `PUT executions/${seg}/status`,
         );
+        expectClientError(await callRoute(timelineRoute, "GET", `/api/v1/executions/${seg}/events`, { key, params: { executionId: p } }), `GET executions/${seg}/events`);
+        expectClientError(
+          await callRoute(workflowRoute, "PUT", `/api/v1/workflows/${seg}`, { key, params: { key: p }, body: '{"name":"ok"}' }),
+          `PUT workflows/${seg}`,
+        );
         expectClientError(await callRoute(unknownRoute, "GET", `/api/v1/${seg}/x`, { key, params: { path: [p, "x"] } }), `GET /api/v1/${seg}/x`);
       }),
       { numRuns: RUNS },
@@ -217,6 +223,10 @@ describe("REST /api/v1 under hostile input", () => {
     await fc.assert(
       fc.asyncProperty(hostileQuery, async (q) => {
         expectClientError(await callRoute(listRoute, "GET", `/api/v1/executions?${q}`, { key }), `GET executions?${q}`);
+        expectClientError(
+          await callRoute(timelineRoute, "GET", `/api/v1/executions/${id}/events?${q}`, { key, params: { executionId } }),
+          `GET executions/${id}/events?${q}`,
+        );
       }),
       { numRuns: RUNS * 2 },
     );
@@ -253,6 +263,7 @@ describe("REST /api/v1 under hostile input", () => {
         ),
         async (body) => {
           expectClientError(await callRoute(workflowRoute, "PATCH", `/api/v1/workflows/${workflowKey}`, { key, params: { key: workflowKey }, body }), "PATCH workflow");
+          expectClientError(await callRoute(workflowRoute, "PUT", `/api/v1/workflows/${workflowKey}`, { key, params: { key: workflowKey }, body }), "PUT workflow");
         },
       ),
       { numRuns: RUNS },
