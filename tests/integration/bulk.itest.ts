@@ -119,7 +119,7 @@ describe("bulk actions", () => {
     const ack = await trpc.alerts.bulkAcknowledge({ orgSlug: org.slug, target: { kind: "filter", query: "workflow=bulk.alerts" }, reason: "looking" });
     await settleBulkJobs();
     expect(await trpc.executions.bulkJob({ orgSlug: org.slug, jobId: ack.jobId })).toMatchObject({ state: "done", total: 4, changed: 2, skipped: 2 });
-    const state = async () => (await pool().query(`SELECT state::text FROM alerts WHERE "orgId" = $1 ORDER BY id`, [org.orgId])).rows.map((r) => r.state);
+    const state = async () => (await pool().query(`SELECT state::text FROM alerts WHERE "orgId" = $1 ORDER BY "executionId"`, [org.orgId])).rows.map((r) => r.state);
     expect(await state()).toEqual(["ACKNOWLEDGED", "ACKNOWLEDGED"]);
     await trpc.alerts.bulkResolve({ orgSlug: org.slug, target: { kind: "ids", executionIds: ["al-0000"] }, reason: "fixed" });
     await settleBulkJobs();
