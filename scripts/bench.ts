@@ -123,7 +123,7 @@ const slug = (await client.query<{ slug: string }>(`SELECT slug FROM organizatio
 say(`organization ${slug}: ${orgExecutions.toLocaleString("en-US")} executions of ~${Number(totalRows[0]!.n).toLocaleString("en-US")}`);
 
 const { listExecutions, countExecutionsCapped, encodeCursor, prefixPattern, STUCK_REASON_SQL } = await import("../server/executions/read");
-const { pool, closeDb } = await import("../server/db/client");
+const { pool, replicaPools, closeDb } = await import("../server/db/client");
 type ListFilter = Parameters<typeof countExecutionsCapped>[1];
 type ExecutionFilter = Parameters<typeof listExecutions>[1];
 
@@ -200,18 +200,21 @@ const naiveCount = (f: FilterCase) => ({ sql: `SELECT count(*)::bigint AS n ${NA
 
 /** Records the SQL the list service sends for one call: the page query is the last one. */
 async function captureListSql(f: FilterCase, cursor: { createdAt: string; id: string } | null) {
-  const p = pool();
-  const original = p.query as unknown as (this: unknown, sql: string, v: unknown[]) => Promise<unknown>;
+  // the primary and any replica pools: with DATABASE_REPLICA_URLS the list reads a replica
+  const pools = [pool(), ...replicaPools()];
+  const originals = pools.map((p) => p.query as unknown as (this: unknown, sql: string, v: unknown[]) => Promise<unknown>);
   const seen: { sql: string; values: unknown[] }[] = [];
-  (p as unknown as { query: unknown }).query = (sql: string, v: unknown[]) => {
-    seen.push({ sql, values: v });
-    return original.call(p, sql, v);
-  };
+  pools.forEach((p, i) => {
+    (p as unknown as { query: unknown }).query = (sql: string, v: unknown[]) => {
+      seen.push({ sql, values: v });
+      return originals[i]!.call(p, sql, v);
+    };
+  });
   try {
     const page = await listExecutions(orgId, f.api, { limit: PAGE, cursor });
     return { ...seen[seen.length - 1]!, page };
   } finally {
-    (p as unknown as { query: unknown }).query = original;
+    pools.forEach((p, i) => ((p as unknown as { query: unknown }).query = originals[i]));
   }
 }
 
@@ -776,15 +779,18 @@ const loadAfter = os.loadavg();
 // the machine is shared: every figure is read beside the load it was taken under
 rows.push({ section: "machine", measure: "load average (1, 5, 15 min)", value: `${loadBefore.map((x) => x.toFixed(2)).join(" ")} before, ${loadAfter.map((x) => x.toFixed(2)).join(" ")} after, ${os.cpus().length} cores` });
 
+/** A figure for the table; blank where a source does not measure it (bench-sweep has no p99). */
+const num = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "" : String(x));
+
 function table(): string {
   const head = ["section", "measure", "n", "p50 ms", "p95 ms", "p99 ms", "value", "target", "ok"];
   const cells = rows.map((r) => [
     r.section,
     r.measure,
-    r.stats ? String(r.stats.n) : "",
-    r.stats ? String(r.stats.p50) : "",
-    r.stats ? String(r.stats.p95) : "",
-    r.stats ? String(r.stats.p99) : "",
+    num(r.stats?.n),
+    num(r.stats?.p50),
+    num(r.stats?.p95),
+    num(r.stats?.p99),
     r.value ?? "",
     r.target ?? "",
     r.ok === undefined ? "" : r.ok ? "yes" : "NO",
