@@ -75,6 +75,12 @@ export const configSchema = z.object({
   // --- monitor and delivery ---
   RUNWATCH_MONITOR: z.enum(["inprocess", "process", "0"], { error: 'RUNWATCH_MONITOR must be "inprocess", "process" or "0" (off)' }).optional(),
   RUNWATCH_MONITOR_INTERVAL_MS: int("RUNWATCH_MONITOR_INTERVAL_MS", 50).default(10_000),
+  // the monitor's lease is a session-level advisory lock: behind a transaction pooler (PgBouncer)
+  // it needs a direct session to PostgreSQL, which this names (default DATABASE_URL)
+  RUNWATCH_MONITOR_DATABASE_URL: z
+    .string()
+    .regex(postgresUrl, "RUNWATCH_MONITOR_DATABASE_URL must be a postgresql:// URL straight to PostgreSQL (not through PgBouncer), e.g. postgresql://runwatch@db:5432/runwatch")
+    .optional(),
   // how long an event that cannot create its execution yet is kept (rule 9) before the monitor drops it
   RUNWATCH_DEFER_HOURS: z.coerce
     .number({ error: "RUNWATCH_DEFER_HOURS must be a number of hours" })
@@ -145,6 +151,14 @@ export function databaseUrl(): string {
   const url = config().DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set. `npm start` sets it for embedded PostgreSQL; otherwise export DATABASE_URL=postgresql://…");
   return url;
+}
+
+/**
+ * Where the monitor's leader lease holds its session: RUNWATCH_MONITOR_DATABASE_URL, else
+ * DATABASE_URL. Only the lease and the sweep it runs use it; everything else uses the pool.
+ */
+export function monitorDatabaseUrl(): string {
+  return config().RUNWATCH_MONITOR_DATABASE_URL ?? databaseUrl();
 }
 
 /**

@@ -3,6 +3,9 @@
 // that dies (process killed, connection lost) releases it at once and a follower's next try wins.
 // The leader runs its sweeps on that same connection, so a write can only succeed while the lock
 // is held; each sweep also re-checks pg_locks and its token in monitor_leases (fencing).
+// It needs a session of its own: through a transaction pooler (PgBouncer) clients share server
+// sessions and two leases would both hold the lock, so the monitor connects through
+// RUNWATCH_MONITOR_DATABASE_URL (monitorDatabaseUrl() in server/config.ts) when that is set.
 import os from "node:os";
 import pg from "pg";
 import { log } from "../log";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { REPLICA_LAG_WARN_SECONDS, replicaLagSeconds } from "../db/replica-lag";
 import { listMemberships, permissionList, permissionsOf } from "../rbac/access";
 import { PERMISSIONS, ROLES } from "../rbac/permissions";
 import { authedProcedure, createTRPCRouter } from "../trpc";
@@ -25,4 +26,9 @@ export const sessionRouter = createTRPCRouter({
       memberships: memberships.map((m) => ({ ...m, permissions: permissionList(permissionsOf(m.role, false)) })),
     };
   }),
+
+  /** How far the read replicas are behind (null without replicas), for the UI's lag banner. */
+  replicaLag: authedProcedure
+    .output(z.object({ seconds: z.number().nullable(), warnAboveSeconds: z.number() }))
+    .query(async () => ({ seconds: await replicaLagSeconds(), warnAboveSeconds: REPLICA_LAG_WARN_SECONDS })),
 });

@@ -192,6 +192,17 @@ export const ACCESS_CASES: Record<string, AccessCase> = {
       expect(JSON.stringify(answer)).not.toContain(theirs.orgId);
     },
   },
+  "session.replicaLag": {
+    scope: "own",
+    why: "signed-in users only; the lag of the read replicas, no organization's data",
+    test: async () => {
+      await expect(caller(null).then((c) => c.session.replicaLag())).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      const org = await createTestOrg();
+      const viewer = await createMemberSession(org.orgId, "VIEWER");
+      // this suite runs without DATABASE_REPLICA_URLS: no replicas, no lag
+      expect(await (await caller(viewer)).session.replicaLag()).toEqual({ seconds: null, warnAboveSeconds: 5 });
+    },
+  },
   "admin.organizations": {
     scope: "own",
     why: "platform admins only; anyone else is told the area does not exist",

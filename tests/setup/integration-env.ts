@@ -3,6 +3,8 @@
 import { afterAll, inject } from "vitest";
 
 process.env.DATABASE_URL = inject("databaseUrl");
+// through PgBouncer (RUNWATCH_TEST_PGBOUNCER=1) the monitor's advisory-lock lease needs a session
+if (inject("directDatabaseUrl") !== inject("databaseUrl")) process.env.RUNWATCH_MONITOR_DATABASE_URL ??= inject("directDatabaseUrl");
 // a few connections per file are plenty, and keep an embedded server or a small CI database calm
 process.env.RUNWATCH_DB_POOL_SIZE ??= "4";
 process.env.LOG_LEVEL ??= "warn";

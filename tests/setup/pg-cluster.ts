@@ -1,5 +1,6 @@
 // A PostgreSQL cluster a test owns: initdb in a temp dir, its own port, started and stopped at
-// will. Tests that stop, kill or replicate PostgreSQL use this, never the shared server.
+// will, and streaming replicas of it. Tests that stop, kill or replicate PostgreSQL use this,
+// never the shared server.
 import { execFile } from "node:child_process";
 import { chmod, chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,16 +18,23 @@ async function pgTool(tool: string, args: string[]): Promise<void> {
   await run(asRoot ? "runuser" : path.join(BIN, tool), asRoot ? ["-u", "postgres", "--", path.join(BIN, tool), ...args] : args, { timeout: 60_000 });
 }
 
-export async function createCluster(port = 20_000 + Math.floor(Math.random() * 10_000)): Promise<PgCluster> {
-  const dir = await mkdtemp(path.join(tmpdir(), "runwatch-pg-"));
+/** A temp dir the server tools may own (they refuse a data directory others can read). */
+export async function ownedTempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
   if (process.getuid?.() === 0) {
     const { stdout } = await run("id", ["-u", "postgres"]);
     const { stdout: gid } = await run("id", ["-g", "postgres"]);
     await chown(dir, Number(stdout.trim()), Number(gid.trim()));
   }
   await chmod(dir, 0o700);
+  return dir;
+}
+
+const randomPort = () => 20_000 + Math.floor(Math.random() * 10_000);
+
+/** Start, stop and destroy for the data directory `dir`/data, served on `port`. */
+function clusterIn(dir: string, port: number): PgCluster {
   const data = path.join(dir, "data");
-  await pgTool("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
   const cluster: PgCluster = {
     port,
     dir,
@@ -39,6 +47,28 @@ export async function createCluster(port = 20_000 + Math.floor(Math.random() * 1
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return cluster;
+}
+
+export async function createCluster(port = randomPort()): Promise<PgCluster> {
+  const dir = await ownedTempDir("runwatch-pg-");
+  // initdb's default pg_hba.conf trusts replication connections from 127.0.0.1 too, and
+  // wal_level=replica is PostgreSQL 15's default: every cluster can have streaming replicas
+  await pgTool("initdb", ["-D", path.join(dir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  const cluster = clusterIn(dir, port);
   await cluster.start();
   return cluster;
+}
+
+/**
+ * A streaming replica of `primary`: pg_basebackup -R copies its data directory and writes
+ * primary_conninfo and standby.signal, so the new cluster starts as a hot standby that replays
+ * the primary's WAL as it streams in. Read-only: a write sent here fails.
+ */
+export async function createReplica(primary: PgCluster, port = randomPort()): Promise<PgCluster> {
+  const dir = await ownedTempDir("runwatch-pg-replica-");
+  await pgTool("pg_basebackup", ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", path.join(dir, "data"), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]);
+  const replica = clusterIn(dir, port);
+  await replica.start();
+  return replica;
 }

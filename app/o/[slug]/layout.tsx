@@ -1,6 +1,7 @@
 import { notFound } from "next/navigation";
 import { OrgAccessProvider } from "@/components/auth/org-access";
 import { EscapeClosesMenus, SkipLink } from "@/components/nav/keyboard";
+import { ReplicaLagBanner } from "@/components/nav/replica-lag-banner";
 import { TopNav } from "@/components/nav/top-nav";
 import { currentSession, requestPath, requireSession } from "@/server/auth/next";
 import { listMemberships, permissionList, recordPlatformAdminVisit, rememberLastOrg, resolveOrgAccess } from "@/server/rbac/access";
@@ -30,6 +31,7 @@ export default async function OrgLayout({ children, params }: { children: React.
       <SkipLink />
       <EscapeClosesMenus />
       <TopNav org={access.org} role={access.role} readOnly={access.readOnly} permissions={permissions} user={session.user} memberships={memberships} />
+      <ReplicaLagBanner />
       {children}
     </OrgAccessProvider>
   );
