@@ -5,6 +5,8 @@ import { provisionTestDatabase } from "./provision-db";
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** "embedded" (PGlite) cannot create a second database over its socket */
+    databaseKind: "server" | "embedded";
   }
 }
 
@@ -12,6 +14,7 @@ export default async function setup(project: TestProject) {
   const db = await provisionTestDatabase();
   process.env.DATABASE_URL = db.url;
   project.provide("databaseUrl", db.url);
+  project.provide("databaseKind", db.kind);
   return async () => {
     await db.teardown();
   };
