@@ -3,7 +3,9 @@
 import type { Actor } from "../audit/service";
 import type { Queryable } from "../delivery/outbox";
 
-export type AlertEventKind = "fired" | "acknowledged" | "resolved" | "timed_out" | "note";
+/** What alert_events.kind may hold (its CHECK constraint, migration 20261201134000). A note rides on acknowledged or resolved. */
+export const ALERT_EVENT_KINDS = ["fired", "acknowledged", "resolved", "timed_out"] as const;
+export type AlertEventKind = (typeof ALERT_EVENT_KINDS)[number];
 
 export const MONITOR_ACTOR: Actor = { type: "SYSTEM", label: "monitor" };
 

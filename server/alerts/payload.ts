@@ -54,6 +54,9 @@ export type TestMessage = { type: "test"; message: string; channel: { id: string
 
 export type Message = AlertMessage | StormMessage | TestMessage;
 
+/** Every Message type, as notifications.type's CHECK constraint lists them (migration 20261201134000). */
+export const NOTIFICATION_TYPES = ["alert.firing", "alert.resolved", "alert.storm", "alert.storm.resolved", "test"] as const satisfies readonly Message["type"][];
+
 export const STORM_SAMPLE_SIZE = 10;
 
 export function isStormMessage(m: Message): m is StormMessage {

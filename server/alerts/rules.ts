@@ -5,6 +5,8 @@ import type { Status } from "../executions/status";
 import { firstDueAfter, isCronSchedule, MAX_SLOTS_PER_CHECK, missedAfter, missedSince, readSchedule, type MissedRun } from "../workflows/schedule";
 
 export type StuckReason = "scheduled" | "running";
+// alerts.reason, alert_storms.reason and alerts.resolution hold these (CHECK constraints, migration
+// 20261201134000, kept equal by tests/integration/schema-upgrade.itest.ts)
 export const ALERT_REASONS = ["scheduled", "running", "failure_rate", "missed"] as const;
 export type AlertReason = (typeof ALERT_REASONS)[number];
 export type AlertState = "FIRING" | "ACKNOWLEDGED" | "RESOLVED";

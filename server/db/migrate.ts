@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum, type SqlDriverAdapter } from "@prisma/driver-adapter-utils";
 import { ensureEventPartitions } from "./partitions";
 
 const require = createRequire(import.meta.url);
@@ -35,18 +35,40 @@ function loadEngineModule() {
   return engineModule;
 }
 
+/** The columns of PostgreSQL's one-byte "char" type in a result, keyed by its rows array. */
+const charColumnsOf = new WeakMap<object, number[]>();
+
 /**
  * The schema engine reads catalog columns of PostgreSQL's one-byte "char" type (OID 18), which
  * @prisma/adapter-pg 7.10 cannot map, so describing a database (as `db:diff` does on its shadow
- * database) fails. Such a column is a one-character string: report it as text (OID 25).
+ * database) fails. Such a column is a one-character string: it passes the adapter as text (OID
+ * 25), and reportCatalogChars() then tells the engine it is a character, as the describer of
+ * CHECK constraints insists.
  */
 class CatalogFriendlyPool extends pg.Pool {
   // @ts-expect-error -- narrows pg's overloads to the promise form the adapter uses
   override async query(config: pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
     const result = await super.query(config, values);
-    for (const field of result.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    const chars: number[] = [];
+    (result.fields ?? []).forEach((field, i) => {
+      if (field.dataTypeID !== 18) return;
+      field.dataTypeID = 25;
+      chars.push(i);
+    });
+    if (chars.length && result.rows) charColumnsOf.set(result.rows, chars);
     return result;
   }
+}
+
+/** The adapter hands the pool's rows array back unchanged, so the char columns are found again. */
+function reportCatalogChars<A extends SqlDriverAdapter>(adapter: A): A {
+  const queryRaw = adapter.queryRaw.bind(adapter);
+  adapter.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    for (const i of charColumnsOf.get(result.rows) ?? []) result.columnTypes[i] = ColumnTypeEnum.Character;
+    return result;
+  };
+  return adapter;
 }
 
 /**
@@ -76,7 +98,7 @@ async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promis
   const opened: { dispose(): Promise<void> }[] = [];
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
-    const adapter = await connect();
+    const adapter = reportCatalogChars(await connect());
     opened.push(adapter);
     return adapter;
   };
@@ -86,7 +108,7 @@ async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promis
     const admin = await factory.connect();
     const database = `prisma_migrate_shadow_db_${randomUUID()}`;
     await admin.executeScript(`CREATE DATABASE "${database}"`);
-    const shadow = await new PrismaPg(new CatalogFriendlyPool({ ...poolConfig(databaseUrl), database }) as pg.Pool, { disposeExternalPool: true }).connect();
+    const shadow = reportCatalogChars(await new PrismaPg(new CatalogFriendlyPool({ ...poolConfig(databaseUrl), database }) as pg.Pool, { disposeExternalPool: true }).connect());
     const dispose = async () => {
       await shadow.dispose().catch(() => {});
       await admin.executeScript(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
@@ -113,10 +135,12 @@ async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promis
   }
 }
 
-export async function readMigrationList(): Promise<MigrationList> {
+/** The migrations in order; `until` stops after that one (a database as an older release left it). */
+export async function readMigrationList(until?: string): Promise<MigrationList> {
   const names = (await readdir(migrationsDir, { withFileTypes: true }).catch(() => []))
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
+    .filter((name) => until === undefined || name <= until)
     .sort();
   const lockPath = path.join(migrationsDir, "migration_lock.toml");
   return {
@@ -135,9 +159,12 @@ export async function readMigrationList(): Promise<MigrationList> {
 
 const noFilters = { externalTables: [], externalEnums: [] };
 
-/** Applies every pending migration, then the timeline's monthly partitions; returns the migrations applied now. */
-export async function applyMigrations(databaseUrl: string): Promise<string[]> {
-  const migrationsList = await readMigrationList();
+/**
+ * Applies every pending migration (up to `until`, for upgrade tests), then the timeline's monthly
+ * partitions; returns the migrations applied now.
+ */
+export async function applyMigrations(databaseUrl: string, options: { until?: string } = {}): Promise<string[]> {
+  const migrationsList = await readMigrationList(options.until);
   const applied = await withEngine(databaseUrl, async (engine) => {
     const out = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return out.appliedMigrationNames;

@@ -1,6 +1,7 @@
 // The demo's story as plain data: a week of executions of a few workflows, told as the events an
 // engine would send. Pure and deterministic (a seeded random generator and an explicit `now`),
 // so the seed is reproducible and the scenario is tested without a database.
+import { createRng, type Rng } from "../gen/random";
 
 export type DemoEvent = {
   eventId: string;
@@ -120,26 +121,11 @@ const DAY_MS = 86_400_000;
 const REGIONS = ["eu-west-1", "us-east-1", "ap-southeast-2"];
 const TRIGGERS = ["schedule", "api", "backfill", "operator"];
 
-/** mulberry32: small, fast and good enough to make a demo look random but stay reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rng = () => number;
-
-const between = (rng: Rng, [lo, hi]: [number, number]) => lo + rng() * (hi - lo);
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
-const hex = (rng: Rng, length: number) => Array.from({ length }, () => Math.floor(rng() * 16).toString(16)).join("");
+const between = (rng: Rng, [lo, hi]: [number, number]) => rng.uniform(lo, hi);
+const hex = (rng: Rng, length: number) => Array.from({ length }, () => rng.int(0, 16).toString(16)).join("");
 
 function pickWorkflow(rng: Rng): DemoWorkflow {
-  let r = rng() * DEMO_WORKFLOWS.reduce((sum, w) => sum + w.weight, 0);
+  let r = rng.next() * DEMO_WORKFLOWS.reduce((sum, w) => sum + w.weight, 0);
   for (const w of DEMO_WORKFLOWS) {
     r -= w.weight;
     if (r <= 0) return w;
@@ -190,13 +176,13 @@ function inputFor(rng: Rng, workflow: DemoWorkflow): unknown {
     case "billing.invoice-run":
       return { billingPeriod: "2026-11", customers: Math.floor(between(rng, [50, 900])) };
     case "etl.nightly-sync":
-      return { source: "postgres://orders", target: "warehouse.orders", full: rng() < 0.1 };
+      return { source: "postgres://orders", target: "warehouse.orders", full: rng.chance(0.1) };
     case "email.digest":
       return { userId: `usr_${hex(rng, 8)}`, items: Math.floor(between(rng, [3, 40])) };
     case "ml.train-model":
       return { model: "recs-v4", epochs: 12, dataset: `s3://ml/recs/${hex(rng, 6)}` };
     case "tenant.provision":
-      return { tenant: `t-${hex(rng, 6)}`, plan: pick(rng, ["free", "team", "enterprise"]) };
+      return { tenant: `t-${hex(rng, 6)}`, plan: rng.pick(["free", "team", "enterprise"]) };
     default:
       return { ledger: "main", day: new Date().toISOString().slice(0, 10) };
   }
@@ -205,7 +191,7 @@ function inputFor(rng: Rng, workflow: DemoWorkflow): unknown {
 type Ending = "COMPLETED" | "FAILED" | "TIMED_OUT" | "CANCELLED";
 
 function pickEnding(rng: Rng, w: DemoWorkflow): Ending {
-  const r = rng();
+  const r = rng.next();
   if (r < w.failRate) return "FAILED";
   if (r < w.failRate + w.timeoutRate) return "TIMED_OUT";
   if (r < w.failRate + w.timeoutRate + w.cancelRate) return "CANCELLED";
@@ -218,7 +204,7 @@ function pickEnding(rng: Rng, w: DemoWorkflow): Ending {
  * a duplicate delivery, a late RUNNING after the end, an out-of-order SCHEDULED.
  */
 function finishedExecution(rng: Rng, w: DemoWorkflow, createdAt: number, now: number): DemoEvent[] {
-  const story = new ExecutionStory(executionId(rng, w), w, { metadata: { region: pick(rng, REGIONS), trigger: pick(rng, TRIGGERS) } });
+  const story = new ExecutionStory(executionId(rng, w), w, { metadata: { region: rng.pick(REGIONS), trigger: rng.pick(TRIGGERS) } });
   const duration = between(rng, w.durationSeconds) * 1000;
   const ending = pickEnding(rng, w);
   const scheduledAt = createdAt + between(rng, [100, 4000]);
@@ -228,7 +214,7 @@ function finishedExecution(rng: Rng, w: DemoWorkflow, createdAt: number, now: nu
 
   story.status("PENDING", createdAt, { input: inputFor(rng, w) });
   story.status("SCHEDULED", scheduledAt);
-  const retried = rng() < 0.03 && endAt - startedAt > 20_000;
+  const retried = rng.chance(0.03) && endAt - startedAt > 20_000;
   if (retried) {
     // the first worker vanished; the engine reschedules as attempt 2
     story.status("RUNNING", startedAt);
@@ -239,33 +225,33 @@ function finishedExecution(rng: Rng, w: DemoWorkflow, createdAt: number, now: nu
   } else {
     story.status("RUNNING", startedAt);
     // the engine re-sends SCHEDULED under a new id after RUNNING landed: older by rank, "stale"
-    if (rng() < 0.03) story.status("SCHEDULED", scheduledAt + 50);
+    if (rng.chance(0.03)) story.status("SCHEDULED", scheduledAt + 50);
   }
   const attempt = retried ? 2 : 1;
   for (let t = startedAt + 300_000; t < endAt; t += 300_000) story.heartbeat(t, attempt);
 
   const extra: Partial<DemoEvent> = { attempt };
-  if (ending === "FAILED") extra.error = pick(rng, w.errors);
+  if (ending === "FAILED") extra.error = rng.pick(w.errors);
   if (ending === "TIMED_OUT") extra.error = { message: `exceeded its time limit of ${Math.round(w.durationSeconds[1])}s`, code: "TIMEOUT" };
-  if (ending === "CANCELLED") extra.error = { message: pick(rng, ["cancelled by operator", "superseded by a newer run"]), code: "CANCELLED" };
+  if (ending === "CANCELLED") extra.error = { message: rng.pick(["cancelled by operator", "superseded by a newer run"]), code: "CANCELLED" };
   if (ending === "COMPLETED") extra.output = { ok: true, processed: Math.floor(between(rng, [1, 5000])) };
   const last = story.status(ending, endAt, extra);
 
   // duplicate delivery of the same event: answered "duplicate"
-  if (rng() < 0.03) story.resend(last);
+  if (rng.chance(0.03)) story.resend(last);
   // a slow worker reports RUNNING after the end: "rejected", the terminal status stands
-  if (ending !== "COMPLETED" && rng() < 0.12) story.status("RUNNING", endAt + 1_000, { attempt });
+  if (ending !== "COMPLETED" && rng.chance(0.12)) story.status("RUNNING", endAt + 1_000, { attempt });
   // a second worker claims success after the failure: "rejected"
-  if (ending === "FAILED" && rng() < 0.08) story.status("COMPLETED", endAt + 2_000, { attempt });
+  if (ending === "FAILED" && rng.chance(0.08)) story.status("COMPLETED", endAt + 2_000, { attempt });
   return story.events;
 }
 
 /** An active execution that is fine: recent, and within its thresholds. */
 function healthyActiveExecution(rng: Rng, w: DemoWorkflow, now: number): DemoEvent[] {
-  const story = new ExecutionStory(executionId(rng, w), w, { metadata: { region: pick(rng, REGIONS), trigger: "schedule" } });
+  const story = new ExecutionStory(executionId(rng, w), w, { metadata: { region: rng.pick(REGIONS), trigger: "schedule" } });
   const createdAt = now - between(rng, [5_000, 120_000]);
   story.status("PENDING", createdAt, { input: inputFor(rng, w) });
-  const stage = pick(rng, ["PENDING", "SCHEDULED", "RUNNING", "RUNNING", "WAITING"] as const);
+  const stage = rng.pick(["PENDING", "SCHEDULED", "RUNNING", "RUNNING", "WAITING"] as const);
   if (stage === "PENDING") return story.events;
   story.status("SCHEDULED", createdAt + 1_000);
   if (stage === "SCHEDULED") return story.events;
@@ -277,7 +263,7 @@ function healthyActiveExecution(rng: Rng, w: DemoWorkflow, now: number): DemoEve
 
 /** Stuck on purpose: scheduled but never picked up, or running with a worker gone silent. */
 function stuckExecution(rng: Rng, w: DemoWorkflow, now: number, kind: "scheduled" | "running"): DemoEvent[] {
-  const story = new ExecutionStory(executionId(rng, w), w, { metadata: { region: pick(rng, REGIONS), trigger: "schedule" } });
+  const story = new ExecutionStory(executionId(rng, w), w, { metadata: { region: rng.pick(REGIONS), trigger: "schedule" } });
   if (kind === "scheduled") {
     const scheduledAt = now - (DEMO_DEFAULT_THRESHOLDS.stuckScheduledAfterSeconds * 1000 + between(rng, [60_000, 6 * 3_600_000]));
     story.status("PENDING", scheduledAt - 2_000, { input: inputFor(rng, w) });
@@ -308,7 +294,7 @@ function continuedAsNewChain(rng: Rng, w: DemoWorkflow, now: number): DemoEvent[
     const end = Math.min(at + between(rng, [3_600_000, 12 * 3_600_000]), now - 60_000);
     const next = ids[i + 1];
     if (next) story.status("CONTINUED_AS_NEW", end, { continuedAsNewTo: next, output: { carriedOver: Math.floor(between(rng, [10, 400])) } });
-    else if (rng() < 0.5) story.status("COMPLETED", end, { output: { reconciled: true } });
+    else if (rng.chance(0.5)) story.status("COMPLETED", end, { output: { reconciled: true } });
     else story.heartbeat(now - 20_000);
     events.push(...story.events);
     at = end + 1_000;
@@ -325,14 +311,14 @@ export type DemoScenario = { events: DemoEvent[]; executionCount: number };
  * healthy active ones, a dozen stuck ones and four ContinueAsNew chains.
  */
 export function buildDemoScenario({ now: nowDate, executions = 3000, seed = 42 }: DemoScenarioOptions): DemoScenario {
-  const rng = seededRandom(seed);
+  const rng = createRng(seed);
   const now = nowDate.getTime();
   const executionsEvents: DemoEvent[][] = [];
   const chainWorkflow = DEMO_WORKFLOWS.find((w) => w.key === "payments.reconcile")!;
 
   for (let i = 0; i < 4; i++) executionsEvents.push(continuedAsNewChain(rng, chainWorkflow, now));
   for (let i = 0; i < 7; i++) executionsEvents.push(stuckExecution(rng, pickWorkflow(rng), now, "scheduled"));
-  for (let i = 0; i < 6; i++) executionsEvents.push(stuckExecution(rng, pick(rng, DEMO_WORKFLOWS.filter((w) => w.durationSeconds[1] >= 180)), now, "running"));
+  for (let i = 0; i < 6; i++) executionsEvents.push(stuckExecution(rng, rng.pick(DEMO_WORKFLOWS.filter((w) => w.durationSeconds[1] >= 180)), now, "running"));
   for (let i = 0; i < 25; i++) executionsEvents.push(healthyActiveExecution(rng, pickWorkflow(rng), now));
 
   const finished = executions - executionsEvents.length;
@@ -340,11 +326,11 @@ export function buildDemoScenario({ now: nowDate, executions = 3000, seed = 42 }
     const w = pickWorkflow(rng);
     // started early enough to have finished by now
     const latestStart = now - w.durationSeconds[1] * 1000 - 60_000;
-    const drawStart = () => latestStart - rng() * (7 * DAY_MS - (now - latestStart));
+    const drawStart = () => latestStart - rng.next() * (7 * DAY_MS - (now - latestStart));
     let createdAt = drawStart();
     // working hours are busier: resample once when the hour is quiet
     const hour = new Date(createdAt).getUTCHours();
-    if ((hour < 7 || hour > 19) && rng() < 0.5) createdAt = drawStart();
+    if ((hour < 7 || hour > 19) && rng.chance(0.5)) createdAt = drawStart();
     executionsEvents.push(finishedExecution(rng, w, createdAt, now));
   }
   return { events: executionsEvents.flat(), executionCount: executionsEvents.reduce((n, e) => n + new Set(e.map((x) => x.executionId)).size, 0) };

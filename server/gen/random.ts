@@ -1,10 +1,13 @@
-// A small seeded random source for the data generator: the same --seed gives the same data.
-// Math.random cannot be seeded, and the generator must be reproducible for benchmarks.
+// The one seeded random source for synthetic data: the bulk generator (`npm run gen`), the demo
+// seed (server/demo) and the simulator (server/simulator). The same seed gives the same data:
+// Math.random cannot be seeded, and benchmarks, demos and tests must be reproducible.
 
 export type Rng = {
   /** uniform in [0, 1) */
   next(): number;
   int(minInclusive: number, maxExclusive: number): number;
+  /** uniform in [min, max) */
+  uniform(min: number, max: number): number;
   chance(p: number): boolean;
   normal(): number;
   /** log-normal with the given median and sigma (of the underlying normal) */
@@ -52,6 +55,7 @@ export function createRng(seed: number): Rng {
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min)),
+    uniform: (min, max) => min + next() * (max - min),
     chance: (p) => next() < p,
     normal,
     logNormal: (median, sigma) => median * Math.exp(sigma * normal()),

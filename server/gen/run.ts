@@ -7,14 +7,13 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { DEFAULT_THRESHOLDS, effectiveThresholds, stuckVerdict } from "../executions/stuck";
-import { bucketOf, emptyHistogram } from "../metrics/histogram";
+import { addDuration, emptyTotals, HOUR_MS as HOUR, hourlyContribution, hourlyKey, type DurationTotals } from "../metrics/hourly";
 import { CopyBuffer } from "./copy";
 import { generateExecution, type GeneratedExecution } from "./execution";
 import { buildPlan, type GenOptions, type Plan, type PlannedWorkflow } from "./plan";
 import { ProgressBar, formatDuration } from "./progress";
 import { createRng, WeightedPicker } from "./random";
 
-const HOUR = 3_600_000;
 const TABLES = ["executions", "execution_events", "processed_events"] as const;
 
 export type GenRunOptions = GenOptions & {
@@ -48,7 +47,7 @@ type WorkflowRow = PlannedWorkflow & { id: string; orgId: string };
 
 type Counters = { executionCount: number; successCount: number; failureCount: number; cancelledCount: number; lastExecutionAt: number };
 
-type HourlyCell = { orgId: string; workflowId: string; hour: number; status: string; count: number; durationSumMs: number; histogram: number[] };
+type HourlyCell = { orgId: string; workflowId: string; hour: Date; status: string } & DurationTotals;
 
 const EXECUTION_COLUMNS = [
   "orgId", "id", "executionId", "workflowId", "status", "attempt", "statusAttempt", "statusEventId", "statusChangedAt", "createdAt",
@@ -270,8 +269,8 @@ async function generateAndCopy(
 
   const flushHourly = (beforeHourMs: number) => {
     for (const [key, c] of hourly) {
-      if (c.hour >= beforeHourMs) continue;
-      hourlyBuffer.add([c.orgId, c.workflowId, new Date(c.hour), c.status, c.count, c.durationSumMs, c.histogram]);
+      if (c.hour.getTime() >= beforeHourMs) continue;
+      hourlyBuffer.add([c.orgId, c.workflowId, c.hour, c.status, c.count, c.durationSumMs, c.histogram]);
       hourly.delete(key);
     }
   };
@@ -298,14 +297,12 @@ async function generateAndCopy(
     else if (s.status === "CANCELLED") c.cancelledCount++;
     c.lastExecutionAt = Math.max(c.lastExecutionAt, s.createdAt.getTime());
     counters.set(wf.index, c);
-    if (s.completedAt && s.durationMs !== null) {
-      const hour = Math.floor(s.completedAt.getTime() / HOUR) * HOUR;
-      const key = `${wf.index}|${hour}|${s.status}`;
+    const contribution = hourlyContribution(s);
+    if (contribution) {
+      const key = hourlyKey(wf.id, contribution);
       let cell = hourly.get(key);
-      if (!cell) hourly.set(key, (cell = { orgId: wf.orgId, workflowId: wf.id, hour, status: s.status, count: 0, durationSumMs: 0, histogram: emptyHistogram() }));
-      cell.count++;
-      cell.durationSumMs += s.durationMs;
-      cell.histogram[bucketOf(s.durationMs)]!++;
+      if (!cell) hourly.set(key, (cell = { orgId: wf.orgId, workflowId: wf.id, hour: contribution.hour, status: contribution.status, ...emptyTotals() }));
+      addDuration(cell, contribution.durationMs);
     }
     stats.statusCounts[s.status] = (stats.statusCounts[s.status] ?? 0) + 1;
     if (isStuck(g, wf, now)) stats.stuck++;

@@ -12,8 +12,8 @@ import type pg from "pg";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
 import { EXECUTION_COLUMNS, stateOf, type ExecutionRow } from "../executions/row";
-import { isTerminal, type Status } from "../executions/status";
-import { bucketOf, emptyHistogram } from "../metrics/histogram";
+import type { Status } from "../executions/status";
+import { addDuration, emptyTotals, hourlyContribution, hourlyKey, type HourlyContribution } from "../metrics/hourly";
 import { rawEventSchema, validateEvent, type ValidEvent } from "./event-schema";
 
 export type IngestOutcome = "applied" | "duplicate" | "stale" | "rejected" | "deferred" | "invalid";
@@ -598,12 +598,6 @@ function addCounters(counters: Map<string, Counters>, workflowId: string, delta:
 type HourlyRow = { workflowId: string; hour: Date; status: Status; count: number; durationSumMs: number; histogram: number[] };
 type Hourly = Map<string, HourlyRow>;
 
-/** What one terminal execution adds to execution_hourly: its hour, status and duration bucket. */
-export function hourlyContribution(s: ExecutionState | null): { hour: Date; status: Status; durationMs: number } | null {
-  if (!s || !isTerminal(s.status) || !s.completedAt || s.durationMs === null) return null;
-  return { hour: new Date(Math.floor(s.completedAt.getTime() / 3_600_000) * 3_600_000), status: s.status, durationMs: s.durationMs };
-}
-
 /**
  * Moves the hourly aggregate by the difference between an execution's contribution as locked and
  * as written: a late event that moves startedAt (and so durationMs) takes the execution out of
@@ -613,12 +607,10 @@ function noteHourly(hourly: Hourly, w: Working) {
   const before = hourlyContribution(w.initial);
   const after = hourlyContribution(w.state);
   if (before && after && before.hour.getTime() === after.hour.getTime() && before.status === after.status && before.durationMs === after.durationMs) return;
-  const add = (c: NonNullable<typeof before>, sign: 1 | -1) => {
-    const key = `${w.workflowId}|${c.hour.toISOString()}|${c.status}`;
-    const h = hourly.get(key) ?? { workflowId: w.workflowId, hour: c.hour, status: c.status, count: 0, durationSumMs: 0, histogram: emptyHistogram() };
-    h.count += sign;
-    h.durationSumMs += sign * c.durationMs;
-    h.histogram[bucketOf(c.durationMs)]! += sign;
+  const add = (c: HourlyContribution, sign: 1 | -1) => {
+    const key = hourlyKey(w.workflowId, c);
+    const h = hourly.get(key) ?? { workflowId: w.workflowId, hour: c.hour, status: c.status, ...emptyTotals() };
+    addDuration(h, c.durationMs, sign);
     hourly.set(key, h);
   };
   if (before) add(before, -1);

@@ -75,22 +75,20 @@ export async function renameOrg(ctx: MutationContext, input: z.input<typeof rena
   });
 }
 
-// Tables that hold an organization's rows without a foreign key to it (the timeline, aggregates,
-// alerting: kept free of FKs for partitioning and ingestion speed). Found by their "orgId" column
-// so a table added later is not left behind; audit_logs is kept on purpose.
-async function orgOwnedTablesWithoutCascade(client: Pick<import("pg").PoolClient, "query">): Promise<string[]> {
-  const { rows } = await client.query<{ table: string }>(
-    `SELECT c.table_name AS table
-       FROM information_schema.columns c
-       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-      WHERE c.table_schema = current_schema() AND c.column_name = 'orgId' AND c.table_name <> 'audit_logs'
-        AND NOT EXISTS (
-          SELECT 1 FROM pg_constraint k
-           WHERE k.contype = 'f' AND k.conrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass
-             AND k.confrelid = (quote_ident(c.table_schema) || '.organizations')::regclass)
-      ORDER BY 1`,
-  );
-  return rows.map((r) => r.table);
+/**
+ * The organization's activity, counted for the deletion's report and audit entry. The rows go
+ * by the foreign keys' ON DELETE CASCADE (migration 20261201134000), not by this list: a table
+ * left out of it is still emptied, only not counted. audit_logs has no key and stays.
+ */
+export const ORG_ACTIVITY_TABLES = [
+  "execution_events", "execution_heartbeats", "deferred_events", "processed_events", "execution_hourly",
+  "alerts", "alert_events", "alert_storms", "notifications", "delivery_attempts", "workflow_alert_settings",
+] as const;
+
+async function countActivity(client: Pick<import("pg").PoolClient, "query">, orgId: string): Promise<Record<string, number>> {
+  const counts = ORG_ACTIVITY_TABLES.map((t) => `(SELECT count(*)::int FROM "${t}" WHERE "orgId" = $1) AS "${t}"`);
+  const { rows } = await client.query<Record<string, number>>(`SELECT ${counts.join(", ")}`, [orgId]);
+  return rows[0]!;
 }
 
 export async function deleteOrg(ctx: MutationContext, input: z.input<typeof deleteOrgInput>): Promise<{ id: string; slug: string; deletedRows: Record<string, number> }> {
@@ -100,12 +98,9 @@ export async function deleteOrg(ctx: MutationContext, input: z.input<typeof dele
     if (q.confirmSlug !== before.slug) throw new SettingsError("BAD_REQUEST", `type the organization's slug (${before.slug}) to confirm the deletion`);
     // FOR UPDATE now (not just NO KEY UPDATE): ingestion and the monitor wait, then find it gone
     await client.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [ctx.orgId]);
-    const deletedRows: Record<string, number> = {};
-    for (const table of await orgOwnedTablesWithoutCascade(client)) {
-      const res = await client.query(`DELETE FROM "${table.replace(/"/g, '""')}" WHERE "orgId" = $1`, [ctx.orgId]);
-      deletedRows[table] = res.rowCount ?? 0;
-    }
-    // memberships, API keys, workflows, executions, views, channels and settings cascade
+    // counted under the lock: ingestion's key checks wait for it, so no row joins in between
+    const deletedRows = await countActivity(client, ctx.orgId);
+    // every tenant table but audit_logs cascades from organizations
     await client.query(`DELETE FROM organizations WHERE id = $1`, [ctx.orgId]);
     return {
       result: { id: before.id, slug: before.slug, deletedRows },

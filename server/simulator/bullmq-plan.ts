@@ -1,7 +1,7 @@
 // What the BullMQ demo enqueues: a pure function of a seeded random source, so a run can be
 // repeated and tested. Each job says how its worker behaves (how long it takes, whether an
 // attempt fails), and the workers in server/simulator/bullmq.ts act it out.
-import { createRng } from "./scenario";
+import { createRng } from "../gen/random";
 
 export type DemoJob = {
   queue: string;
@@ -22,17 +22,17 @@ export const DEMO_QUEUES = QUEUES.map((q) => q.queue);
 export function* demoJobs(seed: number): Generator<DemoJob> {
   const rng = createRng(seed);
   for (;;) {
-    const q = QUEUES[Math.floor(rng() * QUEUES.length)]!;
-    const name = q.names[Math.floor(rng() * q.names.length)]!;
-    const roll = rng();
+    const q = rng.pick(QUEUES);
+    const name = rng.pick(q.names);
+    const roll = rng.next();
     const attempts = 3;
     // 80 % succeed first time, 12 % recover on a retry, 8 % fail every attempt
-    const failAttempts = roll < 0.8 ? 0 : roll < 0.92 ? 1 + Math.floor(rng() * 2) : attempts;
+    const failAttempts = roll < 0.8 ? 0 : roll < 0.92 ? rng.int(1, 3) : attempts;
     yield {
       queue: q.queue,
       name,
       attempts,
-      data: { ms: Math.round(q.minMs + rng() * (q.maxMs - q.minMs)), failAttempts, progressSteps: q.maxMs > 5000 ? 4 : 0 },
+      data: { ms: Math.round(rng.uniform(q.minMs, q.maxMs)), failAttempts, progressSteps: q.maxMs > 5000 ? 4 : 0 },
     };
   }
 }

@@ -4,26 +4,12 @@
 // out-of-order deliveries, and workers that vanish. No I/O and no Date.now: the sender loop
 // passes the clock in, tests pass a fake one.
 import type { Status } from "../executions/status";
+import { createRng, type Rng } from "../gen/random";
 
 // ── random numbers ───────────────────────────────────────────────────────────────────────
 
-/** mulberry32: small, fast and good enough to make traffic look varied. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rng = () => number;
-const between = (rng: Rng, min: number, max: number) => min + rng() * (max - min);
-const intBetween = (rng: Rng, min: number, max: number) => Math.floor(between(rng, min, max + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
-const chance = (rng: Rng, p: number) => rng() < p;
+/** inclusive of max, as traffic sizes read ("1 to 6 items") */
+const intBetween = (rng: Rng, min: number, max: number) => rng.int(min, max + 1);
 
 // ── configuration ────────────────────────────────────────────────────────────────────────
 
@@ -157,7 +143,7 @@ const WORKFLOWS: Record<string, WorkflowSpec> = {
     key: "order-fulfillment",
     runSeconds: [4, 30],
     input: (rng, n) => ({ orderId: `ord_${100000 + n}`, items: intBetween(rng, 1, 6), totalCents: intBetween(rng, 500, 250000), currency: "EUR" }),
-    output: (rng) => ({ shipmentId: `shp_${intBetween(rng, 10000, 99999)}`, carrier: pick(rng, ["DHL", "UPS", "PostNL"]) }),
+    output: (rng) => ({ shipmentId: `shp_${intBetween(rng, 10000, 99999)}`, carrier: rng.pick(["DHL", "UPS", "PostNL"]) }),
     errors: [
       {
         message: "Inventory reservation failed: SKU-4471 out of stock in warehouse AMS-2",
@@ -188,7 +174,7 @@ const WORKFLOWS: Record<string, WorkflowSpec> = {
   "send-email": {
     key: "send-email",
     runSeconds: [1, 4],
-    input: (rng, n) => ({ template: pick(rng, ["order-confirmation", "shipping-update", "welcome"]), to: `customer${n}@example.com` }),
+    input: (rng, n) => ({ template: rng.pick(["order-confirmation", "shipping-update", "welcome"]), to: `customer${n}@example.com` }),
     output: (rng) => ({ messageId: `<${intBetween(rng, 1e6, 9e6)}@mail.example.com>` }),
     errors: [
       {
@@ -215,7 +201,7 @@ const WORKFLOWS: Record<string, WorkflowSpec> = {
   "user-onboarding": {
     key: "user-onboarding",
     runSeconds: [5, 40],
-    input: (rng, n) => ({ userId: `usr_${n}`, plan: pick(rng, ["free", "team", "enterprise"]) }),
+    input: (rng, n) => ({ userId: `usr_${n}`, plan: rng.pick(["free", "team", "enterprise"]) }),
     output: () => ({ workspaceCreated: true, invitesSent: 3 }),
     errors: [
       {
@@ -229,7 +215,7 @@ const WORKFLOWS: Record<string, WorkflowSpec> = {
   "data-sync": {
     key: "data-sync",
     runSeconds: [8, 60],
-    input: (rng) => ({ source: pick(rng, ["salesforce", "hubspot", "postgres-replica"]), since: "2026-01-01T00:00:00Z", batchSize: 500 }),
+    input: (rng) => ({ source: rng.pick(["salesforce", "hubspot", "postgres-replica"]), since: "2026-01-01T00:00:00Z", batchSize: 500 }),
     output: (rng) => ({ rowsRead: intBetween(rng, 0, 200_000), rowsWritten: intBetween(rng, 0, 200_000) }),
     errors: [
       {
@@ -242,7 +228,7 @@ const WORKFLOWS: Record<string, WorkflowSpec> = {
   "report-export": {
     key: "report-export",
     runSeconds: [2, 15],
-    input: (rng) => ({ report: pick(rng, ["monthly-revenue", "churn", "usage"]), format: pick(rng, ["csv", "xlsx"]) }),
+    input: (rng) => ({ report: rng.pick(["monthly-revenue", "churn", "usage"]), format: rng.pick(["csv", "xlsx"]) }),
     output: (rng) => ({ url: `s3://exports/report-${intBetween(rng, 1000, 9999)}.csv` }),
     errors: [
       {
@@ -269,7 +255,7 @@ const TENANTS = ["acme", "globex", "initech", "umbrella", "hooli", "stark"];
 
 function pickWeighted(rng: Rng, items: [string, number][]): string {
   const total = items.reduce((s, [, w]) => s + w, 0);
-  let r = rng() * total;
+  let r = rng.next() * total;
   for (const [item, w] of items) {
     r -= w;
     if (r < 0) return item;
@@ -303,7 +289,7 @@ type ExecutionSpec = {
 };
 
 function chooseFate(rng: Rng, rates: ScenarioRates, canContinue: boolean): Fate {
-  const r = rng();
+  const r = rng.next();
   let edge = 0;
   const options: [Fate, number][] = [
     ["FAILED", rates.failed],
@@ -335,7 +321,7 @@ function planExecution(ctx: Context, spec: ExecutionSpec): void {
   const status = (s: Status, at: number, attempt: number, extra: Partial<RawEvent> = {}) =>
     events.push({ ...base, workflow: wf.key, status: s, attempt, at, ...extra });
   const heartbeats = (from: number, to: number, attempt: number) => {
-    for (let t = from + ctx.heartbeatMs * between(rng, 0.8, 1.2); t < to; t += ctx.heartbeatMs * between(rng, 0.8, 1.2)) {
+    for (let t = from + ctx.heartbeatMs * rng.uniform(0.8, 1.2); t < to; t += ctx.heartbeatMs * rng.uniform(0.8, 1.2)) {
       events.push({ ...base, type: "heartbeat", attempt, at: t });
     }
   };
@@ -347,62 +333,62 @@ function planExecution(ctx: Context, spec: ExecutionSpec): void {
   status("PENDING", t, attempt, first);
 
   // a retried execution loses its first worker after SCHEDULED or mid-RUNNING, then starts over
-  if (fate !== "VANISHED_SCHEDULED" && fate !== "VANISHED_RUNNING" && chance(rng, rates.retried)) {
-    const retries = chance(rng, 0.2) ? 2 : 1;
+  if (fate !== "VANISHED_SCHEDULED" && fate !== "VANISHED_RUNNING" && rng.chance(rates.retried)) {
+    const retries = rng.chance(0.2) ? 2 : 1;
     for (let i = 0; i < retries && attempt < MAX_ATTEMPTS; i++) {
-      t += between(rng, 100, 1500);
+      t += rng.uniform(100, 1500);
       status("SCHEDULED", t, attempt);
-      if (chance(rng, 0.6)) {
-        t += between(rng, 100, 1000);
+      if (rng.chance(0.6)) {
+        t += rng.uniform(100, 1000);
         status("RUNNING", t, attempt);
-        const lostAt = t + between(rng, 1000, 8000);
+        const lostAt = t + rng.uniform(1000, 8000);
         heartbeats(t, lostAt, attempt);
         t = lostAt;
       }
       // the engine notices the lost worker after a timeout and re-queues with the next attempt
-      t += between(rng, 2000, 6000);
+      t += rng.uniform(2000, 6000);
       attempt += 1;
       status("PENDING", t, attempt);
     }
     record.attempts = attempt;
   }
 
-  t += between(rng, 100, 2000);
+  t += rng.uniform(100, 2000);
   status("SCHEDULED", t, attempt);
-  if (fate === "CANCELLED" && chance(rng, 0.2)) {
-    t += between(rng, 500, 3000);
+  if (fate === "CANCELLED" && rng.chance(0.2)) {
+    t += rng.uniform(500, 3000);
     status("CANCELLED", t, attempt, { error: { message: "Cancelled by operator before start", code: "CANCELLED_BY_USER", stack: "" } });
     return finish();
   }
   if (fate === "VANISHED_SCHEDULED") return finish();
 
-  t += between(rng, 100, 1500);
+  t += rng.uniform(100, 1500);
   status("RUNNING", t, attempt);
   const runningFrom = t;
-  const runMs = between(rng, wf.runSeconds[0], wf.runSeconds[1]) * 1000;
+  const runMs = rng.uniform(wf.runSeconds[0], wf.runSeconds[1]) * 1000;
   let end = t + runMs;
 
   if (fate === "VANISHED_RUNNING") {
-    const lostAt = t + between(rng, 1000, Math.max(1500, runMs));
+    const lostAt = t + rng.uniform(1000, Math.max(1500, runMs));
     heartbeats(t, lostAt, attempt);
     planChildren(ctx, spec, wf, executionId, t, end);
     return finish(runningFrom);
   }
 
   // a pause on purpose: a timer, a signal or an approval; no heartbeats while waiting
-  if (chance(rng, rates.waiting)) {
+  if (rng.chance(rates.waiting)) {
     record.waited = true;
-    const pauseAt = t + runMs * between(rng, 0.2, 0.6);
+    const pauseAt = t + runMs * rng.uniform(0.2, 0.6);
     heartbeats(t, pauseAt, attempt);
     status("WAITING", pauseAt, attempt);
-    const resumeAt = pauseAt + between(rng, 2000, 15000);
+    const resumeAt = pauseAt + rng.uniform(2000, 15000);
     if (fate === "CANCELLED") {
       status("CANCELLED", resumeAt, attempt, { error: { message: "Approval rejected; execution cancelled", code: "APPROVAL_REJECTED", stack: "" } });
       return finish(runningFrom);
     }
     status("RUNNING", resumeAt, attempt);
     t = resumeAt;
-    end = resumeAt + runMs * between(rng, 0.3, 0.8);
+    end = resumeAt + runMs * rng.uniform(0.3, 0.8);
   }
   heartbeats(t, end, attempt);
   planChildren(ctx, spec, wf, executionId, runningFrom, end);
@@ -412,7 +398,7 @@ function planExecution(ctx: Context, spec: ExecutionSpec): void {
       status("COMPLETED", end, attempt, { output: wf.output(rng) });
       break;
     case "FAILED":
-      status("FAILED", end, attempt, { error: pick(rng, wf.errors) });
+      status("FAILED", end, attempt, { error: rng.pick(wf.errors) });
       break;
     case "CANCELLED":
       status("CANCELLED", end, attempt, { error: { message: "Cancelled by system: superseded by a newer request", code: "SUPERSEDED", stack: "" } });
@@ -427,7 +413,7 @@ function planExecution(ctx: Context, spec: ExecutionSpec): void {
       status("CONTINUED_AS_NEW", end, attempt, { continuedAsNewTo: successor, output: { checkpoint: intBetween(rng, 1, 1e6) } });
       planExecution(ctx, {
         workflow: spec.workflow,
-        startAt: end + between(rng, 50, 500),
+        startAt: end + rng.uniform(50, 500),
         role: "successor",
         chainIndex: spec.chainIndex + 1,
         metadata: spec.metadata,
@@ -444,12 +430,12 @@ function planExecution(ctx: Context, spec: ExecutionSpec): void {
 }
 
 function planChildren(ctx: Context, spec: ExecutionSpec, wf: WorkflowSpec, parentId: string, from: number, to: number) {
-  if (spec.role === "child" || !wf.children || !chance(ctx.rng, ctx.rates.withChildren)) return;
+  if (spec.role === "child" || !wf.children || !ctx.rng.chance(ctx.rates.withChildren)) return;
   const count = intBetween(ctx.rng, 1, 3);
   for (let i = 0; i < count; i++) {
     planExecution(ctx, {
-      workflow: pick(ctx.rng, wf.children),
-      startAt: from + (to - from) * between(ctx.rng, 0.05, 0.5),
+      workflow: ctx.rng.pick(wf.children),
+      startAt: from + (to - from) * ctx.rng.uniform(0.05, 0.5),
       role: "child",
       parentExecutionId: parentId,
       chainIndex: 0,
@@ -470,28 +456,28 @@ function deliver(ctx: Context, record: PlannedExecution, events: RawEvent[], run
 
   events.forEach((raw, i) => {
     const event = toEvent(raw);
-    let at = raw.at + between(rng, 20, 300);
+    let at = raw.at + rng.uniform(20, 300);
     let hardCase: HardCase | undefined;
-    if (i > 0 && chance(rng, rates.late)) {
-      at += between(rng, 2000, 8000);
+    if (i > 0 && rng.chance(rates.late)) {
+      at += rng.uniform(2000, 8000);
       hardCase = "late";
     }
     const terminal = raw.status !== undefined && TERMINAL.has(raw.status);
     let channel: Channel = "batch";
-    if (i > 0 && terminal && raw.status !== "CONTINUED_AS_NEW" && at - firstAt >= PUT_MIN_AGE_MS && chance(rng, rates.put)) channel = "put";
-    else if (chance(rng, rates.single)) channel = "single";
+    if (i > 0 && terminal && raw.status !== "CONTINUED_AS_NEW" && at - firstAt >= PUT_MIN_AGE_MS && rng.chance(rates.put)) channel = "put";
+    else if (rng.chance(rates.single)) channel = "single";
     ctx.push({ at, channel, event, ...(hardCase ? { hardCase } : {}) });
 
-    if (chance(rng, rates.duplicate)) {
+    if (rng.chance(rates.duplicate)) {
       // at-least-once delivery: the same event again, through the events endpoint
-      ctx.push({ at: at + between(rng, 200, 5000), channel: chance(rng, 0.5) ? "single" : "batch", event, hardCase: "duplicate" });
+      ctx.push({ at: at + rng.uniform(200, 5000), channel: rng.chance(0.5) ? "single" : "batch", event, hardCase: "duplicate" });
     }
     if (terminal && runningFrom !== undefined && raw.status !== "CONTINUED_AS_NEW" && record.fate !== "CANCELLED") {
-      if (chance(rng, rates.outOfOrder)) {
+      if (rng.chance(rates.outOfOrder)) {
         // a slow worker's RUNNING report that happened before the end but arrives after it
         record.outOfOrder = true;
-        const stale = toEvent({ executionId: record.executionId, workflow: record.workflow, status: "RUNNING", attempt: raw.attempt, at: raw.at - between(rng, 10, 1000) });
-        ctx.push({ at: at + between(rng, 200, 3000), channel: chance(rng, 0.5) ? "single" : "batch", event: stale, hardCase: "outOfOrder" });
+        const stale = toEvent({ executionId: record.executionId, workflow: record.workflow, status: "RUNNING", attempt: raw.attempt, at: raw.at - rng.uniform(10, 1000) });
+        ctx.push({ at: at + rng.uniform(200, 3000), channel: rng.chance(0.5) ? "single" : "batch", event: stale, hardCase: "outOfOrder" });
       }
     }
   });
@@ -528,7 +514,7 @@ export class ScenarioGenerator {
     while (this.nextStartAt <= now && this.nextStartAt < stop) {
       this.startOne(this.nextStartAt);
       // Poisson arrivals: exponential gaps with the configured mean
-      this.nextStartAt += (-Math.log(1 - this.rng()) * 1000) / this.options.rate;
+      this.nextStartAt += (-Math.log(1 - this.rng.next()) * 1000) / this.options.rate;
     }
     const due: PlannedSend[] = [];
     while (this.heap.length && this.heap[0]!.at <= now) due.push(this.pop());
@@ -556,7 +542,7 @@ export class ScenarioGenerator {
       startAt: at,
       role: "root",
       chainIndex: 0,
-      metadata: { region: pick(rng, REGIONS), tenant: pick(rng, TENANTS), trigger: pick(rng, ["api", "schedule", "webhook"]), version: pick(rng, ["v41", "v42"]) },
+      metadata: { region: rng.pick(REGIONS), tenant: rng.pick(TENANTS), trigger: rng.pick(["api", "schedule", "webhook"]), version: rng.pick(["v41", "v42"]) },
     });
   }
 

@@ -14,6 +14,8 @@ declare module "vitest" {
     databaseUrl: string;
     /** the same database without a pooler in between (equal to databaseUrl unless pooled) */
     directDatabaseUrl: string;
+    /** "embedded" (PGlite) cannot create a second database over its socket */
+    databaseKind: "server" | "embedded";
   }
 }
 
@@ -25,6 +27,7 @@ async function pooled() {
   return {
     url,
     direct: db.url,
+    kind: "server" as const,
     teardown: async () => {
       await bouncer.stop();
       await cluster.destroy();
@@ -37,6 +40,7 @@ export default async function setup(project: TestProject) {
   process.env.DATABASE_URL = db.url;
   project.provide("databaseUrl", db.url);
   project.provide("directDatabaseUrl", db.direct);
+  project.provide("databaseKind", db.kind);
   return async () => {
     await db.teardown();
   };

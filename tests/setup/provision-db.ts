@@ -38,7 +38,10 @@ async function adminQuery(serverUrl: string, sql: string): Promise<void> {
   }
 }
 
-async function onServer(serverUrl: string): Promise<TestDatabase> {
+/** `until`: migrate only that far, as an older release left its database (upgrade tests). */
+export type ProvisionOptions = { until?: string };
+
+async function onServer(serverUrl: string, options: ProvisionOptions): Promise<TestDatabase> {
   const name = `runwatch_test_${randomBytes(6).toString("hex")}`;
   await adminQuery(serverUrl, `CREATE DATABASE "${name}"`);
   const url = withDatabase(serverUrl, name);
@@ -47,7 +50,7 @@ async function onServer(serverUrl: string): Promise<TestDatabase> {
     await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   };
   try {
-    await applyMigrations(url);
+    await applyMigrations(url, options);
   } catch (err) {
     await teardown().catch(() => {});
     throw err;
@@ -55,7 +58,7 @@ async function onServer(serverUrl: string): Promise<TestDatabase> {
   return { url, kind: "server", teardown };
 }
 
-async function embedded(): Promise<TestDatabase> {
+async function embedded(options: ProvisionOptions): Promise<TestDatabase> {
   // imported lazily: PGlite is only loaded when no server is configured
   const { startEmbeddedPostgres } = await import("../../server/db/embedded");
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "runwatch-test-pg-"));
@@ -69,7 +72,7 @@ async function embedded(): Promise<TestDatabase> {
     await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
   };
   try {
-    await applyMigrations(pgServer.url);
+    await applyMigrations(pgServer.url, options);
   } catch (err) {
     await teardown();
     throw err;
@@ -77,6 +80,6 @@ async function embedded(): Promise<TestDatabase> {
   return { url: pgServer.url, kind: "embedded", teardown };
 }
 
-export async function provisionTestDatabase(serverUrl = process.env.DATABASE_URL): Promise<TestDatabase> {
-  return serverUrl ? onServer(serverUrl) : embedded();
+export async function provisionTestDatabase(serverUrl = process.env.DATABASE_URL, options: ProvisionOptions = {}): Promise<TestDatabase> {
+  return serverUrl ? onServer(serverUrl, options) : embedded(options);
 }
