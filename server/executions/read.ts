@@ -2,7 +2,7 @@
 // the one stuck rule builder of server/executions/stuck.ts, so lists can filter on it.
 import { pool, readPool } from "../db/client";
 import type { Status } from "./status";
-import { STUCK_SQL } from "./stuck";
+import { STUCK_SQL, stuckFloorSql } from "./stuck";
 
 /** The stuck reason of executions e (joined to w and o), 'scheduled' | 'running' | NULL. */
 export const STUCK_REASON_SQL = STUCK_SQL.reason;
@@ -357,13 +357,17 @@ async function countSql(orgId: string, filter: ListFilter, extraWhere: (p: Param
   const plan = await planFilter(orgId, filter, p);
   if (plan.empty) return null;
   const where = [...plan.where, ...extraWhere(p)];
-  const one = (extra: string | null) =>
-    `SELECT count(*) AS n FROM (SELECT 1 FROM executions e ${plan.needsJoins ? JOINS : ""}
-       WHERE ${[...where, ...(extra ? [extra] : [])].join(" AND ")}
-       ORDER BY e."createdAt" DESC, e.id DESC LIMIT ${cap + 1}) t`;
+  // A stuck-only branch of one status reads the org-leading partial index of that status over
+  // the rule's floor bound: in any order, since only the count matters.
+  const one = (extra: string | null, status?: string) => {
+    const stuckRange = filter.stuck === true && (status === "SCHEDULED" || status === "RUNNING") ? `e.status = '${status}' AND ${stuckFloorSql(status, "$1")}` : null;
+    return `SELECT count(*) AS n FROM (SELECT 1 FROM executions e ${plan.needsJoins ? JOINS : ""}
+       WHERE ${[...where, ...(extra ? [extra] : []), ...(stuckRange ? [stuckRange] : [])].join(" AND ")}
+       ${stuckRange ? "" : `ORDER BY e."createdAt" DESC, e.id DESC `}LIMIT ${cap + 1}) t`;
+  };
   if (!plan.branch) return `SELECT (${one(null)})::int AS n`;
   const branch = plan.branch;
-  const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)))})`);
+  const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)), branch.column === "status" ? v : undefined)})`);
   return `SELECT LEAST(sum(n), ${cap + 1})::int AS n FROM (${parts.join("\nUNION ALL\n")}) b`;
 }
 

@@ -86,3 +86,17 @@ export const STUCK_SQL = stuckSql({
   scheduledAfterSeconds: `COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")`,
   runningAfterSeconds: `COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds")`,
 });
+
+/**
+ * A sargable bound implied by the rule for one organization's executions e of one status: stuck
+ * needs "since" older than the smallest threshold of the organization and its workflows. It lets
+ * a stuck-only read range over the org-leading partial indexes (executions_scheduled_org_since_idx,
+ * executions_running_org_alive_idx) instead of every active execution; the rule itself still
+ * decides each row. `org` is the SQL of the organization's id.
+ */
+export function stuckFloorSql(status: "SCHEDULED" | "RUNNING", org: string, e = "e"): string {
+  const s = stuckSql({ e, scheduledAfterSeconds: "", runningAfterSeconds: "" });
+  const column = status === "SCHEDULED" ? `"stuckScheduledAfterSeconds"` : `"stuckRunningAfterSeconds"`;
+  const floor = `(SELECT LEAST(fo.${column}, (SELECT min(fw.${column}) FROM workflows fw WHERE fw."orgId" = ${org})) FROM organizations fo WHERE fo.id = ${org})`;
+  return s.olderThan(status === "SCHEDULED" ? s.scheduledSince : s.signOfLife, floor);
+}

@@ -22,8 +22,10 @@ export type MonitorOptions = {
   failureRateEveryMs: number;
   databaseUrl?: string;
   holder?: string;
-  /** the time the missed-run check judges slots by (tests move it instead of sleeping) */
-  clock?: () => Date;
+  /** the time the sweep and the missed-run check judge by (tests move it instead of sleeping) */
+  clock: () => Date;
+  /** sweep only these organizations (tests, each in its own); all of them by default */
+  orgIds?: readonly string[];
   /** called after each sweep the leader commits (tests, metrics) */
   onSweep?: (r: TickResult & { durationMs: number }) => void;
   /** called right after a sweep's transaction commits, before its auto-timeouts (fault-injection tests) */
@@ -109,8 +111,8 @@ export class Monitor {
     if (result.missed.opened || result.missed.resolved) log.info({ ...result.missed }, "monitor: missed runs");
     recordSweep(durationMs / 1000, result.stuckByReason);
     this.opts.afterCommit?.(result);
-    for (const task of result.timeOuts) await this.applyTimeout(task).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
-    await dropExpiredDeferredEvents(pool(), { now: (this.opts.clock ?? (() => new Date()))(), maxAgeHours: config().RUNWATCH_DEFER_HOURS })
+    for (const task of result.timeOuts) await this.applyTimeout(task, result.now).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
+    await dropExpiredDeferredEvents(pool(), { now: this.opts.clock(), maxAgeHours: config().RUNWATCH_DEFER_HOURS })
       .then((dropped) => dropped && log.info({ dropped }, "monitor: dropped deferred events past RUNWATCH_DEFER_HOURS"))
       .catch((err) => log.error({ err }, "monitor: dropping old deferred events failed"));
     this.opts.onSweep?.({ ...result, durationMs });
@@ -125,8 +127,9 @@ export class Monitor {
         this.lease!.stepDown("fencing check failed: another process took over");
         return null;
       }
-      const result = await sweep(client, { failureRate });
-      const missed = await checkMissedRuns(client, { now: (this.opts.clock ?? (() => new Date()))() });
+      const now = this.opts.clock();
+      const result = await sweep(client, { now, failureRate, orgIds: this.opts.orgIds });
+      const missed = await checkMissedRuns(client, { now });
       await client.query("COMMIT");
       return { ...result, missed };
     } catch (err) {
@@ -135,8 +138,8 @@ export class Monitor {
     }
   }
 
-  /** Marks a stuck execution TIMED_OUT through ingestion (idempotent eventId), then audits it. */
-  private async applyTimeout(task: TimeoutTask): Promise<void> {
+  /** Marks a stuck execution TIMED_OUT through ingestion (idempotent eventId) at the sweep's time, then audits it. */
+  private async applyTimeout(task: TimeoutTask, at: Date): Promise<void> {
     const message = `Runwatch marked this execution TIMED_OUT: ${task.reason === "scheduled" ? "SCHEDULED" : "RUNNING without a sign of life"} since ${task.since.toISOString()}, ${task.multiple}× its ${task.thresholdSeconds} s threshold`;
     const outcome = await ingestOne(task.orgId, {
       eventId: `monitor-timeout-${task.alertId}`,
@@ -144,14 +147,14 @@ export class Monitor {
       type: "status",
       status: "TIMED_OUT",
       attempt: task.attempt,
-      occurredAt: new Date(),
+      occurredAt: at,
       error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
     });
     const applied = outcome.outcome === "applied" || outcome.outcome === "duplicate";
     const client = await pool().connect();
     try {
       await client.query("BEGIN");
-      const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId]);
+      const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = $3, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId, at]);
       if (rowCount === 1) {
         await recordAlertEvents(client, [{ orgId: task.orgId, alertId: task.alertId, kind: "timed_out", actor: MONITOR_ACTOR, note: `${outcome.outcome}${outcome.reason ? `: ${outcome.reason}` : ""}` }]);
         await recordAudit(

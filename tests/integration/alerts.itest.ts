@@ -18,7 +18,7 @@ const SYSTEM = { type: "SYSTEM" as const, label: "test" };
 let monitor: Monitor;
 const receivers: Receiver[] = [];
 beforeAll(() => {
-  monitor = new Monitor({ intervalMs: 500, failureRateEveryMs: 60_000 });
+  monitor = new Monitor({ intervalMs: 500, failureRateEveryMs: 60_000, clock: () => new Date() });
   return () => monitor.stop();
 });
 afterEach(async () => {

@@ -132,7 +132,7 @@ describe("stuck: SQL and TypeScript agree", () => {
     const listed = await listExecutions(orgId, { stuck: true, executionIdPrefix: "live-" }, { limit: 500, cursor: null });
     expect(listed.items.map((i) => i.executionId).sort()).toEqual(cases.filter((c) => expected.get(c.executionId)).map((c) => c.executionId).sort());
 
-    const { rows: swept } = await pool().query<{ orgId: string; executionId: string; reason: string; since: Date }>(STUCK_SWEEP_SQL);
+    const { rows: swept } = await pool().query<{ orgId: string; executionId: string; reason: string; since: Date }>(STUCK_SWEEP_SQL, [now, [orgId]]);
     const mine = swept.filter((r) => r.orgId === orgId && r.executionId.startsWith("live-"));
     expect(mine.map((r) => [r.executionId, r.reason, r.since.getTime()]).sort()).toEqual(
       cases
