@@ -74,23 +74,31 @@ CROSS JOIN LATERAL (
     AND ${RULE.signOfLife} >= COALESCE(s."fromAt" - make_interval(secs => s."maxRun"), '-infinity')
 ) e`;
 
-/** The judged executions with their verdict at $1 (reason NULL: not stuck; status NULL: gone). */
+/**
+ * The judged executions with their verdict at $1 (reason NULL: not stuck; status NULL: gone). Each
+ * key is looked up on its own (LIMIT 1 keeps the lookup a nested loop over the unique index: the
+ * planner cannot know that the keys are few, and would rather hash-join every execution).
+ */
 const JUDGE_SQL = `
-SELECT k."orgId", k."executionId", e."workflowId"::text AS "workflowId", e.status, e.attempt, v.reason, v.since,
-       v.secs AS "thresholdSeconds", ws."autoTimeoutMultiple"
+SELECT k."orgId", k."executionId", x."workflowId", x.status, x.attempt, x.reason, x.since, x."thresholdSeconds", x."autoTimeoutMultiple"
 FROM keys k
-LEFT JOIN executions e ON e."orgId" = k."orgId" AND e."executionId" = k."executionId"
-LEFT JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
-LEFT JOIN organizations o ON o.id = e."orgId"
-LEFT JOIN workflow_alert_settings ws ON ws."orgId" = e."orgId" AND ws."workflowId" = e."workflowId"
 LEFT JOIN LATERAL (
-  SELECT r.reason, r.since, r.secs FROM (
-    SELECT CASE e.status WHEN 'SCHEDULED' THEN 'scheduled' WHEN 'RUNNING' THEN 'running' END AS reason,
-           ${RULE.since} AS since,
-           CASE e.status WHEN 'SCHEDULED' THEN COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")
-                         ELSE COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds") END AS secs
-  ) r WHERE r.reason IS NOT NULL AND ${RULE.olderThan("r.since", "r.secs")}
-) v ON true`;
+  SELECT e."workflowId"::text AS "workflowId", e.status, e.attempt, v.reason, v.since, v.secs AS "thresholdSeconds", ws."autoTimeoutMultiple"
+  FROM executions e
+  JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
+  JOIN organizations o ON o.id = e."orgId"
+  LEFT JOIN workflow_alert_settings ws ON ws."orgId" = e."orgId" AND ws."workflowId" = e."workflowId"
+  LEFT JOIN LATERAL (
+    SELECT r.reason, r.since, r.secs FROM (
+      SELECT CASE e.status WHEN 'SCHEDULED' THEN 'scheduled' WHEN 'RUNNING' THEN 'running' END AS reason,
+             ${RULE.since} AS since,
+             CASE e.status WHEN 'SCHEDULED' THEN COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")
+                           ELSE COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds") END AS secs
+    ) r WHERE r.reason IS NOT NULL AND ${RULE.olderThan("r.since", "r.secs")}
+  ) v ON true
+  WHERE e."orgId" = k."orgId" AND e."executionId" = k."executionId"
+  LIMIT 1
+) x ON true`;
 
 /**
  * The diff's one read (and its two writes: the rechecks it consumes and the checkpoints it moves
@@ -108,8 +116,10 @@ WITH scope AS MATERIALIZED (${SCOPE_SQL}
    AND a.state <> 'RESOLVED' AND a."executionId" IS NOT NULL AND a."timedOutAt" IS NULL
 ), audited AS (
   SELECT a."orgId", a."executionId" FROM scope s
-  JOIN alerts a ON a."orgId" = s."orgId" AND a.state <> 'RESOLVED' AND a."executionId" IS NOT NULL
-  WHERE s."fromAt" IS NULL
+  CROSS JOIN LATERAL (
+    SELECT a."orgId", a."executionId" FROM alerts a
+    WHERE s."fromAt" IS NULL AND a."orgId" = s."orgId" AND a.state <> 'RESOLVED' AND a."executionId" IS NOT NULL OFFSET 0
+  ) a
 ), keys AS (
   SELECT "orgId", "executionId" FROM crossed UNION SELECT "orgId", "executionId" FROM rechecked
   UNION SELECT "orgId", "executionId" FROM watched UNION SELECT "orgId", "executionId" FROM audited
@@ -120,7 +130,10 @@ WITH scope AS MATERIALIZED (${SCOPE_SQL}
 )
 SELECT j.*, a.id::text AS "alertId", a.reason AS "alertReason", a.since AS "alertSince", a."timedOutAt" AS "alertTimedOutAt"
 FROM judged j
-LEFT JOIN alerts a ON a."orgId" = j."orgId" AND a."executionId" = j."executionId" AND a.state <> 'RESOLVED'`;
+LEFT JOIN LATERAL (
+  SELECT a.id, a.reason, a.since, a."timedOutAt" FROM alerts a
+  WHERE a."orgId" = j."orgId" AND a."executionId" = j."executionId" AND a.state <> 'RESOLVED' OFFSET 0
+) a ON true`;
 
 /**
  * Every execution stuck at $1 in the organizations $2 (null: all), as the sweep judges them: the
