@@ -88,15 +88,19 @@ export const STUCK_SQL = stuckSql({
 });
 
 /**
- * A sargable bound implied by the rule for one organization's executions e of one status: stuck
- * needs "since" older than the smallest threshold of the organization and its workflows. It lets
- * a stuck-only read range over the org-leading partial indexes (executions_scheduled_org_since_idx,
- * executions_running_org_alive_idx) instead of every active execution; the rule itself still
- * decides each row. `org` is the SQL of the organization's id.
+ * The rule for one organization's executions e of one status, without joining workflows and
+ * organizations, for a stuck-only count. "since" must be older than the smallest threshold of the
+ * organization and its workflows: a sargable range over the org-leading partial index of that
+ * status (executions_scheduled_org_since_idx, executions_running_org_alive_idx). Older than the
+ * largest one, it is stuck whatever its workflow; only in between is its workflow's threshold
+ * looked up. `org` is the SQL of the organization's id.
  */
-export function stuckFloorSql(status: "SCHEDULED" | "RUNNING", org: string, e = "e"): string {
+export function stuckOnlySql(status: "SCHEDULED" | "RUNNING", org: string, e = "e"): string {
   const s = stuckSql({ e, scheduledAfterSeconds: "", runningAfterSeconds: "" });
-  const column = status === "SCHEDULED" ? `"stuckScheduledAfterSeconds"` : `"stuckRunningAfterSeconds"`;
-  const floor = `(SELECT LEAST(fo.${column}, (SELECT min(fw.${column}) FROM workflows fw WHERE fw."orgId" = ${org})) FROM organizations fo WHERE fo.id = ${org})`;
-  return s.olderThan(status === "SCHEDULED" ? s.scheduledSince : s.signOfLife, floor);
+  const col = status === "SCHEDULED" ? `"stuckScheduledAfterSeconds"` : `"stuckRunningAfterSeconds"`;
+  const since = status === "SCHEDULED" ? s.scheduledSince : s.signOfLife;
+  const bound = (agg: "min" | "max", pick: "LEAST" | "GREATEST") =>
+    `(SELECT ${pick}(bo.${col}, (SELECT ${agg}(bw.${col}) FROM workflows bw WHERE bw."orgId" = ${org})) FROM organizations bo WHERE bo.id = ${org})`;
+  const own = `(SELECT COALESCE(tw.${col}, tobj.${col}) FROM workflows tw JOIN organizations tobj ON tobj.id = tw."orgId" WHERE tw."orgId" = ${e}."orgId" AND tw.id = ${e}."workflowId")`;
+  return `${e}.status = '${status}' AND ${s.olderThan(since, bound("min", "LEAST"))} AND (${s.olderThan(since, bound("max", "GREATEST"))} OR ${s.olderThan(since, own)})`;
 }

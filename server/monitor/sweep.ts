@@ -146,7 +146,7 @@ WITH scope AS MATERIALIZED (${SCOPE_SQL.replace("NOT $3::boolean AND ", "false A
 )
 SELECT * FROM judged WHERE reason IS NOT NULL`;
 
-type JudgedRow = {
+export type JudgedRow = {
   orgId: string;
   executionId: string;
   workflowId: string | null;
@@ -425,8 +425,10 @@ async function openStuckByReason(client: Queryable, scope: Scope): Promise<Recor
 
 export async function sweep(client: Queryable, opts: SweepOptions): Promise<SweepResult> {
   const scope: Scope = { now: opts.now, orgIds: opts.orgIds ? [...opts.orgIds] : null, base: opts.baseUrl ?? publicBaseUrl() };
-  // the sets are small and already indexed: parallel workers would only add start-up time
-  await client.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
+  // the sets are small and already indexed: parallel workers would only add start-up time, and
+  // JIT compiling (seconds) is triggered by the planner's estimates, which cannot know that the
+  // judged keys are few
+  await client.query(`SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off`);
   const { stuck, open } = splitJudged(await judgeChanged(client, scope, opts.full ?? false));
   const plan = planStuckSweep(stuck, open, scope.now);
   const opened = await openAlerts(client, plan.create, scope.now);

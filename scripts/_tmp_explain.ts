@@ -1,0 +1,16 @@
+import pg from "pg";
+import { applyMigrations } from "../server/db/migrate";
+import { STUCK_DIFF_SQL } from "../server/monitor/sweep";
+const url = "postgresql://postgres@127.0.0.1:5432/runwatch_bench_sweep_842a3ac9";
+await applyMigrations(url);
+const c = new pg.Client({ connectionString: url });
+await c.connect();
+await c.query("ANALYZE");
+await c.query("BEGIN");
+const t0 = performance.now();
+await c.query(STUCK_DIFF_SQL, [new Date(), null, false]);
+console.log("first (full) diff ms", performance.now() - t0);
+const { rows } = await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${STUCK_DIFF_SQL}`, [new Date(), null, false]);
+console.log(rows.map((r) => r["QUERY PLAN"]).join("\n"));
+await c.query("ROLLBACK");
+await c.end();
