@@ -13,7 +13,7 @@ import { forgetStuckCounts, recordSweep } from "../metrics/prometheus";
 import { dropExpiredDeferredEvents } from "./deferred";
 import { LeaderLease } from "./lease";
 import { checkMissedRuns, type MissedCheckResult } from "./missed";
-import { sweep, type SweepResult, type TimeoutTask } from "./sweep";
+import { STUCK_GAUGE_EVERY_MS, sweep, type SweepResult, type TimeoutTask } from "./sweep";
 
 export type TickResult = SweepResult & { missed: MissedCheckResult };
 
@@ -40,6 +40,7 @@ export class Monitor {
   private running: Promise<void> | null = null;
   private stopped = true;
   private lastFailureRateAt = 0;
+  private lastStuckCountAt = 0;
 
   constructor(private readonly opts: MonitorOptions) {
     // Embedded PGlite is one session shared by every connection: an advisory lock cannot tell
@@ -85,6 +86,7 @@ export class Monitor {
   /** One tick: lead if possible, then sweep. Returns the sweep's result when this process led. */
   async tick(): Promise<TickResult | null> {
     const failureRate = Date.now() - this.lastFailureRateAt >= this.opts.failureRateEveryMs;
+    const countStuck = Date.now() - this.lastStuckCountAt >= STUCK_GAUGE_EVERY_MS;
     const started = performance.now();
     let result: TickResult | null;
     if (this.lease) {
@@ -93,17 +95,18 @@ export class Monitor {
         forgetStuckCounts();
         return null;
       }
-      result = await this.sweepOn(client, failureRate, true);
+      result = await this.sweepOn(client, { failureRate, countStuck }, true);
     } else {
       const client = await pool().connect();
       try {
-        result = await this.sweepOn(client, failureRate, false);
+        result = await this.sweepOn(client, { failureRate, countStuck }, false);
       } finally {
         client.release();
       }
     }
     if (!result) return null;
     if (failureRate) this.lastFailureRateAt = Date.now();
+    if (countStuck) this.lastStuckCountAt = Date.now();
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     if (result.opened.length || result.resolved || result.notifications) {
       log.info({ stuck: result.stuck, opened: result.opened.length, resolved: result.resolved, storms: result.storms, notifications: result.notifications, durationMs }, "monitor: sweep");
@@ -119,7 +122,7 @@ export class Monitor {
     return result;
   }
 
-  private async sweepOn(client: pg.ClientBase, failureRate: boolean, fenced: boolean): Promise<TickResult | null> {
+  private async sweepOn(client: pg.ClientBase, what: { failureRate: boolean; countStuck: boolean }, fenced: boolean): Promise<TickResult | null> {
     await client.query("BEGIN");
     try {
       if (fenced && !(await this.lease!.stillHeld(client) && (await this.lease!.renewWithin(client)))) {
@@ -128,7 +131,7 @@ export class Monitor {
         return null;
       }
       const now = this.opts.clock();
-      const result = await sweep(client, { now, failureRate, orgIds: this.opts.orgIds });
+      const result = await sweep(client, { now, ...what, orgIds: this.opts.orgIds });
       const missed = await checkMissedRuns(client, { now });
       await client.query("COMMIT");
       return { ...result, missed };

@@ -168,8 +168,8 @@ export type SweepResult = {
   now: Date;
   /** executions judged stuck in this sweep (newly crossed, rechecked or watched; all of them on a full sweep) */
   stuck: number;
-  /** open stuck alerts by reason ("scheduled", "running"), for the metrics */
-  stuckByReason: Record<string, number>;
+  /** open stuck alerts by reason ("scheduled", "running"), for the metrics; null when not counted this time */
+  stuckByReason: Record<string, number> | null;
   opened: { orgId: string; alertId: string; executionId: string | null; reason: string }[];
   resolved: number;
   storms: number;
@@ -187,7 +187,13 @@ export type SweepOptions = {
   orgIds?: readonly string[];
   /** judge every active execution and every open alert again, ignoring the checkpoints */
   full?: boolean;
+  /** count the open stuck alerts for the gauge (default true): a read of every open alert, so the
+   *  monitor does it every STUCK_GAUGE_EVERY_MS rather than every sweep */
+  countStuck?: boolean;
 };
+
+/** How often the monitor recounts the stuck gauge; Prometheus scrapes it at about this pace anyway. */
+export const STUCK_GAUGE_EVERY_MS = 30_000;
 
 type Scope = { now: Date; orgIds: string[] | null; base: string };
 
@@ -442,7 +448,7 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
   const result: SweepResult = {
     now: scope.now,
     stuck: stuck.length,
-    stuckByReason: await openStuckByReason(client, scope),
+    stuckByReason: opts.countStuck === false ? null : await openStuckByReason(client, scope),
     opened: opened.map((a) => ({ orgId: a.orgId, alertId: a.id, executionId: a.executionId, reason: a.reason })),
     resolved: resolved.length,
     storms: storm.storms,

@@ -79,7 +79,7 @@ describe.skipIf(missing && !process.env.CI)(`Prometheus${missing ? " (skipped: i
     const monitor = new Monitor({ intervalMs: 500, failureRateEveryMs: 3_600_000, clock: () => new Date() });
     const swept = await monitor.tick();
     await monitor.stop();
-    expect(swept?.stuckByReason.scheduled).toBeGreaterThan(0);
+    expect(swept?.stuckByReason?.scheduled).toBeGreaterThan(0);
 
     const promPort = await freePort();
     await writeFile(

@@ -31,3 +31,7 @@ CREATE INDEX "executions_scheduled_org_since_idx" ON "executions" ("orgId", "sta
 CREATE INDEX "executions_running_org_alive_idx" ON "executions" ("orgId", (GREATEST("startedAt", "lastHeartbeatAt", "lastEventAt"))) WHERE "status" = 'RUNNING';
 DROP INDEX "executions_scheduled_since_idx";
 DROP INDEX "executions_running_alive_idx";
+
+-- A storm ends when none of its alerts is open: each sweep asks that of every open storm, which
+-- without this index read all of the workflow's alerts per storm (300 ms at 100k open alerts).
+CREATE INDEX "alerts_open_storm_idx" ON "alerts" ("orgId", "stormId") WHERE "state" <> 'RESOLVED' AND "stormId" IS NOT NULL;
