@@ -19,7 +19,7 @@ async function runSweep(): Promise<{ opened: { executionId: string | null; alert
   return withDb(async (c) => {
     await c.query("BEGIN");
     try {
-      const result = await sweep(c, { failureRate: false });
+      const result = await sweep(c, { now: new Date(), failureRate: false });
       await c.query("COMMIT");
       return result;
     } catch (err) {

@@ -211,7 +211,7 @@ test("the alert drawer stays open, with its URL, after acknowledge and resolve",
   await sendEvents(page.request, [{ executionId, workflow: "e2e.drawer", status: "SCHEDULED", occurredAt: new Date(Date.now() - 2 * 3_600_000).toISOString() }]);
   const opened = await withDb(async (c) => {
     await c.query("BEGIN");
-    const r = await sweep(c, { failureRate: false });
+    const r = await sweep(c, { now: new Date(), failureRate: false });
     await c.query("COMMIT");
     return r.opened;
   });
@@ -240,7 +240,7 @@ test("alert center: group by workflow, and bulk acknowledge the chosen alerts", 
   await sendEvents(page.request, ids.map((executionId) => ({ executionId, workflow, status: "SCHEDULED", occurredAt: new Date(Date.now() - 2 * 3_600_000).toISOString() })));
   const opened = await withDb(async (c) => {
     await c.query("BEGIN");
-    const r = await sweep(c, { failureRate: false });
+    const r = await sweep(c, { now: new Date(), failureRate: false });
     await c.query("COMMIT");
     return r.opened.filter((a) => ids.includes(a.executionId ?? ""));
   });

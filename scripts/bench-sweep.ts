@@ -1,12 +1,16 @@
 // Benchmark of the monitor's sweep: N executions (default 1,000,000) of which 10,000 are active,
 // generated with INSERT … SELECT generate_series into a throwaway database, then the sweep timed
-// in steady state (stuck executions already alerted) and with everything active stuck.
+// in steady state (stuck executions already alerted) and with everything active stuck, and the
+// list's capped count of stuck=true in the organization with the most active executions. Prints
+// the load average beside the figures: the machine is shared.
 //
 //   npx tsx scripts/bench-sweep.ts [--rows 1000000] [--active 10000] [--stuck-percent 2] [--runs 50] [--keep]
 //
 // DATABASE_URL names the server (default postgresql://postgres@127.0.0.1:5432/postgres); the
 // database runwatch_bench_sweep_<random> is created there and dropped afterwards (unless --keep).
+import os from "node:os";
 import { parseArgs } from "node:util";
+import { explainableCountQuery } from "../server/executions/read";
 import { sweep, STUCK_SWEEP_SQL } from "../server/monitor/sweep";
 import { say, stats, timed, withScratchDatabase } from "./bench-lib";
 
@@ -71,7 +75,8 @@ async function main() {
 
     const runSweep = async () => {
       await client.query("BEGIN");
-      const r = await sweep(client, { failureRate: false, baseUrl: "http://bench" });
+      // as the monitor's sweeps between two recounts of the stuck gauge (timed on their own below)
+      const r = await sweep(client, { now: new Date(), failureRate: false, baseUrl: "http://bench", countStuck: false });
       await client.query("COMMIT");
       return r;
     };
@@ -83,8 +88,21 @@ async function main() {
     const steady: number[] = [];
     for (let i = 0; i < RUNS; i++) steady.push((await timed(runSweep))[1]);
 
+    const withGauge: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      withGauge.push(
+        (
+          await timed(async () => {
+            await client.query("BEGIN");
+            await sweep(client, { now: new Date(), failureRate: false, baseUrl: "http://bench" });
+            await client.query("COMMIT");
+          })
+        )[1],
+      );
+    }
+
     const queryOnly: number[] = [];
-    for (let i = 0; i < RUNS; i++) queryOnly.push((await timed(() => client.query(STUCK_SWEEP_SQL)))[1]);
+    for (let i = 0; i < RUNS; i++) queryOnly.push((await timed(() => client.query(STUCK_SWEEP_SQL, [new Date(), null])))[1]);
 
     const failureRate: number[] = [];
     for (let i = 0; i < Math.min(RUNS, 20); i++) {
@@ -92,13 +110,23 @@ async function main() {
         (
           await timed(async () => {
             await client.query("BEGIN");
-            await sweep(client, { failureRate: true, baseUrl: "http://bench" });
+            await sweep(client, { now: new Date(), failureRate: true, baseUrl: "http://bench" });
             await client.query("ROLLBACK");
           })
         )[1],
       );
     }
-    const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${STUCK_SWEEP_SQL}`);
+    const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${STUCK_SWEEP_SQL}`, [new Date(), null]);
+
+    // the list's capped count of stuck=true: the app's SQL, run on this database
+    const {
+      rows: [big],
+    } = await client.query<{ orgId: string }>(`SELECT "orgId" FROM executions WHERE status IN ('SCHEDULED', 'RUNNING') GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
+    const count = (await explainableCountQuery(big!.orgId, { stuck: true }))!;
+    const stuckCount: number[] = [];
+    let counted = 0;
+    for (let i = 0; i < RUNS * 2; i++) stuckCount.push((await timed(async () => (counted = (await client.query<{ n: number }>(count.sql, count.values)).rows[0]!.n)))[1]);
+    const { rows: countPlan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${count.sql}`, count.values);
 
     const report = {
       executions: size.executions,
@@ -108,11 +136,16 @@ async function main() {
       generateSeconds: +(genMs / 1000).toFixed(1),
       firstSweepMs: +firstMs.toFixed(2),
       steadySweepMs: stats(steady),
+      steadySweepWithStuckGaugeMs: stats(withGauge),
       stuckQueryMs: stats(queryOnly),
       sweepWithFailureRateMs: stats(failureRate),
+      stuckCappedCount: counted,
+      stuckCappedCountMs: stats(stuckCount),
       runs: RUNS,
+      loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
     };
     say(plan.map((r) => r["QUERY PLAN"]).join("\n"));
+    say(countPlan.map((r) => r["QUERY PLAN"]).join("\n"));
     process.stdout.write(`${JSON.stringify(report)}\n`);
   });
 }

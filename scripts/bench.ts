@@ -502,7 +502,7 @@ async function sweepSection() {
     await sweepClient.query("BEGIN");
     try {
       const t = performance.now();
-      const first = await sweep(sweepClient, { failureRate: false, baseUrl: "http://bench.invalid" });
+      const first = await sweep(sweepClient, { now: new Date(), failureRate: false, baseUrl: "http://bench.invalid" });
       const firstMs = performance.now() - t;
       rows.push({
         section: "sweep",
@@ -514,7 +514,7 @@ async function sweepSection() {
         const s = await measure(SWEEP_RUNS, async () => {
           await sweepClient.query("SAVEPOINT bench");
           try {
-            const r = await sweep(sweepClient, { failureRate, baseUrl: "http://bench.invalid" });
+            const r = await sweep(sweepClient, { now: new Date(), failureRate, baseUrl: "http://bench.invalid" });
             last = { stuck: r.stuck, opened: r.opened.length };
           } finally {
             await sweepClient.query("ROLLBACK TO SAVEPOINT bench");
@@ -532,9 +532,9 @@ async function sweepSection() {
     } finally {
       await sweepClient.query("ROLLBACK");
     }
-    const q = await measure(SWEEP_RUNS, () => sweepClient.query(STUCK_SWEEP_SQL));
+    const q = await measure(SWEEP_RUNS, () => sweepClient.query(STUCK_SWEEP_SQL, [new Date(), null]));
     rows.push({ section: "sweep", measure: "stuck query alone (read-only)", stats: q });
-    const { rows: plan } = await sweepClient.query(`EXPLAIN (ANALYZE, BUFFERS) ${STUCK_SWEEP_SQL}`);
+    const { rows: plan } = await sweepClient.query(`EXPLAIN (ANALYZE, BUFFERS) ${STUCK_SWEEP_SQL}`, [new Date(), null]);
     plans.push(`── sweep stuck query\n${plan.map((r) => r["QUERY PLAN"]).join("\n")}`);
   } finally {
     await sweepClient.end();

@@ -2,7 +2,7 @@
 // the one stuck rule builder of server/executions/stuck.ts, so lists can filter on it.
 import { pool, readPool } from "../db/client";
 import type { Status } from "./status";
-import { STUCK_SQL } from "./stuck";
+import { STUCK_SQL, stuckOnlySql } from "./stuck";
 
 /** The stuck reason of executions e (joined to w and o), 'scheduled' | 'running' | NULL. */
 export const STUCK_REASON_SQL = STUCK_SQL.reason;
@@ -231,6 +231,8 @@ function inList(column: "status" | "workflowId", values: string[], p: Params): s
   return values.length === 1 ? `${col} = ${p.add(values[0])}::${type}` : `${col} = ANY(${p.add(values)}::${type}[])`;
 }
 
+const STUCK_TRUE_WHERE = `(${STUCK_REASON_SQL}) IS NOT NULL`;
+
 async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise<Plan> {
   let statuses = filter.statuses ?? null;
   if (filter.stuck === true) statuses = (statuses ?? (["SCHEDULED", "RUNNING"] as Status[])).filter((s) => s === "SCHEDULED" || s === "RUNNING");
@@ -244,7 +246,7 @@ async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise
   const where = [`e."orgId" = $1`];
   let needsJoins = false;
   if (filter.stuck === true) {
-    where.push(`(${STUCK_REASON_SQL}) IS NOT NULL`);
+    where.push(STUCK_TRUE_WHERE);
     needsJoins = true;
   } else if (filter.stuck === false) {
     where.push(`(${STUCK_REASON_SQL}) IS NULL`);
@@ -357,13 +359,21 @@ async function countSql(orgId: string, filter: ListFilter, extraWhere: (p: Param
   const plan = await planFilter(orgId, filter, p);
   if (plan.empty) return null;
   const where = [...plan.where, ...extraWhere(p)];
-  const one = (extra: string | null) =>
-    `SELECT count(*) AS n FROM (SELECT 1 FROM executions e ${plan.needsJoins ? JOINS : ""}
+  // A stuck-only branch of one status counts over the org-leading partial index of that status,
+  // with the rule in a form that needs no joins (stuckOnlySql), in any order: only the count matters.
+  const one = (extra: string | null, status?: string) => {
+    if (filter.stuck === true && (status === "SCHEDULED" || status === "RUNNING")) {
+      const rest = where.filter((w) => w !== STUCK_TRUE_WHERE);
+      return `SELECT count(*) AS n FROM (SELECT 1 FROM executions e
+       WHERE ${[...rest, ...(extra ? [extra] : []), stuckOnlySql(status, "$1")].join(" AND ")} LIMIT ${cap + 1}) t`;
+    }
+    return `SELECT count(*) AS n FROM (SELECT 1 FROM executions e ${plan.needsJoins ? JOINS : ""}
        WHERE ${[...where, ...(extra ? [extra] : [])].join(" AND ")}
        ORDER BY e."createdAt" DESC, e.id DESC LIMIT ${cap + 1}) t`;
+  };
   if (!plan.branch) return `SELECT (${one(null)})::int AS n`;
   const branch = plan.branch;
-  const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)))})`);
+  const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)), branch.column === "status" ? v : undefined)})`);
   return `SELECT LEAST(sum(n), ${cap + 1})::int AS n FROM (${parts.join("\nUNION ALL\n")}) b`;
 }
 

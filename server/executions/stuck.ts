@@ -86,3 +86,21 @@ export const STUCK_SQL = stuckSql({
   scheduledAfterSeconds: `COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")`,
   runningAfterSeconds: `COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds")`,
 });
+
+/**
+ * The rule for one organization's executions e of one status, without joining workflows and
+ * organizations, for a stuck-only count. "since" must be older than the smallest threshold of the
+ * organization and its workflows: a sargable range over the org-leading partial index of that
+ * status (executions_scheduled_org_since_idx, executions_running_org_alive_idx). Older than the
+ * largest one, it is stuck whatever its workflow; only in between is its workflow's threshold
+ * looked up. `org` is the SQL of the organization's id.
+ */
+export function stuckOnlySql(status: "SCHEDULED" | "RUNNING", org: string, e = "e"): string {
+  const s = stuckSql({ e, scheduledAfterSeconds: "", runningAfterSeconds: "" });
+  const col = status === "SCHEDULED" ? `"stuckScheduledAfterSeconds"` : `"stuckRunningAfterSeconds"`;
+  const since = status === "SCHEDULED" ? s.scheduledSince : s.signOfLife;
+  const bound = (agg: "min" | "max", pick: "LEAST" | "GREATEST") =>
+    `(SELECT ${pick}(bo.${col}, (SELECT ${agg}(bw.${col}) FROM workflows bw WHERE bw."orgId" = ${org})) FROM organizations bo WHERE bo.id = ${org})`;
+  const own = `(SELECT COALESCE(tw.${col}, tobj.${col}) FROM workflows tw JOIN organizations tobj ON tobj.id = tw."orgId" WHERE tw."orgId" = ${e}."orgId" AND tw.id = ${e}."workflowId")`;
+  return `${e}.status = '${status}' AND ${s.olderThan(since, bound("min", "LEAST"))} AND (${s.olderThan(since, bound("max", "GREATEST"))} OR ${s.olderThan(since, own)})`;
+}

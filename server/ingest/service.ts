@@ -12,6 +12,7 @@ import type pg from "pg";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
 import { EXECUTION_COLUMNS, stateOf, type ExecutionRow } from "../executions/row";
+import { recheckCandidate, recheckInsertSql, type RecheckCandidate } from "../executions/stuck-recheck";
 import type { Status } from "../executions/status";
 import { addDuration, emptyTotals, hourlyContribution, hourlyKey, type HourlyContribution } from "../metrics/hourly";
 import { rawEventSchema, validateEvent, type ValidEvent } from "./event-schema";
@@ -669,6 +670,12 @@ async function writeChanges(client: pg.PoolClient, orgId: string, working: Map<s
          "lastOccurredAt" = GREATEST(h."lastOccurredAt", EXCLUDED."lastOccurredAt"),
          "waitedMs" = GREATEST(h."waitedMs", EXCLUDED."waitedMs")`);
   }
+  // the incremental sweep's hook: executions moved near or past their stuck threshold
+  const rechecks = [...working.entries()]
+    .filter(([, w]) => w.changed)
+    .map(([executionId, w]) => recheckCandidate(executionId, w.workflowId, w.initial, w.state))
+    .filter((c): c is RecheckCandidate => c !== null);
+  if (rechecks.length) parts.push(recheckInsertSql(param(rechecks)));
   if (t.repeats.length) {
     const repeats = param(t.repeats);
     parts.push(`UPDATE execution_events ev SET repeats = ev.repeats + x.n

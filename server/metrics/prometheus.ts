@@ -62,10 +62,11 @@ type Metrics = ReturnType<typeof createMetrics>;
 export const STUCK_REASONS = ["scheduled", "running"] as const;
 
 /** What one committed sweep tells Prometheus; every reason gets a value, 0 included. */
-export function recordSweep(durationSeconds: number, stuckByReason: Partial<Record<string, number>>): void {
+export function recordSweep(durationSeconds: number, stuckByReason: Partial<Record<string, number>> | null): void {
   const m = metrics();
   m.sweepDuration.observe(durationSeconds);
-  for (const reason of STUCK_REASONS) m.stuckExecutions.set({ reason }, stuckByReason[reason] ?? 0);
+  // null: this sweep did not recount (the monitor recounts every STUCK_GAUGE_EVERY_MS); keep the last
+  if (stuckByReason) for (const reason of STUCK_REASONS) m.stuckExecutions.set({ reason }, stuckByReason[reason] ?? 0);
 }
 
 /** A process that no longer leads reports no stuck counts, rather than its last stale ones. */

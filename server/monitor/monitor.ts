@@ -13,7 +13,7 @@ import { forgetStuckCounts, recordSweep } from "../metrics/prometheus";
 import { dropExpiredDeferredEvents } from "./deferred";
 import { LeaderLease } from "./lease";
 import { checkMissedRuns, type MissedCheckResult } from "./missed";
-import { sweep, type SweepResult, type TimeoutTask } from "./sweep";
+import { STUCK_GAUGE_EVERY_MS, sweep, type SweepResult, type TimeoutTask } from "./sweep";
 
 export type TickResult = SweepResult & { missed: MissedCheckResult };
 
@@ -22,8 +22,10 @@ export type MonitorOptions = {
   failureRateEveryMs: number;
   databaseUrl?: string;
   holder?: string;
-  /** the time the missed-run check judges slots by (tests move it instead of sleeping) */
-  clock?: () => Date;
+  /** the time the sweep and the missed-run check judge by (tests move it instead of sleeping) */
+  clock: () => Date;
+  /** sweep only these organizations (tests, each in its own); all of them by default */
+  orgIds?: readonly string[];
   /** called after each sweep the leader commits (tests, metrics) */
   onSweep?: (r: TickResult & { durationMs: number }) => void;
   /** called right after a sweep's transaction commits, before its auto-timeouts (fault-injection tests) */
@@ -38,6 +40,7 @@ export class Monitor {
   private running: Promise<void> | null = null;
   private stopped = true;
   private lastFailureRateAt = 0;
+  private lastStuckCountAt = 0;
 
   constructor(private readonly opts: MonitorOptions) {
     // Embedded PGlite is one session shared by every connection: an advisory lock cannot tell
@@ -83,6 +86,7 @@ export class Monitor {
   /** One tick: lead if possible, then sweep. Returns the sweep's result when this process led. */
   async tick(): Promise<TickResult | null> {
     const failureRate = Date.now() - this.lastFailureRateAt >= this.opts.failureRateEveryMs;
+    const countStuck = Date.now() - this.lastStuckCountAt >= STUCK_GAUGE_EVERY_MS;
     const started = performance.now();
     let result: TickResult | null;
     if (this.lease) {
@@ -91,17 +95,18 @@ export class Monitor {
         forgetStuckCounts();
         return null;
       }
-      result = await this.sweepOn(client, failureRate, true);
+      result = await this.sweepOn(client, { failureRate, countStuck }, true);
     } else {
       const client = await pool().connect();
       try {
-        result = await this.sweepOn(client, failureRate, false);
+        result = await this.sweepOn(client, { failureRate, countStuck }, false);
       } finally {
         client.release();
       }
     }
     if (!result) return null;
     if (failureRate) this.lastFailureRateAt = Date.now();
+    if (countStuck) this.lastStuckCountAt = Date.now();
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     if (result.opened.length || result.resolved || result.notifications) {
       log.info({ stuck: result.stuck, opened: result.opened.length, resolved: result.resolved, storms: result.storms, notifications: result.notifications, durationMs }, "monitor: sweep");
@@ -109,15 +114,15 @@ export class Monitor {
     if (result.missed.opened || result.missed.resolved) log.info({ ...result.missed }, "monitor: missed runs");
     recordSweep(durationMs / 1000, result.stuckByReason);
     this.opts.afterCommit?.(result);
-    for (const task of result.timeOuts) await this.applyTimeout(task).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
-    await dropExpiredDeferredEvents(pool(), { now: (this.opts.clock ?? (() => new Date()))(), maxAgeHours: config().RUNWATCH_DEFER_HOURS })
+    for (const task of result.timeOuts) await this.applyTimeout(task, result.now).catch((err) => log.error({ err, task }, "monitor: auto-timeout failed"));
+    await dropExpiredDeferredEvents(pool(), { now: this.opts.clock(), maxAgeHours: config().RUNWATCH_DEFER_HOURS })
       .then((dropped) => dropped && log.info({ dropped }, "monitor: dropped deferred events past RUNWATCH_DEFER_HOURS"))
       .catch((err) => log.error({ err }, "monitor: dropping old deferred events failed"));
     this.opts.onSweep?.({ ...result, durationMs });
     return result;
   }
 
-  private async sweepOn(client: pg.ClientBase, failureRate: boolean, fenced: boolean): Promise<TickResult | null> {
+  private async sweepOn(client: pg.ClientBase, what: { failureRate: boolean; countStuck: boolean }, fenced: boolean): Promise<TickResult | null> {
     await client.query("BEGIN");
     try {
       if (fenced && !(await this.lease!.stillHeld(client) && (await this.lease!.renewWithin(client)))) {
@@ -125,8 +130,9 @@ export class Monitor {
         this.lease!.stepDown("fencing check failed: another process took over");
         return null;
       }
-      const result = await sweep(client, { failureRate });
-      const missed = await checkMissedRuns(client, { now: (this.opts.clock ?? (() => new Date()))() });
+      const now = this.opts.clock();
+      const result = await sweep(client, { now, ...what, orgIds: this.opts.orgIds });
+      const missed = await checkMissedRuns(client, { now });
       await client.query("COMMIT");
       return { ...result, missed };
     } catch (err) {
@@ -135,8 +141,8 @@ export class Monitor {
     }
   }
 
-  /** Marks a stuck execution TIMED_OUT through ingestion (idempotent eventId), then audits it. */
-  private async applyTimeout(task: TimeoutTask): Promise<void> {
+  /** Marks a stuck execution TIMED_OUT through ingestion (idempotent eventId) at the sweep's time, then audits it. */
+  private async applyTimeout(task: TimeoutTask, at: Date): Promise<void> {
     const message = `Runwatch marked this execution TIMED_OUT: ${task.reason === "scheduled" ? "SCHEDULED" : "RUNNING without a sign of life"} since ${task.since.toISOString()}, ${task.multiple}× its ${task.thresholdSeconds} s threshold`;
     const outcome = await ingestOne(task.orgId, {
       eventId: `monitor-timeout-${task.alertId}`,
@@ -144,14 +150,14 @@ export class Monitor {
       type: "status",
       status: "TIMED_OUT",
       attempt: task.attempt,
-      occurredAt: new Date(),
+      occurredAt: at,
       error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
     });
     const applied = outcome.outcome === "applied" || outcome.outcome === "duplicate";
     const client = await pool().connect();
     try {
       await client.query("BEGIN");
-      const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId]);
+      const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = $3, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId, at]);
       if (rowCount === 1) {
         await recordAlertEvents(client, [{ orgId: task.orgId, alertId: task.alertId, kind: "timed_out", actor: MONITOR_ACTOR, note: `${outcome.outcome}${outcome.reason ? `: ${outcome.reason}` : ""}` }]);
         await recordAudit(

@@ -9,7 +9,13 @@ export type Alerting = { monitor: Monitor; delivery: DeliveryWorker | null; stop
 
 export function startAlerting(opts: { holder?: string; afterCommit?: MonitorOptions["afterCommit"] } = {}): Alerting {
   const s = alertingSettings();
-  const monitor = new Monitor({ intervalMs: s.intervalMs, failureRateEveryMs: s.failureRateEveryMs, holder: opts.holder, afterCommit: opts.afterCommit });
+  const monitor = new Monitor({
+    intervalMs: s.intervalMs,
+    failureRateEveryMs: s.failureRateEveryMs,
+    holder: opts.holder,
+    afterCommit: opts.afterCommit,
+    clock: () => new Date(),
+  });
   const delivery = s.deliveryEnabled
     ? new DeliveryWorker({ pollMs: s.pollMs, concurrency: s.concurrency, timeoutMs: s.timeoutMs, backoff: s.backoff, smtpUrl: s.smtpUrl, smtpFrom: s.smtpFrom })
     : null;

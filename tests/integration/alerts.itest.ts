@@ -2,7 +2,7 @@
 // badge counts, acknowledge and resolve with actor and audit, channel secrets shown once, send
 // test, and isolation: every service taking an orgId refuses another organization's rows.
 import { Webhook } from "standardwebhooks";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { AlertingError } from "../../server/alerts/errors";
 import { acknowledgeAlert, alertCounts, alertsForExecution, getAlert, listAlerts, resolveAlert } from "../../server/alerts/service";
 import { getOrgAlertSettings, getWorkflowAlertSettings, updateOrgAlertSettings, updateWorkflowAlertSettings } from "../../server/alerts/settings";
@@ -10,18 +10,23 @@ import { createChannel, deleteChannel, getChannel, listChannels, rotateChannelSe
 import { pool } from "../../server/db/client";
 import { DeliveryWorker } from "../../server/delivery/worker";
 import { Monitor } from "../../server/monitor/monitor";
-import { alertRows, createFastOrg, executionIn, startReceiver, type Receiver } from "./monitor-helpers";
+import { alertRows, createFastOrg, executionIn, fakeClock, startReceiver, type Receiver } from "./monitor-helpers";
 
 const alice = { type: "USER" as const, userId: "user-alice", label: "alice@example.com" };
 const SYSTEM = { type: "SYSTEM" as const, label: "test" };
 
-let monitor: Monitor;
+// each test's organization has its own monitor, which sweeps only that organization, at a time
+// that stands still
+const monitors = new Map<string, Monitor>();
+const monitorOf = (orgId: string) => {
+  if (!monitors.has(orgId)) monitors.set(orgId, new Monitor({ intervalMs: 500, failureRateEveryMs: 60_000, clock: fakeClock(new Date()).now, orgIds: [orgId] }));
+  return monitors.get(orgId)!;
+};
 const receivers: Receiver[] = [];
-beforeAll(() => {
-  monitor = new Monitor({ intervalMs: 500, failureRateEveryMs: 60_000 });
-  return () => monitor.stop();
-});
 afterEach(async () => {
+  // a monitor holds the leader lease until it stops: the next test's monitor must be able to lead
+  await Promise.all([...monitors.values()].map((m) => m.stop()));
+  monitors.clear();
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 const delivery = () => new DeliveryWorker({ pollMs: 50, concurrency: 4, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "rw@localhost" });
@@ -37,7 +42,7 @@ async function orgWithAlerts(n: number) {
   const org = await createFastOrg({ scheduled: 1, running: 3600 });
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push(await executionIn(org.orgId, "wf.alerts", "SCHEDULED", new Date(Date.now() - 5_000 + i)));
-  await monitor.tick();
+  await monitorOf(org.orgId).tick();
   const alerts = await alertRows(org.orgId);
   expect(alerts).toHaveLength(n);
   return { ...org, executionIds: ids, alerts };
@@ -83,7 +88,7 @@ describe("alert lifecycle", () => {
     expect((await getAlert(org.orgId, { alertId: id })).deliveries).toEqual([expect.objectContaining({ type: "alert.resolved", attempt: 1, statusCode: 200, ok: true, latencyMs: expect.any(Number) })]);
 
     // still stuck since the same moment: the monitor does not reopen it
-    await monitor.tick();
+    await monitorOf(org.orgId).tick();
     expect(await alertRows(org.orgId)).toHaveLength(1);
   });
 

@@ -158,7 +158,8 @@ describe("email", () => {
     const org = await createFastOrg({ scheduled: 1, running: 3600 });
     await createChannel(org.orgId, SYSTEM, { type: "EMAIL", to: ["oncall@example.com"] });
     const x = await executionIn(org.orgId, "wf.mail", "SCHEDULED", new Date(Date.now() - 5_000));
-    const monitor = new Monitor({ intervalMs: 500, failureRateEveryMs: 60_000 });
+    const now = new Date();
+    const monitor = new Monitor({ intervalMs: 500, failureRateEveryMs: 60_000, clock: () => now, orgIds: [org.orgId] });
     cleanups.push(() => monitor.stop());
     await monitor.tick();
     await worker({ smtpUrl }).drain();

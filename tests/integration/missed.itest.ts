@@ -27,7 +27,7 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startMonitor(clock?: () => Date) {
-  const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: 60_000, clock });
+  const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: 60_000, clock: clock ?? (() => new Date()) });
   running.push(monitor);
   monitor.start();
   return monitor;

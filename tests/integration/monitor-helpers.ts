@@ -164,3 +164,23 @@ export async function leaseHolder(): Promise<{ holder: string; token: string; ac
   const { rows } = await pool().query(`SELECT holder, token::text, "acquiredAt" FROM monitor_leases WHERE name = 'monitor'`);
   return rows[0] ?? null;
 }
+
+/**
+ * A clock that only moves when a test moves it, for Monitor's and sweep()'s `now`: a test sets
+ * the time past a threshold instead of sleeping until it passes. It starts a minute behind the
+ * real time by default, so events stamped with it are never from the future.
+ */
+export function fakeClock(start = new Date(Date.now() - 60_000)) {
+  let t = start.getTime();
+  return {
+    now: () => new Date(t),
+    advance(ms: number) {
+      t += ms;
+      return new Date(t);
+    },
+    set(at: Date) {
+      t = at.getTime();
+    },
+  };
+}
+export type FakeClock = ReturnType<typeof fakeClock>;

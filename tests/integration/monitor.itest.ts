@@ -1,6 +1,8 @@
-// The monitor in this process against real PostgreSQL: timely signed alerts to a local receiver,
-// resolution when the execution moves on, heartbeats, the sweep's SQL against the list's rule,
-// the optional auto-timeout, storm control and the failure-rate rule.
+// The monitor in this process against real PostgreSQL, on a fake clock and each test in its own
+// organization (the monitor sweeps only that one): signed alerts to a local receiver, resolution
+// when the execution moves on, heartbeats, the sweep's SQL against the list's rule, the optional
+// auto-timeout, storm control and the failure-rate rule. Time passes by moving the clock, never by
+// sleeping.
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { updateOrgAlertSettings, updateWorkflowAlertSettings } from "../../server/alerts/settings";
@@ -9,7 +11,7 @@ import { DeliveryWorker } from "../../server/delivery/worker";
 import { listExecutions } from "../../server/executions/read";
 import { Monitor } from "../../server/monitor/monitor";
 import { STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
-import { addWebhookChannel, alertRows, createFastOrg, executionIn, sendEvents, startReceiver, uid, waitFor, type Receiver } from "./monitor-helpers";
+import { addWebhookChannel, alertRows, createFastOrg, executionIn, fakeClock, sendEvents, startReceiver, uid, type FakeClock, type Receiver } from "./monitor-helpers";
 
 const INTERVAL = 500;
 const SYSTEM = { type: "SYSTEM" as const, label: "test" };
@@ -21,8 +23,9 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-function startMonitor(opts: { failureRateEveryMs?: number } = {}) {
-  const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: opts.failureRateEveryMs ?? 60_000 });
+/** A monitor of one organization on `clock`, driven by tick() (never started: no timers). */
+function monitorOf(orgId: string, clock: FakeClock, opts: { failureRateEveryMs?: number } = {}) {
+  const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: opts.failureRateEveryMs ?? 60_000, clock: clock.now, orgIds: [orgId] });
   running.push(monitor);
   return monitor;
 }
@@ -39,37 +42,48 @@ async function receiver(statuses?: number[]) {
   return r;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe("stuck SCHEDULED → alert.firing → RUNNING → alert.resolved", () => {
-  it("delivers one signed alert.firing within two intervals after the threshold, then one alert.resolved", async () => {
+  it("fires one signed alert.firing at the first sweep past the threshold, then one alert.resolved", async () => {
     const org = await createFastOrg({ scheduled: 2, running: 3600 });
     const rx = await receiver();
     const ch = await addWebhookChannel(org.orgId, rx.url);
-    const t0 = new Date();
+    const clock = fakeClock();
+    const t0 = clock.now();
     const x = await executionIn(org.orgId, "wf.sched", "SCHEDULED", t0);
-    startMonitor().start();
-    startDelivery().start();
+    const monitor = monitorOf(org.orgId, clock);
+    const delivery = startDelivery();
 
-    const firing = await waitFor(() => rx.ofType("alert.firing")[0], { timeoutMs: 8_000, what: "alert.firing" });
-    const thresholdAt = t0.getTime() + 2_000;
-    expect(firing.at).toBeGreaterThanOrEqual(thresholdAt);
-    // within two intervals after the threshold (a little slack for the HTTP round trip)
-    expect(firing.at - thresholdAt).toBeLessThanOrEqual(2 * INTERVAL + 150);
-    expect(new Webhook(ch.secret).verify(firing.body, firing.headers)).toEqual(firing.json);
-    expect(firing.headers["webhook-id"]).toMatch(/^msg_/);
-    expect(firing.json).toEqual({
+    // just before the threshold: nothing
+    clock.set(new Date(t0.getTime() + 1_999));
+    expect((await monitor.tick())!.opened).toEqual([]);
+    // the first sweep after it opens the alert
+    clock.set(new Date(t0.getTime() + 2_001));
+    expect((await monitor.tick())!.opened).toEqual([expect.objectContaining({ executionId: x, reason: "scheduled" })]);
+    await delivery.drain();
+    const firing = rx.ofType("alert.firing");
+    expect(firing).toHaveLength(1);
+    expect(new Webhook(ch.secret).verify(firing[0]!.body, firing[0]!.headers)).toEqual(firing[0]!.json);
+    expect(firing[0]!.headers["webhook-id"]).toMatch(/^msg_/);
+    expect(firing[0]!.json).toEqual({
       type: "alert.firing",
       alert: { id: expect.stringMatching(/^\d+$/), executionId: x, workflow: "wf.sched", status: "SCHEDULED", reason: "scheduled", since: t0.toISOString(), url: expect.stringContaining(`/o/${org.slug}/alerts?alert=`) },
     });
 
-    await sendEvents(org.orgId, [{ eventId: uid("ev"), executionId: x, status: "RUNNING" }]);
-    const resolved = await waitFor(() => rx.ofType("alert.resolved")[0], { timeoutMs: 5_000, what: "alert.resolved" });
-    expect(new Webhook(ch.secret).verify(resolved.body, resolved.headers)).toEqual(resolved.json);
-    expect(resolved.json.alert).toMatchObject({ id: firing.json.alert.id, executionId: x, status: "RUNNING", reason: "scheduled", resolution: "moved_on" });
+    // ingestion moves it on; the next sweep resolves the alert without rescanning
+    await sendEvents(org.orgId, [{ eventId: uid("ev"), executionId: x, status: "RUNNING", occurredAt: clock.advance(100).toISOString() }]);
+    expect((await monitor.tick())!.resolved).toBe(1);
+    await delivery.drain();
+    const resolved = rx.ofType("alert.resolved");
+    expect(resolved).toHaveLength(1);
+    expect(new Webhook(ch.secret).verify(resolved[0]!.body, resolved[0]!.headers)).toEqual(resolved[0]!.json);
+    expect(resolved[0]!.json.alert).toMatchObject({ id: firing[0]!.json.alert.id, executionId: x, status: "RUNNING", reason: "scheduled", resolution: "moved_on" });
 
     // and nothing more: still exactly one of each after a few more sweeps
-    await sleep(3 * INTERVAL);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(INTERVAL);
+      await monitor.tick();
+    }
+    await delivery.drain();
     expect(rx.ofType("alert.firing")).toHaveLength(1);
     expect(rx.ofType("alert.resolved")).toHaveLength(1);
     expect(await alertRows(org.orgId)).toEqual([expect.objectContaining({ executionId: x, reason: "scheduled", state: "RESOLVED", resolution: "moved_on" })]);
@@ -79,22 +93,22 @@ describe("stuck SCHEDULED → alert.firing → RUNNING → alert.resolved", () =
 describe("RUNNING executions", () => {
   it("one that keeps heartbeating is never stuck; one that never heartbeats is stuck once startedAt is past the threshold", async () => {
     const org = await createFastOrg({ scheduled: 3600, running: 2 });
-    const t0 = new Date();
+    const clock = fakeClock();
+    const t0 = clock.now();
     const alive = await executionIn(org.orgId, "wf.run", "RUNNING", t0);
     const silent = await executionIn(org.orgId, "wf.run", "RUNNING", t0);
-    startMonitor().start();
+    const monitor = monitorOf(org.orgId, clock);
 
-    const deadline = t0.getTime() + 4_500;
     let firstSilentAlert: number | null = null;
-    while (Date.now() < deadline) {
-      await sendEvents(org.orgId, [{ eventId: uid("hb"), executionId: alive, type: "heartbeat" }]);
+    while (clock.now().getTime() < t0.getTime() + 4_500) {
+      await sendEvents(org.orgId, [{ eventId: uid("hb"), executionId: alive, type: "heartbeat", occurredAt: clock.advance(250).toISOString() }]);
+      await monitor.tick();
       const rows = await alertRows(org.orgId);
       expect(rows.filter((r) => r.executionId === alive)).toEqual([]);
-      if (firstSilentAlert === null && rows.some((r) => r.executionId === silent)) firstSilentAlert = Date.now();
-      await sleep(250);
+      if (firstSilentAlert === null && rows.some((r) => r.executionId === silent)) firstSilentAlert = clock.now().getTime();
     }
-    expect(firstSilentAlert).not.toBeNull();
-    expect(firstSilentAlert! - (t0.getTime() + 2_000)).toBeLessThanOrEqual(2 * INTERVAL + 300);
+    // at the first sweep past the threshold (sweeps every 250 ms here)
+    expect(firstSilentAlert).toBe(t0.getTime() + 2_250);
     const rows = await alertRows(org.orgId);
     expect(rows).toEqual([expect.objectContaining({ executionId: silent, reason: "running", state: "FIRING" })]);
     expect(rows[0]!.since.toISOString()).toBe(t0.toISOString());
@@ -120,69 +134,51 @@ describe("the sweep's SQL", () => {
     // a per-workflow override beats the organization's default
     await pool().query(`UPDATE workflows SET "stuckRunningAfterSeconds" = 3600 WHERE "orgId" = $1 AND key = 'wf.b'`, [org.orgId]);
 
-    const { rows } = await pool().query(STUCK_SWEEP_SQL);
+    const { rows: clock } = await pool().query<{ now: Date }>(`SELECT now() AS now`);
+    const { rows } = await pool().query(STUCK_SWEEP_SQL, [clock[0]!.now, [org.orgId]]);
     const fromSweep = rows.filter((r) => r.orgId === org.orgId).map((r) => `${r.executionId}:${r.reason}`).sort();
     const listed = await listExecutions(org.orgId, { stuck: true }, { limit: 100, cursor: null });
     expect(fromSweep).toEqual(listed.items.map((e) => `${e.executionId}:${e.stuckReason}`).sort());
     expect(fromSweep).toEqual([`${ids.runOld}:running`, `${ids.schedOld}:scheduled`].sort());
   });
-
-  it("reads only active executions through the partial indexes", async () => {
-    const client = await pool().connect();
-    try {
-      await client.query("BEGIN");
-      // on a tiny table the planner prefers a sequential scan; take that option away
-      await client.query("SET LOCAL enable_seqscan = off");
-      const { rows } = await client.query(`EXPLAIN ${STUCK_SWEEP_SQL}`);
-      const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
-      expect(plan).toContain("executions_scheduled_since_idx");
-      expect(plan).toContain("executions_running_alive_idx");
-    } finally {
-      await client.query("ROLLBACK");
-      client.release();
-    }
-  });
+  // the plans of the sweep's statements: tests/integration/query-plans.itest.ts, at 200k rows
 });
 
 describe("auto TIMED_OUT", () => {
   it("is off by default, and when a workflow turns it on marks the execution TIMED_OUT after the multiple, audited", async () => {
     const org = await createFastOrg({ scheduled: 1, running: 3600 });
-    const since = new Date(Date.now() - 1_500);
+    const clock = fakeClock();
+    const since = clock.now();
     const plain = await executionIn(org.orgId, "wf.plain", "SCHEDULED", since);
     const guarded = await executionIn(org.orgId, "wf.guarded", "SCHEDULED", since);
     await updateWorkflowAlertSettings(org.orgId, SYSTEM, { workflow: "wf.guarded", autoTimeoutMultiple: 2 });
-    startMonitor().start();
+    const monitor = monitorOf(org.orgId, clock);
+    const statusOf = async (x: string) => (await pool().query(`SELECT status, error FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [org.orgId, x])).rows[0];
 
-    const timedOut = await waitFor(
-      async () => {
-        const { rows } = await pool().query(`SELECT status, error FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [org.orgId, guarded]);
-        return rows[0]?.status === "TIMED_OUT" ? rows[0] : null;
-      },
-      // generous: in a full run the first sweeps also open alerts for other files' old executions
-      { timeoutMs: 20_000, what: "TIMED_OUT" },
-    );
+    // stuck (1 s) but not yet 2 × 1 s: alerts only
+    clock.set(new Date(since.getTime() + 1_500));
+    expect((await monitor.tick())!.timeOuts).toEqual([]);
+    expect((await statusOf(guarded)).status).toBe("SCHEDULED");
+    // past the multiple: the guarded one is marked TIMED_OUT through ingestion, at the sweep's time
+    clock.set(new Date(since.getTime() + 2_100));
+    expect((await monitor.tick())!.timeOuts).toEqual([expect.objectContaining({ executionId: guarded, multiple: 2, thresholdSeconds: 1 })]);
+    const timedOut = await statusOf(guarded);
+    expect(timedOut.status).toBe("TIMED_OUT");
     expect(timedOut.error).toMatchObject({ code: "RUNWATCH_STUCK_TIMEOUT" });
-    // not before multiple × threshold
     const { rows: ev } = await pool().query(`SELECT "occurredAt" FROM execution_events WHERE "orgId" = $1 AND "eventId" LIKE 'monitor-timeout-%'`, [org.orgId]);
-    expect(ev).toHaveLength(1);
-    expect(ev[0].occurredAt.getTime() - since.getTime()).toBeGreaterThan(2_000);
+    expect(ev).toEqual([{ occurredAt: clock.now() }]);
 
     // the audit entry commits with the alert's timed-out mark, just after the status change
-    const audit = await waitFor(
-      async () => {
-        const { rows } = await pool().query(`SELECT "actorType", action, "resourceId", success FROM audit_logs WHERE "orgId" = $1 AND action = 'execution.auto_timeout'`, [org.orgId]);
-        return rows.length ? rows : null;
-      },
-      { timeoutMs: 10_000, what: "the auto-timeout audit entry" },
-    );
+    const { rows: audit } = await pool().query(`SELECT "actorType", action, "resourceId", success FROM audit_logs WHERE "orgId" = $1 AND action = 'execution.auto_timeout'`, [org.orgId]);
     expect(audit).toEqual([{ actorType: "SYSTEM", action: "execution.auto_timeout", resourceId: guarded, success: true }]);
 
-    await waitFor(async () => (await alertRows(org.orgId)).find((a) => a.executionId === guarded && a.state === "RESOLVED"), { timeoutMs: 20_000, what: "the alert to resolve" });
+    // the next sweep resolves its alert (ingestion queued it for a recheck)
+    clock.advance(INTERVAL);
+    expect((await monitor.tick())!.resolved).toBe(1);
     const alerts = await alertRows(org.orgId);
-    expect(alerts.find((a) => a.executionId === guarded)).toMatchObject({ resolution: "timed_out", timedOutAt: expect.any(Date) });
+    expect(alerts.find((a) => a.executionId === guarded)).toMatchObject({ state: "RESOLVED", resolution: "timed_out", timedOutAt: expect.any(Date) });
     expect(alerts.find((a) => a.executionId === plain)).toMatchObject({ state: "FIRING", timedOutAt: null });
-    const { rows: plainNow } = await pool().query(`SELECT status FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [org.orgId, plain]);
-    expect(plainNow[0].status).toBe("SCHEDULED");
+    expect((await statusOf(plain)).status).toBe("SCHEDULED");
   });
 });
 
@@ -194,13 +190,14 @@ describe("storm control", () => {
     // webhooks that asked for grouping (off by default for webhooks: missed.itest.ts covers the defaults)
     await addWebhookChannel(org.orgId, rxA.url, "WEBHOOK", { stormGrouping: true });
     await addWebhookChannel(org.orgId, rxB.url, "WEBHOOK", { stormGrouping: true });
-    const past = new Date(Date.now() - 5_000);
+    const clock = fakeClock();
+    const past = new Date(clock.now().getTime() - 5_000);
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(await executionIn(org.orgId, "wf.pool", "SCHEDULED", new Date(past.getTime() + i)));
     // a different workflow below the threshold is notified on its own
     const lone = await executionIn(org.orgId, "wf.other", "SCHEDULED", past);
 
-    const monitor = startMonitor();
+    const monitor = monitorOf(org.orgId, clock);
     const delivery = startDelivery();
     await monitor.tick();
     await delivery.drain();
@@ -218,21 +215,20 @@ describe("storm control", () => {
 
     // one more within the window joins silently
     const late = await executionIn(org.orgId, "wf.pool", "SCHEDULED", past);
+    clock.advance(INTERVAL);
     await monitor.tick();
     await delivery.drain();
     expect((await alertRows(org.orgId)).find((a) => a.executionId === late)?.stormId).toBe(alerts.find((a) => a.executionId === ids[0])!.stormId);
     expect(rxA.requests).toHaveLength(2);
 
     // the pool recovers: alerts resolve without one message each; the storm ends with one message per channel
-    await sendEvents(org.orgId, [...ids, late].map((x) => ({ eventId: uid("ev"), executionId: x, status: "COMPLETED" })));
-    await monitor.tick();
-    await waitFor(async () => {
-      await monitor.tick();
-      await delivery.drain();
-      return rxA.ofType("alert.storm.resolved").length === 1;
-    }, { timeoutMs: 6_000, intervalMs: 200, what: "alert.storm.resolved" });
+    await sendEvents(org.orgId, [...ids, late].map((x) => ({ eventId: uid("ev"), executionId: x, status: "COMPLETED", occurredAt: clock.advance(1).toISOString() })));
+    clock.advance(INTERVAL);
+    // the storm ends in the same sweep as its last alert resolves
+    expect((await monitor.tick())!.resolved).toBe(7);
+    await delivery.drain();
     for (const rx of [rxA, rxB]) {
-      await waitFor(() => rx.ofType("alert.storm.resolved").length === 1);
+      expect(rx.ofType("alert.storm.resolved")).toHaveLength(1);
       expect(rx.ofType("alert.resolved")).toHaveLength(0);
       expect(rx.ofType("alert.storm.resolved")[0]!.json.storm).toMatchObject({ workflow: "wf.pool", count: 7 });
     }
@@ -248,7 +244,7 @@ describe("failure-rate rule", () => {
     const finish = (status: string, n: number) =>
       sendEvents(org.orgId, Array.from({ length: n }, () => ({ eventId: uid("ev"), executionId: uid("x"), workflow: "wf.flaky", status })));
 
-    const monitor = startMonitor({ failureRateEveryMs: 0 });
+    const monitor = monitorOf(org.orgId, fakeClock(new Date()), { failureRateEveryMs: 0 });
     const delivery = startDelivery();
     // 2 of 4 failed: over 20%, but fewer than 5 executions
     await finish("FAILED", 2);

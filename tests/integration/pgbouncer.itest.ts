@@ -96,7 +96,7 @@ describe.skipIf(embedded)("through PgBouncer in transaction mode", () => {
   it("lets one of two monitors lead, on the direct session of RUNWATCH_MONITOR_DATABASE_URL", async () => {
     const { orgId } = await createFastOrg();
     const stuck = await executionIn(orgId, "pgb.stuck", "RUNNING", new Date(Date.now() - 3_600_000));
-    const monitors = [new Monitor({ intervalMs: 1_000, failureRateEveryMs: 60_000, holder: "m1" }), new Monitor({ intervalMs: 1_000, failureRateEveryMs: 60_000, holder: "m2" })];
+    const monitors = [new Monitor({ intervalMs: 1_000, failureRateEveryMs: 60_000, holder: "m1", clock: () => new Date(), orgIds: [orgId] }), new Monitor({ intervalMs: 1_000, failureRateEveryMs: 60_000, holder: "m2", clock: () => new Date(), orgIds: [orgId] })];
     try {
       const results = [];
       for (const m of monitors) results.push(await m.tick());

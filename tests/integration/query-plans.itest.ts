@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
 import { explainableCountQuery, explainableListQuery, type ListFilter } from "../../server/executions/read";
 import { MISSED_CHECK_SQL } from "../../server/monitor/missed";
+import { STUCK_DIFF_SQL, STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
 import { createTestOrg } from "../setup/helpers";
 
 const ROWS = 200_000;
@@ -127,5 +128,21 @@ describe("missed-run check plan", () => {
     } finally {
       await pool().query(`UPDATE workflows SET schedule = NULL, "scheduleSetAt" = NULL WHERE "orgId" = $1`, [orgId]);
     }
+  });
+});
+
+describe("sweep plans", () => {
+  const indexesOf = (plan: PlanNode[]) => new Set(plan.filter((n) => n["Relation Name"] === "executions").map((n) => n["Index Name"] ?? n["Node Type"]));
+
+  it.each([
+    ["the full stuck set", STUCK_SWEEP_SQL, (now: Date) => [now, [orgId]]],
+    ["the incremental diff", STUCK_DIFF_SQL, (now: Date) => [now, [orgId], false]],
+    ["the incremental diff, every organization", STUCK_DIFF_SQL, (now: Date) => [now, null, false]],
+  ] as Array<[string, string, (now: Date) => unknown[]]>)("%s reads the active sets through the org-leading partial indexes", async (_name, sql, values) => {
+    const plan = await explain({ sql, values: values(new Date()) });
+    const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? n["Relation Name"] ?? ""}`));
+    expect(seqScansOfExecutions(plan), shape).toEqual([]);
+    expect(indexesOf(plan).has("executions_scheduled_org_since_idx"), shape).toBe(true);
+    expect(indexesOf(plan).has("executions_running_org_alive_idx"), shape).toBe(true);
   });
 });

@@ -110,7 +110,7 @@ describe.skipIf(embedded)("a streaming replica (pg_basebackup -R) in DATABASE_RE
     const stuck = await executionIn(orgId, "replica.stuck", "RUNNING", new Date(Date.now() - 3_600_000));
     await pauseReplay();
     try {
-      const monitor = new Monitor({ intervalMs: 1_000, failureRateEveryMs: 60_000 });
+      const monitor = new Monitor({ intervalMs: 1_000, failureRateEveryMs: 60_000, clock: () => new Date(), orgIds: [orgId] });
       try {
         const result = await monitor.tick();
         expect(monitor.isLeader).toBe(true);

@@ -5,7 +5,7 @@
 // reads and list filter, and the monitor's sweep query to the TypeScript answer on every one.
 import { beforeAll, describe, expect, it } from "vitest";
 import { pool, prisma } from "../../server/db/client";
-import { listExecutions, getExecution } from "../../server/executions/read";
+import { countExecutionsCapped, listExecutions, getExecution } from "../../server/executions/read";
 import { effectiveThresholds, STUCK_SQL, stuckSql, stuckVerdict, type StuckInput, type StuckThresholds } from "../../server/executions/stuck";
 
 import { STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
@@ -132,7 +132,11 @@ describe("stuck: SQL and TypeScript agree", () => {
     const listed = await listExecutions(orgId, { stuck: true, executionIdPrefix: "live-" }, { limit: 500, cursor: null });
     expect(listed.items.map((i) => i.executionId).sort()).toEqual(cases.filter((c) => expected.get(c.executionId)).map((c) => c.executionId).sort());
 
-    const { rows: swept } = await pool().query<{ orgId: string; executionId: string; reason: string; since: Date }>(STUCK_SWEEP_SQL);
+    // the capped count of stuck=true (its own, join-free form of the rule) counts the same ones
+    const counted = await countExecutionsCapped(orgId, { stuck: true, executionId: { value: "live-", mode: "prefix" } });
+    expect(counted).toEqual({ count: cases.filter((c) => expected.get(c.executionId)).length, capped: false });
+
+    const { rows: swept } = await pool().query<{ orgId: string; executionId: string; reason: string; since: Date }>(STUCK_SWEEP_SQL, [now, [orgId]]);
     const mine = swept.filter((r) => r.orgId === orgId && r.executionId.startsWith("live-"));
     expect(mine.map((r) => [r.executionId, r.reason, r.since.getTime()]).sort()).toEqual(
       cases
