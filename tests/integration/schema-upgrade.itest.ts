@@ -120,7 +120,10 @@ describe(`upgrading from ${PREVIOUS}`, () => {
     // a row of an organization deleted long ago, which the old code could leave behind
     await client.query(`INSERT INTO deferred_events ("orgId", "executionId", "receivedAt", event) VALUES ($1, 'orphan', now(), '{}')`, [randomUUID()]);
 
-    expect(await applyMigrations(db.url)).toEqual([UPGRADE]);
+    // every later migration applies in this step, the one with the keys and CHECKs among them
+    const applied = await applyMigrations(db.url);
+    expect(applied).toContain(UPGRADE);
+    expect(applied.every((name) => name > PREVIOUS)).toBe(true);
 
     expect(await snapshot()).toEqual(before);
     expect(await checkValues("alerts_reason_check")).toEqual([...ALERT_REASONS]);
