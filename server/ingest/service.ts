@@ -9,6 +9,7 @@
 // batch as a whole fails on something one event carried, each event is retried alone so one
 // bad event cannot spoil its neighbours.
 import type pg from "pg";
+import { config } from "../config";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
 import { EXECUTION_COLUMNS, stateOf, type ExecutionRow } from "../executions/row";
@@ -521,7 +522,7 @@ async function readBatch(client: pg.PoolClient, orgId: string, r: BatchRead): Pr
        SELECT ${read ? "x.*" : "NULL AS \"executionId\""},
          ${claims ? `(SELECT array_agg("eventId") FROM c)` : "NULL::text[]"} AS "claimedEventIds",
          ${workflows ? `(SELECT json_object_agg(key, id::text) FROM wf)` : "NULL::json"} AS "workflowIds",
-         ${lock ? "(SELECT 1 FROM l)" : "1"} AS locked
+         ${lock ? "(SELECT 1 FROM l)" : "1"} AS locked${parts.claims && !durable() ? `, set_config('synchronous_commit', 'off', true) AS durability` : ""}
        FROM (SELECT 1) AS one${read ? " LEFT JOIN x ON true" : ""}`,
       values,
     );
@@ -553,6 +554,9 @@ async function readBatch(client: pg.PoolClient, orgId: string, r: BatchRead): Pr
   }
   return { claimed, workflowIds };
 }
+
+/** Whether ingestion waits for its commits' WAL flush (RUNWATCH_INGEST_SYNCHRONOUS_COMMIT, README). */
+const durable = () => config().RUNWATCH_INGEST_SYNCHRONOUS_COMMIT === "on";
 
 /** Creates the workflows that are new (named after their key) and adds their ids to `found`. */
 async function createWorkflows(client: pg.PoolClient, orgId: string, keys: string[], found: Map<string, string>): Promise<void> {
