@@ -10,6 +10,8 @@
 //   --direct                      call the ingestion service in this process instead of HTTP
 //                                 (needs DATABASE_URL): the service alone, without Next
 //   --service bench/experiments/x.ts  with --direct: another module exporting ingestEvents()
+//   --coalesce                    with --direct: through the group commit of POST /api/v1/events
+//   --in-flight 4                 with --coalesce: concurrent flushes per organization
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     "batch-size": { type: "string", default: "500" },
     direct: { type: "boolean", default: false },
     service: { type: "string" },
+    coalesce: { type: "boolean", default: false },
+    "in-flight": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
@@ -151,9 +155,13 @@ async function directTransport(orgId: string, service: string | undefined): Prom
     statements++;
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
-  const { ingestEvents } = (service
-    ? await import(pathToFileURL(path.resolve(service)).href)
-    : await import("../server/ingest/service")) as IngestModule;
+  const service_ = (service ? await import(pathToFileURL(path.resolve(service)).href) : await import("../server/ingest/service")) as IngestModule;
+  let ingestEvents = service_.ingestEvents;
+  if (values.coalesce) {
+    const { createCoalescer } = await import("../server/ingest/coalescer");
+    const maxInFlight = values["in-flight"] === undefined ? undefined : Number(values["in-flight"]);
+    ingestEvents = createCoalescer(ingestEvents as never, { maxInFlight }) as unknown as IngestModule["ingestEvents"];
+  }
   return async (events) => {
     try {
       const results = await ingestEvents(orgId, events);
@@ -298,7 +306,7 @@ if (values.direct) {
   org = fresh.slug;
   const send = await directTransport(fresh.orgId, values.service);
   transportFor = () => ({ send, close: () => {} });
-  target = `direct ingestEvents() of ${values.service ?? "server/ingest/service.ts"} (pool ${process.env.RUNWATCH_DB_POOL_SIZE ?? "default"})`;
+  target = `direct ingestEvents() of ${values.service ?? "server/ingest/service.ts"}${values.coalesce ? ` coalesced (in flight ${values["in-flight"] ?? "default"})` : ""} (pool ${process.env.RUNWATCH_DB_POOL_SIZE ?? "default"})`;
 } else {
   let key = values.key ?? process.env.RUNWATCH_API_KEY;
   if (!key && process.env.DATABASE_URL) {

@@ -39,6 +39,11 @@ export const configSchema = z.object({
       return urls;
     }),
   RUNWATCH_DB_POOL_SIZE: int("RUNWATCH_DB_POOL_SIZE", 1, 200).default(20),
+  // off: ingestion commits without waiting for its WAL flush; a crash can lose the last
+  // fraction of a second of acknowledged events (never corrupts). Opt-in only.
+  RUNWATCH_INGEST_SYNCHRONOUS_COMMIT: z
+    .enum(["on", "off"], { error: 'RUNWATCH_INGEST_SYNCHRONOUS_COMMIT must be "on" (durable, the default) or "off"' })
+    .default("on"),
   RUNWATCH_EMBEDDED_PG_PORT: int("RUNWATCH_EMBEDDED_PG_PORT", 1, 65535).default(5433),
   /** set by `npm start` and the CLI when they serve embedded PGlite; not for operators */
   RUNWATCH_EMBEDDED_DB: flag("RUNWATCH_EMBEDDED_DB").optional(),
@@ -154,10 +159,11 @@ export function databaseUrl(): string {
 }
 
 /**
- * Where the monitor's leader lease holds its session: RUNWATCH_MONITOR_DATABASE_URL, else
- * DATABASE_URL. Only the lease and the sweep it runs use it; everything else uses the pool.
+ * Where a connection that needs a real session goes: RUNWATCH_MONITOR_DATABASE_URL, else
+ * DATABASE_URL. The monitor's leader lease (an advisory lock) and the API-key cache's LISTEN
+ * both break under PgBouncer's transaction pooling; everything else uses the pool.
  */
-export function monitorDatabaseUrl(): string {
+export function sessionDatabaseUrl(): string {
   return config().RUNWATCH_MONITOR_DATABASE_URL ?? databaseUrl();
 }
 

@@ -89,6 +89,20 @@ export function poolConfig(databaseUrl: string) {
   };
 }
 
+/**
+ * The adapter runs a migration statement by statement, split at every ";", which cuts a function
+ * body ($$ … $$) apart. A script with one goes to PostgreSQL whole instead: the simple query
+ * protocol runs it as one implicit transaction, as `prisma migrate deploy` does with any script.
+ */
+function keepDollarQuotes<A extends { executeScript(script: string): Promise<void>; underlyingDriver(): unknown }>(adapter: A): A {
+  const split = adapter.executeScript.bind(adapter);
+  adapter.executeScript = async (script: string) => {
+    if (!script.includes("$$")) return split(script);
+    await (adapter.underlyingDriver() as pg.Pool).query(script);
+  };
+  return adapter;
+}
+
 async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promise<T>): Promise<T> {
   const bg = await loadEngineModule();
   const schema = await readFile(schemaPath, "utf8");
@@ -98,7 +112,7 @@ async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promis
   const opened: { dispose(): Promise<void> }[] = [];
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
-    const adapter = reportCatalogChars(await connect());
+    const adapter = keepDollarQuotes(reportCatalogChars(await connect()));
     opened.push(adapter);
     return adapter;
   };

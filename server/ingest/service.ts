@@ -9,6 +9,7 @@
 // batch as a whole fails on something one event carried, each event is retried alone so one
 // bad event cannot spoil its neighbours.
 import type pg from "pg";
+import { config } from "../config";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
 import { EXECUTION_COLUMNS, stateOf, type ExecutionRow } from "../executions/row";
@@ -184,8 +185,16 @@ export class DeferralNeedsExclusiveLock extends Error {
   readonly code = "40001"; // retried by withTransaction
 }
 
-/** Carried across the retries of one batch: whether it must start with the exclusive lock. */
-export type BatchHint = { exclusive: boolean };
+/** Executions this batch creates have deferred events: run it again, taking them out first. */
+export class DeferredEventsToRelease extends Error {
+  readonly code = "40001"; // retried by withTransaction
+}
+
+/**
+ * Carried across the retries of one batch: whether it must start with the exclusive lock, and
+ * whether it must take deferred events out before deciding (rather than with its writes).
+ */
+export type BatchHint = { exclusive: boolean; releaseFirst?: boolean };
 
 async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[], receivedAt: Date, hint: BatchHint = { exclusive: false }): Promise<IngestResult[]> {
   const lockMode: LockMode | null = hint.exclusive ? "exclusive" : items.some((it) => canCreate(it.event)) ? "shared" : null;
@@ -197,34 +206,30 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
     if (id !== undefined && !firstIndexOfEventId.has(id)) firstIndexOfEventId.set(id, i);
   });
   const claims = [...firstIndexOfEventId.keys()].sort();
-  const claimed = new Set<string>();
-  if (claims.length) {
-    const execIds = claims.map((id) => items[firstIndexOfEventId.get(id)!]!.event.executionId);
-    // the deferral lock rides on this statement: no round trip of its own
-    const { rows } = await client.query<{ eventId: string }>(
-      `${lockMode ? `WITH l AS MATERIALIZED (SELECT ${deferLockCall(lockMode, "$1::uuid::text")}) ` : ""}
-       INSERT INTO processed_events ("orgId", "eventId", "executionId", "receivedAt")
-       SELECT $1, t.e, t.x, $4 FROM unnest($2::text[], $3::text[]) AS t(e, x)${lockMode ? " CROSS JOIN l" : ""}
-       ON CONFLICT DO NOTHING RETURNING "eventId"`,
-      [orgId, claims, execIds, receivedAt],
-    );
-    for (const r of rows) claimed.add(r.eventId);
-  } else if (lockMode) {
-    await client.query(`SELECT ${deferLockCall(lockMode, "$1::text")}`, [orgId]);
-  }
-  const isFresh = (i: number) => {
-    const id = items[i]!.event.eventId;
-    return id === undefined || (claimed.has(id) && firstIndexOfEventId.get(id) === i);
-  };
+  const claimExecutionIds = claims.map((id) => items[firstIndexOfEventId.get(id)!]!.event.executionId);
 
-  // 2. Lock every execution the batch touches, successors of ContinueAsNew included.
+  // 2. Lock every execution the batch touches, successors of ContinueAsNew included, and read the
+  //    workflows it names (all in the claim's round trip; see readBatch).
   const touched = new Set<string>();
   for (const it of items) {
     touched.add(it.event.executionId);
     if (it.event.continuedAsNewTo) touched.add(it.event.continuedAsNewTo);
   }
+  const namedWorkflows = [...new Set(items.flatMap((it) => (it.event.workflow === undefined ? [] : [it.event.workflow])))].sort();
   const working = new Map<string, Working>();
-  await lockExecutions(client, orgId, [...touched], working);
+  const { claimed, workflowIds } = await readBatch(client, orgId, {
+    lockMode,
+    claims,
+    claimExecutionIds,
+    receivedAt,
+    executionIds: [...touched],
+    workflowKeys: namedWorkflows,
+    into: working,
+  });
+  const isFresh = (i: number) => {
+    const id = items[i]!.event.eventId;
+    return id === undefined || (claimed.has(id) && firstIndexOfEventId.get(id) === i);
+  };
 
   // 3. Executions not seen yet: those this batch creates take their deferred events with them;
   //    events for the others are deferred (rule 9). See deferLockCall for why this is race-free.
@@ -246,13 +251,16 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
     throw new DeferralNeedsExclusiveLock("this batch defers events; it runs again holding the deferral lock exclusively");
   }
 
-  // 4. Workflows that executions first seen here may need, and (same statement) the deferred
-  //    events that the executions created here take with them.
+  // 4. Workflows that executions first seen here need and that do not exist yet; the deferred
+  //    events that the executions created here take with them are released with the writes
+  //    (step 6), unless an earlier attempt found some: then they are taken out first.
   const released = new Map<string, Released[]>();
-  const newKeys = items.filter((it) => it.event.workflow && !working.has(it.event.executionId)).map((it) => it.event.workflow!);
+  const missingWorkflows = [
+    ...new Set(items.filter((it) => it.event.workflow && !working.has(it.event.executionId) && !workflowIds.has(it.event.workflow)).map((it) => it.event.workflow!)),
+  ].sort();
+  if (missingWorkflows.length) await createWorkflows(client, orgId, missingWorkflows, workflowIds);
   const mayRelease = [...creators, ...successors].filter((id) => !working.has(id));
-  const workflowIds = newKeys.length ? await resolveWorkflows(client, orgId, newKeys, mayRelease, released) : new Map<string, string>();
-  if (!newKeys.length && mayRelease.length) await releaseDeferred(client, orgId, mayRelease, released);
+  if (hint.releaseFirst && mayRelease.length) await releaseDeferred(client, orgId, mayRelease, released);
 
   // 5. Decide every event in arrival order with the pure lifecycle rules, in memory.
   const results: IngestResult[] = new Array(items.length);
@@ -422,10 +430,23 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
     else storedRepeats.push(r);
   }
 
-  // 6. Write everything: new executions first (a racer that created one of them first makes
-  //    the whole batch retry, and the retry sees its row), then the rest in one statement.
-  await insertNewExecutions(client, orgId, working);
-  await writeChanges(client, orgId, working, { timeline, heartbeats: [...heartbeats.values()], repeats: storedRepeats, deferNow }, counters);
+  // 6. Write everything in one statement, new executions included: a racer that created one of
+  //    them first makes the whole batch retry (and the retry sees its row). Deferred events of
+  //    the executions created here are deleted in it too (the deferral lock is held, and a new
+  //    statement sees what deferrers committed before): almost always there are none, and if
+  //    there are, the batch runs again taking them out first, so its decisions include them.
+  const writes = await writeChanges(
+    client,
+    orgId,
+    working,
+    { timeline, heartbeats: [...heartbeats.values()], repeats: storedRepeats, deferNow },
+    counters,
+    hint.releaseFirst ? [] : mayRelease,
+  );
+  if (writes.released > 0) {
+    hint.releaseFirst = true;
+    throw new DeferredEventsToRelease("executions created here have deferred events; the batch runs again applying them");
+  }
   return results;
 }
 
@@ -450,71 +471,103 @@ function addReleased(rows: DeferredRow[], into: Map<string, Released[]>): void {
   }
 }
 
-async function lockExecutions(client: pg.PoolClient, orgId: string, executionIds: string[], into: Map<string, Working>): Promise<void> {
-  if (!executionIds.length) return;
-  const { rows } = await client.query<ExecutionRow>(
-    `SELECT ${EXECUTION_COLUMNS} FROM executions e
-     WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[])
-     ORDER BY e."executionId" FOR UPDATE`,
-    [orgId, executionIds],
-  );
-  for (const row of rows) {
-    into.set(row.executionId, {
-      id: row.id,
-      workflowId: row.workflowId,
-      state: stateOf(row),
-      initial: stateOf(row),
-      input: row.input,
-      metadata: row.metadata,
-      parentExecutionId: row.parentExecutionId,
-      continuedFromId: row.continuedFromId,
-      isNew: false,
-      changed: false,
-    });
-  }
-}
+type BatchRead = {
+  lockMode: LockMode | null;
+  claims: string[];
+  claimExecutionIds: string[];
+  receivedAt: Date;
+  executionIds: string[];
+  workflowKeys: string[];
+  into: Map<string, Working>;
+};
 
 /**
- * Workflow ids by key, creating the workflows that are new (named after their key). The first
- * query also takes the deferred events of `releaseIds` out of deferred_events (into `released`).
+ * Steps 1 and 2 of applyBatch in one round trip: takes the deferral lock, claims the eventIds,
+ * locks the executions (in executionId order) and reads the workflow ids of the keys named.
+ *
+ * A statement's snapshot is taken before it waits for the lock, so one that waited could miss
+ * an execution created meanwhile. A batch holding the lock shared copes: a creation it missed
+ * makes its insert conflict (ExecutionCreationRace) or its event look deferred
+ * (DeferralNeedsExclusiveLock), and either runs it again. A batch holding it exclusively must
+ * read the executions as they are once it holds it (see deferLockCall): it reads them in a
+ * second statement.
  */
-async function resolveWorkflows(
-  client: pg.PoolClient,
-  orgId: string,
-  keys: string[],
-  releaseIds: string[],
-  released: Map<string, Released[]>,
-): Promise<Map<string, string>> {
-  const unique = [...new Set(keys)].sort();
-  const found = new Map<string, string>();
-  const select = async (wanted: string[]) => {
-    const { rows } = await client.query<{ id: string; key: string }>(`SELECT id, key FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, wanted]);
-    for (const r of rows) found.set(r.key, r.id);
+async function readBatch(client: pg.PoolClient, orgId: string, r: BatchRead): Promise<{ claimed: Set<string>; workflowIds: Map<string, string> }> {
+  const claimed = new Set<string>();
+  const workflowIds = new Map<string, string>();
+  const run = async (parts: { lock: boolean; claims: boolean; read: boolean }) => {
+    const values: unknown[] = [orgId];
+    const param = (v: unknown) => {
+      values.push(v);
+      return `$${values.length}`;
+    };
+    const ctes: string[] = [];
+    const lock = parts.lock && r.lockMode;
+    if (lock) ctes.push(`l AS MATERIALIZED (SELECT ${deferLockCall(r.lockMode!, "$1::uuid::text")})`);
+    const claims = parts.claims && r.claims.length > 0;
+    if (claims) {
+      ctes.push(`c AS (INSERT INTO processed_events ("orgId", "eventId", "executionId", "receivedAt")
+         SELECT $1, t.e, t.x, ${param(r.receivedAt)} FROM unnest(${param(r.claims)}::text[], ${param(r.claimExecutionIds)}::text[]) AS t(e, x)${lock ? " CROSS JOIN l" : ""}
+         ON CONFLICT DO NOTHING RETURNING "eventId")`);
+    }
+    const read = parts.read && r.executionIds.length > 0;
+    if (read) {
+      // joined to the lock, so no row is locked before the deferral lock is held
+      ctes.push(`x AS (SELECT ${EXECUTION_COLUMNS} FROM executions e${lock ? " CROSS JOIN l" : ""}
+         WHERE e."orgId" = $1 AND e."executionId" = ANY(${param(r.executionIds)}::text[]) ORDER BY e."executionId" FOR UPDATE OF e)`);
+    }
+    const workflows = parts.read && r.workflowKeys.length > 0;
+    if (workflows) ctes.push(`wf AS (SELECT id, key FROM workflows WHERE "orgId" = $1 AND key = ANY(${param(r.workflowKeys)}::text[]))`);
+    const { rows } = await client.query<Partial<ExecutionRow> & { claimedEventIds: string[] | null; workflowIds: Record<string, string> | null }>(
+      `${ctes.length ? `WITH ${ctes.join(",\n")} ` : ""}
+       SELECT ${read ? "x.*" : "NULL AS \"executionId\""},
+         ${claims ? `(SELECT array_agg("eventId") FROM c)` : "NULL::text[]"} AS "claimedEventIds",
+         ${workflows ? `(SELECT json_object_agg(key, id::text) FROM wf)` : "NULL::json"} AS "workflowIds",
+         ${lock ? "(SELECT 1 FROM l)" : "1"} AS locked${parts.claims && !durable() ? `, set_config('synchronous_commit', 'off', true) AS durability` : ""}
+       FROM (SELECT 1) AS one${read ? " LEFT JOIN x ON true" : ""}`,
+      values,
+    );
+    for (const row of rows) {
+      if (row.executionId) {
+        const full = row as ExecutionRow;
+        r.into.set(full.executionId, {
+          id: full.id,
+          workflowId: full.workflowId,
+          state: stateOf(full),
+          initial: stateOf(full),
+          input: full.input,
+          metadata: full.metadata,
+          parentExecutionId: full.parentExecutionId,
+          continuedFromId: full.continuedFromId,
+          isNew: false,
+          changed: false,
+        });
+      }
+    }
+    for (const id of rows[0]?.claimedEventIds ?? []) claimed.add(id);
+    for (const [key, id] of Object.entries(rows[0]?.workflowIds ?? {})) workflowIds.set(key, id);
   };
-  if (releaseIds.length) {
-    const { rows } = await client.query<{ kind: "workflow" | "deferred"; id: string | null; key: string | null } & DeferredRow>(
-      `WITH d AS (${RELEASE_SQL})
-       SELECT 'workflow' AS kind, id::text AS id, key, NULL::text AS "executionId", NULL::timestamptz AS "receivedAt", NULL::jsonb AS event,
-              NULL::int AS repeats
-         FROM workflows WHERE "orgId" = $1 AND key = ANY($3::text[])
-       UNION ALL
-       SELECT 'deferred', NULL, NULL, d."executionId", d."receivedAt", d.event, d.repeats FROM d`,
-      [orgId, releaseIds, unique],
-    );
-    for (const r of rows) if (r.kind === "workflow") found.set(r.key!, r.id!);
-    addReleased(rows.filter((r) => r.kind === "deferred"), released);
+  if (r.lockMode === "exclusive") {
+    await run({ lock: true, claims: true, read: false });
+    await run({ lock: false, claims: false, read: true });
   } else {
-    await select(unique);
+    await run({ lock: true, claims: true, read: true });
   }
-  const missing = unique.filter((k) => !found.has(k));
-  if (missing.length) {
-    await client.query(
-      `INSERT INTO workflows ("orgId", key, name) SELECT $1, k, k FROM unnest($2::text[]) AS k ORDER BY k ON CONFLICT ("orgId", key) DO NOTHING`,
-      [orgId, missing],
-    );
-    await select(missing);
-  }
-  return found;
+  return { claimed, workflowIds };
+}
+
+/** Whether ingestion waits for its commits' WAL flush (RUNWATCH_INGEST_SYNCHRONOUS_COMMIT, README). */
+const durable = () => config().RUNWATCH_INGEST_SYNCHRONOUS_COMMIT === "on";
+
+/** Creates the workflows that are new (named after their key) and adds their ids to `found`. */
+async function createWorkflows(client: pg.PoolClient, orgId: string, keys: string[], found: Map<string, string>): Promise<void> {
+  await client.query(`INSERT INTO workflows ("orgId", key, name) SELECT $1, k, k FROM unnest($2::text[]) AS k ORDER BY k ON CONFLICT ("orgId", key) DO NOTHING`, [
+    orgId,
+    keys,
+  ]);
+  // a statement of its own: one created concurrently is visible only to a later snapshot
+  const { rows } = await client.query<{ id: string; key: string }>(`SELECT id, key FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, keys]);
+  for (const r of rows) found.set(r.key, r.id);
 }
 
 type Draft = {
@@ -567,23 +620,18 @@ export class ExecutionCreationRace extends Error {
   readonly code = "40001"; // retried by withTransaction like a serialization failure
 }
 
-async function insertNewExecutions(client: pg.PoolClient, orgId: string, working: Map<string, Working>): Promise<void> {
-  const fresh = [...working.entries()].filter(([, w]) => w.isNew).sort(([a], [b]) => (a < b ? -1 : 1));
-  if (!fresh.length) return;
-  const { rows } = await client.query<{ executionId: string }>(
-    `INSERT INTO executions ("orgId", "executionId", "workflowId", status, attempt, "statusAttempt", "statusEventId", "statusChangedAt",
+/** The INSERT of the executions a batch creates, as one part of writeChanges' statement. */
+function insertExecutionsSql(records: string): string {
+  return `INSERT INTO executions ("orgId", "executionId", "workflowId", status, attempt, "statusAttempt", "statusEventId", "statusChangedAt",
        "createdAt", "scheduledAt", "startedAt", "lastHeartbeatAt", "lastEventAt", "completedAt", "durationMs", error, "errorAt",
        "errorEventId", output, input, metadata, "continuedFromId", "continuedAsNewToId", "parentExecutionId")
      SELECT $1, x."executionId", x."workflowId", x.status, x.attempt, x."statusAttempt", x."statusEventId", x."statusChangedAt",
        x."createdAt", x."scheduledAt", x."startedAt", x."lastHeartbeatAt", x."lastEventAt", x."completedAt", x."durationMs", x.error,
        x."errorAt", x."errorEventId", x.output, x.input, x.metadata, x."continuedFromId", x."continuedAsNewToId", x."parentExecutionId"
-     FROM json_to_recordset($2::json) AS ${EXECUTION_RECORDSET}
+     FROM json_to_recordset(${records}) AS ${EXECUTION_RECORDSET}
      ORDER BY x."executionId"
      ON CONFLICT ("orgId", "executionId") DO NOTHING
-     RETURNING "executionId"`,
-    [orgId, JSON.stringify(fresh.map(([executionId, w]) => executionRecord({ executionId, ...w })))],
-  );
-  if (rows.length !== fresh.length) throw new ExecutionCreationRace("an execution was created concurrently");
+     RETURNING "executionId"`;
 }
 
 function addCounters(counters: Map<string, Counters>, workflowId: string, delta: CounterDelta, createdAt: Date | null) {
@@ -625,7 +673,20 @@ type TimelineWrites = {
   deferNow: DeferredWrite[];
 };
 
-async function writeChanges(client: pg.PoolClient, orgId: string, working: Map<string, Working>, t: TimelineWrites, counters: Map<string, Counters>) {
+/**
+ * Writes a decided batch. Returns how many deferred events of `releaseIds` it deleted (they
+ * were not decided: the caller runs the batch again); throws ExecutionCreationRace when a
+ * concurrent writer created one of the executions first.
+ */
+async function writeChanges(
+  client: pg.PoolClient,
+  orgId: string,
+  working: Map<string, Working>,
+  t: TimelineWrites,
+  counters: Map<string, Counters>,
+  releaseIds: string[],
+): Promise<{ released: number }> {
+  const fresh = [...working.entries()].filter(([, w]) => w.isNew).sort(([a], [b]) => (a < b ? -1 : 1));
   const hourly: Hourly = new Map();
   for (const w of working.values()) if (w.changed) noteHourly(hourly, w);
   const updates = [...working.entries()]
@@ -645,6 +706,16 @@ async function writeChanges(client: pg.PoolClient, orgId: string, working: Map<s
     return `$${values.length}::json`;
   };
   const parts: string[] = [];
+  const counted: string[] = [];
+  if (fresh.length) {
+    parts.push(insertExecutionsSql(param(fresh.map(([executionId, w]) => executionRecord({ executionId, ...w })))));
+    counted.push(`(SELECT count(*) FROM w${parts.length - 1})::int AS inserted`);
+  }
+  if (releaseIds.length) {
+    values.push(releaseIds);
+    parts.push(`DELETE FROM deferred_events WHERE "orgId" = $1 AND "executionId" = ANY($${values.length}::text[]) RETURNING 1`);
+    counted.push(`(SELECT count(*) FROM w${parts.length - 1})::int AS released`);
+  }
   if (updates.length) {
     parts.push(`UPDATE executions e SET status = x.status, attempt = x.attempt, "statusAttempt" = x."statusAttempt",
          "statusEventId" = x."statusEventId", "statusChangedAt" = x."statusChangedAt", "createdAt" = x."createdAt",
@@ -699,10 +770,13 @@ async function writeChanges(client: pg.PoolClient, orgId: string, working: Map<s
        attempt int, "occurredAt" timestamptz, "receivedAt" timestamptz, outcome "EventOutcome", reason text,
        "statusBefore" "ExecutionStatus", "statusAfter" "ExecutionStatus", payload jsonb, repeats int, "waitedMs" int)`);
   }
+  let released = 0;
   if (parts.length) {
-    const last = parts.pop()!;
     const ctes = parts.map((sql, i) => `w${i} AS (${sql})`);
-    await client.query(`${ctes.length ? `WITH ${ctes.join(", ")} ` : ""}${last}`, values);
+    const { rows } = await client.query<{ inserted?: number; released?: number }>(`WITH ${ctes.join(", ")} SELECT ${counted.length ? counted.join(", ") : "1"}`, values);
+    if ((rows[0]!.inserted ?? 0) !== fresh.length) throw new ExecutionCreationRace("an execution was created concurrently");
+    released = rows[0]!.released ?? 0;
+    if (released > 0) return { released };
   }
   // The contended rows (hourly buckets, then workflow counters) are locked in one global order
   // (sorted keys, hourly before workflows), so two batches never wait on each other in a cycle.
@@ -733,8 +807,9 @@ async function writeChanges(client: pg.PoolClient, orgId: string, working: Map<s
     // KEY SHARE locks on their workflows (foreign key), which FOR UPDATE would conflict with.
     // Counters come last: the workflow row is the most contended lock, so it is held the least.
     // (A statement of its own: a locking CTE is read lazily, so it would not fix the order.)
+    // (One row needs no order: the UPDATE locks it, which saves a round trip for most requests.)
     const ids = counterRows.map((c) => c.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    await client.query(`SELECT 1 FROM workflows WHERE "orgId" = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [orgId, ids]);
+    if (ids.length > 1) await client.query(`SELECT 1 FROM workflows WHERE "orgId" = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [orgId, ids]);
     await client.query(
       `UPDATE workflows w SET "executionCount" = w."executionCount" + x."executionCount",
          "successCount" = w."successCount" + x."successCount", "failureCount" = w."failureCount" + x."failureCount",
@@ -746,4 +821,5 @@ async function writeChanges(client: pg.PoolClient, orgId: string, working: Map<s
       [orgId, JSON.stringify(counterRows)],
     );
   }
+  return { released: 0 };
 }

@@ -5,7 +5,7 @@
 // is held; each sweep also re-checks pg_locks and its token in monitor_leases (fencing).
 // It needs a session of its own: through a transaction pooler (PgBouncer) clients share server
 // sessions and two leases would both hold the lock, so the monitor connects through
-// RUNWATCH_MONITOR_DATABASE_URL (monitorDatabaseUrl() in server/config.ts) when that is set.
+// RUNWATCH_MONITOR_DATABASE_URL (sessionDatabaseUrl() in server/config.ts) when that is set.
 import os from "node:os";
 import pg from "pg";
 import { log } from "../log";

@@ -4,7 +4,7 @@
 // only way an execution's status changes).
 import type pg from "pg";
 import { recordAudit } from "../audit/service";
-import { config, monitorDatabaseUrl } from "../config";
+import { config, sessionDatabaseUrl } from "../config";
 import { pool } from "../db/client";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
@@ -48,7 +48,7 @@ export class Monitor {
     // pool's. One process uses it, so that process simply leads, through the pool.
     this.lease = EMBEDDED()
       ? null
-      : new LeaderLease({ databaseUrl: opts.databaseUrl ?? monitorDatabaseUrl(), holder: opts.holder, idleSessionTimeoutMs: Math.max(4 * opts.intervalMs, 5_000) });
+      : new LeaderLease({ databaseUrl: opts.databaseUrl ?? sessionDatabaseUrl(), holder: opts.holder, idleSessionTimeoutMs: Math.max(4 * opts.intervalMs, 5_000) });
   }
 
   get isLeader(): boolean {

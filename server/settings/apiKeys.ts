@@ -1,9 +1,10 @@
 // API keys as the settings page manages them: list (never the hash), create (the key is returned
-// this once and never again), revoke (authentication refuses the key from the next request on,
-// since authenticateApiKey reads revokedAt on every call).
+// this once and never again), revoke (authentication refuses the key from the next request on:
+// the revocation drops it from every process's key cache before it returns; server/apikeys/cache.ts).
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { displayPrefix, generateApiKey, hashApiKey } from "../apikeys/keys";
+import { afterApiKeyRevoked, awaitApiKeyAnnouncement } from "../apikeys/service";
 import { pool } from "../db/client";
 import { SettingsError } from "./errors";
 import { auditedMutation, type MutationContext } from "./mutation";
@@ -75,7 +76,8 @@ export async function createOrgApiKey(ctx: MutationContext, input: z.input<typeo
 
 export async function revokeOrgApiKey(ctx: MutationContext, input: z.input<typeof revokeApiKeyInput>): Promise<ApiKeyView> {
   const q = revokeApiKeyInput.parse(input);
-  return auditedMutation(ctx, { action: "api_key.revoke", resourceType: "api_key", resourceId: q.id, permission: "apiKeys:manage" }, async (client) => {
+  const announced = UUID.test(q.id) ? awaitApiKeyAnnouncement(q.id) : Promise.resolve();
+  const view = await auditedMutation(ctx, { action: "api_key.revoke", resourceType: "api_key", resourceId: q.id, permission: "apiKeys:manage" }, async (client) => {
     if (!UUID.test(q.id)) throw new SettingsError("NOT_FOUND", "API key not found");
     const { rows } = await client.query<Row>(`${SELECT} WHERE k."orgId" = $1 AND k.id = $2 FOR UPDATE OF k`, [ctx.orgId, q.id]);
     const before = rows[0];
@@ -92,4 +94,6 @@ export async function revokeOrgApiKey(ctx: MutationContext, input: z.input<typeo
       after: { name: before.name, prefix: before.prefix, revokedAt: after.revokedAt },
     };
   });
+  await afterApiKeyRevoked(q.id, announced);
+  return view;
 }

@@ -14,6 +14,7 @@ const BAD: Record<string, string> = {
   DATABASE_URL: "mysql://root@localhost/db",
   DATABASE_REPLICA_URLS: "postgresql://ok/x,http://not-postgres",
   RUNWATCH_DB_POOL_SIZE: "abc",
+  RUNWATCH_INGEST_SYNCHRONOUS_COMMIT: "false",
   RUNWATCH_EMBEDDED_PG_PORT: "70000",
   RUNWATCH_EMBEDDED_DB: "yes",
   PORT: "0",

@@ -1,0 +1,110 @@
+// API-key lookups are cached per process (server/apikeys/cache.ts); revocation must still refuse
+// the key on the very next request, in this process and in another one that only hears of it
+// through PostgreSQL's announcement (the api_keys trigger and LISTEN/NOTIFY).
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { LISTENER_NAME } from "../../server/apikeys/cache";
+import { apiKeyCache, revokeApiKey } from "../../server/apikeys/service";
+import { pool } from "../../server/db/client";
+import { type ApiProcess, startApiProcess } from "../setup/api-process";
+import { createTestApiKey, createTestOrg } from "../setup/helpers";
+import { api } from "./api-helpers";
+
+const EMBEDDED = process.env.RUNWATCH_EMBEDDED_DB === "1";
+let seq = 0;
+const event = () => ({ eventId: `ev-${Date.now()}-${seq++}`, executionId: `x-${seq}`, workflow: "wf.cache", status: "PENDING" });
+
+/** Changes a key's row without announcing it (triggers off for this session): only a cache can still accept the key. */
+async function silently(sql: string, params: unknown[]): Promise<void> {
+  const client = await pool().connect();
+  try {
+    await client.query("SET session_replication_role = replica");
+    await client.query(sql, params);
+  } finally {
+    await client.query("RESET session_replication_role").catch(() => {});
+    client.release();
+  }
+}
+
+async function listeners(): Promise<number> {
+  const { rows } = await pool().query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND query ILIKE 'LISTEN%'`, [LISTENER_NAME]);
+  return rows[0].n as number;
+}
+
+/** Waits for a condition (not for time): polls it, failing after a bound. */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+describe.skipIf(EMBEDDED)("the API-key cache", () => {
+  let child: ApiProcess | undefined;
+  beforeAll(async () => {
+    child = await startApiProcess(inject("databaseUrl"));
+  }, 90_000);
+  afterAll(async () => {
+    await child?.stop();
+    await apiKeyCache()?.close();
+  });
+
+  const post = (base: string, key: string) =>
+    fetch(`${base}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(event()) });
+
+  it("a revoked key is refused on the next request despite the cache, in another process too", async () => {
+    const { orgId } = await createTestOrg();
+    const key = await createTestApiKey(orgId);
+    const before = await listeners();
+    // the first request starts the other process's listener; once it listens, the next one caches the key
+    expect((await post(child!.base, key.key)).status).toBe(200);
+    await until("the API process listens", async () => (await listeners()) > before);
+    expect((await post(child!.base, key.key)).status).toBe(200);
+
+    // the cache really answers there: a revocation nobody announces goes unseen …
+    await silently(`UPDATE api_keys SET "revokedAt" = now() WHERE id = $1`, [key.id]);
+    expect((await post(child!.base, key.key)).status).toBe(200);
+    await silently(`UPDATE api_keys SET "revokedAt" = NULL WHERE id = $1`, [key.id]);
+
+    // … and an announced one is refused by the very next request
+    expect(await apiKeyCache()!.ready()).toBe(true);
+    expect(await revokeApiKey(orgId, key.id)).toBe(true);
+    const refused = await post(child!.base, key.key);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe("API_KEY_INVALID");
+  });
+
+  it("a key revoked by plain SQL elsewhere (the CLI, psql) is dropped from this process's cache", async () => {
+    const { orgId } = await createTestOrg();
+    const key = await createTestApiKey(orgId);
+    const cache = apiKeyCache()!;
+    expect(await cache.ready()).toBe(true);
+    expect((await api.postEvents(key.key, event())).status).toBe(200);
+    expect(cache.size).toBeGreaterThan(0);
+
+    const announced = cache.announcement(key.id);
+    const other = new pg.Client({ connectionString: inject("databaseUrl") });
+    await other.connect();
+    try {
+      await other.query(`UPDATE api_keys SET "revokedAt" = now() WHERE id = $1`, [key.id]);
+    } finally {
+      await other.end();
+    }
+    await announced;
+    const after = await api.postEvents(key.key, event());
+    expect(after.status).toBe(401);
+    expect(after.body.code).toBe("API_KEY_INVALID");
+  });
+
+  it("a key whose lookup raced its revocation is not cached with the answer read before it", async () => {
+    const { orgId } = await createTestOrg();
+    const key = await createTestApiKey(orgId);
+    const cache = apiKeyCache()!;
+    expect(await cache.ready()).toBe(true);
+    const mark = cache.mark();
+    cache.evict(key.id); // what the announcement of a revocation does while a lookup is in flight
+    cache.set("some-hash", key.id, { principal: { orgId, apiKeyId: key.id, name: "k" }, lastUsedAt: null }, mark);
+    expect(cache.get("some-hash")).toBeUndefined();
+  });
+});
