@@ -3,10 +3,10 @@
 // the database: substring search (the list's first page for 4-character substrings, p50/p95
 // over repeated runs, SQL through the service), rows on screen and LCP for the list's first page
 // and a filtered page at 1440×900 and 390×844 (cold loads in Chromium), and first-load JS per
-// route (gzipped scripts the HTML asks for). Prints one table; exits 0 whatever it measured.
-import { gzipSync } from "node:zlib";
+// route (gzipped scripts the HTML asks for, scripts/bench-lib.ts). Prints one table; exits 0 whatever it measured.
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { firstLoadJs } from "./bench-lib";
 
 const { values } = parseArgs({
   options: { url: { type: "string" }, "database-url": { type: "string" }, loads: { type: "string", default: "5" }, runs: { type: "string", default: "40" } },
@@ -107,8 +107,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
         mo.observe(document, { childList: true, subtree: true });
       });
       const page = await context.newPage();
-      const response = await page.goto(`${baseUrl}${path}`, { waitUntil: "load", timeout: 60_000 });
-      const html = await response!.text();
+      await page.goto(`${baseUrl}${path}`, { waitUntil: "load", timeout: 60_000 });
       if (path.includes("/executions") && !/\/executions\/[^?]/.test(path)) await page.locator('[data-testid="execution-row"]').first().waitFor({ timeout: 60_000 });
       await page.waitForLoadState("networkidle");
       await page.waitForTimeout(200);
@@ -117,8 +116,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
         return { lcp: w.__lcp, rows: w.__rows };
       });
       await context.close();
-      const scripts = [...new Set([...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((x) => new URL(x[1]!.replace(/&amp;/g, "&"), baseUrl).toString()))];
-      return { ...m, scripts };
+      return m;
     };
 
     const list = `/o/${slug}/executions`;
@@ -147,7 +145,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
       }
     }
 
-    const gz = new Map<string, number>();
+    const cookie = storageState.cookies.map((c) => `${c.name}=${c.value}`).join("; ");
     for (const [name, path] of [
       ["executions", list],
       ["execution detail", `/o/${slug}/executions/${encodeURIComponent(any[0]!.executionId)}`],
@@ -156,14 +154,14 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
       ["audit", `/o/${slug}/audit`],
       ["settings", `/o/${slug}/settings`],
     ] as const) {
-      const r = await load(path, { width: 1440, height: 900 });
-      let total = 0;
-      for (const src of r.scripts) {
-        if (!gz.has(src)) gz.set(src, gzipSync(Buffer.from(await (await fetch(src)).arrayBuffer()), { level: 9 }).length);
-        total += gz.get(src)!;
-      }
-      const kb = total / 1024;
-      rows.push({ measure: `first-load JS ${name}`, value: `${kb.toFixed(0)} kB gzipped (${r.scripts.length} scripts)`, target: "≤ 200 kB", ok: kb <= 200 });
+      const r = await firstLoadJs(baseUrl, path, cookie);
+      const kb = r.bytes / 1024;
+      rows.push({
+        measure: `first-load JS ${name}`,
+        value: `${kb.toFixed(0)} kB gzipped (${r.scripts} scripts; ${(r.noModuleBytes / 1024).toFixed(0)} kB noModule polyfills not fetched)`,
+        target: "≤ 200 kB",
+        ok: kb <= 200,
+      });
     }
   } finally {
     await browser.close();
