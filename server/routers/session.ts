@@ -2,6 +2,7 @@ import { z } from "zod";
 import { listMemberships, permissionList, permissionsOf } from "../rbac/access";
 import { PERMISSIONS, ROLES } from "../rbac/permissions";
 import { authedProcedure, createTRPCRouter } from "../trpc";
+import { getListPrefs, listPrefsPatchSchema, listPrefsSchema, updateListPrefs } from "../users/preferences";
 
 export const meOutput = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.string(), isPlatformAdmin: z.boolean() }),
@@ -25,4 +26,10 @@ export const sessionRouter = createTRPCRouter({
       memberships: memberships.map((m) => ({ ...m, permissions: permissionList(permissionsOf(m.role, false)) })),
     };
   }),
+  /** the signed-in user's own list layout: the user comes from the session, never the input */
+  listPrefs: authedProcedure.output(listPrefsSchema).query(({ ctx }) => getListPrefs(ctx.user.id)),
+  setListPrefs: authedProcedure
+    .input(listPrefsPatchSchema)
+    .output(listPrefsSchema)
+    .mutation(({ ctx, input }) => updateListPrefs(ctx.user.id, input)),
 });
