@@ -115,6 +115,8 @@ describe("substring search on 200k executions", () => {
       [common, null],
       [common, deepCursor],
       [{ ...common, statuses: ["FAILED"] }, null],
+      // not stuck: the walk joins workflows and organizations for the stuck rule
+      [{ ...common, stuck: false }, null],
     ] as Array<[ListFilter, typeof deepCursor | null]>) {
       const plan = await explain(await explainableSubstringWalk(orgId, filter, { limit: 50, cursor }));
       const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`));
