@@ -1,6 +1,6 @@
 // The rebuilt executions list (issue 13) in Chromium: list first at 1440×900 with long ids,
 // workflow keys and errors and nothing scrolling sideways; phone cards at 390×844 and no page
-// wider than the screen; bulk actions (3 chosen rows, then "all 250 matching") with progress
+// wider than the screen; charts beside the table, remembered per user; bulk actions (3 chosen rows, then "all 250 matching") with progress
 // and one audit entry; no selection for a VIEWER; charts that follow and set the filters; the
 // alert drawer staying open after acknowledge; the back link and the dropped-filter notice;
 // substring search; the skip link and Escape; axe on every page, light and dark, both sizes.
@@ -83,6 +83,58 @@ test("at 1440×900 the first row is above the fold and nothing scrolls sideways,
   await page.getByTestId("column-chooser").locator("summary").click();
   await page.getByTestId("column-attempt").check();
   await page.getByTestId("density-toggle").click();
+});
+
+test("at 1440×900 the charts sit beside the table with the first row above the fold, remembered for the user in another browser too", async ({ signInAs, browser }) => {
+  test.setTimeout(60_000);
+  const page = await signInAs("VIEWER");
+  await page.setViewportSize(DESKTOP);
+  await page.goto(listUrl());
+  await expect(page.getByTestId("execution-row").first()).toBeVisible();
+  const layout = async (p: Page) => {
+    const row = (await p.getByTestId("execution-row").first().boundingBox())!;
+    const list = (await p.getByTestId("list").boundingBox())!;
+    const charts = (await p.getByTestId("charts").boundingBox())!;
+    return { row, list, charts };
+  };
+  const expectBeside = async (p: Page) => {
+    await expect(p.getByTestId("charts-placement")).toHaveText("Move below the list");
+    const { row, list, charts } = await layout(p);
+    expect(charts.x, "the charts start right of the list").toBeGreaterThanOrEqual(list.x + list.width);
+    expect(charts.y, "and beside it, not under it").toBeLessThan(row.y + row.height);
+    expect(row.y + row.height, "the first row's bottom").toBeLessThanOrEqual(DESKTOP.height);
+    expect(await sidewaysScrollers(p)).toEqual([]);
+  };
+  try {
+    await expect(page.getByTestId("charts-placement")).toHaveText("Move beside the list");
+    await page.getByTestId("charts-placement").click();
+    await expectBeside(page);
+    await page.reload();
+    await expect(page.getByTestId("execution-row").first()).toBeVisible();
+    await expectBeside(page);
+
+    // another browser of the same user (its session, none of this one's localStorage) gets it from the server
+    const { cookies } = await page.context().storageState();
+    const other = await browser.newContext({ viewport: DESKTOP, storageState: { cookies, origins: [] } });
+    try {
+      const second = await other.newPage();
+      await second.goto(listUrl());
+      await expect(second.getByTestId("execution-row").first()).toBeVisible();
+      await expectBeside(second);
+      // moved back there, it is below here after a reload
+      await second.getByTestId("charts-placement").click();
+      await expect(second.getByTestId("charts-placement")).toHaveText("Move beside the list");
+    } finally {
+      await other.close();
+    }
+    await page.reload();
+    await expect(page.getByTestId("charts-placement")).toHaveText("Move beside the list");
+    const { row, charts } = await layout(page);
+    expect(charts.y, "below the list again").toBeGreaterThan(row.y);
+  } finally {
+    // the demo user's layout is shared by every test: leave it as found
+    if ((await page.getByTestId("charts-placement").textContent()) === "Move below the list") await page.getByTestId("charts-placement").click();
+  }
 });
 
 test("at 390×844 rows are cards with status and duration, and no page scrolls sideways", async ({ signInAs, request }) => {

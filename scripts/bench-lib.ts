@@ -1,6 +1,7 @@
-// Measuring helpers shared by the monitor benchmarks (bench:sweep, bench:missed), so both print
-// their figures the same way, each in a scratch database of its own.
+// Measuring helpers shared by the benchmarks (bench:sweep, bench:missed, bench:list, bench:bundle),
+// so they print their figures the same way, the monitor ones each in a scratch database of its own.
 import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
 
@@ -43,4 +44,36 @@ export async function withScratchDatabase<T>(prefix: string, keep: boolean, fn: 
     else say(`kept database ${dbName}`);
     await admin.end();
   }
+}
+
+const gzippedBytes = new Map<string, number>();
+
+/**
+ * First-load JS of one page as the issue counts it: the gzipped (level 9) size of the scripts the
+ * page's HTML asks for (lazy chunks loaded later are not counted). Scripts marked `noModule` (Next's
+ * legacy polyfills) are reported apart: a browser that runs modules never fetches them, and Next's
+ * own "First Load JS" column left them out too. `cookie` signs the request in.
+ */
+export async function firstLoadJs(
+  baseUrl: string,
+  path: string,
+  cookie: string,
+): Promise<{ bytes: number; scripts: number; noModuleBytes: number; status: number }> {
+  const res = await fetch(`${baseUrl}${path}`, { headers: cookie ? { cookie } : {}, redirect: "manual" });
+  const html = await res.text();
+  const tags = [...html.matchAll(/<script\b[^>]*>/g)].flatMap(([tag]) => {
+    const src = /\ssrc="([^"]+)"/.exec(tag)?.[1];
+    return src ? [{ src: new URL(src.replace(/&amp;/g, "&"), baseUrl).toString(), noModule: /\snomodule\b/i.test(tag) }] : [];
+  });
+  const gz = async (src: string) => {
+    if (!gzippedBytes.has(src)) gzippedBytes.set(src, gzipSync(Buffer.from(await (await fetch(src)).arrayBuffer()), { level: 9 }).length);
+    return gzippedBytes.get(src)!;
+  };
+  const loaded = [...new Set(tags.filter((t) => !t.noModule).map((t) => t.src))];
+  const legacy = [...new Set(tags.filter((t) => t.noModule).map((t) => t.src))];
+  let bytes = 0;
+  for (const src of loaded) bytes += await gz(src);
+  let noModuleBytes = 0;
+  for (const src of legacy) noModuleBytes += await gz(src);
+  return { bytes, scripts: loaded.length, noModuleBytes, status: res.status };
 }

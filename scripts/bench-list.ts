@@ -1,21 +1,31 @@
 // npm run bench:list -- --url http://127.0.0.1:3000 [--database-url …] [--loads 5]
+//   [--terms a,b] (more substrings to time) [--search-only] (no server or browser needed)
 // The executions list as an operator feels it (issue 13), against a server already running on
 // the database: substring search (the list's first page for 4-character substrings, p50/p95
 // over repeated runs, SQL through the service), rows on screen and LCP for the list's first page
 // and a filtered page at 1440×900 and 390×844 (cold loads in Chromium), and first-load JS per
-// route (gzipped scripts the HTML asks for). Prints one table; exits 0 whatever it measured.
-import { gzipSync } from "node:zlib";
+// route (gzipped scripts the HTML asks for, scripts/bench-lib.ts). Prints one table; exits 0 whatever it measured.
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { firstLoadJs } from "./bench-lib";
 
 const { values } = parseArgs({
-  options: { url: { type: "string" }, "database-url": { type: "string" }, loads: { type: "string", default: "5" }, runs: { type: "string", default: "40" } },
+  options: {
+    url: { type: "string" },
+    "database-url": { type: "string" },
+    loads: { type: "string", default: "5" },
+    runs: { type: "string", default: "40" },
+    terms: { type: "string" },
+    "search-only": { type: "boolean", default: false },
+  },
 });
-if (!values.url) {
+const searchOnly = values["search-only"];
+if (!values.url && !searchOnly) {
   process.stderr.write("bench:list: pass --url of a running Runwatch server (npm start or next start) on the same database\n");
   process.exit(2);
 }
-const baseUrl = values.url.replace(/\/$/, "");
+const baseUrl = (values.url ?? "").replace(/\/$/, "");
 const databaseUrl = values["database-url"] ?? process.env.DATABASE_URL;
 if (!databaseUrl) {
   process.stderr.write("bench:list: no database: pass --database-url or set DATABASE_URL\n");
@@ -25,6 +35,9 @@ process.env.DATABASE_URL = databaseUrl;
 const LOADS = Number(values.loads);
 const RUNS = Number(values.runs);
 const say = (s: string) => process.stderr.write(`${s}\n`);
+// the machine's load beside the figures: a busy machine's timings are not a quiet one's
+const load = () => loadavg().map((l) => l.toFixed(2)).join(", ");
+const loadAtStart = load();
 
 type Stats = { n: number; p50: number; p95: number; max: number };
 function stats(ms: number[]): Stats {
@@ -43,7 +56,7 @@ const orgExecutions = orgRows[0]!.n;
 const slug = (await client.query<{ slug: string }>(`SELECT slug FROM organizations WHERE id = $1`, [orgId])).rows[0]!.slug;
 const { rows: loadRows } = await client.query<{ l: string }>(`SELECT 1 AS l`);
 void loadRows;
-say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US")} executions; server ${baseUrl}`);
+say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US")} executions; server ${baseUrl || "none (--search-only)"}`);
 
 // ── substring search ──────────────────────────────────────────────────────────────────────
 {
@@ -51,7 +64,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
   // 4-character pieces of real ids (common and rare), and one that matches nothing
   const { rows: sample } = await client.query<{ executionId: string }>(`SELECT "executionId" FROM executions WHERE "orgId" = $1 ORDER BY random() LIMIT 4`, [orgId]);
   const subs = sample.map((r) => r.executionId.slice(Math.max(0, r.executionId.length - 6), Math.max(4, r.executionId.length - 2)));
-  subs.push("zq9x");
+  subs.push("zq9x", ...(values.terms ? values.terms.split(",") : []));
   for (const q of subs) {
     const ms: number[] = [];
     let found = 0;
@@ -69,7 +82,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
 }
 
 // ── browser: rows on screen, LCP, first-load JS ───────────────────────────────────────────
-{
+if (!searchOnly) {
   const { chromium } = await import("@playwright/test");
   const { createUser, findUserByEmail, addMembership } = await import("../server/users/service");
   const email = "bench-list-viewer@runwatch.local";
@@ -107,8 +120,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
         mo.observe(document, { childList: true, subtree: true });
       });
       const page = await context.newPage();
-      const response = await page.goto(`${baseUrl}${path}`, { waitUntil: "load", timeout: 60_000 });
-      const html = await response!.text();
+      await page.goto(`${baseUrl}${path}`, { waitUntil: "load", timeout: 60_000 });
       if (path.includes("/executions") && !/\/executions\/[^?]/.test(path)) await page.locator('[data-testid="execution-row"]').first().waitFor({ timeout: 60_000 });
       await page.waitForLoadState("networkidle");
       await page.waitForTimeout(200);
@@ -117,8 +129,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
         return { lcp: w.__lcp, rows: w.__rows };
       });
       await context.close();
-      const scripts = [...new Set([...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((x) => new URL(x[1]!.replace(/&amp;/g, "&"), baseUrl).toString()))];
-      return { ...m, scripts };
+      return m;
     };
 
     const list = `/o/${slug}/executions`;
@@ -147,7 +158,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
       }
     }
 
-    const gz = new Map<string, number>();
+    const cookie = storageState.cookies.map((c) => `${c.name}=${c.value}`).join("; ");
     for (const [name, path] of [
       ["executions", list],
       ["execution detail", `/o/${slug}/executions/${encodeURIComponent(any[0]!.executionId)}`],
@@ -156,14 +167,14 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
       ["audit", `/o/${slug}/audit`],
       ["settings", `/o/${slug}/settings`],
     ] as const) {
-      const r = await load(path, { width: 1440, height: 900 });
-      let total = 0;
-      for (const src of r.scripts) {
-        if (!gz.has(src)) gz.set(src, gzipSync(Buffer.from(await (await fetch(src)).arrayBuffer()), { level: 9 }).length);
-        total += gz.get(src)!;
-      }
-      const kb = total / 1024;
-      rows.push({ measure: `first-load JS ${name}`, value: `${kb.toFixed(0)} kB gzipped (${r.scripts.length} scripts)`, target: "≤ 200 kB", ok: kb <= 200 });
+      const r = await firstLoadJs(baseUrl, path, cookie);
+      const kb = r.bytes / 1024;
+      rows.push({
+        measure: `first-load JS ${name}`,
+        value: `${kb.toFixed(0)} kB gzipped (${r.scripts} scripts; ${(r.noModuleBytes / 1024).toFixed(0)} kB noModule polyfills not fetched)`,
+        target: "≤ 200 kB",
+        ok: kb <= 200,
+      });
     }
   } finally {
     await browser.close();
@@ -174,5 +185,6 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
 await client.end();
 
 const w = Math.max(...rows.map((r) => r.measure.length));
-console.log(`\nexecutions list benchmark: ${orgExecutions.toLocaleString("en-US")} executions in organization ${slug}; server ${baseUrl}\n`);
+console.log(`\nexecutions list benchmark: ${orgExecutions.toLocaleString("en-US")} executions in organization ${slug}; server ${baseUrl || "none"}`);
+console.log(`load average (1, 5, 15 min): ${loadAtStart} at the start, ${load()} at the end\n`);
 for (const r of rows) console.log(`${r.ok === undefined ? " " : r.ok ? "✓" : "✗"} ${r.measure.padEnd(w)}  ${r.value}${r.target ? `  (target ${r.target})` : ""}`);

@@ -37,7 +37,7 @@ export function ChartsPanel({ query, note, collapse, controls }: { query: UseQue
                   Log scale
                 </label>
                 {collapse.onPlacement ? (
-                  <Button size="sm" variant="ghost" className="hidden xl:inline-flex" onClick={() => collapse.onPlacement?.(collapse.placement === "beside" ? "below" : "beside")}>
+                  <Button size="sm" variant="ghost" data-testid="charts-placement" className="hidden xl:inline-flex" onClick={() => collapse.onPlacement?.(collapse.placement === "beside" ? "below" : "beside")}>
                     {collapse.placement === "beside" ? "Move below the list" : "Move beside the list"}
                   </Button>
                 ) : null}

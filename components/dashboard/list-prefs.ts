@@ -1,14 +1,17 @@
 "use client";
 
-// How the reader likes the executions list laid out: which columns, row density, whether the
-// charts are open and where they sit, and the charts' scale. Kept in localStorage under the
-// signed-in user's id, so it follows the user on this browser (not across browsers: a per-user
-// server setting would, and is left for later). Read through useSyncExternalStore, so the
-// server render and the first client render agree (defaults) and the stored value follows.
-import { useCallback, useSyncExternalStore } from "react";
+// How the reader likes the executions list laid out (columns, density, charts open / beside /
+// below, scale; the shape and its rules are server/dashboard/list-prefs.ts). Remembered per user
+// on the server (session.listPrefs), so it follows the user to any browser; localStorage, under
+// the user's id, only paints the first frame before the server's answer arrives. Read through
+// useSyncExternalStore, so the server render and the first client render agree (defaults) and
+// the stored value follows.
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useCallback, useEffect, useRef, useSyncExternalStore } from "react";
+import { useTRPC } from "@/components/trpc/react";
+import { decodeListPrefs, DEFAULT_LIST_PREFS, LIST_COLUMNS, type ListColumn, type ListPrefs } from "@/server/dashboard/list-prefs";
 
-export const LIST_COLUMNS = ["status", "stuck", "workflow", "execution", "attempt", "created", "started", "duration"] as const;
-export type ListColumn = (typeof LIST_COLUMNS)[number];
+export { decodeListPrefs, DEFAULT_LIST_PREFS, LIST_COLUMNS, type ListColumn, type ListPrefs };
 
 export const COLUMN_LABELS: Record<ListColumn, string> = {
   status: "Status",
@@ -20,44 +23,6 @@ export const COLUMN_LABELS: Record<ListColumn, string> = {
   started: "Started",
   duration: "Duration",
 };
-
-export type ListPrefs = {
-  columns: ListColumn[];
-  density: "comfortable" | "compact";
-  chartsOpen: boolean;
-  chartsPlacement: "below" | "beside";
-  chartScale: "linear" | "log";
-};
-
-export const DEFAULT_LIST_PREFS: ListPrefs = {
-  columns: [...LIST_COLUMNS],
-  density: "comfortable",
-  chartsOpen: true,
-  chartsPlacement: "below",
-  chartScale: "linear",
-};
-
-/** Stored text → prefs; anything unknown falls back to the default, field by field. Pure. */
-export function decodeListPrefs(raw: string | null): ListPrefs {
-  if (!raw) return DEFAULT_LIST_PREFS;
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return DEFAULT_LIST_PREFS;
-  }
-  if (typeof v !== "object" || v === null) return DEFAULT_LIST_PREFS;
-  const o = v as Record<string, unknown>;
-  const columns = Array.isArray(o.columns) ? LIST_COLUMNS.filter((c) => (o.columns as unknown[]).includes(c)) : DEFAULT_LIST_PREFS.columns;
-  return {
-    // the execution id is the row's link: it cannot be hidden
-    columns: columns.includes("execution") ? columns : [...columns, "execution"].sort((a, b) => LIST_COLUMNS.indexOf(a as ListColumn) - LIST_COLUMNS.indexOf(b as ListColumn)) as ListColumn[],
-    density: o.density === "compact" ? "compact" : "comfortable",
-    chartsOpen: typeof o.chartsOpen === "boolean" ? o.chartsOpen : DEFAULT_LIST_PREFS.chartsOpen,
-    chartsPlacement: o.chartsPlacement === "beside" ? "beside" : "below",
-    chartScale: o.chartScale === "log" ? "log" : "linear",
-  };
-}
 
 const listeners = new Set<() => void>();
 const storageKey = (userKey: string) => `runwatch:list-prefs:${userKey}`;
@@ -86,24 +51,41 @@ function subscribe(cb: () => void) {
   };
 }
 
+/** Writes the first-paint copy and tells every reader on this page. */
+function writeLocal(userKey: string, prefs: ListPrefs) {
+  try {
+    window.localStorage.setItem(storageKey(userKey), JSON.stringify(prefs));
+  } catch {
+    // private mode or a full quota: the server still keeps the choice
+    cache.set(userKey, { raw: "__unsaved__", prefs });
+  }
+  for (const l of listeners) l();
+}
+
+const samePrefs = (a: ListPrefs, b: ListPrefs) => JSON.stringify(a) === JSON.stringify(b);
+
 export function useListPrefs(userKey: string): [ListPrefs, (next: Partial<ListPrefs>) => void] {
+  const trpc = useTRPC();
   const prefs = useSyncExternalStore(
     subscribe,
     () => read(userKey),
     () => DEFAULT_LIST_PREFS,
   );
+  const stored = useQuery({ ...trpc.session.listPrefs.queryOptions(), staleTime: Infinity, refetchOnWindowFocus: false, retry: 1 });
+  const save = useMutation(trpc.session.setListPrefs.mutationOptions());
+  // a choice made on this page wins over a server answer that was already on its way
+  const changedHere = useRef(false);
+  useEffect(() => {
+    if (stored.data && !changedHere.current && !samePrefs(stored.data, read(userKey))) writeLocal(userKey, stored.data);
+  }, [stored.data, userKey]);
+  const { mutate } = save;
   const update = useCallback(
     (next: Partial<ListPrefs>) => {
-      const merged = { ...read(userKey), ...next };
-      try {
-        window.localStorage.setItem(storageKey(userKey), JSON.stringify(merged));
-      } catch {
-        // private mode or a full quota: the choice lasts for this page only
-        cache.set(userKey, { raw: "__unsaved__", prefs: merged });
-      }
-      for (const l of listeners) l();
+      changedHere.current = true;
+      writeLocal(userKey, { ...read(userKey), ...next });
+      mutate(next);
     },
-    [userKey],
+    [userKey, mutate],
   );
   return [prefs, update];
 }

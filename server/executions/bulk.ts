@@ -4,7 +4,17 @@
 // of CHUNK executions (one transaction each), so 100k matches never hold one long transaction.
 // The request is audited once, with its filter and count; the executions' own timelines show
 // each change (the events carry the job's id), and no per-execution audit entry is written.
-import { randomUUID } from "node:crypto";
+//
+// A job survives its process. The row holds where the walk stands (resume: the keyset cursor or
+// the index into the chosen ids, the snapshot, the resolved filter, the actor) and, while a chunk
+// of status events is being applied, that chunk (pending). Alert chunks commit their changes and
+// their progress in one transaction; status chunks go through ingestion (a transaction of its
+// own), so their event ids are derived from the job and the execution: a chunk replayed after a
+// crash is answered "duplicate" where it had already been applied, and counts as changed once.
+// The process running a job holds a lease on it (renewed every chunk); resumeBulkJobs, called at
+// boot and every LEASE_MS, takes over running jobs whose lease expired.
+import { createHash } from "node:crypto";
+import type { Pool, PoolClient } from "pg";
 import { z } from "zod";
 import { acknowledgeAlertIn, resolveAlertIn } from "../alerts/service";
 import { recordAudit, type Actor } from "../audit/service";
@@ -28,6 +38,8 @@ export const BULK_MAX = 100_000;
 export const BULK_MAX_IDS = 200;
 /** A running job whose progress has not moved for this long is reported as stalled (its process died). */
 export const BULK_STALL_MS = 5 * 60_000;
+/** How long a process holds a job without renewing; then another (or the next boot) resumes it. */
+export const BULK_LEASE_MS = 60_000;
 
 const ACTION: Record<BulkAction, { audit: string; label: string }> = {
   cancel: { audit: "execution.bulk_cancel", label: "mark cancelled" },
@@ -92,7 +104,7 @@ export async function startBulkJob(
   target: BulkTarget,
   filter: ListFilter | null,
   rawReason: string,
-  opts: { chunk?: number } = {},
+  opts: { chunk?: number; abandonAt?: AbandonAt } = {},
 ): Promise<BulkJob> {
   const chunkSize = Math.max(1, Math.min(BULK_CHUNK, opts.chunk ?? BULK_CHUNK));
   const reason = operateReasonSchema.parse(rawReason);
@@ -125,11 +137,24 @@ export async function startBulkJob(
   const snapshotId = await latestExecutionId(caller.orgId);
   const filterQuery = target.kind === "filter" ? target.query : null;
 
+  const resume: ResumeState = { target: target.kind, actor: caller.actor, chunk: chunkSize, snapshotId, filter: target.kind === "filter" ? filter : null, cursor: null, idsDone: 0 };
+
   const job = await withTransaction(async (client) => {
     const { rows } = await client.query<{ id: string; createdAt: Date }>(
-      `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdBy", state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, "createdAt"`,
-      [caller.orgId, action, filterQuery, ids || alertIds ? JSON.stringify(ids ?? alertIds) : null, reason, total, caller.actor.label, total === 0 ? "done" : "running"],
+      `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdBy", state, resume, "leaseUntil")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10 * interval '1 millisecond') RETURNING id::text, "createdAt"`,
+      [
+        caller.orgId,
+        action,
+        filterQuery,
+        ids || alertIds ? JSON.stringify(ids ?? alertIds) : null,
+        reason,
+        total,
+        caller.actor.label,
+        total === 0 ? "done" : "running",
+        JSON.stringify(resume),
+        BULK_LEASE_MS,
+      ],
     );
     const row = rows[0]!;
     await recordAudit(
@@ -148,11 +173,73 @@ export async function startBulkJob(
     );
     return row;
   });
-  if (total > 0) {
-    const work = (alertIds ? runAlertJob(caller, job.id, action as AlertAction, alertIds, reason) : runJob(caller, job.id, action, ids, filter, snapshotId, reason, chunkSize)).finally(() => running.delete(work));
-    running.add(work);
-  }
+  if (total > 0) track(runClaimedJob(caller.orgId, job.id, opts.abandonAt));
   return (await getBulkJob(caller.orgId, job.id))!;
+}
+
+/**
+ * Tests only: the runner returns as if its process died, at the start of chunk `chunk` (0-based)
+ * or, with `applied`, after that chunk's events were ingested and before its progress was written.
+ */
+export type AbandonAt = { chunk: number; applied?: boolean };
+
+function track(work: Promise<void>) {
+  const w = work.finally(() => running.delete(w));
+  running.add(w);
+}
+
+/** Where a job's walk stands; stored in bulk_jobs.resume. */
+type ResumeState = {
+  target: BulkTarget["kind"];
+  actor: Actor;
+  chunk: number;
+  snapshotId: string | null;
+  /** the resolved list filter of an "all matching" job (dates as ISO text once stored) */
+  filter: ListFilter | null;
+  cursor: Cursor | null;
+  /** how many of the chosen ids are done */
+  idsDone: number;
+};
+/** The chunk of status events being applied, and where the walk stands after it. */
+type Pending = { targets: { executionId: string; attempt: number }[]; next: { cursor: Cursor | null; idsDone: number; last: boolean } };
+
+function reviveFilter(f: ListFilter | null): ListFilter | null {
+  if (!f) return null;
+  return { ...f, createdFrom: f.createdFrom ? new Date(f.createdFrom) : undefined, createdTo: f.createdTo ? new Date(f.createdTo) : undefined };
+}
+
+type ClaimedRow = { orgId: string; id: string; action: BulkAction; reason: string; executionIds: string[] | null; resume: ResumeState | null; pending: Pending | null };
+
+/**
+ * Takes over every running job whose lease expired (its process stopped) and continues it from
+ * its stored position. Safe to call from several processes at once: the claim is one UPDATE, so
+ * each job goes to one of them. Returns the ids of the jobs taken over.
+ */
+export async function resumeBulkJobs(): Promise<string[]> {
+  const { rows } = await pool().query<{ orgId: string; id: string }>(
+    `UPDATE bulk_jobs SET "leaseUntil" = now() + $1 * interval '1 millisecond'
+      WHERE state = 'running' AND resume IS NOT NULL AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
+      RETURNING "orgId"::text, id::text`,
+    [BULK_LEASE_MS],
+  );
+  for (const r of rows) {
+    log.info({ orgId: r.orgId, jobId: r.id }, "resuming a bulk job its process left unfinished");
+    track(runClaimedJob(r.orgId, r.id));
+  }
+  return rows.map((r) => r.id);
+}
+
+/** Runs a job this process holds the lease of, from where its row says it stands. */
+async function runClaimedJob(orgId: string, jobId: string, abandonAt?: AbandonAt): Promise<void> {
+  const { rows } = await pool().query<ClaimedRow>(
+    `SELECT "orgId"::text, id::text, action, reason, "executionIds", resume, pending FROM bulk_jobs WHERE "orgId" = $1 AND id = $2::bigint AND state = 'running'`,
+    [orgId, jobId],
+  );
+  const job = rows[0];
+  if (!job?.resume) return;
+  const caller: BulkCaller = { orgId, actor: job.resume.actor };
+  if (job.resume.target === "alerts") return runAlertJob(caller, jobId, job.action as AlertAction, job.executionIds ?? [], job.reason);
+  return runJob(caller, jobId, job.action, job.executionIds, { ...job.resume, filter: reviveFilter(job.resume.filter) }, job.pending, job.reason, abandonAt);
 }
 
 async function runJob(
@@ -160,47 +247,71 @@ async function runJob(
   jobId: string,
   action: BulkAction,
   ids: string[] | null,
-  filter: ListFilter | null,
-  snapshotId: string | null,
+  resume: ResumeState,
+  pendingAtStart: Pending | null,
   reason: string,
-  chunkSize: number,
+  abandonAt?: AbandonAt,
 ): Promise<void> {
-  const progress = (processed: number, changed: number, skipped: number) =>
-    pool().query(`UPDATE bulk_jobs SET processed = processed + $3, changed = changed + $4, skipped = skipped + $5, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`, [
-      caller.orgId,
-      jobId,
-      processed,
-      changed,
-      skipped,
-    ]);
+  const where = `"orgId" = $1 AND id = $2::bigint`;
+  const lease = `"leaseUntil" = now() + ${BULK_LEASE_MS} * interval '1 millisecond'`;
+  const statusAction = action === "cancel" || action === "markFailed";
+  let pending = pendingAtStart;
+  let position = { cursor: resume.cursor, idsDone: resume.idsDone };
+  let chunks = 0;
   try {
-    if (ids) {
-      for (let i = 0; i < ids.length; i += chunkSize) {
+    for (;;) {
+      if (abandonAt?.chunk === chunks && !abandonAt.applied) return;
+      let targets: Target[] | Pending["targets"];
+      let next: Pending["next"];
+      if (pending) {
+        // a chunk its process may or may not have applied before it stopped: replayed with the
+        // same event ids, so what was applied answers "duplicate"
+        ({ targets, next } = pending);
+      } else if (ids) {
+        if (position.idsDone >= ids.length) break;
+        const slice = ids.slice(position.idsDone, position.idsDone + resume.chunk);
         const { rows } = await pool().query<Target>(
           `SELECT ${TARGET_COLUMNS} FROM executions e WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[]) AND e.status::text = ANY($3::text[]) ORDER BY e."createdAt" DESC, e.id DESC`,
-          [caller.orgId, ids.slice(i, i + chunkSize), ACTIVE_STATUSES],
+          [caller.orgId, slice, ACTIVE_STATUSES],
         );
-        const r = await applyChunk(caller, jobId, action, rows, reason);
-        await progress(rows.length, r.changed, r.skipped);
+        targets = rows;
+        next = { cursor: null, idsDone: position.idsDone + slice.length, last: position.idsDone + slice.length >= ids.length };
+      } else if (resume.filter && resume.snapshotId) {
+        const rows: Target[] = await selectExecutionPage<Target>(caller.orgId, activeOnly(resume.filter), { limit: resume.chunk, cursor: position.cursor, snapshotId: resume.snapshotId }, TARGET_COLUMNS);
+        targets = rows.slice(0, resume.chunk);
+        if (!targets.length) break;
+        const last = targets[targets.length - 1] as Target;
+        next = { cursor: { createdAt: last.createdAt.toISOString(), id: last.id }, idsDone: 0, last: rows.length <= resume.chunk };
+      } else break;
+
+      // the chunk's progress and where the walk continues, with the lease renewed
+      const done = (client: Pool | PoolClient, r: { changed: number; skipped: number }) =>
+        client.query(
+          `UPDATE bulk_jobs SET processed = processed + $3, changed = changed + $4, skipped = skipped + $5, resume = resume || $6::jsonb, pending = NULL, ${lease}, "updatedAt" = now() WHERE ${where}`,
+          [caller.orgId, jobId, targets.length, r.changed, r.skipped, JSON.stringify({ cursor: next.cursor, idsDone: next.idsDone })],
+        );
+      if (statusAction) {
+        if (!pending && targets.length) {
+          const stored: Pending = { targets: targets.map((t) => ({ executionId: t.executionId, attempt: t.attempt })), next };
+          await pool().query(`UPDATE bulk_jobs SET pending = $3::jsonb, ${lease} WHERE ${where}`, [caller.orgId, jobId, JSON.stringify(stored)]);
+        }
+        const r = await applyStatusChunk(caller, jobId, action, targets, reason);
+        if (abandonAt?.chunk === chunks && abandonAt.applied) return;
+        await done(pool(), r);
+      } else {
+        // alerts: the changes and the progress commit together, so nothing is replayed
+        await withTransaction(async (client) => done(client, await applyAlertChunk(client, caller, action, targets.map((t) => t.executionId), reason)));
       }
-    } else if (filter && snapshotId) {
-      let cursor: Cursor | null = null;
-      for (;;) {
-        const rows: Target[] = await selectExecutionPage<Target>(caller.orgId, activeOnly(filter), { limit: chunkSize, cursor, snapshotId }, TARGET_COLUMNS);
-        const chunk = rows.slice(0, chunkSize);
-        if (!chunk.length) break;
-        const r = await applyChunk(caller, jobId, action, chunk, reason);
-        await progress(chunk.length, r.changed, r.skipped);
-        if (rows.length <= chunkSize) break;
-        const last = chunk[chunk.length - 1]!;
-        cursor = { createdAt: last.createdAt.toISOString(), id: last.id };
-      }
+      pending = null;
+      position = { cursor: next.cursor, idsDone: next.idsDone };
+      chunks += 1;
+      if (next.last) break;
     }
-    await pool().query(`UPDATE bulk_jobs SET state = 'done', "finishedAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`, [caller.orgId, jobId]);
+    await pool().query(`UPDATE bulk_jobs SET state = 'done', pending = NULL, "leaseUntil" = NULL, "finishedAt" = now(), "updatedAt" = now() WHERE ${where}`, [caller.orgId, jobId]);
   } catch (err) {
     log.error({ err, jobId, orgId: caller.orgId }, "bulk job failed");
     await pool()
-      .query(`UPDATE bulk_jobs SET state = 'failed', error = $3, "finishedAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`, [
+      .query(`UPDATE bulk_jobs SET state = 'failed', error = $3, "leaseUntil" = NULL, "finishedAt" = now(), "updatedAt" = now() WHERE ${where}`, [
         caller.orgId,
         jobId,
         "the job stopped on an internal error; the executions changed so far stay changed",
@@ -209,39 +320,46 @@ async function runJob(
   }
 }
 
-/** One chunk, one transaction: the lifecycle rules decide each execution as for any engine's event. */
-async function applyChunk(caller: BulkCaller, jobId: string, action: BulkAction, rows: Target[], reason: string): Promise<{ changed: number; skipped: number }> {
+/** The event id a job gives its status event for one attempt of one execution: the same on a replay. */
+function bulkEventId(jobId: string, executionId: string, attempt: number): string {
+  return `bulk-${jobId}-${createHash("sha256").update(`${executionId}\u0000${attempt}`).digest("base64url").slice(0, 32)}`;
+}
+
+/** One chunk of status events through ingestion: the lifecycle rules decide each execution as for any engine's event. */
+async function applyStatusChunk(caller: BulkCaller, jobId: string, action: "cancel" | "markFailed", rows: Pending["targets"], reason: string): Promise<{ changed: number; skipped: number }> {
   if (!rows.length) return { changed: 0, skipped: 0 };
-  if (action === "cancel" || action === "markFailed") {
-    const now = new Date();
-    const events = rows.map((r) => ({
-      eventId: `bulk-${jobId}-${randomUUID()}`,
-      executionId: r.executionId,
-      type: "status",
-      status: action === "cancel" ? "CANCELLED" : "FAILED",
-      occurredAt: now.toISOString(),
-      // the operator speaks for the attempt in progress, as for one execution (operate.ts)
-      attempt: r.attempt,
-      ...(action === "markFailed" ? { error: { message: reason } } : {}),
-    }));
-    const results = await ingestEvents(caller.orgId, events, { receivedAt: now });
-    const changed = results.filter((r) => r.outcome === "applied").length;
-    return { changed, skipped: rows.length - changed };
+  const now = new Date();
+  const events = rows.map((r) => ({
+    eventId: bulkEventId(jobId, r.executionId, r.attempt),
+    executionId: r.executionId,
+    type: "status",
+    status: action === "cancel" ? "CANCELLED" : "FAILED",
+    occurredAt: now.toISOString(),
+    // the operator speaks for the attempt in progress, as for one execution (operate.ts)
+    attempt: r.attempt,
+    ...(action === "markFailed" ? { error: { message: reason } } : {}),
+  }));
+  const results = await ingestEvents(caller.orgId, events, { receivedAt: now });
+  // "duplicate": this job's own event, applied before its process stopped
+  const changed = results.filter((r) => r.outcome === "applied" || r.outcome === "duplicate").length;
+  return { changed, skipped: rows.length - changed };
+}
+
+/** The open alerts of one chunk's executions, in the caller's transaction. */
+async function applyAlertChunk(client: PoolClient, caller: BulkCaller, action: BulkAction, executionIds: string[], reason: string): Promise<{ changed: number; skipped: number }> {
+  if (!executionIds.length) return { changed: 0, skipped: 0 };
+  const states = ALERT_STATES_FOR[action as AlertAction];
+  const { rows: alerts } = await client.query<{ id: string }>(
+    `SELECT id::text FROM alerts WHERE "orgId" = $1 AND "executionId" = ANY($2::text[]) AND state::text = ANY($3::text[]) ORDER BY id`,
+    [caller.orgId, executionIds, states],
+  );
+  for (const a of alerts) {
+    if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
+    else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
   }
-  const states = ALERT_STATES_FOR[action];
-  return withTransaction(async (client) => {
-    const { rows: alerts } = await client.query<{ id: string }>(
-      `SELECT id::text FROM alerts WHERE "orgId" = $1 AND "executionId" = ANY($2::text[]) AND state::text = ANY($3::text[]) ORDER BY id`,
-      [caller.orgId, rows.map((r) => r.executionId), states],
-    );
-    for (const a of alerts) {
-      if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
-      else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
-    }
-    // changed counts alerts; an execution without an open alert is skipped
-    const withAlert = new Set((await client.query<{ executionId: string }>(`SELECT DISTINCT "executionId" FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [caller.orgId, alerts.map((a) => a.id)])).rows.map((r) => r.executionId));
-    return { changed: alerts.length, skipped: rows.filter((r) => !withAlert.has(r.executionId)).length };
-  });
+  // changed counts alerts; an execution without an open alert is skipped
+  const withAlert = new Set((await client.query<{ executionId: string }>(`SELECT DISTINCT "executionId" FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [caller.orgId, alerts.map((a) => a.id)])).rows.map((r) => r.executionId));
+  return { changed: alerts.length, skipped: executionIds.filter((id) => !withAlert.has(id)).length };
 }
 
 type AlertAction = "acknowledgeAlerts" | "resolveAlerts";
@@ -250,7 +368,7 @@ const ALERT_STATES_FOR: Record<AlertAction, string[]> = { acknowledgeAlerts: ["F
 /** Chosen alerts (≤ BULK_MAX_IDS): one transaction; an alert that moved on meanwhile is skipped. */
 async function runAlertJob(caller: BulkCaller, jobId: string, action: AlertAction, alertIds: string[], reason: string): Promise<void> {
   try {
-    const { changed, skipped } = await withTransaction(async (client) => {
+    await withTransaction(async (client) => {
       const { rows } = await client.query<{ id: string }>(`SELECT id::text FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[]) AND state::text = ANY($3::text[]) ORDER BY id`, [
         caller.orgId,
         alertIds,
@@ -260,12 +378,12 @@ async function runAlertJob(caller: BulkCaller, jobId: string, action: AlertActio
         if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
         else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
       }
-      return { changed: rows.length, skipped: alertIds.length - rows.length };
+      // with the changes, so a job whose process stopped before this commit simply runs again
+      await client.query(
+        `UPDATE bulk_jobs SET processed = total, changed = $3, skipped = $4, state = 'done', "leaseUntil" = NULL, "finishedAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`,
+        [caller.orgId, jobId, rows.length, alertIds.length - rows.length],
+      );
     });
-    await pool().query(
-      `UPDATE bulk_jobs SET processed = total, changed = $3, skipped = $4, state = 'done', "finishedAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`,
-      [caller.orgId, jobId, changed, skipped],
-    );
   } catch (err) {
     log.error({ err, jobId, orgId: caller.orgId }, "bulk alert job failed");
     await pool()
@@ -296,7 +414,7 @@ export async function getBulkJob(orgId: string, jobId: string, now = new Date())
     processed: r.processed,
     changed: r.changed,
     skipped: r.skipped,
-    error: stalled ? "no progress for 5 minutes: the process running the job stopped; start it again for what is left" : r.error,
+    error: stalled ? "no progress for 5 minutes: the process running the job stopped; a running Runwatch server resumes it where it stood" : r.error,
     createdAt: r.createdAt,
     finishedAt: r.finishedAt,
   };

@@ -209,6 +209,8 @@ type Plan =
   | {
       empty: false;
       where: string[];
+      /** the "contains" search, apart: the page query picks how to apply it (pageIdsSql) */
+      substring: string | null;
       needsJoins: boolean;
       branch: { column: "status" | "workflowId"; values: string[] } | null;
     };
@@ -244,6 +246,7 @@ async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise
   }
 
   const where = [`e."orgId" = $1`];
+  let substring: string | null = null;
   let needsJoins = false;
   if (filter.stuck === true) {
     where.push(STUCK_TRUE_WHERE);
@@ -263,7 +266,7 @@ async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise
       // (a few hundred rows) resolved first, so PostgreSQL can OR two bitmap index scans
       const { rows } = await readPool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key LIKE $2 ORDER BY id LIMIT 1000`, [orgId, containsPattern(value)]);
       const idLike = `e."executionId" LIKE ${p.add(containsPattern(value))}`;
-      where.push(rows.length ? `(${idLike} OR e."workflowId" = ANY(${p.add(rows.map((r) => r.id))}::bigint[]))` : idLike);
+      substring = rows.length ? `(${idLike} OR e."workflowId" = ANY(${p.add(rows.map((r) => r.id))}::bigint[]))` : idLike;
     }
   }
   if (filter.metadata && Object.keys(filter.metadata).length) where.push(`e.metadata @> ${p.add(JSON.stringify(filter.metadata))}::jsonb`);
@@ -272,7 +275,7 @@ async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise
   if (filter.executionId?.mode === "exact") {
     if (statuses) where.push(inList("status", statuses, p));
     if (workflowIds) where.push(inList("workflowId", workflowIds, p));
-    return { empty: false, where, needsJoins, branch: null };
+    return { empty: false, where, substring, needsJoins, branch: null };
   }
   // Branch on the dimension with fewer values; the other one is a filter inside each branch.
   let branch: { column: "status" | "workflowId"; values: string[] } | null = null;
@@ -283,7 +286,7 @@ async function planFilter(orgId: string, filter: ListFilter, p: Params): Promise
     branch = { column: "status", values: statuses };
     if (workflowIds) where.push(inList("workflowId", workflowIds, p));
   }
-  return { empty: false, where, needsJoins, branch };
+  return { empty: false, where, substring, needsJoins, branch };
 }
 
 const JOINS = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
@@ -293,13 +296,70 @@ function branchCondition(branch: { column: "status" | "workflowId" }, param: str
   return branch.column === "status" ? `e.status = ${param}::"ExecutionStatus"` : `e."workflowId" = ${param}::bigint`;
 }
 
+/**
+ * How many executions, newest first, a "contains" search reads through (orgId, createdAt) before
+ * it asks the trigram index instead. A common substring ("w1-w" in a third of the ids) fills a
+ * page within a few hundred rows of that walk, where the trigram index would hand over hundreds
+ * of thousands of candidates to sort; a rare one finds few in the walk and goes to the trigram
+ * index, which then has few candidates. Either way no plan reads more than this plus a page.
+ */
+export const SEARCH_WALK_ROWS = 8_000;
+
+/**
+ * The walk of a "contains" search over the newest SEARCH_WALK_ROWS rows of one ordered sequence.
+ * It streams: it stops at `limit` matches, so a common substring reads a few hundred rows. The
+ * walk's last row is returned too (rn = SEARCH_WALK_ROWS), which tells that the walk ran out
+ * before the page was full.
+ */
+function substringWalkSql(where: string[], substring: string, needsJoins: boolean, limit: number): string {
+  return `SELECT e.id::text, (${substring}) AS hit, e.rn::int FROM (
+      SELECT e.id, e."createdAt", e."executionId", e."workflowId", row_number() OVER (ORDER BY e."createdAt" DESC, e.id DESC) AS rn
+        FROM executions e ${needsJoins ? JOINS : ""}
+       WHERE ${where.join(" AND ")}
+       ORDER BY e."createdAt" DESC, e.id DESC LIMIT ${SEARCH_WALK_ROWS}) e
+    WHERE ${substring} OR e.rn = ${SEARCH_WALK_ROWS}
+    ORDER BY e."createdAt" DESC, e.id DESC LIMIT ${limit}`;
+}
+
+/**
+ * The ids of a "contains" page when walking (orgId, createdAt) finds them: a full page among the
+ * walked rows (nothing older can come before them), or a walk that reached the end of the rows.
+ * Null when the walk ran out first: the trigram index answers. Only for one ordered sequence (no
+ * filter split into branches).
+ */
+async function walkForSubstring(plan: Extract<Plan, { empty: false }>, where: string[], limit: number, p: Params): Promise<string[] | null> {
+  if (!plan.substring || (plan.branch && plan.branch.values.length > 1)) return null;
+  const wp = params(p.values); // a copy: the walk's own parameters stay out of the page query
+  const seq = plan.branch ? [...where, branchCondition(plan.branch, wp.add(plan.branch.values[0]))] : where;
+  const { rows } = await readPool().query<{ id: string; hit: boolean; rn: number }>(substringWalkSql(seq, plan.substring, plan.needsJoins, limit), wp.values);
+  const hits = rows.filter((r) => r.hit).map((r) => r.id);
+  const ranOut = rows.some((r) => r.rn === SEARCH_WALK_ROWS);
+  return hits.length >= limit || !ranOut ? hits : null;
+}
+
 /** SQL of the ids of one page (id, createdAt), newest first; null when nothing can match. */
-async function pageIdsSql(orgId: string, filter: ListFilter, page: ListPage, p: Params): Promise<string | null> {
+async function pageIdsSql(orgId: string, filter: ListFilter, page: ListPage, p: Params, opts: { walk?: boolean } = {}): Promise<string | null> {
   const plan = await planFilter(orgId, filter, p);
   if (plan.empty) return null;
   const where = [...plan.where];
   if (page.cursor) where.push(`(e."createdAt", e.id) < (${p.add(page.cursor.createdAt)}::timestamptz, ${p.add(page.cursor.id)}::bigint)`);
   if (page.snapshotId) where.push(`e.id <= ${p.add(page.snapshotId)}::bigint`);
+  if (opts.walk !== false) {
+    const walked = await walkForSubstring(plan, where, page.limit + 1, p);
+    // the found ids through the primary key; the page's conditions are restated (true of every
+    // one of them) so the query uses each parameter the plan added
+    if (walked) return `SELECT e.id, e."createdAt" FROM executions e ${plan.needsJoins ? JOINS : ""} WHERE ${[...where, plan.substring!, `e.id = ANY(${p.add(walked)}::bigint[])`].join(" AND ")}`;
+  }
+  if (plan.substring && !(plan.branch && plan.branch.values.length > 1)) {
+    // The walk found the term rare among the newest rows: fetch its matches through the trigram
+    // index and sort those. The fence (MATERIALIZED) keeps the planner from walking createdAt
+    // order with the term as a filter, unbounded: its estimate for a LIKE is often far too high,
+    // and the matches of a rare term may all be old (reading most of the organization).
+    if (plan.branch) where.push(branchCondition(plan.branch, p.add(plan.branch.values[0])));
+    return `WITH m AS MATERIALIZED (SELECT e.id, e."createdAt" FROM executions e ${plan.needsJoins ? JOINS : ""} WHERE ${[...where, plan.substring].join(" AND ")})
+      SELECT m.id, m."createdAt" FROM m ORDER BY m."createdAt" DESC, m.id DESC LIMIT ${p.add(page.limit + 1)}`;
+  }
+  if (plan.substring) where.push(plan.substring);
   const limit = p.add(page.limit + 1);
   const one = (extra: string | null) =>
     `SELECT e.id, e."createdAt" FROM executions e ${plan.needsJoins ? JOINS : ""}
@@ -311,6 +371,17 @@ async function pageIdsSql(orgId: string, filter: ListFilter, page: ListPage, p: 
   const branch = plan.branch;
   const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)))})`);
   return `SELECT u.id, u."createdAt" FROM (${parts.join("\nUNION ALL\n")}) u ORDER BY u."createdAt" DESC, u.id DESC LIMIT ${limit}`;
+}
+
+/** The walk a "contains" search starts with (SEARCH_WALK_ROWS), for EXPLAIN in tests; null without one. */
+export async function explainableSubstringWalk(orgId: string, filter: ListFilter, page: ListPage): Promise<{ sql: string; values: unknown[] } | null> {
+  const p = params([orgId]);
+  const plan = await planFilter(orgId, filter, p);
+  if (plan.empty || !plan.substring || (plan.branch && plan.branch.values.length > 1)) return null;
+  const where = [...plan.where];
+  if (page.cursor) where.push(`(e."createdAt", e.id) < (${p.add(page.cursor.createdAt)}::timestamptz, ${p.add(page.cursor.id)}::bigint)`);
+  if (plan.branch) where.push(branchCondition(plan.branch, p.add(plan.branch.values[0])));
+  return { sql: substringWalkSql(where, plan.substring, plan.needsJoins, page.limit + 1), values: p.values };
 }
 
 /**
@@ -339,7 +410,9 @@ export async function selectExecutionPage<Row extends { id: string; createdAt: D
 /** The SQL and parameters of a page query, for EXPLAIN in tests and benchmarks. */
 export async function explainableListQuery(orgId: string, filter: ListFilter, page: ListPage): Promise<{ sql: string; values: unknown[] } | null> {
   const p = params([orgId]);
-  const ids = await pageIdsSql(orgId, filter, page, p);
+  // a "contains" search as the trigram index answers it after its walk ran out
+  // (the walk: explainableSubstringWalk)
+  const ids = await pageIdsSql(orgId, filter, page, p, { walk: false });
   if (!ids) return null;
   return {
     sql: `SELECT e.id FROM (${ids}) p JOIN executions e ON e."orgId" = $1 AND e.id = p.id ${JOINS} ORDER BY p."createdAt" DESC, p.id DESC`,
@@ -358,7 +431,7 @@ export const COUNT_CAP = 10_000;
 async function countSql(orgId: string, filter: ListFilter, extraWhere: (p: Params) => string[], cap: number, p: Params): Promise<string | null> {
   const plan = await planFilter(orgId, filter, p);
   if (plan.empty) return null;
-  const where = [...plan.where, ...extraWhere(p)];
+  const where = [...plan.where, ...(plan.substring ? [plan.substring] : []), ...extraWhere(p)];
   // A stuck-only branch of one status counts over the org-leading partial index of that status,
   // with the rule in a form that needs no joins (stuckOnlySql), in any order: only the count matters.
   const one = (extra: string | null, status?: string) => {

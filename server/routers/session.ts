@@ -3,6 +3,7 @@ import { REPLICA_LAG_WARN_SECONDS, replicaLagSeconds } from "../db/replica-lag";
 import { listMemberships, permissionList, permissionsOf } from "../rbac/access";
 import { PERMISSIONS, ROLES } from "../rbac/permissions";
 import { authedProcedure, createTRPCRouter } from "../trpc";
+import { getListPrefs, listPrefsPatchSchema, listPrefsSchema, updateListPrefs } from "../users/preferences";
 
 export const meOutput = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.string(), isPlatformAdmin: z.boolean() }),
@@ -31,4 +32,11 @@ export const sessionRouter = createTRPCRouter({
   replicaLag: authedProcedure
     .output(z.object({ seconds: z.number().nullable(), warnAboveSeconds: z.number() }))
     .query(async () => ({ seconds: await replicaLagSeconds(), warnAboveSeconds: REPLICA_LAG_WARN_SECONDS })),
+
+  /** the signed-in user's own list layout: the user comes from the session, never the input */
+  listPrefs: authedProcedure.output(listPrefsSchema).query(({ ctx }) => getListPrefs(ctx.user.id)),
+  setListPrefs: authedProcedure
+    .input(listPrefsPatchSchema)
+    .output(listPrefsSchema)
+    .mutation(({ ctx, input }) => updateListPrefs(ctx.user.id, input)),
 });

@@ -1,13 +1,13 @@
 // Bulk actions (issue 13) through createCaller and the service against a real database: chosen
 // ids and "all matching" a filter, keyset chunks, one audit entry with the filter and count,
 // terminal executions left alone, alerts acknowledged and resolved, and another organization's
-// ids changing nothing.
+// ids changing nothing, and a job whose process stopped resuming exactly once.
 import { describe, expect, it } from "vitest";
 import { createMemberSession } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
 import { toListFilter } from "../../server/dashboard/list";
-import { getBulkJob, settleBulkJobs, startBulkJob } from "../../server/executions/bulk";
+import { getBulkJob, resumeBulkJobs, settleBulkJobs, startBulkJob } from "../../server/executions/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createCaller } from "../../server/routers/_app";
 import { filtersOfQuery } from "../../server/routers/dashboard";
@@ -87,6 +87,54 @@ describe("bulk actions", () => {
     // the error of a run marked failed is the reason, as for one execution
     const { rows } = await pool().query(`SELECT error FROM executions WHERE "orgId" = $1 AND "executionId" = 'many-0007'`, [org.orgId]);
     expect(rows[0].error).toMatchObject({ message: "bad deploy" });
+  });
+
+  describe("a job whose process stopped resumes and finishes exactly once", () => {
+    const crash = async (abandonAt: { chunk: number; applied?: boolean }) => {
+      const org = await createTestOrg();
+      await runningMany(org.orgId, "cr", 100, "bulk.crash");
+      const query = "workflow=bulk.crash";
+      const filter = toListFilter(filtersOfQuery(query, new Date()));
+      const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "test" } }, "cancel", { kind: "filter", query }, filter, "drain", { chunk: 30, abandonAt });
+      await settleBulkJobs();
+      return { org, job };
+    };
+    const expectFinishedOnce = async (orgId: string, jobId: string) => {
+      // the lease of the dead process is still live: nobody takes the job over yet
+      expect(await resumeBulkJobs()).toEqual([]);
+      await pool().query(`UPDATE bulk_jobs SET "leaseUntil" = now() - interval '1 second' WHERE "orgId" = $1 AND id = $2::bigint`, [orgId, jobId]);
+      // two processes booting at once: one of them gets it
+      const claims = await Promise.all([resumeBulkJobs(), resumeBulkJobs()]);
+      expect(claims.flat()).toEqual([jobId]);
+      await settleBulkJobs();
+      expect(await getBulkJob(orgId, jobId)).toMatchObject({ state: "done", total: 100, processed: 100, changed: 100, skipped: 0 });
+      expect(await statuses(orgId, "cr-%")).toEqual({ CANCELLED: 100 });
+      // each execution got the job's CANCELLED once: its workflow counted 100, and one event each
+      const { rows: wf } = await pool().query(`SELECT "cancelledCount" FROM workflows WHERE "orgId" = $1 AND key = 'bulk.crash'`, [orgId]);
+      expect(wf[0]).toEqual({ cancelledCount: 100 });
+      const { rows: ev } = await pool().query<{ n: number; executions: number }>(
+        `SELECT count(*)::int AS n, count(DISTINCT "executionId")::int AS executions FROM execution_events WHERE "orgId" = $1 AND "eventId" LIKE $2`,
+        [orgId, `bulk-${jobId}-%`],
+      );
+      expect(ev[0]).toEqual({ n: 100, executions: 100 });
+      expect((await audits(orgId)).map((a) => a.action)).toEqual(["execution.bulk_cancel"]);
+      const { rows: left } = await pool().query(`SELECT pending, "leaseUntil" FROM bulk_jobs WHERE "orgId" = $1 AND id = $2::bigint`, [orgId, jobId]);
+      expect(left[0]).toEqual({ pending: null, leaseUntil: null });
+    };
+
+    it("stopped between chunks: continues from its keyset cursor", async () => {
+      const { org, job } = await crash({ chunk: 2 });
+      expect(await getBulkJob(org.orgId, job.jobId)).toMatchObject({ state: "running", processed: 60, changed: 60 });
+      expect(await statuses(org.orgId, "cr-%")).toEqual({ CANCELLED: 60, RUNNING: 40 });
+      await expectFinishedOnce(org.orgId, job.jobId);
+    });
+
+    it("stopped after a chunk was applied but before its progress was written: the chunk is replayed, not re-applied", async () => {
+      const { org, job } = await crash({ chunk: 1, applied: true });
+      expect(await getBulkJob(org.orgId, job.jobId)).toMatchObject({ state: "running", processed: 30, changed: 30 });
+      expect(await statuses(org.orgId, "cr-%")).toEqual({ CANCELLED: 60, RUNNING: 40 });
+      await expectFinishedOnce(org.orgId, job.jobId);
+    });
   });
 
   it("another organization's execution ids change nothing", async () => {

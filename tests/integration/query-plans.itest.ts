@@ -3,7 +3,7 @@
 // pages stay fast at any depth. Small enough for CI; the scale benchmark covers 10M rows.
 import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
-import { explainableCountQuery, explainableListQuery, type ListFilter } from "../../server/executions/read";
+import { explainableCountQuery, explainableListQuery, explainableSubstringWalk, SEARCH_WALK_ROWS, selectExecutionPage, type ListFilter } from "../../server/executions/read";
 import { MISSED_CHECK_SQL } from "../../server/monitor/missed";
 import { STUCK_DIFF_SQL, STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
 import { createTestOrg } from "../setup/helpers";
@@ -104,6 +104,59 @@ describe("list query plans on 200k executions", () => {
   ] as Array<[string, ListFilter]>)("%s: no full scan of executions (a sort of the few matches is fine)", async (_name, filter) => {
     const plan = await explain(await explainableListQuery(orgId, filter, { limit: 50, cursor: null }));
     expect(seqScansOfExecutions(plan), JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`))).toEqual([]);
+  });
+});
+
+describe("substring search on 200k executions", () => {
+  // "exec-01" is in half the ids: the trigram index would hand over 100k candidates to sort
+  const common: ListFilter = { executionId: { value: "exec-01", mode: "contains" } };
+
+  it("walks (orgId, createdAt) in order with a bounded LIMIT, never the trigram index or a big sort", async () => {
+    for (const [filter, cursor] of [
+      [common, null],
+      [common, deepCursor],
+      [{ ...common, statuses: ["FAILED"] }, null],
+      // not stuck: the walk joins workflows and organizations for the stuck rule
+      [{ ...common, stuck: false }, null],
+    ] as Array<[ListFilter, typeof deepCursor | null]>) {
+      const plan = await explain(await explainableSubstringWalk(orgId, filter, { limit: 50, cursor }));
+      const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`));
+      expect(seqScansOfExecutions(plan), shape).toEqual([]);
+      expect(plan.filter((n) => n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort"), shape).toEqual([]);
+      expect(plan.some((n) => /trgm/.test(n["Index Name"] ?? "")), shape).toBe(false);
+      expect(plan.some((n) => n["Node Type"] === "Index Scan" && /createdAt/.test(n["Index Name"] ?? "")), shape).toBe(true);
+      expect(plan.filter((n) => n["Node Type"] === "Limit").length, shape).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it("when the walk runs out, a rare term's matches come through the trigram index, never an unbounded createdAt walk", async () => {
+    for (const cursor of [null, deepCursor]) {
+      const plan = await explain(await explainableListQuery(orgId, { executionId: { value: "0199", mode: "contains" } }, { limit: 50, cursor }));
+      const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`));
+      expect(seqScansOfExecutions(plan), shape).toEqual([]);
+      expect(plan.some((n) => n["Node Type"] === "Bitmap Index Scan" && /trgm/.test(n["Index Name"] ?? "")), shape).toBe(true);
+      expect(plan.some((n) => n["Node Type"] === "Index Scan" && n["Relation Name"] === "executions" && /createdAt/.test(n["Index Name"] ?? "")), shape).toBe(false);
+    }
+  });
+
+  it("the walk and the trigram path give the same pages: a common term, a rare one, deep", async () => {
+    const truth = async (pattern: string, cursor: typeof deepCursor | null) =>
+      (
+        await pool().query<{ id: string }>(
+          `SELECT id::text FROM executions WHERE "orgId" = $1 AND "executionId" LIKE $2 ${cursor ? `AND ("createdAt", id) < ($3::timestamptz, $4::bigint)` : ""}
+            ORDER BY "createdAt" DESC, id DESC LIMIT 51`,
+          cursor ? [orgId, pattern, cursor.createdAt, cursor.id] : [orgId, pattern],
+        )
+      ).rows.map((r) => r.id);
+    // "0199" is in about one id in 2,500: SEARCH_WALK_ROWS rows hold fewer than a page of them,
+    // so that one is answered by the trigram index
+    expect(SEARCH_WALK_ROWS).toBeLessThan(51 * 1000);
+    for (const value of ["exec-01", "0199"]) {
+      for (const cursor of [null, deepCursor]) {
+        const page = await selectExecutionPage<{ id: string; createdAt: Date }>(orgId, { executionId: { value, mode: "contains" } }, { limit: 50, cursor }, "e.id::text, e.\"createdAt\"");
+        expect(page.map((r) => r.id), `${value} ${cursor ? "deep" : "first page"}`).toEqual(await truth(`%${value}%`, cursor));
+      }
+    }
   });
 });
 

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { createMemberSession, createSessionUser } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
+import { DEFAULT_LIST_PREFS } from "../../server/dashboard/list-prefs";
 import { pool } from "../../server/db/client";
 import { settleBulkJobs, startBulkJob } from "../../server/executions/bulk";
 import { ingestEvents } from "../../server/ingest/service";
@@ -201,6 +202,40 @@ export const ACCESS_CASES: Record<string, AccessCase> = {
       const viewer = await createMemberSession(org.orgId, "VIEWER");
       // this suite runs without DATABASE_REPLICA_URLS: no replicas, no lag
       expect(await (await caller(viewer)).session.replicaLag()).toEqual({ seconds: null, warnAboveSeconds: 5 });
+    },
+  },
+  "session.listPrefs": {
+    scope: "own",
+    why: "the caller's own list layout, keyed by the session's user; another user's is never read",
+    test: async () => {
+      await expect(caller(null).then((c) => c.session.listPrefs())).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      const org = await createTestOrg();
+      const alice = await createMemberSession(org.orgId, "OWNER");
+      const bob = await createMemberSession(org.orgId, "VIEWER");
+      await (await caller(alice)).session.setListPrefs({ density: "compact", chartsOpen: false, chartsPlacement: "beside", columns: ["status", "execution"] });
+      // bob, in the same organization, still has the defaults: alice's row is not his
+      expect(await (await caller(bob)).session.listPrefs()).toEqual(DEFAULT_LIST_PREFS);
+      expect(await (await caller(alice)).session.listPrefs()).toMatchObject({ density: "compact", chartsOpen: false, chartsPlacement: "beside", columns: ["status", "execution"] });
+    },
+  },
+  "session.setListPrefs": {
+    scope: "own",
+    why: "writes the caller's own list layout only; naming another user is refused",
+    test: async () => {
+      await expect(caller(null).then((c) => c.session.setListPrefs({ density: "compact" }))).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      const org = await createTestOrg();
+      const alice = await createMemberSession(org.orgId, "OWNER");
+      const bob = await createMemberSession(org.orgId, "OPERATOR");
+      const asBob = await caller(bob);
+      await asBob.session.setListPrefs({ chartScale: "log" });
+      // a patch merges field by field
+      expect(await asBob.session.setListPrefs({ density: "compact" })).toMatchObject({ chartScale: "log", density: "compact", chartsPlacement: "below" });
+      // the input has no user: an extra userId key (or a bad value) is refused, nothing written
+      await expect(asBob.session.setListPrefs({ userId: alice.user.id, density: "compact" } as never)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(asBob.session.setListPrefs({ density: "tiny" } as never)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      const { rows } = await pool().query<{ userId: string }>(`SELECT "userId" FROM user_preferences WHERE "userId" = ANY($1::text[])`, [[alice.user.id, bob.user.id]]);
+      expect(rows.map((r) => r.userId)).toEqual([bob.user.id]);
+      expect(await (await caller(alice)).session.listPrefs()).toEqual(DEFAULT_LIST_PREFS);
     },
   },
   "admin.organizations": {
