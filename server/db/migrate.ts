@@ -122,7 +122,7 @@ async function withEngine<T>(databaseUrl: string, fn: (engine: Engine) => Promis
     const admin = await factory.connect();
     const database = `prisma_migrate_shadow_db_${randomUUID()}`;
     await admin.executeScript(`CREATE DATABASE "${database}"`);
-    const shadow = reportCatalogChars(await new PrismaPg(new CatalogFriendlyPool({ ...poolConfig(databaseUrl), database }) as pg.Pool, { disposeExternalPool: true }).connect());
+    const shadow = keepDollarQuotes(reportCatalogChars(await new PrismaPg(new CatalogFriendlyPool({ ...poolConfig(databaseUrl), database }) as pg.Pool, { disposeExternalPool: true }).connect()));
     const dispose = async () => {
       await shadow.dispose().catch(() => {});
       await admin.executeScript(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

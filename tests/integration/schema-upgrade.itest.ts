@@ -92,6 +92,16 @@ async function snapshot(): Promise<Record<string, unknown[]>> {
   return out;
 }
 
+/** `now` cut to the tables and columns `before` had: migrations after the upgrade may add both */
+function asBefore(before: Record<string, unknown[]>, now: Record<string, unknown[]>): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const [table, rows] of Object.entries(before)) {
+    const columns = new Set(rows.flatMap((row) => Object.keys(row as object)));
+    out[table] = (now[table] ?? []).map((row) => Object.fromEntries(Object.entries(row as object).filter(([column]) => columns.has(column))));
+  }
+  return out;
+}
+
 async function checkValues(constraint: string): Promise<string[]> {
   const { rows } = await client.query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = $1`, [constraint]);
   expect(rows, constraint).toHaveLength(1);
@@ -125,7 +135,7 @@ describe(`upgrading from ${PREVIOUS}`, () => {
     expect(applied).toContain(UPGRADE);
     expect(applied.every((name) => name > PREVIOUS)).toBe(true);
 
-    expect(await snapshot()).toEqual(before);
+    expect(asBefore(before, await snapshot())).toEqual(before);
     expect(await checkValues("alerts_reason_check")).toEqual([...ALERT_REASONS]);
     expect(await checkValues("alert_storms_reason_check")).toEqual([...ALERT_REASONS]);
     expect(await checkValues("alerts_resolution_check")).toEqual([...RESOLUTIONS]);
