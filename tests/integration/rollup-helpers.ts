@@ -29,7 +29,7 @@ export async function rollupDifferences(orgId: string): Promise<string[]> {
          FROM execution_daily WHERE "orgId" = $1 AND count <> 0`,
       `SELECT d.w, d.day, d.status, d.count, d.sum, (SELECT array_agg(v ORDER BY i)::text FROM (
                 SELECT u.i, sum(u.v)::int AS v FROM execution_hourly h, unnest(h.histogram) WITH ORDINALITY u(v, i)
-                 WHERE h."orgId" = $1 AND h."workflowId"::text = d.w AND h.status::text = d.status AND date_trunc('day', h.hour, 'UTC') = d.day
+                 WHERE h."orgId" = $1 AND h."workflowId" = d.w::bigint AND h.status::text = d.status AND h.hour >= d.day AND h.hour < d.day + interval '1 day'
                  GROUP BY u.i) s) AS hist
          FROM (SELECT "workflowId"::text AS w, date_trunc('day', hour, 'UTC') AS day, status::text, sum(count)::int AS count, sum("durationSumMs")::text AS sum
                  FROM execution_hourly WHERE "orgId" = $1 GROUP BY 1, 2, 3) d
