@@ -9,7 +9,7 @@ export type Interval = { from: number | null; to: number | null };
 export type RangePieces = {
   /** at most one interval of whole UTC days (ends may be open) */
   days: Interval | null;
-  /** up to two intervals of whole hours, each shorter than a day */
+  /** up to two intervals of whole hours, together shorter than two days */
   hours: { from: number; to: number }[];
   /** up to two intervals shorter than an hour, at the ends */
   ragged: { from: number; to: number }[];
