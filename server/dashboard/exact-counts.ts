@@ -28,12 +28,8 @@ export async function exactCounts(orgId: string, f: ExecutionFilters): Promise<E
   const admitted = effectiveStatuses(f) ?? [...STATUSES];
   const active = admitted.filter((s) => (ACTIVE_STATUSES as readonly Status[]).includes(s));
   const terminal = f.stuck ? [] : admitted.filter((s) => (TERMINAL_STATUSES as readonly Status[]).includes(s));
-  let workflowIds: string[] | null = null;
-  if (f.workflows.length) {
-    const { rows } = await readPool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, f.workflows]);
-    if (!rows.length) return out;
-    workflowIds = rows.map((r) => r.id);
-  }
+  const workflowIds = await workflowIdsOf(orgId, f.workflows);
+  if (workflowIds?.length === 0) return out;
   const [terminalRows, activeRows] = await Promise.all([
     terminal.length ? countTerminal(orgId, terminal, workflowIds, f.from, f.to) : [],
     active.length ? countActive(orgId, active, workflowIds, f) : [],
@@ -47,17 +43,30 @@ export async function exactCounts(orgId: string, f: ExecutionFilters): Promise<E
   return out;
 }
 
+/** The ids of the named workflows (null: no workflow filter; []: none of them exists). */
+async function workflowIdsOf(orgId: string, keys: string[]): Promise<string[] | null> {
+  if (!keys.length) return null;
+  const { rows } = await readPool().query<{ id: string }>(`SELECT id FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, keys]);
+  return rows.map((r) => r.id);
+}
+
 type StatusRow = { status: Status; n: string };
 
+type Query = { sql: string; values: unknown[] };
+
 async function countTerminal(orgId: string, statuses: Status[], workflowIds: string[] | null, from: Date | undefined, to: Date | undefined): Promise<StatusRow[]> {
+  const q = terminalCountQuery(orgId, statuses, workflowIds, from, to);
+  return q ? (await readPool().query<StatusRow>(q.sql, q.values)).rows : [];
+}
+
+function terminalCountQuery(orgId: string, statuses: Status[], workflowIds: string[] | null, from: Date | undefined, to: Date | undefined): Query | null {
   const values: unknown[] = [orgId, statuses];
   const p = (v: unknown) => (values.push(v), `$${values.length}`);
   if (!workflowIds && !from && !to) {
-    const { rows } = await readPool().query<StatusRow>(
-      `SELECT status, sum(count)::bigint AS n FROM org_execution_totals WHERE "orgId" = $1 AND status = ANY($2::"ExecutionStatus"[]) GROUP BY status`,
+    return {
+      sql: `SELECT status, sum(count)::bigint AS n FROM org_execution_totals WHERE "orgId" = $1 AND status = ANY($2::"ExecutionStatus"[]) GROUP BY status`,
       values,
-    );
-    return rows;
+    };
   }
   const wf = workflowIds ? `AND "workflowId" = ANY(${p(workflowIds)}::bigint[])` : "";
   const pieces = splitRange(from?.getTime() ?? null, to?.getTime() ?? null);
@@ -74,12 +83,16 @@ async function countTerminal(orgId: string, statuses: Status[], workflowIds: str
       WHERE "orgId" = $1 AND status = ANY($2::"ExecutionStatus"[]) AND "createdAt" >= ${at(r.from)} AND "createdAt" < ${at(r.to)} ${wf}
       GROUP BY status`);
   }
-  if (!parts.length) return [];
-  const { rows } = await readPool().query<StatusRow>(`SELECT status, sum(n)::bigint AS n FROM (${parts.join("\nUNION ALL\n")}) t GROUP BY status`, values);
-  return rows;
+  if (!parts.length) return null;
+  return { sql: `SELECT status, sum(n)::bigint AS n FROM (${parts.join("\nUNION ALL\n")}) t GROUP BY status`, values };
 }
 
 async function countActive(orgId: string, statuses: Status[], workflowIds: string[] | null, f: ExecutionFilters): Promise<(StatusRow & { stuck: string })[]> {
+  const q = activeCountQuery(orgId, statuses, workflowIds, f);
+  return (await readPool().query<StatusRow & { stuck: string }>(q.sql, q.values)).rows;
+}
+
+function activeCountQuery(orgId: string, statuses: Status[], workflowIds: string[] | null, f: ExecutionFilters): Query {
   const values: unknown[] = [orgId, statuses];
   const p = (v: unknown) => (values.push(v), `$${values.length}`);
   const where = [
@@ -91,14 +104,23 @@ async function countActive(orgId: string, statuses: Status[], workflowIds: strin
     ...(f.to ? [`e."createdAt" < ${p(f.to)}::timestamptz`] : []),
     ...(workflowIds ? [`e."workflowId" = ANY(${p(workflowIds)}::bigint[])`] : []),
   ];
-  const { rows } = await readPool().query<StatusRow & { stuck: string }>(
-    `SELECT e.status, count(*)::bigint AS n, count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::bigint AS stuck
+  return {
+    sql: `SELECT e.status, count(*)::bigint AS n, count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::bigint AS stuck
        FROM executions e
        JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
        JOIN organizations o ON o.id = e."orgId"
       WHERE ${where.join(" AND ")}
       GROUP BY e.status`,
     values,
-  );
-  return rows;
+  };
+}
+
+/** The SQL of an exact count's queries (terminal part, active part), for EXPLAIN in tests. */
+export async function explainableExactCountQueries(orgId: string, f: ExecutionFilters): Promise<{ terminal: Query | null; active: Query }> {
+  const workflowIds = await workflowIdsOf(orgId, f.workflows);
+  const admitted = effectiveStatuses(f) ?? [...STATUSES];
+  return {
+    terminal: f.stuck ? null : terminalCountQuery(orgId, admitted.filter((s) => (TERMINAL_STATUSES as readonly Status[]).includes(s)), workflowIds, f.from, f.to),
+    active: activeCountQuery(orgId, admitted.filter((s) => (ACTIVE_STATUSES as readonly Status[]).includes(s)), workflowIds, f),
+  };
 }
