@@ -28,8 +28,7 @@ CREATE TABLE "execution_created_rollup" (
     "status" "ExecutionStatus" NOT NULL,
     "count" INTEGER NOT NULL DEFAULT 0,
 
-    CONSTRAINT "execution_created_rollup_pkey" PRIMARY KEY ("orgId","grainHours","bucket","workflowId","status"),
-    CONSTRAINT "execution_created_rollup_grain_check" CHECK ("grainHours" IN (1, 24))
+    CONSTRAINT "execution_created_rollup_pkey" PRIMARY KEY ("orgId","grainHours","bucket","workflowId","status")
 );
 
 -- Running totals of terminal executions per organization and status, split into shards by
