@@ -28,12 +28,12 @@ export function bucketCount(fromMs: number, toMs: number, sizeMs: number): numbe
 }
 
 /**
- * The smallest bucket size that keeps [fromMs, toMs) within maxPoints buckets. Past the largest
- * listed size, whole multiples of it.
+ * The smallest bucket size of at least minMs that keeps [fromMs, toMs) within maxPoints buckets.
+ * Past the largest listed size, whole multiples of it.
  */
-export function chooseBucketMs(fromMs: number, toMs: number, maxPoints = MAX_POINTS): number {
+export function chooseBucketMs(fromMs: number, toMs: number, maxPoints = MAX_POINTS, minMs = 0): number {
   const cap = Math.max(1, Math.min(MAX_POINTS, Math.floor(maxPoints)));
-  for (const size of BUCKET_SIZES_MS) if (bucketCount(fromMs, toMs, size) <= cap) return size;
+  for (const size of BUCKET_SIZES_MS) if (size >= minMs && bucketCount(fromMs, toMs, size) <= cap) return size;
   const largest = BUCKET_SIZES_MS[BUCKET_SIZES_MS.length - 1]!;
   let size = Math.ceil((toMs - fromMs) / cap / largest) * largest;
   while (bucketCount(fromMs, toMs, size) > cap) size += largest;

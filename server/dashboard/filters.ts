@@ -67,20 +67,10 @@ const sameUrlState: Same<z.output<typeof filterUrlStateSchema>, FilterUrlState> 
 void sameFilters;
 void sameUrlState;
 
-const HOUR_MS = 3_600_000;
-export const isHourAligned = (d: Date) => d.getTime() % HOUR_MS === 0;
-
 /**
- * Whether counters can be read from the hourly aggregate: only workflows and a time range whose
- * ends fall on whole hours (an open end is fine).
+ * Whether counts of these filters can be exact from the aggregates (server/dashboard/exact-counts.ts):
+ * status, workflow, stuck and any time range can; an id or metadata search needs a capped scan.
  */
-export function canUseHourlyAggregate(f: ExecutionFilters): boolean {
-  return (
-    f.statuses.length === 0 &&
-    !f.stuck &&
-    !f.search &&
-    f.metadata.length === 0 &&
-    (!f.from || isHourAligned(f.from)) &&
-    (!f.to || isHourAligned(f.to))
-  );
+export function canCountExactly(f: ExecutionFilters): boolean {
+  return !f.search && f.metadata.length === 0;
 }

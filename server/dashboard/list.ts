@@ -15,7 +15,8 @@ import {
 } from "../executions/read";
 import { STATUSES } from "../executions/status";
 import { formatCappedCount } from "./capped-count";
-import { effectiveStatuses, executionFiltersSchema, type ExecutionFilters } from "./filters";
+import { exactCounts } from "./exact-counts";
+import { canCountExactly, effectiveStatuses, executionFiltersSchema, type ExecutionFilters } from "./filters";
 
 const ROW_COLUMNS = `e.id, e."executionId", w.key AS workflow, e.status, e.attempt, e."createdAt", e."scheduledAt", e."startedAt",
   e."completedAt", e."durationMs", e."updatedAt", ${STUCK_REASON_SQL} AS "stuckReason", ${STUCK_SINCE_SQL} AS "stuckSince"`;
@@ -162,9 +163,16 @@ export const countExecutionsInputSchema = z.object({
 });
 export type CountExecutionsInput = z.input<typeof countExecutionsInputSchema>;
 
-/** Executions matching the filters: exact up to 10,000, then "10,000+". */
+/**
+ * Executions matching the filters: exact from the aggregates (./exact-counts.ts) unless an id or
+ * metadata search is set; those are exact up to 10,000, then "10,000+".
+ */
 export async function countExecutions(orgId: string, input: CountExecutionsInput): Promise<CappedCount> {
   const { filters } = countExecutionsInputSchema.parse(input);
+  if (canCountExactly(filters)) {
+    const { total } = await exactCounts(orgId, filters);
+    return { count: total, capped: false, display: formatCappedCount(total, false) };
+  }
   const { count, capped } = await countExecutionsCapped(orgId, toListFilter(filters), { cap: COUNT_CAP });
   return { count, capped, display: formatCappedCount(count, capped) };
 }

@@ -1,6 +1,7 @@
 // runwatch repair: rewrites stage times, durations and the hourly aggregate from the stored
 // timeline (server/executions/recompute.ts), for executions written before the merge of facts
 // (issue 9) by the first-received rule. Idempotent; a second run changes nothing.
+import { rebuildRollups } from "../dashboard/rollups";
 import { withTransaction } from "../db/transaction";
 import { EXECUTION_COUNT_SQL, recountHourly, STAGE_TIMES_SQL, type StageTimesRow } from "./recompute";
 
@@ -61,6 +62,7 @@ export async function repairExecutions(orgId: string | null = null): Promise<Rep
         [JSON.stringify(hourly)],
       );
     }
+    await rebuildRollups(client, orgId);
     return { executions, executionsRepaired: wrong.length, hourlyRows: hourly.length };
   });
 }

@@ -6,6 +6,7 @@
 // rebuilt once at the end (one sorted build beats millions of index insertions).
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { rebuildRollups } from "../dashboard/rollups";
 import { DEFAULT_THRESHOLDS, effectiveThresholds, stuckVerdict } from "../executions/stuck";
 import { addDuration, emptyTotals, HOUR_MS as HOUR, hourlyContribution, hourlyKey, type DurationTotals } from "../metrics/hourly";
 import { CopyBuffer } from "./copy";
@@ -98,9 +99,14 @@ export async function runGenerator(opts: GenRunOptions, log: (line: string) => v
     const tIndexes = Date.now();
 
     await writeCounters(admin, workflows, stats.counters);
+    // the daily and created-at rollups and running totals: one recount of what was written
+    log(`gen: rebuilding rollups and running totals …`);
+    await admin.query("BEGIN");
+    await rebuildRollups(admin, null);
+    await admin.query("COMMIT");
     await admin.query(`SELECT setval(pg_get_serial_sequence('execution_events', 'id'), GREATEST($1::bigint, (SELECT coalesce(max(id), 1) FROM execution_events)))`, [stats.lastEventId]);
     log(`gen: ${opts.vacuum ? "VACUUM ANALYZE" : "ANALYZE"} …`);
-    for (const t of [...TABLES, "execution_hourly", "workflows"]) await admin.query(`${opts.vacuum ? "VACUUM (ANALYZE)" : "ANALYZE"} "${t}"`);
+    for (const t of [...TABLES, "execution_hourly", "execution_daily", "execution_created_rollup", "org_execution_totals", "workflows"]) await admin.query(`${opts.vacuum ? "VACUUM (ANALYZE)" : "ANALYZE"} "${t}"`);
     const { rows: size } = await admin.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
     const tEnd = Date.now();
 

@@ -10,6 +10,7 @@
 // bad event cannot spoil its neighbours.
 import type pg from "pg";
 import { config } from "../config";
+import { rollupDeltas, writeRollups } from "../dashboard/rollups";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
 import { EXECUTION_COLUMNS, stateOf, type ExecutionRow } from "../executions/row";
@@ -802,6 +803,8 @@ async function writeChanges(
       );
     }
   }
+  // daily rollup, created-at rollup and running totals: after the hourly rows, before the counters
+  await writeRollups(client, orgId, rollupDeltas([...working.values()].filter((w) => w.changed).map((w) => ({ workflowId: w.workflowId, before: w.initial, after: w.state }))));
   if (counterRows.length) {
     // FOR NO KEY UPDATE, not FOR UPDATE: executions inserted earlier in this transaction hold
     // KEY SHARE locks on their workflows (foreign key), which FOR UPDATE would conflict with.

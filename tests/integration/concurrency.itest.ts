@@ -7,6 +7,7 @@ import { ingestEvents } from "../../server/ingest/service";
 import { STATUSES, isTerminal, RANK, type Status } from "../../server/executions/status";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 import { api, countersAndRecount, expectCountersMatchRecount } from "./api-helpers";
+import { expectRollupsMatchRecount } from "./rollup-helpers";
 
 // enough connections for the senders to really overlap (embedded PGlite serves one session,
 // so there the pool stays at one connection and the senders take turns)
@@ -38,6 +39,7 @@ describe("50 concurrent writers completing one execution", () => {
     const wf = (await api.getWorkflow(t.key, "race.put")).body;
     expect(wf.successCount + wf.failureCount + wf.cancelledCount).toBe(final === "CONTINUED_AS_NEW" ? 0 : 1);
     expectCountersMatchRecount(await countersAndRecount(t.orgId));
+    await expectRollupsMatchRecount(t.orgId);
   });
 
   it("through POST /events: exactly one applied, the rest rejected or duplicate", async () => {
@@ -51,6 +53,7 @@ describe("50 concurrent writers completing one execution", () => {
     const finals = new Set(answers.map((a) => a.body.results[0].status));
     expect(finals.size).toBe(1);
     expectCountersMatchRecount(await countersAndRecount(t.orgId));
+    await expectRollupsMatchRecount(t.orgId);
   });
 
   it("through concurrent transactions of the ingestion service: exactly one applied", async () => {
@@ -64,6 +67,7 @@ describe("50 concurrent writers completing one execution", () => {
     expect(outcomes.filter((o) => o === "applied")).toHaveLength(1);
     expect(new Set(answers.map((a) => a[0]!.status)).size).toBe(1);
     expectCountersMatchRecount(await countersAndRecount(t.orgId));
+    await expectRollupsMatchRecount(t.orgId);
   });
 
   it("50 concurrent first events of one new execution create it once", async () => {
@@ -100,6 +104,7 @@ describe("concurrent batches finishing executions of the same workflows", () => 
     expect(answers.flat().every((r) => r.outcome === "applied")).toBe(true);
     expect(await deadlocks()).toBe(before);
     expectCountersMatchRecount(await countersAndRecount(t.orgId));
+    await expectRollupsMatchRecount(t.orgId);
     const { rows } = await pool().query(
       `SELECT (SELECT coalesce(sum(count), 0)::int FROM execution_hourly h JOIN workflows w ON w."orgId" = h."orgId" AND w.id = h."workflowId"
                 WHERE h."orgId" = $1 AND w.key LIKE 'lock.%') AS hourly,
@@ -196,6 +201,7 @@ describe("property: any order, any split across concurrent senders", () => {
             }
           }
           expectCountersMatchRecount(await countersAndRecount(t.orgId));
+          await expectRollupsMatchRecount(t.orgId);
         },
       ),
       { numRuns: 25 },

@@ -2,6 +2,9 @@
 // filter combination must read executions through an index, in index order (no Sort node), so
 // pages stay fast at any depth. Small enough for CI; the scale benchmark covers 10M rows.
 import { beforeAll, describe, expect, it } from "vitest";
+import { explainableExactCountQueries } from "../../server/dashboard/exact-counts";
+import { executionFiltersSchema, type ExecutionFiltersInput } from "../../server/dashboard/filters";
+import { rebuildRollups } from "../../server/dashboard/rollups";
 import { pool } from "../../server/db/client";
 import { explainableCountQuery, explainableListQuery, explainableSubstringWalk, SEARCH_WALK_ROWS, selectExecutionPage, type ListFilter } from "../../server/executions/read";
 import { MISSED_CHECK_SQL } from "../../server/monitor/missed";
@@ -62,8 +65,16 @@ beforeAll(async () => {
   const other = (await createTestOrg()).orgId;
   await generate(orgId, ROWS);
   await generate(other, OTHER_ORG_ROWS);
-  await pool().query("ANALYZE executions");
-  await pool().query("ANALYZE workflows");
+  // the rows above bypass ingestion: build the rollups from them, as gen does
+  const client = await pool().connect();
+  try {
+    await client.query("BEGIN");
+    await rebuildRollups(client, null);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+  for (const t of ["executions", "workflows", "execution_created_rollup", "org_execution_totals"]) await pool().query(`ANALYZE ${t}`);
   const { rows } = await pool().query(
     `SELECT "createdAt", id FROM executions WHERE "orgId" = $1 ORDER BY "createdAt" DESC, id DESC OFFSET 150000 LIMIT 1`,
     [orgId],
@@ -197,5 +208,30 @@ describe("sweep plans", () => {
     expect(seqScansOfExecutions(plan), shape).toEqual([]);
     expect(indexesOf(plan).has("executions_scheduled_org_since_idx"), shape).toBe(true);
     expect(indexesOf(plan).has("executions_running_org_alive_idx"), shape).toBe(true);
+  });
+});
+
+describe("exact count plans", () => {
+  const ragged = (ms: number) => new Date(Date.now() - ms - 12_345);
+  it.each<[string, () => ExecutionFiltersInput]>([
+    ["no filter (running totals)", () => ({})],
+    ["one status", () => ({ statuses: ["FAILED"] })],
+    ["one workflow", () => ({ workflows: [workflowKey] })],
+    ["24 h preset, ragged", () => ({ from: ragged(day) })],
+    ["30 d, ragged, status and workflow", () => ({ from: ragged(30 * day), statuses: ["FAILED"], workflows: [workflowKey] })],
+    ["custom range, ragged both ends", () => ({ from: ragged(20 * day), to: ragged(3 * day) })],
+    ["stuck only", () => ({ stuck: true })],
+  ])("%s: the aggregates and the active set through indexes, never a full scan of executions", async (_name, filters) => {
+    const q = await explainableExactCountQueries(orgId, executionFiltersSchema.parse(filters()));
+    for (const query of [q.terminal, q.active]) {
+      if (!query) continue;
+      const plan = await explain(query);
+      const shown = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Relation Name"] ?? ""}:${n["Index Name"] ?? ""}`));
+      expect(plan.filter((n) => n["Node Type"] === "Seq Scan" && ["executions", "execution_created_rollup"].includes(n["Relation Name"] ?? "")), shown).toEqual([]);
+    }
+    // (org_execution_totals holds at most statuses × 16 rows per organization: a scan of it is fine)
+    // the active part reads only active entries: the active-executions partial index, or the status index
+    const active = await explain(q.active);
+    expect(active.some((n) => ["executions_active_org_idx", "executions_orgId_status_createdAt_id_idx"].includes(n["Index Name"] ?? "")), JSON.stringify(active.map((n) => n["Index Name"] ?? n["Node Type"]))).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import { metrics } from "../../server/metrics/prometheus";
 import { dropExpiredDeferredEvents } from "../../server/monitor/deferred";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 import { api, countersAndRecount, expectCountersMatchRecount } from "./api-helpers";
+import { expectRollupsMatchRecount } from "./rollup-helpers";
 
 if (!process.env.RUNWATCH_EMBEDDED_DB) process.env.RUNWATCH_DB_POOL_SIZE = "10";
 
@@ -100,6 +101,7 @@ describe("deferred events (rule 9)", () => {
     const { rows } = await pool().query(`SELECT count(*)::int AS n FROM deferred_events WHERE "orgId" = $1`, [t.orgId]);
     expect(rows[0].n).toBe(0);
     expectCountersMatchRecount(await countersAndRecount(t.orgId));
+    await expectRollupsMatchRecount(t.orgId);
   });
 
   it("within one batch, events before the creating one wait for it and get their real outcome", async () => {
@@ -311,6 +313,7 @@ describe("property: every arrival order and split gives the in-order result", ()
       { numRuns: Number(process.env.TRUTH_RUNS ?? 40), seed: process.env.TRUTH_SEED ? Number(process.env.TRUTH_SEED) : undefined },
     );
     expectCountersMatchRecount(await countersAndRecount(t.orgId));
+    await expectRollupsMatchRecount(t.orgId);
     const { rows } = await pool().query(`SELECT count(*)::int AS n FROM deferred_events WHERE "orgId" = $1`, [t.orgId]);
     expect(rows[0].n).toBe(0);
   }, 600_000);

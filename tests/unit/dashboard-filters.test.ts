@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  canUseHourlyAggregate,
+  canCountExactly,
   checkUrlState,
   effectiveStatuses,
   executionFiltersSchema,
@@ -139,14 +139,14 @@ describe("resolveFilters and effectiveStatuses", () => {
     expect(effectiveStatuses(f({ stuck: true, statuses: ["RUNNING", "FAILED"] }))).toEqual(["RUNNING"]);
     expect(effectiveStatuses(f({ stuck: true, statuses: ["FAILED"] }))).toEqual([]);
   });
-  it("uses the hourly aggregate only for workflows and an hour-aligned range", () => {
+  it("counts exactly for every filter but an id or metadata search, whatever the range", () => {
     const f = (s: Record<string, unknown>) => executionFiltersSchema.parse(s);
-    expect(canUseHourlyAggregate(f({ workflows: ["a"], from: new Date("2026-01-01T05:00:00Z") }))).toBe(true);
-    expect(canUseHourlyAggregate(f({ from: new Date("2026-01-01T05:00:01Z") }))).toBe(false);
-    expect(canUseHourlyAggregate(f({ statuses: ["FAILED"] }))).toBe(false);
-    expect(canUseHourlyAggregate(f({ stuck: true }))).toBe(false);
-    expect(canUseHourlyAggregate(f({ search: "x" }))).toBe(false);
-    expect(canUseHourlyAggregate(f({ metadata: [{ key: "a", value: "b" }] }))).toBe(false);
+    expect(canCountExactly(f({ workflows: ["a"], from: new Date("2026-01-01T05:00:00Z") }))).toBe(true);
+    expect(canCountExactly(f({ from: new Date("2026-01-01T05:00:01Z"), to: new Date("2026-01-02T05:17:03Z") }))).toBe(true);
+    expect(canCountExactly(f({ statuses: ["FAILED"], statusMode: "exclude" }))).toBe(true);
+    expect(canCountExactly(f({ stuck: true }))).toBe(true);
+    expect(canCountExactly(f({ search: "x" }))).toBe(false);
+    expect(canCountExactly(f({ metadata: [{ key: "a", value: "b" }] }))).toBe(false);
   });
 });
 
