@@ -17,7 +17,7 @@ import { config } from "./config";
 import { classifyError, findDomainError, RETRY_AFTER_UNAVAILABLE_SECONDS, type ErrorKind } from "./errors";
 import { findBadText } from "./guard";
 import { requestAddress } from "./http/client-address";
-import { recordPlatformAdminVisit, resolveOrgAccess, type OrgAccess } from "./rbac/access";
+import { enterOrg, forbiddenMessage, type OrgAccess } from "./rbac/access";
 import type { Permission } from "./rbac/permissions";
 
 /* ---------------------------------------------------------------------------------------------
@@ -208,13 +208,10 @@ export type OrgContext = {
  * does not exist. A platform admin gets read-only access, and the visit is audited.
  */
 export const orgProcedure = authedProcedure.input(orgInput).use(async ({ ctx, input, type, meta, next }) => {
-  const access = await resolveOrgAccess(ctx.user, input.orgSlug);
+  // read-only means read-only, even on a procedure that forgot its permission
+  const refuseReadOnly = type === "mutation" && !meta?.permission;
+  const access = await enterOrg({ user: ctx.user, sessionId: ctx.sessionId }, input.orgSlug, { ip: ctx.ip, userAgent: ctx.userAgent }, { refuseReadOnly });
   if (!access) throw new TRPCError({ code: "NOT_FOUND", message: `organization "${input.orgSlug}" not found` });
-  if (access.readOnly) {
-    // read-only means read-only, even on a procedure that forgot its permission
-    if (type === "mutation" && !meta?.permission) throw new TRPCError({ code: "FORBIDDEN", message: "platform admins have read-only access to this organization" });
-    await recordPlatformAdminVisit({ orgId: access.org.id, user: ctx.user, sessionId: ctx.sessionId, ip: ctx.ip, userAgent: ctx.userAgent });
-  }
   return next({ ctx: { org: access.org, access } });
 });
 
@@ -236,7 +233,6 @@ function rawResourceId(raw: unknown, field: string | undefined): string | null {
 export function permissionProcedure(permission: Permission) {
   return orgProcedure.meta({ permission }).use(async ({ ctx, type, path, meta, getRawInput, next }) => {
     if (!ctx.access.permissions.has(permission)) {
-      const who = ctx.access.role ? `role ${ctx.access.role}` : "read-only platform admin access";
       if (type === "mutation") {
         await recordAudit({
           orgId: ctx.org.id,
@@ -250,7 +246,7 @@ export function permissionProcedure(permission: Permission) {
           success: false,
         });
       }
-      throw new TRPCError({ code: "FORBIDDEN", message: `${who} may not do this (needs ${permission})` });
+      throw new TRPCError({ code: "FORBIDDEN", message: forbiddenMessage(ctx.access, permission) });
     }
     return next();
   });
