@@ -10,11 +10,11 @@ import { withTransaction } from "../db/transaction";
 import { enqueueForChannels } from "../delivery/outbox";
 import { conflict, notFound } from "./errors";
 import { recordAlertEvents } from "./history";
-import { alertMessage, publicBaseUrl } from "./payload";
+import { alertMessage, publicBaseUrl } from "../delivery/payload";
+import { COUNT_CAP } from "../paging/limits";
 import { canTransition, type AlertReason, type AlertState, type Resolution } from "./rules";
 
 export const ALERT_STATES = ["FIRING", "ACKNOWLEDGED", "RESOLVED"] as const;
-export const COUNT_CAP = 10_000;
 
 export type AlertView = {
   id: string;
@@ -243,7 +243,7 @@ const actorUserId = (actor: Actor) => (actor.type === "USER" ? actor.userId : ac
 
 /**
  * FIRING → ACKNOWLEDGED inside the caller's transaction. `audit: false` is for a bulk action,
- * which writes one audit entry for the whole batch instead (server/executions/bulk.ts).
+ * which writes one audit entry for the whole batch instead (server/operations/bulk.ts).
  */
 export async function acknowledgeAlertIn(client: import("pg").PoolClient, orgId: string, actor: Actor, alertIdValue: string, note: string | null, opts: { audit: boolean }): Promise<void> {
   const a = await lockAlert(client, orgId, alertIdValue);

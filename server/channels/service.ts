@@ -7,10 +7,10 @@ import { recordAudit, type Actor } from "../audit/service";
 import { pool } from "../db/client";
 import { withTransaction } from "../db/transaction";
 import { badRequest, notFound } from "../alerts/errors";
-import type { TestMessage } from "../alerts/payload";
+import type { TestMessage } from "../delivery/payload";
 import { enqueue, type Queryable } from "../delivery/outbox";
 import { alertingSettings } from "../monitor/settings";
-import { send, type AttemptResult, type ChannelType } from "./senders";
+import { send, type AttemptResult, type ChannelType } from "../delivery/senders";
 
 /** Standard Webhooks secret: "whsec_" + base64 of 24 random bytes. */
 export function newChannelSecret(): string {

@@ -8,7 +8,8 @@
 //   (created in the range), exact up to 10,000 and then "10,000+".
 import { z } from "zod";
 import { readPool } from "../db/client";
-import { COUNT_CAP, countExecutionsCapped, STUCK_REASON_SQL } from "../executions/read";
+import { countExecutionsCapped, STUCK_REASON_SQL } from "../executions/read";
+import { COUNT_CAP } from "../paging/limits";
 import type { Status } from "../executions/status";
 import { canUseHourlyAggregate, executionFiltersSchema, type ExecutionFilters } from "./filters";
 import { formatCappedCount } from "./capped-count";

@@ -4,8 +4,8 @@
 import { z } from "zod";
 import { pool } from "../db/client";
 import { BadRequestError } from "../errors";
+import { COUNT_CAP } from "../paging/limits";
 import {
-  COUNT_CAP,
   countExecutionsCapped,
   latestExecutionId,
   selectExecutionPage,

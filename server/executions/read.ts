@@ -3,6 +3,7 @@
 import { pool, readPool } from "../db/client";
 import type { Status } from "./status";
 import { STUCK_SQL } from "./stuck";
+import { COUNT_CAP } from "../paging/limits";
 
 /** The stuck reason of executions e (joined to w and o), 'scheduled' | 'running' | NULL. */
 export const STUCK_REASON_SQL = STUCK_SQL.reason;
@@ -345,7 +346,6 @@ export async function explainableListQuery(orgId: string, filter: ListFilter, pa
   };
 }
 
-export const COUNT_CAP = 10_000;
 
 /**
  * A count that reads at most cap + 1 index entries per branch. The ORDER BY matches the list's

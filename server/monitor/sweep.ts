@@ -2,7 +2,7 @@
 // finds stuck executions (CONTRACT.md §2) through the partial indexes on active executions,
 // opens and resolves alerts, applies storm control and the failure-rate rule, and queues the
 // notifications in the same transaction (the outbox). It never sends anything itself.
-import { alertMessage, publicBaseUrl, stormMessage, STORM_SAMPLE_SIZE, type AlertFacts, type Message } from "../alerts/payload";
+import { alertMessage, publicBaseUrl, stormMessage, STORM_SAMPLE_SIZE, type AlertFacts, type Message } from "../delivery/payload";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import {
   DEFAULT_STORM,

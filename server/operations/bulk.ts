@@ -14,8 +14,8 @@ import { BadRequestError, NotFoundError } from "../errors";
 import { ingestEvents } from "../ingest/service";
 import { log } from "../log";
 import { operateReasonSchema } from "./operate";
-import { countExecutionsCapped, latestExecutionId, selectExecutionPage, type Cursor, type ListFilter } from "./read";
-import { ACTIVE_STATUSES, type Status } from "./status";
+import { countExecutionsCapped, latestExecutionId, selectExecutionPage, type Cursor, type ListFilter } from "../executions/read";
+import { ACTIVE_STATUSES, type Status } from "../executions/status";
 
 export const BULK_ACTIONS = ["cancel", "markFailed", "acknowledgeAlerts", "resolveAlerts"] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];

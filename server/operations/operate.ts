@@ -1,3 +1,5 @@
+// (In server/operations with operate.ts: both write through ingestion, which builds on
+// server/executions, so they cannot live there without a cycle.)
 // Operator actions on one execution: cancel it, or mark it failed, with a reason. Both go
 // through ingestOne like any engine's event, so the lifecycle rules (a terminal status is final,
 // counters move once) hold whoever wins a race, and both leave one audit entry per attempt.
@@ -7,8 +9,8 @@ import { recordAudit, type Actor } from "../audit/service";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors";
 import { rawEventSchema } from "../ingest/event-schema";
 import { ingestOne } from "../ingest/service";
-import { getExecution } from "./read";
-import { isTerminal, type Status } from "./status";
+import { getExecution } from "../executions/read";
+import { isTerminal, type Status } from "../executions/status";
 
 export const operateReasonSchema = z
   .string()

@@ -3,7 +3,7 @@
 // rule settings (storm control, failure rate, auto-timeout; ADMIN and up). Thin: each calls the
 // alerting service with the organization orgProcedure resolved, and shapes the answer.
 import { z } from "zod";
-import { bulkJobSchema } from "../executions/bulk";
+import { bulkJobSchema } from "../operations/bulk";
 import { bulkInput, startBulk } from "./executions";
 import { acknowledgeAlert, alertActionInput, alertCounts, alertsForExecution, ALERT_STATES, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
 import {

@@ -4,7 +4,7 @@
 import type net from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
-import { alertMessage } from "../../server/alerts/payload";
+import { alertMessage } from "../../server/delivery/payload";
 import { createChannel, sendTestMessage } from "../../server/channels/service";
 import { pool } from "../../server/db/client";
 import { enqueueForChannels } from "../../server/delivery/outbox";

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { createMemberSession, createSessionUser } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
-import { settleBulkJobs, startBulkJob } from "../../server/executions/bulk";
+import { settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createSavedView } from "../../server/views/service";
 import { PLATFORM_ADMIN_VISIT_ACTION } from "../../server/rbac/access";

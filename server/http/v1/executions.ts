@@ -7,6 +7,7 @@ import { decodeCursor, getExecution, listExecutions } from "../../executions/rea
 import { invalidStatusMessage, parseStatus, type Status } from "../../executions/status";
 import { BadRequestError, ConflictError, NotFoundError } from "../../errors";
 import { MAX_TIMELINE_PAGE, readTimeline, timelineItemForApi } from "../../executions/timeline";
+import { MAX_PAGE_SIZE } from "../../paging/limits";
 import { json, readJson, requireApiKey, route } from "../api";
 
 type IdParams = { executionId: string };
@@ -20,8 +21,6 @@ export const getExecutionRoute = route<IdParams>("/api/v1/executions/:id", async
   if (!execution) throw executionNotFound(executionId);
   return json(execution);
 });
-
-export const MAX_PAGE_SIZE = 500;
 
 function parseList(url: URL) {
   const q = url.searchParams;
