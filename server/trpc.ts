@@ -18,6 +18,7 @@ import { classifyError, findDomainError, RETRY_AFTER_UNAVAILABLE_SECONDS, type E
 import { findBadText } from "./guard";
 import { requestAddress } from "./http/client-address";
 import { enterOrg, forbiddenMessage, type OrgAccess } from "./rbac/access";
+import { inMutationScope, type MutationContext } from "./rbac/audited";
 import type { Permission } from "./rbac/permissions";
 
 /* ---------------------------------------------------------------------------------------------
@@ -180,8 +181,22 @@ const csrfGuard = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
+/**
+ * A mutation that commits must have written its audit entry through audited()
+ * (server/rbac/audited.ts), in its own transaction. One that did not is a defect: it is refused
+ * loudly here, so the access walker, which calls every mutation, fails for it.
+ */
+const requireAudited = t.middleware(async ({ type, path, next }) => {
+  if (type !== "mutation") return next();
+  const { value: result, audited } = await inMutationScope(() => next());
+  if (result.ok && audited === 0) {
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `mutation ${path} wrote no audit entry: wrap its change in audited() (server/rbac/audited.ts)` });
+  }
+  return result;
+});
+
 /** No session required. Only for data that is public on purpose. */
-export const publicProcedure = t.procedure.use(mapDomainErrors).use(csrfGuard);
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(csrfGuard).use(requireAudited);
 
 /** A signed-in user. UNAUTHORIZED only when there is no session. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -201,6 +216,15 @@ export type OrgContext = {
   ip: string | null;
   userAgent: string | null;
 };
+
+/** The service context of an org-scoped call: who, where, with which role, from which address. */
+export const mutationContext = (ctx: OrgContext): MutationContext => ({
+  orgId: ctx.org.id,
+  actor: ctx.actor,
+  role: ctx.access.role,
+  ip: ctx.ip,
+  userAgent: ctx.userAgent,
+});
 
 /**
  * Org-scoped: the input carries `orgSlug`, and ctx gets `org` and `access` (role, read-only,

@@ -67,11 +67,21 @@ export async function ingestEvents(orgId: string, rawEvents: readonly unknown[],
 }
 
 /** Applies one already-validated event alone; used by the explicit status endpoint. */
-export async function ingestOne(orgId: string, event: ValidEvent, receivedAt = new Date()): Promise<IngestResult> {
+export async function ingestOne(orgId: string, event: ValidEvent, receivedAt = new Date(), inTransaction?: pg.PoolClient): Promise<IngestResult> {
+  const hint: BatchHint = { exclusive: false };
   try {
-    const hint: BatchHint = { exclusive: false };
-    const [r] = await withTransaction((client) => applyBatch(client, orgId, [{ index: 0, event }], receivedAt, hint));
-    return r!;
+    if (!inTransaction) return (await withTransaction((client) => applyBatch(client, orgId, [{ index: 0, event }], receivedAt, hint)))[0]!;
+    // inside the caller's transaction (an audited operator action, the monitor's timeout): a
+    // savepoint keeps a data error from aborting the caller's work, its audit entry included
+    await inTransaction.query("SAVEPOINT ingest_one");
+    try {
+      const [r] = await applyBatch(inTransaction, orgId, [{ index: 0, event }], receivedAt, hint);
+      await inTransaction.query("RELEASE SAVEPOINT ingest_one");
+      return r!;
+    } catch (err) {
+      if (isDataError(err)) await inTransaction.query("ROLLBACK TO SAVEPOINT ingest_one");
+      throw err;
+    }
   } catch (err) {
     if (!isDataError(err)) throw err;
     return { eventId: event.eventId ?? null, outcome: "invalid", status: null, reason: dataErrorReason(err) };

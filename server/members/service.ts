@@ -7,7 +7,8 @@ import { z } from "zod";
 import { pool } from "../db/client";
 import { ROLES, type Role } from "../rbac/permissions";
 import { SettingsError } from "../settings/errors";
-import { auditedMutation, lockOrg, type MutationContext } from "../settings/mutation";
+import { audited, type MutationContext } from "../rbac/audited";
+import { lockOrg } from "../settings/lock";
 import { emailSchema, nameFromEmail, passwordSchema } from "../users/service";
 
 export const memberSchema = z.object({
@@ -43,7 +44,7 @@ export async function listMembers(orgId: string): Promise<Member[]> {
   return rows;
 }
 
-type Client = Parameters<Parameters<typeof auditedMutation>[2]>[0];
+type Client = Parameters<Parameters<typeof audited>[2]>[0];
 
 async function memberRow(client: Client, orgId: string, userId: string): Promise<Member | null> {
   const { rows } = await client.query<Member>(
@@ -71,7 +72,7 @@ const newId = () => randomBytes(18).toString("base64url");
 
 export async function addMember(ctx: MutationContext, input: z.input<typeof addMemberInput>): Promise<Member & { userCreated: boolean }> {
   const q = addMemberInput.parse(input);
-  return auditedMutation(ctx, { action: "member.add", resourceType: "membership", permission: "members:manage" }, async (client) => {
+  return audited(ctx, { action: "member.add", resourceType: "membership", permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);
     if (q.role === "OWNER") requireOwnerFor(ctx, "grant the OWNER role");
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM users WHERE email = $1`, [q.email]);
@@ -104,7 +105,7 @@ export async function addMember(ctx: MutationContext, input: z.input<typeof addM
 
 export async function changeMemberRole(ctx: MutationContext, input: z.input<typeof changeRoleInput>): Promise<Member> {
   const q = changeRoleInput.parse(input);
-  return auditedMutation(ctx, { action: "member.change_role", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
+  return audited(ctx, { action: "member.change_role", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);
     const before = await memberRow(client, ctx.orgId, q.userId);
     if (!before) throw new SettingsError("NOT_FOUND", "member not found");
@@ -123,7 +124,7 @@ export async function changeMemberRole(ctx: MutationContext, input: z.input<type
 
 export async function removeMember(ctx: MutationContext, input: z.input<typeof removeMemberInput>): Promise<{ userId: string }> {
   const q = removeMemberInput.parse(input);
-  return auditedMutation(ctx, { action: "member.remove", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
+  return audited(ctx, { action: "member.remove", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);
     const before = await memberRow(client, ctx.orgId, q.userId);
     if (!before) throw new SettingsError("NOT_FOUND", "member not found");

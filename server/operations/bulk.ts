@@ -7,12 +7,13 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { acknowledgeAlertIn, resolveAlertIn } from "../alerts/service";
-import { recordAudit, type Actor } from "../audit/service";
+import type { Actor } from "../audit/service";
 import { pool } from "../db/client";
 import { withTransaction } from "../db/transaction";
 import { BadRequestError, NotFoundError } from "../errors";
 import { ingestEvents } from "../ingest/service";
 import { log } from "../log";
+import { audited } from "../rbac/audited";
 import { operateReasonSchema } from "./operate";
 import { countExecutionsCapped, latestExecutionId, selectExecutionPage, type Cursor, type ListFilter } from "../executions/read";
 import { ACTIVE_STATUSES, type Status } from "../executions/status";
@@ -125,28 +126,19 @@ export async function startBulkJob(
   const snapshotId = await latestExecutionId(caller.orgId);
   const filterQuery = target.kind === "filter" ? target.query : null;
 
-  const job = await withTransaction(async (client) => {
+  // the job and its one audit entry for the whole batch, in one transaction
+  const job = await audited(caller, { action: ACTION[action].audit, resourceType: "bulk_job" }, async (client) => {
     const { rows } = await client.query<{ id: string; createdAt: Date }>(
       `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdBy", state)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, "createdAt"`,
       [caller.orgId, action, filterQuery, ids || alertIds ? JSON.stringify(ids ?? alertIds) : null, reason, total, caller.actor.label, total === 0 ? "done" : "running"],
     );
     const row = rows[0]!;
-    await recordAudit(
-      {
-        orgId: caller.orgId,
-        actor: caller.actor,
-        action: ACTION[action].audit,
-        resourceType: "bulk_job",
-        resourceId: row.id,
-        details: { filter: filterQuery, executionIds: ids ? ids.length : undefined, alertIds: alertIds ?? undefined, count: total, reason, engineNotified: false },
-        ip: caller.ip ?? null,
-        userAgent: caller.userAgent ?? null,
-        success: true,
-      },
-      client,
-    );
-    return row;
+    return {
+      result: row,
+      resourceId: row.id,
+      details: { filter: filterQuery, executionIds: ids ? ids.length : undefined, alertIds: alertIds ?? undefined, count: total, reason, engineNotified: false },
+    };
   });
   if (total > 0) {
     const work = (alertIds ? runAlertJob(caller, job.id, action as AlertAction, alertIds, reason) : runJob(caller, job.id, action, ids, filter, snapshotId, reason, chunkSize)).finally(() => running.delete(work));
@@ -235,8 +227,8 @@ async function applyChunk(caller: BulkCaller, jobId: string, action: BulkAction,
       [caller.orgId, rows.map((r) => r.executionId), states],
     );
     for (const a of alerts) {
-      if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
-      else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
+      if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason);
+      else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason);
     }
     // changed counts alerts; an execution without an open alert is skipped
     const withAlert = new Set((await client.query<{ executionId: string }>(`SELECT DISTINCT "executionId" FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [caller.orgId, alerts.map((a) => a.id)])).rows.map((r) => r.executionId));
@@ -257,8 +249,8 @@ async function runAlertJob(caller: BulkCaller, jobId: string, action: AlertActio
         ALERT_STATES_FOR[action],
       ]);
       for (const a of rows) {
-        if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
-        else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
+        if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason);
+        else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason);
       }
       return { changed: rows.length, skipped: alertIds.length - rows.length };
     });

@@ -2,13 +2,15 @@
 // server/executions, so they cannot live there without a cycle.)
 // Operator actions on one execution: cancel it, or mark it failed, with a reason. Both go
 // through ingestOne like any engine's event, so the lifecycle rules (a terminal status is final,
-// counters move once) hold whoever wins a race, and both leave one audit entry per attempt.
+// counters move once) hold whoever wins a race, and both leave one audit entry per attempt, in
+// the transaction of the change (server/rbac/audited.ts).
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { recordAudit, type Actor } from "../audit/service";
+import type { Actor } from "../audit/service";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors";
 import { rawEventSchema } from "../ingest/event-schema";
 import { ingestOne } from "../ingest/service";
+import { audited } from "../rbac/audited";
 import { getExecution } from "../executions/read";
 import { isTerminal, type Status } from "../executions/status";
 
@@ -34,57 +36,43 @@ export type OperateResult = { executionId: string; status: Status; previousStatu
 async function operate(caller: OperateCaller, action: OperateAction, executionId: string, rawReason: string, now: Date): Promise<OperateResult> {
   const reason = operateReasonSchema.parse(rawReason);
   const target = ACTIONS[action];
-  const audit = async (success: boolean, before: Status | null, after: Status | null, details: Record<string, unknown> = {}) =>
-    recordAudit({
-      orgId: caller.orgId,
-      actor: caller.actor,
-      action: target.audit,
-      resourceType: "execution",
-      resourceId: executionId,
-      before: before ? { status: before } : null,
-      after: after ? { status: after } : null,
-      details: { reason, ...details },
-      ip: caller.ip ?? null,
-      userAgent: caller.userAgent ?? null,
-      success,
-    });
+  const statusOf = (s: Status | null) => (s ? { status: s } : null);
+  // one audit entry per attempt, in the transaction of the status change (or of the refusal)
+  return audited(caller, { action: target.audit, resourceType: "execution", resourceId: executionId }, async (client) => {
+    const current = await getExecution(caller.orgId, executionId);
+    if (!current) {
+      return { result: null as never, before: null, after: null, details: { reason, outcome: "not_found" }, refused: new NotFoundError(`execution "${executionId}" not found`) };
+    }
+    const conflictWith = (status: Status) =>
+      new ConflictError(`execution "${executionId}" is already ${status}; only an active execution can be changed`, { details: { currentStatus: status } });
+    if (isTerminal(current.status)) {
+      return { result: null as never, before: statusOf(current.status), after: statusOf(current.status), details: { reason, outcome: "conflict" }, refused: conflictWith(current.status) };
+    }
 
-  const current = await getExecution(caller.orgId, executionId);
-  if (!current) {
-    await audit(false, null, null, { outcome: "not_found" });
-    throw new NotFoundError(`execution "${executionId}" not found`);
-  }
-  if (isTerminal(current.status)) {
-    await audit(false, current.status, current.status, { outcome: "conflict" });
-    throw new ConflictError(`execution "${executionId}" is already ${current.status}; only an active execution can be changed`, {
-      details: { currentStatus: current.status },
+    const event = rawEventSchema.parse({
+      eventId: `ui-${randomUUID()}`,
+      executionId,
+      type: "status",
+      status: target.status,
+      occurredAt: now.toISOString(),
+      // the operator speaks for the attempt in progress, so the event is neither stale nor a retry
+      attempt: current.attempt,
+      ...(action === "markFailed" ? { error: { message: reason } } : {}),
     });
-  }
+    const result = await ingestOne(caller.orgId, event, now, client);
 
-  const event = rawEventSchema.parse({
-    eventId: `ui-${randomUUID()}`,
-    executionId,
-    type: "status",
-    status: target.status,
-    occurredAt: now.toISOString(),
-    // the operator speaks for the attempt in progress, so the event is neither stale nor a retry
-    attempt: current.attempt,
-    ...(action === "markFailed" ? { error: { message: reason } } : {}),
+    if (result.outcome === "applied") {
+      const done: OperateResult = { executionId, status: result.status ?? target.status, previousStatus: current.status };
+      return { result: done, before: statusOf(current.status), after: statusOf(result.status), details: { reason, eventId: event.eventId } };
+    }
+    if (result.outcome === "invalid") {
+      const refused = new BadRequestError(result.reason ?? "the status change could not be stored");
+      return { result: null as never, before: statusOf(current.status), after: statusOf(current.status), details: { reason, outcome: "invalid", eventId: event.eventId }, refused };
+    }
+    // another writer finished it between our read and our write: the lifecycle rules kept theirs
+    const latest = result.status ?? (await getExecution(caller.orgId, executionId))?.status ?? current.status;
+    return { result: null as never, before: statusOf(current.status), after: statusOf(latest), details: { reason, outcome: result.outcome, eventId: event.eventId }, refused: conflictWith(latest) };
   });
-  const result = await ingestOne(caller.orgId, event, now);
-
-  if (result.outcome === "applied") {
-    await audit(true, current.status, result.status, { eventId: event.eventId });
-    return { executionId, status: result.status ?? target.status, previousStatus: current.status };
-  }
-  if (result.outcome === "invalid") {
-    await audit(false, current.status, current.status, { outcome: "invalid", eventId: event.eventId });
-    throw new BadRequestError(result.reason ?? "the status change could not be stored");
-  }
-  // another writer finished it between our read and our write: the lifecycle rules kept theirs
-  const latest = result.status ?? (await getExecution(caller.orgId, executionId))?.status ?? current.status;
-  await audit(false, current.status, latest, { outcome: result.outcome, eventId: event.eventId });
-  throw new ConflictError(`execution "${executionId}" is already ${latest}; only an active execution can be changed`, { details: { currentStatus: latest } });
 }
 
 export function cancelExecution(caller: OperateCaller, executionId: string, reason: string, now = new Date()): Promise<OperateResult> {

@@ -16,7 +16,7 @@ import {
 } from "../alerts/settings";
 import { ALERT_REASONS, RESOLUTIONS } from "../alerts/rules";
 import { pool } from "../db/client";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
+import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
 
 /**
  * The latest acknowledging note of each alert, for the list's "acknowledged by … with note".
@@ -120,13 +120,13 @@ export const alertsRouter = createTRPCRouter({
     .meta(alertAudit("alert.acknowledge"))
     .input(alertActionInput)
     .output(alertViewSchema)
-    .mutation(({ ctx, input }) => acknowledgeAlert(ctx.org.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => acknowledgeAlert(mutationContext(ctx), input)),
 
   resolve: permissionProcedure("alerts:resolve")
     .meta(alertAudit("alert.resolve"))
     .input(alertActionInput)
     .output(alertViewSchema)
-    .mutation(({ ctx, input }) => resolveAlert(ctx.org.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => resolveAlert(mutationContext(ctx), input)),
 
   orgSettings: permissionProcedure("alerts:read")
     .output(orgAlertSettingsSchema)
@@ -136,7 +136,7 @@ export const alertsRouter = createTRPCRouter({
     .meta({ audit: { action: "alert_settings.update", resourceType: "organization" } })
     .input(updateOrgAlertSettingsInput)
     .output(orgAlertSettingsSchema)
-    .mutation(({ ctx, input }) => updateOrgAlertSettings(ctx.org.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => updateOrgAlertSettings(mutationContext(ctx), input)),
 
   workflowSettings: permissionProcedure("alerts:read")
     .input(z.object({ workflow: z.string().min(1).max(200) }))
@@ -160,5 +160,5 @@ export const alertsRouter = createTRPCRouter({
     .meta({ audit: { action: "workflow.alert_settings.update", resourceType: "workflow", resourceIdFrom: "workflow" } })
     .input(updateWorkflowAlertSettingsInput)
     .output(workflowAlertSettingsSchema)
-    .mutation(({ ctx, input }) => updateWorkflowAlertSettings(ctx.org.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => updateWorkflowAlertSettings(mutationContext(ctx), input)),
 });
