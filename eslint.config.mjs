@@ -34,9 +34,9 @@ const APP_SERVER_ENTRY_POINTS = [
 ];
 
 // "@/server/http/v1/*" → "http/v1/[^/]+" (the part after @/server/, as a regex source)
-const toRegex = (m) => m.slice("@/server/".length).split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+");
+const toRegex = (/** @type {string} */ m) => m.slice("@/server/".length).split("*").map((/** @type {string} */ p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+");
 // a regex, not gitignore-style negations: those cannot re-include a file under an excluded folder
-const onlyFrom = (allowed, who) => ({
+const onlyFrom = (/** @type {string[]} */ allowed, /** @type {string} */ who) => ({
   patterns: [
     {
       regex: `^@/server/(?!(${allowed.map(toRegex).join("|")})$)`,
@@ -53,6 +53,12 @@ const eslintConfig = [
   },
   ...nextCoreWebVitals,
   ...nextTypescript,
+  {
+    // type-aware rules: a promise nobody awaits loses its error and its ordering
+    files: ["**/*.{ts,tsx}"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { "@typescript-eslint/no-floating-promises": "error" },
+  },
   {
     files: ["server/**/*.ts"],
     plugins: { runwatch: { rules: { "capability-cycles": capabilityCycles } } },
