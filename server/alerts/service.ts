@@ -10,6 +10,7 @@ import { enqueueForChannels } from "../delivery/outbox";
 import { conflict, notFound } from "./errors";
 import { recordAlertEvents } from "./history";
 import { alertMessage, publicBaseUrl } from "../delivery/payload";
+import { decodeCursor, encodeCursor } from "../paging/cursor";
 import { COUNT_CAP } from "../paging/limits";
 import { audited, type MutationContext, type Queryable } from "../rbac/audited";
 import { canTransition, type AlertReason, type AlertState, type Resolution } from "./rules";
@@ -108,23 +109,6 @@ export const alertActionInput = z.object({
 });
 export type AlertActionInput = z.input<typeof alertActionInput>;
 
-// --- Keyset cursor on (firedAt, id) ---------------------------------------------------------------
-
-export function encodeAlertCursor(c: { firedAt: string; id: string }): string {
-  return Buffer.from(JSON.stringify([c.firedAt, c.id])).toString("base64url");
-}
-
-export function decodeAlertCursor(raw: string): { firedAt: string; id: string } | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    if (!Array.isArray(v) || v.length !== 2) return null;
-    const [firedAt, id] = v;
-    if (typeof firedAt !== "string" || Number.isNaN(Date.parse(firedAt)) || typeof id !== "string" || !/^\d{1,19}$/.test(id)) return null;
-    return { firedAt, id };
-  } catch {
-    return null;
-  }
-}
 
 // --- Reads --------------------------------------------------------------------------------------
 
@@ -142,14 +126,15 @@ export async function listAlerts(orgId: string, input: ListAlertsInput): Promise
   if (q.workflow) where.push(`w.key = ${param(q.workflow)}`);
   if (q.executionId) where.push(`a."executionId" = ${param(q.executionId)}`);
   if (q.cursor) {
-    const c = decodeAlertCursor(q.cursor);
-    if (c) where.push(`(a."firedAt", a.id) < (${param(c.firedAt)}::timestamptz, ${param(c.id)}::bigint)`);
+    // keyset on (firedAt, id), in the one cursor codec
+    const c = decodeCursor(q.cursor);
+    if (c && c.snapshotId === null) where.push(`(a."firedAt", a.id) < (${param(c.at)}::timestamptz, ${param(c.id)}::bigint)`);
   }
   const { rows } = await pool().query<Row>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY a."firedAt" DESC, a.id DESC LIMIT ${param(q.limit + 1)}`, params);
   const more = rows.length > q.limit;
   const items = rows.slice(0, q.limit);
   const last = items[items.length - 1];
-  return { items: items.map(toView), nextCursor: more && last ? encodeAlertCursor({ firedAt: last.firedAt.toISOString(), id: last.id }) : null };
+  return { items: items.map(toView), nextCursor: more && last ? encodeCursor({ at: last.firedAt.toISOString(), id: last.id }) : null };
 }
 
 export type AlertCounts = { firing: number; acknowledged: number; open: number; capped: boolean };
@@ -263,7 +248,7 @@ export async function acknowledgeAlertIn(client: Queryable, orgId: string, actor
 /** FIRING → ACKNOWLEDGED, by a person, with an optional note. */
 export async function acknowledgeAlert(ctx: MutationContext, input: AlertActionInput): Promise<AlertView> {
   const q = alertActionInput.parse(input);
-  await audited(ctx, { action: "alert.acknowledge", resourceType: "alert", resourceId: q.alertId }, async (client) => ({
+  await audited(ctx, { recordRefusals: false, action: "alert.acknowledge", resourceType: "alert", resourceId: q.alertId }, async (client) => ({
     result: undefined,
     ...(await acknowledgeAlertIn(client, ctx.orgId, ctx.actor, q.alertId, q.note || null)),
   }));
@@ -301,7 +286,7 @@ export async function resolveAlertIn(client: Queryable, orgId: string, actor: Ac
  */
 export async function resolveAlert(ctx: MutationContext, input: AlertActionInput): Promise<AlertView> {
   const q = alertActionInput.parse(input);
-  await audited(ctx, { action: "alert.resolve", resourceType: "alert", resourceId: q.alertId }, async (client) => ({
+  await audited(ctx, { recordRefusals: false, action: "alert.resolve", resourceType: "alert", resourceId: q.alertId }, async (client) => ({
     result: undefined,
     ...(await resolveAlertIn(client, ctx.orgId, ctx.actor, q.alertId, q.note || null)),
   }));

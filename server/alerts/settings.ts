@@ -53,7 +53,7 @@ export const updateOrgAlertSettingsInput = z
 export async function updateOrgAlertSettings(ctx: MutationContext, input: z.input<typeof updateOrgAlertSettingsInput>): Promise<OrgAlertSettingsView> {
   const { orgId } = ctx;
   const q = updateOrgAlertSettingsInput.parse(input);
-  return audited(ctx, { action: "alert_settings.update", resourceType: "organization", resourceId: orgId }, async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "alert_settings.update", resourceType: "organization", resourceId: orgId }, async (client) => {
     const org = await client.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [orgId]);
     if (org.rowCount === 0) throw notFound("organization");
     const beforeRow = await orgRow(orgId);
@@ -126,7 +126,7 @@ export async function updateWorkflowAlertSettings(ctx: MutationContext, input: z
   const { orgId } = ctx;
   const q = updateWorkflowAlertSettingsInput.parse(input);
   const org = await orgRow(orgId);
-  return audited(ctx, { action: "workflow.alert_settings.update", resourceType: "workflow", resourceId: q.workflow }, async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "workflow.alert_settings.update", resourceType: "workflow", resourceId: q.workflow }, async (client) => {
     const before = await workflowRow(client, orgId, q.workflow, true);
     const pick = <T>(v: T | undefined, old: T): T => (v === undefined ? old : v);
     const next: WfRow = {

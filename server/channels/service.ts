@@ -74,7 +74,7 @@ export async function createChannel(ctx: MutationContext, input: CreateChannelIn
   const secret = newChannelSecret();
   const config = q.type === "EMAIL" ? { to: q.to } : { url: q.url };
   const defaultName = q.type === "EMAIL" ? `Email ${q.to[0]}` : q.type === "SLACK" ? "Slack" : new URL(q.url).host;
-  return audited(ctx, { action: "channel.create", resourceType: "alert_channel" }, async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "channel.create", resourceType: "alert_channel" }, async (client) => {
     const org = await client.query(`SELECT 1 FROM organizations WHERE id = $1`, [orgId]);
     if (org.rowCount === 0) throw notFound("organization");
     const { rows } = await client.query<Row>(
@@ -117,7 +117,7 @@ export const updateChannelInput = z.object({
 export async function updateChannel(ctx: MutationContext, input: z.input<typeof updateChannelInput>): Promise<ChannelView> {
   const { orgId } = ctx;
   const q = updateChannelInput.parse(input);
-  return audited(ctx, { action: "channel.update", resourceType: "alert_channel", resourceId: q.channelId }, async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "channel.update", resourceType: "alert_channel", resourceId: q.channelId }, async (client) => {
     const before = await channelRow(client, orgId, q.channelId, true);
     if (q.url !== undefined && before.type === "EMAIL") throw badRequest("an email channel has recipients (to), not a url");
     if (q.to !== undefined && before.type !== "EMAIL") throw badRequest(`a ${before.type.toLowerCase()} channel has a url, not recipients`);
@@ -139,7 +139,7 @@ export async function rotateChannelSecret(ctx: MutationContext, input: { channel
   const { orgId } = ctx;
   const id = channelId.parse(input.channelId);
   const secret = newChannelSecret();
-  return audited(ctx, { action: "channel.rotate_secret", resourceType: "alert_channel", resourceId: id }, async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "channel.rotate_secret", resourceType: "alert_channel", resourceId: id }, async (client) => {
     const before = await channelRow(client, orgId, id, true);
     await client.query(`UPDATE alert_channels SET secret = $3 WHERE "orgId" = $1 AND id = $2`, [orgId, id, secret]);
     return { result: { channel: toView(before), secret } };
@@ -150,7 +150,7 @@ export async function rotateChannelSecret(ctx: MutationContext, input: { channel
 export async function deleteChannel(ctx: MutationContext, input: { channelId: string }): Promise<void> {
   const { orgId } = ctx;
   const id = channelId.parse(input.channelId);
-  await audited(ctx, { action: "channel.delete", resourceType: "alert_channel", resourceId: id }, async (client) => {
+  await audited(ctx, { recordRefusals: false, action: "channel.delete", resourceType: "alert_channel", resourceId: id }, async (client) => {
     const before = await channelRow(client, orgId, id, true);
     await client.query(`DELETE FROM alert_channels WHERE "orgId" = $1 AND id = $2`, [orgId, id]);
     return { result: undefined, before: toView(before) };
@@ -174,7 +174,7 @@ export async function sendTestMessage(ctx: MutationContext, input: { channelId: 
   const { rows } = await pool().query<{ messageId: string }>(`SELECT "messageId" FROM notifications WHERE "orgId" = $1 AND id = $2`, [orgId, notificationId]);
   const result = await send({ id: ch.id, type: ch.type, name: ch.name, config: ch.config, secret: ch.secret }, rows[0]!.messageId, message, { timeoutMs: s.timeoutMs, smtpUrl: s.smtpUrl, smtpFrom: s.smtpFrom });
   // the attempt and its audit entry (success as delivered) in one transaction
-  await audited(ctx, { action: "channel.test", resourceType: "alert_channel", resourceId: id }, async (client) => {
+  await audited(ctx, { recordRefusals: false, action: "channel.test", resourceType: "alert_channel", resourceId: id }, async (client) => {
     await client.query(
       `INSERT INTO delivery_attempts ("orgId", "notificationId", "channelId", attempt, at, "statusCode", "latencyMs", ok, error) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8)`,
       [orgId, notificationId, id, at, result.statusCode, result.latencyMs, result.ok, result.error],

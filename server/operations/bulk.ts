@@ -127,7 +127,7 @@ export async function startBulkJob(
   const filterQuery = target.kind === "filter" ? target.query : null;
 
   // the job and its one audit entry for the whole batch, in one transaction
-  const job = await audited(caller, { action: ACTION[action].audit, resourceType: "bulk_job" }, async (client) => {
+  const job = await audited(caller, { recordRefusals: false, action: ACTION[action].audit, resourceType: "bulk_job" }, async (client) => {
     const { rows } = await client.query<{ id: string; createdAt: Date }>(
       `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdBy", state)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, "createdAt"`,

@@ -37,7 +37,19 @@ export type MutationContext = {
   client?: TransactionClient;
 };
 
-export type AuditTarget = { action: string; resourceType: string; resourceId?: string | null; permission?: Permission };
+export type AuditTarget = {
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  permission?: Permission;
+  /**
+   * false: a refusal thrown by the change (not found, a conflict) leaves no entry, only changes
+   * do. Alerts, channels, views and workflows have always been audited that way and their tests
+   * (and API clients reading the log) count on it; settings, members and operator actions record
+   * every attempt. Default true.
+   */
+  recordRefusals?: boolean;
+};
 
 export type MutationOutcome<T> = {
   result: T;
@@ -116,7 +128,7 @@ export async function audited<T>(ctx: MutationContext, target: AuditTarget, chan
     out = ctx.client ? await run(ctx.client) : await withTransaction(run);
   } catch (err) {
     // the caller's transaction is aborted: its own handler records nothing more in it
-    if (!ctx.client) await recordAudit({ ...base, resourceId: target.resourceId ?? null, details: describe(err), success: false }).catch(() => {});
+    if (!ctx.client && target.recordRefusals !== false) await recordAudit({ ...base, resourceId: target.resourceId ?? null, details: describe(err), success: false }).catch(() => {});
     throw err;
   }
   const scope = scopes.getStore();

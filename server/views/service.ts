@@ -61,7 +61,7 @@ export async function createSavedView(ctx: MutationContext, input: CreateSavedVi
   const parsed = createSavedViewInputSchema.safeParse(input);
   if (!parsed.success) throw new SavedViewError("BAD_REQUEST", parsed.error.issues.map((i) => i.message).join("; "));
   const query = canonicalViewQuery(parsed.data.query);
-  return audited(ctx, { action: "view.create", resourceType: "saved_view" }, async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "view.create", resourceType: "saved_view" }, async (client) => {
     const view = await insertSavedView(client, ctx.orgId, parsed.data.name, query, createdByUserId);
     return { result: view, resourceId: view.id, after: { name: view.name, query: view.query } };
   });
@@ -102,7 +102,7 @@ export async function getSavedView(orgId: string, id: string): Promise<SavedView
 
 /** Deletes a view, audited (view.delete); NOT_FOUND when it is unknown here (or another organization's). */
 export async function deleteSavedView(ctx: MutationContext, id: string): Promise<{ id: string; name: string }> {
-  return audited(ctx, { action: "view.delete", resourceType: "saved_view", resourceId: id }, async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "view.delete", resourceType: "saved_view", resourceId: id }, async (client) => {
     if (!viewIdSchema.safeParse(id).success) throw new SavedViewError("NOT_FOUND", "saved view not found");
     const { rows } = await client.query<{ id: string; name: string }>(`DELETE FROM saved_views WHERE "orgId" = $1 AND id = $2 RETURNING id::text, name`, [ctx.orgId, id]);
     if (!rows[0]) throw new SavedViewError("NOT_FOUND", "saved view not found");

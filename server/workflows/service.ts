@@ -2,7 +2,6 @@
 // the schedule its executions are expected on.
 import { z } from "zod";
 import { pool } from "../db/client";
-import { NotFoundError } from "../errors";
 import { audited, type MutationContext, type Queryable } from "../rbac/audited";
 import { readSchedule, scheduleSchema, type Schedule } from "./schedule";
 
@@ -113,15 +112,11 @@ type WorkflowChange = { before: WorkflowView; after: WorkflowView };
  * the workflow before and after, or null if unknown (then nothing is written, audit included).
  */
 export async function updateWorkflow(ctx: MutationContext, key: string, patch: WorkflowPatch): Promise<WorkflowChange | null> {
-  const change = await audited(ctx, { action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
+  const change = await audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
     const r = await writeWorkflow(client, ctx.orgId, key, patch, false);
-    // unknown: nothing changed and nothing to record, so the transaction only carries the audit
-    // row of a refusal the caller answers with NOT_FOUND
-    if (!r) return { result: null, refused: new NotFoundError(`workflow "${key}" not found`, { apiCode: "WORKFLOW_NOT_FOUND" }) };
+    // unknown: nothing changed, nothing to record; the caller answers NOT_FOUND
+    if (!r) return { result: null, noop: true };
     return { result: r as WorkflowChange, before: r.before, after: r.after };
-  }).catch((err: unknown) => {
-    if (err instanceof NotFoundError) return null;
-    throw err;
   });
   return change;
 }
@@ -132,7 +127,7 @@ export async function updateWorkflow(ctx: MutationContext, key: string, patch: W
  * when it was created; audited as workflow.create or workflow.update in the same transaction.
  */
 export async function putWorkflow(ctx: MutationContext, key: string, body: WorkflowPatch): Promise<{ before: WorkflowView | null; after: WorkflowView }> {
-  return audited(ctx, { action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
     const r = (await writeWorkflow(client, ctx.orgId, key, body, true))!;
     return { result: r, action: r.before ? "workflow.update" : "workflow.create", before: r.before, after: r.after };
   });
