@@ -11,7 +11,7 @@
 import type pg from "pg";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
-import { EXECUTION_COLUMNS, stateOf, type ExecutionRow } from "../executions/row";
+import { EXECUTION_COLUMNS, stateOf, type ExecutionStateRow } from "../executions/row";
 import { isTerminal, type Status } from "../executions/status";
 import { bucketOf, emptyHistogram } from "../metrics/histogram";
 import { rawEventSchema, validateEvent, type ValidEvent } from "./event-schema";
@@ -461,7 +461,7 @@ function addReleased(rows: DeferredRow[], into: Map<string, Released[]>): void {
 
 async function lockExecutions(client: pg.PoolClient, orgId: string, executionIds: string[], into: Map<string, Working>): Promise<void> {
   if (!executionIds.length) return;
-  const { rows } = await client.query<ExecutionRow>(
+  const { rows } = await client.query<ExecutionStateRow>(
     `SELECT ${EXECUTION_COLUMNS} FROM executions e
      WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[])
      ORDER BY e."executionId" FOR UPDATE`,

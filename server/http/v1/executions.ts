@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { describeIssues, rawEventSchema } from "../../ingest/event-schema";
 import { ingestOne } from "../../ingest/service";
-import { decodeCursor, getExecution, listExecutions } from "../../executions/read";
+import { getExecution, listExecutions, listPosition } from "../../executions/read";
+import { decodeCursor } from "../../paging/cursor";
 import { invalidStatusMessage, parseStatus, type Status } from "../../executions/status";
 import { BadRequestError, ConflictError, NotFoundError } from "../../errors";
 import { MAX_TIMELINE_PAGE, readTimeline, timelineItemForApi } from "../../executions/timeline";
@@ -41,7 +42,9 @@ function parseList(url: URL) {
   const limit = Number(limitRaw);
   if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_PAGE_SIZE) throw badQuery(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   const cursorRaw = q.get("cursor");
-  const cursor = cursorRaw ? decodeCursor(cursorRaw) : null;
+  const position = cursorRaw ? decodeCursor(cursorRaw) : null;
+  // a dashboard cursor (it pins a snapshot) is not a REST one
+  const cursor = position && position.snapshotId === null ? listPosition(position) : null;
   if (cursorRaw && !cursor) throw new BadRequestError("cursor is not valid; pass the nextCursor of a previous page", { apiCode: "INVALID_CURSOR" });
   const time = (name: "from" | "to") => {
     const raw = q.get(name);
