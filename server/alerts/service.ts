@@ -292,3 +292,20 @@ export async function resolveAlert(ctx: MutationContext, input: AlertActionInput
   }));
   return (await getAlert(ctx.orgId, { alertId: q.alertId })) as AlertView;
 }
+
+const noteRowSchema = z.object({ alertId: z.string(), note: z.string() });
+
+/**
+ * The latest acknowledging note of each alert, for the list's "acknowledged by … with note"
+ * (notes live in the timeline, not on AlertView). One indexed query per page, scoped by orgId.
+ */
+export async function acknowledgeNotes(orgId: string, alertIds: string[]): Promise<Map<string, string>> {
+  if (alertIds.length === 0) return new Map();
+  const { rows } = await pool().query(
+    `SELECT DISTINCT ON ("alertId") "alertId"::text AS "alertId", note FROM alert_events
+     WHERE "orgId" = $1 AND "alertId" = ANY($2::bigint[]) AND kind = 'acknowledged' AND note IS NOT NULL
+     ORDER BY "alertId", id DESC`,
+    [orgId, alertIds],
+  );
+  return new Map(z.array(noteRowSchema).parse(rows).map((r) => [r.alertId, r.note]));
+}

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { bulkJobSchema } from "../operations/bulk";
 import { bulkInput, startBulk } from "./executions";
-import { acknowledgeAlert, alertActionInput, alertCounts, alertsForExecution, ALERT_STATES, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
+import { acknowledgeAlert, acknowledgeNotes, alertActionInput, alertCounts, alertsForExecution, ALERT_STATES, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
 import {
   getOrgAlertSettings,
   getWorkflowAlertSettings,
@@ -15,24 +15,7 @@ import {
   updateWorkflowAlertSettingsInput,
 } from "../alerts/settings";
 import { ALERT_REASONS, RESOLUTIONS } from "../alerts/rules";
-import { pool } from "../db/client";
 import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
-
-/**
- * The latest acknowledging note of each alert, for the list's "acknowledged by … with note".
- * The service's AlertView does not carry it (notes live in the timeline); this belongs in
- * listAlerts, and can move there with its owner. One indexed query per page, scoped by orgId.
- */
-async function acknowledgeNotes(orgId: string, alertIds: string[]): Promise<Map<string, string>> {
-  if (alertIds.length === 0) return new Map();
-  const { rows } = await pool().query<{ alertId: string; note: string }>(
-    `SELECT DISTINCT ON ("alertId") "alertId"::text AS "alertId", note FROM alert_events
-     WHERE "orgId" = $1 AND "alertId" = ANY($2::bigint[]) AND kind = 'acknowledged' AND note IS NOT NULL
-     ORDER BY "alertId", id DESC`,
-    [orgId, alertIds],
-  );
-  return new Map(rows.map((r) => [r.alertId, r.note]));
-}
 
 const iso = z.string();
 
