@@ -182,9 +182,10 @@ const csrfGuard = t.middleware(({ ctx, type, next }) => {
 });
 
 /**
- * A mutation that commits must have written its audit entry through audited()
+ * An org-scoped mutation that commits must have written its audit entry through audited()
  * (server/rbac/audited.ts), in its own transaction. One that did not is a defect: it is refused
- * loudly here, so the access walker, which calls every mutation, fails for it.
+ * loudly here, so the access walker, which calls every mutation, fails for it. (Every mutation
+ * is org-scoped and built on permissionProcedure; the walker checks that too.)
  */
 const requireAudited = t.middleware(async ({ type, path, next }) => {
   if (type !== "mutation") return next();
@@ -196,7 +197,7 @@ const requireAudited = t.middleware(async ({ type, path, next }) => {
 });
 
 /** No session required. Only for data that is public on purpose. */
-export const publicProcedure = t.procedure.use(mapDomainErrors).use(csrfGuard).use(requireAudited);
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(csrfGuard);
 
 /** A signed-in user. UNAUTHORIZED only when there is no session. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -273,5 +274,5 @@ export function permissionProcedure(permission: Permission) {
       throw new TRPCError({ code: "FORBIDDEN", message: forbiddenMessage(ctx.access, permission) });
     }
     return next();
-  });
+  }).use(requireAudited);
 }
