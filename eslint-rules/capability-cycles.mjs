@@ -18,9 +18,9 @@ const IMPORT = /(?:^|\n)\s*(?:import|export)(?!\s+type\b)[^'"]*?from\s*['"]([^'"
 /** "server/alerts/service.ts" → "alerts"; "server/config.ts" → "config"; else null. */
 /** @param {string} relPath @returns {string | null} */
 export function capabilityOf(relPath) {
-  const parts = relPath.split(/[\\/]/);
-  if (parts[0] !== SERVER || parts.length < 2) return null;
-  return parts.length > 2 ? parts[1] : parts[1].replace(/\.(ts|tsx|js|mjs)$/, "");
+  const [root, name, ...rest] = relPath.split(/[\\/]/);
+  if (root !== SERVER || name === undefined) return null;
+  return rest.length ? name : name.replace(/\.(ts|tsx|js|mjs)$/, "");
 }
 
 /** @param {string} fromRel @param {string} spec @returns {string | null} */
@@ -49,7 +49,7 @@ export function capabilityGraph(root) {
     const from = /** @type {string} */ (capabilityOf(file));
     const src = fs.readFileSync(path.join(root, file), "utf8");
     for (const m of src.matchAll(IMPORT)) {
-      const target = resolveSpecifier(file, m[1] ?? m[2]);
+      const target = resolveSpecifier(file, m[1] ?? m[2] ?? "");
       const to = target && capabilityOf(target);
       if (!to || to === from) continue;
       const edges = graph.get(from) ?? new Set();
