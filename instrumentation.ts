@@ -2,7 +2,7 @@
 // route handlers never see the socket), and with RUNWATCH_MONITOR=inprocess, the server process
 // also runs the stuck-execution monitor and the delivery worker (one leads across processes; see
 // server/monitor/lease.ts). Every server process also takes over bulk jobs a stopped process left
-// unfinished (server/executions/bulk.ts), at boot and every lease period. Only in the Node.js
+// unfinished (server/operations/bulk.ts), at boot and every lease period. Only in the Node.js
 // runtime: they need TCP connections to PostgreSQL.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -11,7 +11,7 @@ export async function register(): Promise<void> {
   const settings = validateConfigOrExit();
   const { installPeerHook } = await import("./server/http/client-address");
   installPeerHook();
-  const { BULK_LEASE_MS, resumeBulkJobs } = await import("./server/executions/bulk");
+  const { BULK_LEASE_MS, resumeBulkJobs } = await import("./server/operations/bulk");
   const { log } = await import("./server/log");
   const resume = () => void resumeBulkJobs().catch((err: unknown) => log.warn({ err }, "could not look for unfinished bulk jobs; trying again later"));
   resume();

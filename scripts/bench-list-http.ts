@@ -13,7 +13,13 @@ if (!process.env.DATABASE_URL) {
 const runs = Number(values.runs);
 const { pool, closeDb } = await import("../server/db/client");
 const { createApiKey } = await import("../server/apikeys/service");
-const { listExecutions, decodeCursor } = await import("../server/executions/read");
+const { listExecutions, listPosition } = await import("../server/executions/read");
+const { decodeCursor } = await import("../server/paging/cursor");
+/** A list's opaque nextCursor as the list query takes it. */
+const positionOf = (raw: string) => {
+  const k = decodeCursor(raw);
+  return k ? listPosition(k) : null;
+};
 const { rows } = await pool().query<{ orgId: string; n: number }>(`SELECT "orgId", count(*)::int AS n FROM executions GROUP BY 1 ORDER BY 2 DESC LIMIT 1`);
 if (!rows[0]) throw new Error("no executions in this database");
 const { orgId, n } = rows[0];
@@ -22,7 +28,7 @@ const { key } = await createApiKey(orgId, "bench-list-http");
 // the cursor of page `depth` (50 rows a page), walked in process
 let cursor: string | null = null;
 for (let i = 0; i < Number(values.depth); i++) {
-  const page = await listExecutions(orgId, {}, { limit: 50, cursor: cursor ? decodeCursor(cursor) : null });
+  const page = await listExecutions(orgId, {}, { limit: 50, cursor: cursor ? positionOf(cursor) : null });
   if (!page.nextCursor) break;
   cursor = page.nextCursor;
 }
@@ -53,7 +59,7 @@ console.log(`organization with ${n} executions; deep page = page ${values.depth}
 await measure("first page, in process (SQL)", () => listExecutions(orgId, {}, { limit: 50, cursor: null }));
 await measure("first page, HTTP", () => get("/api/v1/executions?limit=50"));
 if (cursor) {
-  const deep = decodeCursor(cursor);
+  const deep = positionOf(cursor);
   await measure("deep page, in process (SQL)", () => listExecutions(orgId, {}, { limit: 50, cursor: deep }));
   await measure("deep page, HTTP", () => get(`/api/v1/executions?limit=50&cursor=${encodeURIComponent(cursor!)}`));
 }

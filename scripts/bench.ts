@@ -122,7 +122,8 @@ const orgExecutions = Number(orgRows[0]!.n);
 const slug = (await client.query<{ slug: string }>(`SELECT slug FROM organizations WHERE id = $1`, [orgId])).rows[0]!.slug;
 say(`organization ${slug}: ${orgExecutions.toLocaleString("en-US")} executions of ~${Number(totalRows[0]!.n).toLocaleString("en-US")}`);
 
-const { listExecutions, countExecutionsCapped, encodeCursor, prefixPattern, STUCK_REASON_SQL } = await import("../server/executions/read");
+const { listExecutions, countExecutionsCapped, prefixPattern, STUCK_REASON_SQL } = await import("../server/executions/read");
+const { encodeCursor } = await import("../server/paging/cursor");
 const { pool, replicaPools, closeDb } = await import("../server/db/client");
 type ListFilter = Parameters<typeof countExecutionsCapped>[1];
 type ExecutionFilter = Parameters<typeof listExecutions>[1];
@@ -258,7 +259,7 @@ async function listSection() {
       const label = `${f.label}, ${where}`;
       const captured = await captureListSql(f, cursor);
       const q = new URLSearchParams({ ...f.query, limit: String(PAGE) });
-      if (cursor) q.set("cursor", encodeCursor(cursor));
+      if (cursor) q.set("cursor", encodeCursor({ at: cursor.createdAt, id: cursor.id }));
       const url = `${baseUrl}/api/v1/executions?${q}`;
       let bytes = 0;
       const http = await measure(LIST_RUNS, async () => {

@@ -7,8 +7,7 @@
 // README's Configuration table and a bad sample to tests/unit/config.test.ts; that test fails
 // until all three agree.
 import { z } from "zod";
-import { DEFAULT_BACKOFF } from "./delivery/backoff";
-import { parseTrustedProxies } from "./http/client-address";
+import { parseTrustedProxies } from "./net/addresses";
 
 const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -16,6 +15,9 @@ const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
     .int(`${name} must be a whole number`)
     .min(min, `${name} must be at least ${min}`)
     .max(max, `${name} must be at most ${max}`);
+
+/** Delivery retry defaults (server/delivery/backoff.ts); here so config imports no capability. */
+export const DEFAULT_BACKOFF = { baseMs: 10_000, capMs: 2 * 60 * 60 * 1000, horizonMs: 24 * 60 * 60 * 1000 } as const;
 
 const postgresUrl = /^postgres(ql)?:\/\//;
 

@@ -17,7 +17,8 @@ import { config } from "./config";
 import { classifyError, findDomainError, RETRY_AFTER_UNAVAILABLE_SECONDS, type ErrorKind } from "./errors";
 import { findBadText } from "./guard";
 import { requestAddress } from "./http/client-address";
-import { recordPlatformAdminVisit, resolveOrgAccess, type OrgAccess } from "./rbac/access";
+import { enterOrg, forbiddenMessage, type OrgAccess } from "./rbac/access";
+import { inMutationScope, type MutationContext } from "./rbac/audited";
 import type { Permission } from "./rbac/permissions";
 
 /* ---------------------------------------------------------------------------------------------
@@ -180,6 +181,21 @@ const csrfGuard = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
+/**
+ * An org-scoped mutation that commits must have written its audit entry through audited()
+ * (server/rbac/audited.ts), in its own transaction. One that did not is a defect: it is refused
+ * loudly here, so the access walker, which calls every mutation, fails for it. (Every mutation
+ * is org-scoped and built on permissionProcedure; the walker checks that too.)
+ */
+const requireAudited = t.middleware(async ({ type, path, next }) => {
+  if (type !== "mutation") return next();
+  const { value: result, audited } = await inMutationScope(() => next());
+  if (result.ok && audited === 0) {
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `mutation ${path} wrote no audit entry: wrap its change in audited() (server/rbac/audited.ts)` });
+  }
+  return result;
+});
+
 /** No session required. Only for data that is public on purpose. */
 export const publicProcedure = t.procedure.use(mapDomainErrors).use(csrfGuard);
 
@@ -202,19 +218,25 @@ export type OrgContext = {
   userAgent: string | null;
 };
 
+/** The service context of an org-scoped call: who, where, with which role, from which address. */
+export const mutationContext = (ctx: OrgContext): MutationContext => ({
+  orgId: ctx.org.id,
+  actor: ctx.actor,
+  role: ctx.access.role,
+  ip: ctx.ip,
+  userAgent: ctx.userAgent,
+});
+
 /**
  * Org-scoped: the input carries `orgSlug`, and ctx gets `org` and `access` (role, read-only,
  * permissions), resolved once. A non-member gets NOT_FOUND, exactly as for an organization that
  * does not exist. A platform admin gets read-only access, and the visit is audited.
  */
 export const orgProcedure = authedProcedure.input(orgInput).use(async ({ ctx, input, type, meta, next }) => {
-  const access = await resolveOrgAccess(ctx.user, input.orgSlug);
+  // read-only means read-only, even on a procedure that forgot its permission
+  const refuseReadOnly = type === "mutation" && !meta?.permission;
+  const access = await enterOrg({ user: ctx.user, sessionId: ctx.sessionId }, input.orgSlug, { ip: ctx.ip, userAgent: ctx.userAgent }, { refuseReadOnly });
   if (!access) throw new TRPCError({ code: "NOT_FOUND", message: `organization "${input.orgSlug}" not found` });
-  if (access.readOnly) {
-    // read-only means read-only, even on a procedure that forgot its permission
-    if (type === "mutation" && !meta?.permission) throw new TRPCError({ code: "FORBIDDEN", message: "platform admins have read-only access to this organization" });
-    await recordPlatformAdminVisit({ orgId: access.org.id, user: ctx.user, sessionId: ctx.sessionId, ip: ctx.ip, userAgent: ctx.userAgent });
-  }
   return next({ ctx: { org: access.org, access } });
 });
 
@@ -236,7 +258,6 @@ function rawResourceId(raw: unknown, field: string | undefined): string | null {
 export function permissionProcedure(permission: Permission) {
   return orgProcedure.meta({ permission }).use(async ({ ctx, type, path, meta, getRawInput, next }) => {
     if (!ctx.access.permissions.has(permission)) {
-      const who = ctx.access.role ? `role ${ctx.access.role}` : "read-only platform admin access";
       if (type === "mutation") {
         await recordAudit({
           orgId: ctx.org.id,
@@ -250,8 +271,8 @@ export function permissionProcedure(permission: Permission) {
           success: false,
         });
       }
-      throw new TRPCError({ code: "FORBIDDEN", message: `${who} may not do this (needs ${permission})` });
+      throw new TRPCError({ code: "FORBIDDEN", message: forbiddenMessage(ctx.access, permission) });
     }
     return next();
-  });
+  }).use(requireAudited);
 }

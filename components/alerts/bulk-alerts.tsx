@@ -1,7 +1,7 @@
 "use client";
 
 // Bulk acknowledge in the alert center: the chosen firing alerts, one reason, one audit entry,
-// run as a bulk job (server/executions/bulk.ts) whose progress the dialog shows.
+// run as a bulk job (server/operations/bulk.ts) whose progress the dialog shows.
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { BulkProgress } from "@/components/dashboard/bulk-actions";

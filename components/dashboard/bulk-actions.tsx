@@ -10,7 +10,7 @@ import { useTRPC } from "@/components/trpc/react";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { ReasonForm } from "@/components/ui/reason-form";
-import type { BulkJob } from "@/server/executions/bulk";
+import type { BulkJob } from "@/server/operations/bulk";
 
 type Action = "cancel" | "markFailed" | "acknowledgeAlerts" | "resolveAlerts";
 

@@ -1,7 +1,8 @@
 "use client";
 
 // Members: add an existing user by email (or create one with a password), change roles, remove.
-// The server enforces the last-OWNER and OWNER-only rules; the UI only spares people the attempt.
+// The server enforces the last-OWNER and OWNER-only rules (server/rbac/permissions.ts, the same
+// functions used here); the UI only spares people the attempt.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/components/trpc/react";
@@ -10,7 +11,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { LoadingRegion, Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
-import { ROLES, type Role } from "@/server/rbac/permissions";
+import { grantableRoles, ownerChangeRefusal, ROLES, type Role } from "@/server/rbac/permissions";
 import { Field, FormError, Section, inputClass, td, th } from "./fields";
 
 export function MembersSection({ orgSlug, myRole, myUserId }: { orgSlug: string; myRole: Role | null; myUserId: string | null }) {
@@ -20,7 +21,7 @@ export function MembersSection({ orgSlug, myRole, myUserId }: { orgSlug: string;
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.members.list.queryKey() });
   const [removing, setRemoving] = useState<{ userId: string; email: string } | null>(null);
   const [createUser, setCreateUser] = useState(false);
-  const grantable: readonly Role[] = myRole === "OWNER" ? ROLES : ROLES.filter((r) => r !== "OWNER");
+  const grantable = grantableRoles(myRole);
 
   const add = useMutation({ ...trpc.members.add.mutationOptions(), onSuccess: refresh });
   const changeRole = useMutation({ ...trpc.members.changeRole.mutationOptions(), onSuccess: refresh });
@@ -109,8 +110,9 @@ export function MembersSection({ orgSlug, myRole, myUserId }: { orgSlug: string;
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
                 {list.data.items.map((m) => {
                   const isOwner = m.role === "OWNER";
-                  // an ADMIN cannot touch an OWNER, and nobody can demote or remove the last one
-                  const locked = (isOwner && myRole !== "OWNER") || (isOwner && owners <= 1);
+                  // the server's own rule (server/rbac/permissions.ts), shown before the attempt
+                  const refusal = ownerChangeRefusal(myRole, m.role, owners);
+                  const locked = refusal !== null;
                   return (
                     <tr key={m.userId} data-testid="member-row" data-email={m.email}>
                       <td className={td}>
@@ -128,7 +130,7 @@ export function MembersSection({ orgSlug, myRole, myUserId }: { orgSlug: string;
                           id={`role-${m.userId}`}
                           value={m.role}
                           disabled={locked || changeRole.isPending}
-                          title={locked ? (owners <= 1 && isOwner ? "The last OWNER keeps the role: make someone else OWNER first" : "Only an OWNER may change an OWNER") : undefined}
+                          title={refusal?.reason}
                           onChange={(e) => changeRole.mutate({ orgSlug, userId: m.userId, role: e.target.value as Role })}
                           className={`${inputClass} w-36`}
                         >

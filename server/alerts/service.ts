@@ -4,17 +4,18 @@
 // transaction). Reads take (orgId, input); writes take (orgId, actor, input). Every query names
 // the organization: another organization's alert is simply not found.
 import { z } from "zod";
-import { recordAudit, type Actor } from "../audit/service";
+import type { Actor } from "../audit/service";
 import { pool } from "../db/client";
-import { withTransaction } from "../db/transaction";
 import { enqueueForChannels } from "../delivery/outbox";
 import { conflict, notFound } from "./errors";
 import { recordAlertEvents } from "./history";
-import { alertMessage, publicBaseUrl } from "./payload";
+import { alertMessage, publicBaseUrl } from "../delivery/payload";
+import { decodeCursor, encodeCursor } from "../paging/cursor";
+import { COUNT_CAP } from "../paging/limits";
+import { audited, type MutationContext, type Queryable } from "../rbac/audited";
 import { canTransition, type AlertReason, type AlertState, type Resolution } from "./rules";
 
 export const ALERT_STATES = ["FIRING", "ACKNOWLEDGED", "RESOLVED"] as const;
-export const COUNT_CAP = 10_000;
 
 export type AlertView = {
   id: string;
@@ -108,23 +109,6 @@ export const alertActionInput = z.object({
 });
 export type AlertActionInput = z.input<typeof alertActionInput>;
 
-// --- Keyset cursor on (firedAt, id) ---------------------------------------------------------------
-
-export function encodeAlertCursor(c: { firedAt: string; id: string }): string {
-  return Buffer.from(JSON.stringify([c.firedAt, c.id])).toString("base64url");
-}
-
-export function decodeAlertCursor(raw: string): { firedAt: string; id: string } | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    if (!Array.isArray(v) || v.length !== 2) return null;
-    const [firedAt, id] = v;
-    if (typeof firedAt !== "string" || Number.isNaN(Date.parse(firedAt)) || typeof id !== "string" || !/^\d{1,19}$/.test(id)) return null;
-    return { firedAt, id };
-  } catch {
-    return null;
-  }
-}
 
 // --- Reads --------------------------------------------------------------------------------------
 
@@ -142,14 +126,15 @@ export async function listAlerts(orgId: string, input: ListAlertsInput): Promise
   if (q.workflow) where.push(`w.key = ${param(q.workflow)}`);
   if (q.executionId) where.push(`a."executionId" = ${param(q.executionId)}`);
   if (q.cursor) {
-    const c = decodeAlertCursor(q.cursor);
-    if (c) where.push(`(a."firedAt", a.id) < (${param(c.firedAt)}::timestamptz, ${param(c.id)}::bigint)`);
+    // keyset on (firedAt, id), in the one cursor codec
+    const c = decodeCursor(q.cursor);
+    if (c && c.snapshotId === null) where.push(`(a."firedAt", a.id) < (${param(c.at)}::timestamptz, ${param(c.id)}::bigint)`);
   }
   const { rows } = await pool().query<Row>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY a."firedAt" DESC, a.id DESC LIMIT ${param(q.limit + 1)}`, params);
   const more = rows.length > q.limit;
   const items = rows.slice(0, q.limit);
   const last = items[items.length - 1];
-  return { items: items.map(toView), nextCursor: more && last ? encodeAlertCursor({ firedAt: last.firedAt.toISOString(), id: last.id }) : null };
+  return { items: items.map(toView), nextCursor: more && last ? encodeCursor({ at: last.firedAt.toISOString(), id: last.id }) : null };
 }
 
 export type AlertCounts = { firing: number; acknowledged: number; open: number; capped: boolean };
@@ -223,7 +208,7 @@ export async function alertsForExecution(orgId: string, input: { executionId: st
 
 type LockedAlert = { id: string; state: AlertState; reason: AlertReason; executionId: string | null; workflowId: string; since: Date; stormId: string | null; slug: string; workflow: string; currentStatus: string | null };
 
-async function lockAlert(client: import("pg").PoolClient, orgId: string, id: string): Promise<LockedAlert> {
+async function lockAlert(client: Queryable, orgId: string, id: string): Promise<LockedAlert> {
   const { rows } = await client.query<LockedAlert>(
     `SELECT a.id::text, a.state, a.reason, a."executionId", a."workflowId"::text AS "workflowId", a.since, a."stormId"::text AS "stormId",
             o.slug, w.key AS workflow, e.status AS "currentStatus"
@@ -241,11 +226,14 @@ async function lockAlert(client: import("pg").PoolClient, orgId: string, id: str
 
 const actorUserId = (actor: Actor) => (actor.type === "USER" ? actor.userId : actor.type === "API_KEY" ? actor.apiKeyId : null);
 
+/** What an alert change tells the audit log: the alert, and its state before and after. */
+export type AlertAuditFacts = { resourceId: string; before: { state: AlertState }; after: { state: AlertState }; details?: { note: string } };
+
 /**
- * FIRING → ACKNOWLEDGED inside the caller's transaction. `audit: false` is for a bulk action,
- * which writes one audit entry for the whole batch instead (server/executions/bulk.ts).
+ * FIRING → ACKNOWLEDGED inside the caller's transaction; returns the audit facts for the caller's
+ * audited() (one alert: acknowledgeAlert; a batch: server/operations/bulk.ts, one entry for all).
  */
-export async function acknowledgeAlertIn(client: import("pg").PoolClient, orgId: string, actor: Actor, alertIdValue: string, note: string | null, opts: { audit: boolean }): Promise<void> {
+export async function acknowledgeAlertIn(client: Queryable, orgId: string, actor: Actor, alertIdValue: string, note: string | null): Promise<AlertAuditFacts> {
   const a = await lockAlert(client, orgId, alertIdValue);
   if (!canTransition(a.state, "acknowledge")) throw conflict(`the alert is ${a.state}; only a FIRING alert can be acknowledged`);
   await client.query(
@@ -254,23 +242,21 @@ export async function acknowledgeAlertIn(client: import("pg").PoolClient, orgId:
     [orgId, a.id, actorUserId(actor), actor.label],
   );
   await recordAlertEvents(client, [{ orgId, alertId: a.id, kind: "acknowledged", actor, note: note || null }]);
-  if (opts.audit) {
-    await recordAudit(
-      { orgId, actor, action: "alert.acknowledge", resourceType: "alert", resourceId: a.id, before: { state: a.state }, after: { state: "ACKNOWLEDGED" }, details: note ? { note } : undefined, success: true },
-      client,
-    );
-  }
+  return { resourceId: a.id, before: { state: a.state }, after: { state: "ACKNOWLEDGED" }, details: note ? { note } : undefined };
 }
 
 /** FIRING → ACKNOWLEDGED, by a person, with an optional note. */
-export async function acknowledgeAlert(orgId: string, actor: Actor, input: AlertActionInput): Promise<AlertView> {
+export async function acknowledgeAlert(ctx: MutationContext, input: AlertActionInput): Promise<AlertView> {
   const q = alertActionInput.parse(input);
-  await withTransaction((client) => acknowledgeAlertIn(client, orgId, actor, q.alertId, q.note || null, { audit: true }));
-  return (await getAlert(orgId, { alertId: q.alertId })) as AlertView;
+  await audited(ctx, { recordRefusals: false, action: "alert.acknowledge", resourceType: "alert", resourceId: q.alertId }, async (client) => ({
+    result: undefined,
+    ...(await acknowledgeAlertIn(client, ctx.orgId, ctx.actor, q.alertId, q.note || null)),
+  }));
+  return (await getAlert(ctx.orgId, { alertId: q.alertId })) as AlertView;
 }
 
-/** Resolves by hand inside the caller's transaction; `audit: false` as for acknowledgeAlertIn. */
-export async function resolveAlertIn(client: import("pg").PoolClient, orgId: string, actor: Actor, alertIdValue: string, note: string | null, opts: { audit: boolean }): Promise<void> {
+/** Resolves by hand inside the caller's transaction; returns the audit facts as acknowledgeAlertIn. */
+export async function resolveAlertIn(client: Queryable, orgId: string, actor: Actor, alertIdValue: string, note: string | null): Promise<AlertAuditFacts> {
   const a = await lockAlert(client, orgId, alertIdValue);
   if (!canTransition(a.state, "resolve")) throw conflict("the alert is already RESOLVED");
   const {
@@ -282,12 +268,6 @@ export async function resolveAlertIn(client: import("pg").PoolClient, orgId: str
     [orgId, a.id, actorUserId(actor), actor.label],
   );
   await recordAlertEvents(client, [{ orgId, alertId: a.id, kind: "resolved", actor, note: note || null }]);
-  if (opts.audit) {
-    await recordAudit(
-      { orgId, actor, action: "alert.resolve", resourceType: "alert", resourceId: a.id, before: { state: a.state }, after: { state: "RESOLVED" }, details: note ? { note } : undefined, success: true },
-      client,
-    );
-  }
   if (a.stormId === null) {
     const message = alertMessage(
       "alert.resolved",
@@ -296,6 +276,7 @@ export async function resolveAlertIn(client: import("pg").PoolClient, orgId: str
     );
     await enqueueForChannels(client, [{ orgId, alertIds: [a.id], message }]);
   }
+  return { resourceId: a.id, before: { state: a.state }, after: { state: "RESOLVED" }, details: note ? { note } : undefined };
 }
 
 /**
@@ -303,8 +284,28 @@ export async function resolveAlertIn(client: import("pg").PoolClient, orgId: str
  * while the execution stays stuck since the same moment; a failure-rate alert holds its rule
  * until the rate drops back.
  */
-export async function resolveAlert(orgId: string, actor: Actor, input: AlertActionInput): Promise<AlertView> {
+export async function resolveAlert(ctx: MutationContext, input: AlertActionInput): Promise<AlertView> {
   const q = alertActionInput.parse(input);
-  await withTransaction((client) => resolveAlertIn(client, orgId, actor, q.alertId, q.note || null, { audit: true }));
-  return (await getAlert(orgId, { alertId: q.alertId })) as AlertView;
+  await audited(ctx, { recordRefusals: false, action: "alert.resolve", resourceType: "alert", resourceId: q.alertId }, async (client) => ({
+    result: undefined,
+    ...(await resolveAlertIn(client, ctx.orgId, ctx.actor, q.alertId, q.note || null)),
+  }));
+  return (await getAlert(ctx.orgId, { alertId: q.alertId })) as AlertView;
+}
+
+const noteRowSchema = z.object({ alertId: z.string(), note: z.string() });
+
+/**
+ * The latest acknowledging note of each alert, for the list's "acknowledged by … with note"
+ * (notes live in the timeline, not on AlertView). One indexed query per page, scoped by orgId.
+ */
+export async function acknowledgeNotes(orgId: string, alertIds: string[]): Promise<Map<string, string>> {
+  if (alertIds.length === 0) return new Map();
+  const { rows } = await pool().query(
+    `SELECT DISTINCT ON ("alertId") "alertId"::text AS "alertId", note FROM alert_events
+     WHERE "orgId" = $1 AND "alertId" = ANY($2::bigint[]) AND kind = 'acknowledged' AND note IS NOT NULL
+     ORDER BY "alertId", id DESC`,
+    [orgId, alertIds],
+  );
+  return new Map(z.array(noteRowSchema).parse(rows).map((r) => [r.alertId, r.note]));
 }

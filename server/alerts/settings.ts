@@ -1,9 +1,8 @@
 // Alert rule settings: storm control and failure-rate defaults per organization, and per workflow
 // the failure-rate overrides and the optional auto-timeout. Every change is audited.
 import { z } from "zod";
-import { recordAudit, type Actor } from "../audit/service";
+import { audited, type MutationContext } from "../rbac/audited";
 import { pool } from "../db/client";
-import { withTransaction } from "../db/transaction";
 import { notFound } from "./errors";
 import { DEFAULT_FAILURE_RATE, DEFAULT_STORM, effectiveFailureRate, type FailureRateSettings } from "./rules";
 
@@ -51,9 +50,10 @@ export const updateOrgAlertSettingsInput = z
   })
   .partial();
 
-export async function updateOrgAlertSettings(orgId: string, actor: Actor, input: z.input<typeof updateOrgAlertSettingsInput>): Promise<OrgAlertSettingsView> {
+export async function updateOrgAlertSettings(ctx: MutationContext, input: z.input<typeof updateOrgAlertSettingsInput>): Promise<OrgAlertSettingsView> {
+  const { orgId } = ctx;
   const q = updateOrgAlertSettingsInput.parse(input);
-  return withTransaction(async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "alert_settings.update", resourceType: "organization", resourceId: orgId }, async (client) => {
     const org = await client.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [orgId]);
     if (org.rowCount === 0) throw notFound("organization");
     const beforeRow = await orgRow(orgId);
@@ -72,8 +72,7 @@ export async function updateOrgAlertSettings(orgId: string, actor: Actor, input:
          "failureRateMinExecutions" = $6, "failureRateWindowSeconds" = $7, "updatedAt" = now()`,
       [orgId, next.stormThreshold, next.stormWindowSeconds, next.failureRateEnabled, next.failureRatePercent, next.failureRateMinExecutions, next.failureRateWindowSeconds],
     );
-    await recordAudit({ orgId, actor, action: "alert_settings.update", resourceType: "organization", resourceId: orgId, before: orgView(beforeRow), after: orgView(next), success: true }, client);
-    return orgView(next);
+    return { result: orgView(next), before: orgView(beforeRow), after: orgView(next) };
   });
 }
 
@@ -123,10 +122,11 @@ export const updateWorkflowAlertSettingsInput = z.object({
   failureRate: z.object({ enabled: z.boolean().nullable(), percent: percent.nullable(), minExecutions: minExecutions.nullable(), windowSeconds: windowSeconds.nullable() }).partial().optional(),
 });
 
-export async function updateWorkflowAlertSettings(orgId: string, actor: Actor, input: z.input<typeof updateWorkflowAlertSettingsInput>): Promise<WorkflowAlertSettingsView> {
+export async function updateWorkflowAlertSettings(ctx: MutationContext, input: z.input<typeof updateWorkflowAlertSettingsInput>): Promise<WorkflowAlertSettingsView> {
+  const { orgId } = ctx;
   const q = updateWorkflowAlertSettingsInput.parse(input);
   const org = await orgRow(orgId);
-  return withTransaction(async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "workflow.alert_settings.update", resourceType: "workflow", resourceId: q.workflow }, async (client) => {
     const before = await workflowRow(client, orgId, q.workflow, true);
     const pick = <T>(v: T | undefined, old: T): T => (v === undefined ? old : v);
     const next: WfRow = {
@@ -144,10 +144,6 @@ export async function updateWorkflowAlertSettings(orgId: string, actor: Actor, i
          "failureRateMinExecutions" = $6, "failureRateWindowSeconds" = $7, "updatedAt" = now()`,
       [orgId, before.id, next.autoTimeoutMultiple, next.enabled, next.percent, next.minExecutions, next.windowSeconds],
     );
-    await recordAudit(
-      { orgId, actor, action: "workflow.alert_settings.update", resourceType: "workflow", resourceId: q.workflow, before: wfView(before, org), after: wfView(next, org), success: true },
-      client,
-    );
-    return wfView(next, org);
+    return { result: wfView(next, org), before: wfView(before, org), after: wfView(next, org) };
   });
 }

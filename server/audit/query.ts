@@ -5,6 +5,7 @@ import { z } from "zod";
 import { pool } from "../db/client";
 import { BadRequestError } from "../errors";
 import { auditCsvHeader, auditCsvRow, type AuditCsvEntry } from "./csv";
+import { decodeCursor as decodePosition, encodeCursor as encodePosition } from "../paging/cursor";
 
 /** A bad filter or cursor: the caller answers BAD_REQUEST with this message. */
 export class AuditQueryError extends BadRequestError {
@@ -58,17 +59,15 @@ export type AuditEntryView = z.infer<typeof auditEntrySchema>;
 
 export const AUDIT_PAGE_MAX = 200;
 
-// The cursor is the last row's (at, id); opaque to callers, validated when decoded.
+// The cursor is the last row's (at, id) in the one paging codec (server/paging/cursor.ts).
 export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString("base64url");
+  return encodePosition({ at: at.toISOString(), id });
 }
 
 export function decodeCursor(cursor: string): { at: Date; id: string } {
-  const raw = Buffer.from(cursor, "base64url").toString("utf8");
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|(\d{1,19})$/.exec(raw);
-  const at = m ? new Date(m[1]!) : null;
-  if (!m || !at || Number.isNaN(at.getTime())) throw new AuditQueryError("cursor is not valid: pass the nextCursor of a previous page, or none for the first page");
-  return { at, id: m[2]! };
+  const k = decodePosition(cursor);
+  if (!k || k.snapshotId !== null) throw new AuditQueryError("cursor is not valid: pass the nextCursor of a previous page, or none for the first page");
+  return { at: new Date(k.at), id: k.id };
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

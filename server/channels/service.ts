@@ -3,14 +3,13 @@
 // query names the organization, so another organization's channel is not found.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { recordAudit, type Actor } from "../audit/service";
 import { pool } from "../db/client";
-import { withTransaction } from "../db/transaction";
 import { badRequest, notFound } from "../alerts/errors";
-import type { TestMessage } from "../alerts/payload";
+import type { TestMessage } from "../delivery/payload";
 import { enqueue, type Queryable } from "../delivery/outbox";
 import { alertingSettings } from "../monitor/settings";
-import { send, type AttemptResult, type ChannelType } from "./senders";
+import { audited, type MutationContext } from "../rbac/audited";
+import { send, type AttemptResult, type ChannelType } from "../delivery/senders";
 
 /** Standard Webhooks secret: "whsec_" + base64 of 24 random bytes. */
 export function newChannelSecret(): string {
@@ -69,12 +68,13 @@ export type CreateChannelInput = z.input<typeof createChannelInput>;
 
 export type CreatedChannel = { channel: ChannelView; secret: string };
 
-export async function createChannel(orgId: string, actor: Actor, input: CreateChannelInput): Promise<CreatedChannel> {
+export async function createChannel(ctx: MutationContext, input: CreateChannelInput): Promise<CreatedChannel> {
+  const { orgId } = ctx;
   const q = createChannelInput.parse(input);
   const secret = newChannelSecret();
   const config = q.type === "EMAIL" ? { to: q.to } : { url: q.url };
   const defaultName = q.type === "EMAIL" ? `Email ${q.to[0]}` : q.type === "SLACK" ? "Slack" : new URL(q.url).host;
-  return withTransaction(async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "channel.create", resourceType: "alert_channel" }, async (client) => {
     const org = await client.query(`SELECT 1 FROM organizations WHERE id = $1`, [orgId]);
     if (org.rowCount === 0) throw notFound("organization");
     const { rows } = await client.query<Row>(
@@ -83,8 +83,7 @@ export async function createChannel(orgId: string, actor: Actor, input: CreateCh
       [orgId, q.type, q.name ?? defaultName, JSON.stringify(config), secret, q.stormGrouping ?? defaultStormGrouping(q.type)],
     );
     const channel = toView(rows[0]!);
-    await recordAudit({ orgId, actor, action: "channel.create", resourceType: "alert_channel", resourceId: channel.id, after: channel, success: true }, client);
-    return { channel, secret };
+    return { result: { channel, secret }, resourceId: channel.id, after: channel };
   });
 }
 
@@ -115,9 +114,10 @@ export const updateChannelInput = z.object({
   stormGrouping,
 });
 
-export async function updateChannel(orgId: string, actor: Actor, input: z.input<typeof updateChannelInput>): Promise<ChannelView> {
+export async function updateChannel(ctx: MutationContext, input: z.input<typeof updateChannelInput>): Promise<ChannelView> {
+  const { orgId } = ctx;
   const q = updateChannelInput.parse(input);
-  return withTransaction(async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "channel.update", resourceType: "alert_channel", resourceId: q.channelId }, async (client) => {
     const before = await channelRow(client, orgId, q.channelId, true);
     if (q.url !== undefined && before.type === "EMAIL") throw badRequest("an email channel has recipients (to), not a url");
     if (q.to !== undefined && before.type !== "EMAIL") throw badRequest(`a ${before.type.toLowerCase()} channel has a url, not recipients`);
@@ -130,30 +130,30 @@ export async function updateChannel(orgId: string, actor: Actor, input: z.input<
       [orgId, q.channelId, q.name ?? before.name, JSON.stringify(config), q.enabled ?? null, q.stormGrouping ?? null],
     );
     const after = toView(rows[0]!);
-    await recordAudit({ orgId, actor, action: "channel.update", resourceType: "alert_channel", resourceId: q.channelId, before: toView(before), after, success: true }, client);
-    return after;
+    return { result: after, before: toView(before), after };
   });
 }
 
 /** A new signing secret, returned this once; the old one stops working at once. */
-export async function rotateChannelSecret(orgId: string, actor: Actor, input: { channelId: string }): Promise<{ channel: ChannelView; secret: string }> {
+export async function rotateChannelSecret(ctx: MutationContext, input: { channelId: string }): Promise<{ channel: ChannelView; secret: string }> {
+  const { orgId } = ctx;
   const id = channelId.parse(input.channelId);
   const secret = newChannelSecret();
-  return withTransaction(async (client) => {
+  return audited(ctx, { recordRefusals: false, action: "channel.rotate_secret", resourceType: "alert_channel", resourceId: id }, async (client) => {
     const before = await channelRow(client, orgId, id, true);
     await client.query(`UPDATE alert_channels SET secret = $3 WHERE "orgId" = $1 AND id = $2`, [orgId, id, secret]);
-    await recordAudit({ orgId, actor, action: "channel.rotate_secret", resourceType: "alert_channel", resourceId: id, success: true }, client);
-    return { channel: toView(before), secret };
+    return { result: { channel: toView(before), secret } };
   });
 }
 
 /** Deletes the channel; its undelivered notifications stop (the worker marks them GONE). */
-export async function deleteChannel(orgId: string, actor: Actor, input: { channelId: string }): Promise<void> {
+export async function deleteChannel(ctx: MutationContext, input: { channelId: string }): Promise<void> {
+  const { orgId } = ctx;
   const id = channelId.parse(input.channelId);
-  await withTransaction(async (client) => {
+  await audited(ctx, { recordRefusals: false, action: "channel.delete", resourceType: "alert_channel", resourceId: id }, async (client) => {
     const before = await channelRow(client, orgId, id, true);
     await client.query(`DELETE FROM alert_channels WHERE "orgId" = $1 AND id = $2`, [orgId, id]);
-    await recordAudit({ orgId, actor, action: "channel.delete", resourceType: "alert_channel", resourceId: id, before: toView(before), success: true }, client);
+    return { result: undefined, before: toView(before) };
   });
 }
 
@@ -163,7 +163,8 @@ export type TestResult = AttemptResult & { notificationId: string };
  * The "send test" button: sends one test message now (no retries) and records it, with its
  * attempt, like any other notification.
  */
-export async function sendTestMessage(orgId: string, actor: Actor, input: { channelId: string }): Promise<TestResult> {
+export async function sendTestMessage(ctx: MutationContext, input: { channelId: string }): Promise<TestResult> {
+  const { orgId, actor } = ctx;
   const id = channelId.parse(input.channelId);
   const ch = await channelRow(pool(), orgId, id);
   const s = alertingSettings();
@@ -172,7 +173,8 @@ export async function sendTestMessage(orgId: string, actor: Actor, input: { chan
   const [notificationId] = await enqueue(pool(), [{ orgId, channelId: id, type: "test", alertIds: [], message }], "FAILED");
   const { rows } = await pool().query<{ messageId: string }>(`SELECT "messageId" FROM notifications WHERE "orgId" = $1 AND id = $2`, [orgId, notificationId]);
   const result = await send({ id: ch.id, type: ch.type, name: ch.name, config: ch.config, secret: ch.secret }, rows[0]!.messageId, message, { timeoutMs: s.timeoutMs, smtpUrl: s.smtpUrl, smtpFrom: s.smtpFrom });
-  await withTransaction(async (client) => {
+  // the attempt and its audit entry (success as delivered) in one transaction
+  await audited(ctx, { recordRefusals: false, action: "channel.test", resourceType: "alert_channel", resourceId: id }, async (client) => {
     await client.query(
       `INSERT INTO delivery_attempts ("orgId", "notificationId", "channelId", attempt, at, "statusCode", "latencyMs", ok, error) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8)`,
       [orgId, notificationId, id, at, result.statusCode, result.latencyMs, result.ok, result.error],
@@ -181,10 +183,7 @@ export async function sendTestMessage(orgId: string, actor: Actor, input: { chan
       `UPDATE notifications SET attempts = 1, state = $3::"NotificationState", "deliveredAt" = CASE WHEN $3 = 'DELIVERED' THEN now() END, "lastError" = $4 WHERE "orgId" = $1 AND id = $2`,
       [orgId, notificationId, result.ok ? "DELIVERED" : "FAILED", result.error],
     );
-    await recordAudit(
-      { orgId, actor, action: "channel.test", resourceType: "alert_channel", resourceId: id, details: { statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error }, success: result.ok },
-      client,
-    );
+    return { result: undefined, details: { statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error }, success: result.ok };
   });
   return { ...result, notificationId: notificationId! };
 }

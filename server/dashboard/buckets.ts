@@ -2,8 +2,9 @@
 // to a fixed origin so the same instant always falls in the same bucket (the SQL in charts.ts
 // computes the same index). Pure.
 
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+import { DAY_MS, HOUR_MS } from "../executions/hourly";
+
+export { DAY_MS, HOUR_MS };
 /** The hard cap on points per series. */
 export const MAX_POINTS = 2000;
 

@@ -7,7 +7,8 @@
 // - "executions": an id or metadata search. Every counter is a capped count over the list's
 //   query, exact up to 10,000 and then "10,000+".
 import { z } from "zod";
-import { COUNT_CAP, countExecutionsCapped } from "../executions/read";
+import { countExecutionsCapped } from "../executions/read";
+import { COUNT_CAP } from "../paging/limits";
 import type { Status } from "../executions/status";
 import { exactCounts } from "./exact-counts";
 import { canCountExactly, executionFiltersSchema, type ExecutionFilters } from "./filters";

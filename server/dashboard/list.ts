@@ -4,8 +4,9 @@
 import { z } from "zod";
 import { pool } from "../db/client";
 import { BadRequestError } from "../errors";
+import { decodeCursor, encodeCursor } from "../paging/cursor";
+import { COUNT_CAP } from "../paging/limits";
 import {
-  COUNT_CAP,
   countExecutionsCapped,
   latestExecutionId,
   selectExecutionPage,
@@ -81,21 +82,14 @@ export function toListFilter(f: ExecutionFilters): ListFilter {
 
 type DashboardCursor = { createdAt: string; id: string; snapshotId: string };
 
-const cursorTupleSchema = z.tuple([z.iso.datetime(), z.string().regex(/^\d{1,19}$/), z.string().regex(/^\d{1,19}$/)]);
-
 export function encodeListCursor(c: DashboardCursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt, c.id, c.snapshotId])).toString("base64url");
+  return encodeCursor({ at: c.createdAt, id: c.id, snapshotId: c.snapshotId });
 }
 
+/** The dashboard's cursor always pins its snapshot: one without is not valid here. */
 export function decodeListCursor(raw: string): DashboardCursor | null {
-  try {
-    const parsed = cursorTupleSchema.safeParse(JSON.parse(Buffer.from(raw, "base64url").toString("utf8")));
-    if (!parsed.success) return null;
-    const [createdAt, id, snapshotId] = parsed.data;
-    return { createdAt, id, snapshotId };
-  } catch {
-    return null;
-  }
+  const k = decodeCursor(raw);
+  return k && k.snapshotId !== null ? { createdAt: k.at, id: k.id, snapshotId: k.snapshotId } : null;
 }
 
 /** A cursor that does not decode: the caller maps it to BAD_REQUEST. */

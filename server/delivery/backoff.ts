@@ -1,10 +1,10 @@
 // When to try a failed delivery again, and when to give up: exponential backoff with "equal
 // jitter" (half fixed, half random, so retries spread out yet still grow), capped per step, for
-// at least `horizonMs` (24 h by default) after the notification was queued.
+// at least `horizonMs` (24 h by default) after the notification was queued. The defaults live in
+// the configuration schema (DEFAULT_BACKOFF in server/config.ts), their one definition.
 
 export type BackoffPolicy = { baseMs: number; capMs: number; horizonMs: number };
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 10_000, capMs: 2 * 60 * 60 * 1000, horizonMs: 24 * 60 * 60 * 1000 };
 
 /** Delay before attempt `failedAttempts + 1`; `random` in [0, 1). */
 export function retryDelayMs(failedAttempts: number, policy: BackoffPolicy, random: number): number {

@@ -3,7 +3,7 @@
 // sent; once it commits, the delivery worker delivers them at least once, even after a crash.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { Message } from "../alerts/payload";
+import type { Message } from "./payload";
 
 export type Queryable = Pick<pg.ClientBase, "query">;
 

@@ -6,8 +6,8 @@ import { pool } from "../db/client";
 import { withTransaction } from "../db/transaction";
 import { metrics } from "../metrics/prometheus";
 import { log } from "../log";
-import type { Message } from "../alerts/payload";
-import { send, type AttemptResult, type SendableChannel } from "../channels/senders";
+import type { Message } from "./payload";
+import { send, type AttemptResult, type SendableChannel } from "./senders";
 import { nextStep, type BackoffPolicy } from "./backoff";
 
 export type DeliveryOptions = {

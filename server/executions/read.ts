@@ -3,6 +3,8 @@
 import { pool, readPool } from "../db/client";
 import type { Status } from "./status";
 import { STUCK_SQL, stuckOnlySql } from "./stuck";
+import { encodeCursor, type Keyset } from "../paging/cursor";
+import { COUNT_CAP } from "../paging/limits";
 
 /** The stuck reason of executions e (joined to w and o), 'scheduled' | 'running' | NULL. */
 export const STUCK_REASON_SQL = STUCK_SQL.reason;
@@ -119,20 +121,9 @@ export async function getExecution(orgId: string, executionId: string): Promise<
 
 export type Cursor = { createdAt: string; id: string };
 
-export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString("base64url");
-}
-
-export function decodeCursor(raw: string): Cursor | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    if (!Array.isArray(v) || v.length !== 2) return null;
-    const [createdAt, id] = v;
-    if (typeof createdAt !== "string" || Number.isNaN(Date.parse(createdAt)) || typeof id !== "string" || !/^\d{1,19}$/.test(id)) return null;
-    return { createdAt, id };
-  } catch {
-    return null;
-  }
+/** A position of the paging codec (server/paging/cursor.ts) as the list query takes it. */
+export function listPosition(k: Keyset): Cursor {
+  return { createdAt: k.at, id: k.id };
 }
 
 
@@ -420,7 +411,6 @@ export async function explainableListQuery(orgId: string, filter: ListFilter, pa
   };
 }
 
-export const COUNT_CAP = 10_000;
 
 /**
  * A count that reads at most cap + 1 index entries per branch. The ORDER BY matches the list's
@@ -501,6 +491,6 @@ export async function listExecutions(orgId: string, filter: ExecutionFilter, pag
   const last = items[items.length - 1];
   return {
     items: items.map(toView),
-    nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+    nextCursor: more && last ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id }) : null,
   };
 }

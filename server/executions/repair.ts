@@ -1,7 +1,7 @@
 // runwatch repair: rewrites stage times, durations and the hourly aggregate from the stored
 // timeline (server/executions/recompute.ts), for executions written before the merge of facts
 // (issue 9) by the first-received rule. Idempotent; a second run changes nothing.
-import { rebuildRollups } from "../dashboard/rollups";
+import { rebuildRollups } from "./rollups";
 import { withTransaction } from "../db/transaction";
 import { EXECUTION_COUNT_SQL, recountHourly, STAGE_TIMES_SQL, type StageTimesRow } from "./recompute";
 

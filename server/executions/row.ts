@@ -7,7 +7,7 @@ export const EXECUTION_COLUMNS = `e.id, e."executionId", e."workflowId", e.statu
   e."durationMs", e.error, e."errorAt", e."errorEventId", e.output, e.input, e.metadata, e."continuedFromId",
   e."continuedAsNewToId", e."parentExecutionId"`;
 
-export type ExecutionRow = {
+export type ExecutionStateRow = {
   id: string;
   executionId: string;
   workflowId: string;
@@ -34,7 +34,7 @@ export type ExecutionRow = {
   parentExecutionId: string | null;
 };
 
-export function stateOf(row: ExecutionRow): ExecutionState {
+export function stateOf(row: ExecutionStateRow): ExecutionState {
   return {
     status: row.status,
     attempt: row.attempt,

@@ -4,7 +4,7 @@ import { BadRequestError } from "../errors";
 // compacted to one item per attempt. Keyset-paged on (occurredAt, tie) with the list's cursor codec.
 import { z } from "zod";
 import { pool } from "../db/client";
-import { decodeCursor, encodeCursor } from "./read";
+import { decodeCursor, encodeCursor } from "../paging/cursor";
 import { STATUSES } from "./status";
 
 const statusSchema = z.enum(STATUSES);
@@ -123,17 +123,17 @@ export class TimelineCursorError extends BadRequestError {
 export async function readTimeline(orgId: string, executionId: string, page: { limit: number; cursor?: string | null }): Promise<TimelinePage | null> {
   const limit = Math.min(Math.max(page.limit, 1), MAX_TIMELINE_PAGE);
   const after = page.cursor ? decodeCursor(page.cursor) : null;
-  if (page.cursor && !after) throw new TimelineCursorError("cursor is not valid; pass the nextCursor of a previous page");
+  if (page.cursor && (!after || after.snapshotId !== null)) throw new TimelineCursorError("cursor is not valid; pass the nextCursor of a previous page");
   const db = pool();
   const [exists, { rows }] = await Promise.all([
     db.query(`SELECT 1 FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [orgId, executionId]),
-    db.query<Row>(TIMELINE_SQL, [orgId, executionId, after?.createdAt ?? null, after?.id ?? null, limit + 1]),
+    db.query<Row>(TIMELINE_SQL, [orgId, executionId, after?.at ?? null, after?.id ?? null, limit + 1]),
   ]);
   if (exists.rowCount === 0) return null;
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items: items.map(toItem), nextCursor: more && last ? encodeCursor({ createdAt: last.at.toISOString(), id: last.tie }) : null };
+  return { items: items.map(toItem), nextCursor: more && last ? encodeCursor({ at: last.at.toISOString(), id: last.tie }) : null };
 }
 
 /** The contract's shape of an item (§3), plus `waitedMs` for deferred events. */

@@ -103,8 +103,13 @@ function tooLarge(): DomainError {
 }
 
 /** Who sent the request, for the audit log: the address as server/http/client-address.ts trusts it. */
+/** The audit facts of a request: the client's address and user agent. */
+export function headersMeta(headers: Headers): { ip: string | null; userAgent: string | null } {
+  return { ip: requestAddress(headers), userAgent: headers.get("user-agent") };
+}
+
 export function requestMeta(req: Request): { ip: string | null; userAgent: string | null } {
-  return { ip: requestAddress(req.headers), userAgent: req.headers.get("user-agent") };
+  return headersMeta(req.headers);
 }
 
 type Handler<P> = (req: Request, params: P) => Promise<Response>;

@@ -7,8 +7,9 @@
 // knows; a client that sends the header itself cannot forge it.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { BlockList, isIP } from "node:net";
+import { isIP, type BlockList } from "node:net";
 import { config } from "../config";
+import { normalizeAddress, parseTrustedProxies } from "../net/addresses";
 
 export const PEER_HEADER = "x-runwatch-peer";
 /** The computed client address, handed to better-auth (its ipAddressHeaders) */
@@ -16,31 +17,6 @@ export const CLIENT_ADDRESS_HEADER = "x-runwatch-client-address";
 
 const globalForPeer = globalThis as unknown as { runwatchPeerToken?: string; runwatchPeerHook?: boolean };
 const token = () => (globalForPeer.runwatchPeerToken ??= randomBytes(16).toString("hex"));
-
-/** "::ffff:10.0.0.1" → "10.0.0.1", so a v4 CIDR matches a v4 peer on a dual-stack socket. */
-export function normalizeAddress(address: string): string {
-  const a = address.trim().replace(/^\[|\]$/g, "");
-  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(a) ? a.slice(7) : a;
-}
-
-/**
- * Parses RUNWATCH_TRUSTED_PROXIES: comma-separated CIDRs or addresses ("10.0.0.0/8, ::1").
- * Throws with the offending entry, which the configuration schema turns into its message.
- */
-export function parseTrustedProxies(raw: string | undefined): BlockList {
-  const list = new BlockList();
-  for (const entry of (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
-    const [addr, bits, extra] = entry.split("/");
-    const address = normalizeAddress(addr ?? "");
-    const family = isIP(address);
-    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
-    if (!family || extra !== undefined || !/^\d+$/.test(String(prefix)) || prefix > (family === 6 ? 128 : 32)) {
-      throw new Error(`"${entry}" is not an address or CIDR; write e.g. 10.0.0.0/8,192.168.1.7,::1`);
-    }
-    list.addSubnet(address, prefix, family === 6 ? "ipv6" : "ipv4");
-  }
-  return list;
-}
 
 function isTrusted(address: string, trusted: BlockList): boolean {
   const family = isIP(address);

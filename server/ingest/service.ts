@@ -10,13 +10,13 @@
 // bad event cannot spoil its neighbours.
 import type pg from "pg";
 import { config } from "../config";
-import { rollupDeltas, writeRollups } from "../dashboard/rollups";
+import { rollupDeltas, writeRollups } from "../executions/rollups";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
-import { EXECUTION_COLUMNS, stateOf, type ExecutionRow } from "../executions/row";
+import { EXECUTION_COLUMNS, stateOf, type ExecutionStateRow } from "../executions/row";
 import { recheckCandidate, recheckInsertSql, type RecheckCandidate } from "../executions/stuck-recheck";
 import type { Status } from "../executions/status";
-import { addDuration, emptyTotals, hourlyContribution, hourlyKey, type HourlyContribution } from "../metrics/hourly";
+import { addDuration, emptyTotals, hourlyContribution, hourlyKey, type HourlyContribution } from "../executions/hourly";
 import { rawEventSchema, validateEvent, type ValidEvent } from "./event-schema";
 
 export type IngestOutcome = "applied" | "duplicate" | "stale" | "rejected" | "deferred" | "invalid";
@@ -70,11 +70,21 @@ export async function ingestEvents(orgId: string, rawEvents: readonly unknown[],
 }
 
 /** Applies one already-validated event alone; used by the explicit status endpoint. */
-export async function ingestOne(orgId: string, event: ValidEvent, receivedAt = new Date()): Promise<IngestResult> {
+export async function ingestOne(orgId: string, event: ValidEvent, receivedAt = new Date(), inTransaction?: pg.PoolClient): Promise<IngestResult> {
+  const hint: BatchHint = { exclusive: false };
   try {
-    const hint: BatchHint = { exclusive: false };
-    const [r] = await withTransaction((client) => applyBatch(client, orgId, [{ index: 0, event }], receivedAt, hint));
-    return r!;
+    if (!inTransaction) return (await withTransaction((client) => applyBatch(client, orgId, [{ index: 0, event }], receivedAt, hint)))[0]!;
+    // inside the caller's transaction (an audited operator action, the monitor's timeout): a
+    // savepoint keeps a data error from aborting the caller's work, its audit entry included
+    await inTransaction.query("SAVEPOINT ingest_one");
+    try {
+      const [r] = await applyBatch(inTransaction, orgId, [{ index: 0, event }], receivedAt, hint);
+      await inTransaction.query("RELEASE SAVEPOINT ingest_one");
+      return r!;
+    } catch (err) {
+      if (isDataError(err)) await inTransaction.query("ROLLBACK TO SAVEPOINT ingest_one");
+      throw err;
+    }
   } catch (err) {
     if (!isDataError(err)) throw err;
     return { eventId: event.eventId ?? null, outcome: "invalid", status: null, reason: dataErrorReason(err) };
@@ -519,7 +529,7 @@ async function readBatch(client: pg.PoolClient, orgId: string, r: BatchRead): Pr
     }
     const workflows = parts.read && r.workflowKeys.length > 0;
     if (workflows) ctes.push(`wf AS (SELECT id, key FROM workflows WHERE "orgId" = $1 AND key = ANY(${param(r.workflowKeys)}::text[]))`);
-    const { rows } = await client.query<Partial<ExecutionRow> & { claimedEventIds: string[] | null; workflowIds: Record<string, string> | null }>(
+    const { rows } = await client.query<Partial<ExecutionStateRow> & { claimedEventIds: string[] | null; workflowIds: Record<string, string> | null }>(
       `${ctes.length ? `WITH ${ctes.join(",\n")} ` : ""}
        SELECT ${read ? "x.*" : "NULL AS \"executionId\""},
          ${claims ? `(SELECT array_agg("eventId") FROM c)` : "NULL::text[]"} AS "claimedEventIds",
@@ -530,7 +540,7 @@ async function readBatch(client: pg.PoolClient, orgId: string, r: BatchRead): Pr
     );
     for (const row of rows) {
       if (row.executionId) {
-        const full = row as ExecutionRow;
+        const full = row as ExecutionStateRow;
         r.into.set(full.executionId, {
           id: full.id,
           workflowId: full.workflowId,

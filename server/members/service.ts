@@ -5,9 +5,10 @@ import { randomBytes } from "node:crypto";
 import { hashPassword } from "better-auth/crypto";
 import { z } from "zod";
 import { pool } from "../db/client";
-import { ROLES, type Role } from "../rbac/permissions";
+import { grantableRoles, ownerChangeRefusal, ROLES, type Role } from "../rbac/permissions";
 import { SettingsError } from "../settings/errors";
-import { auditedMutation, lockOrg, type MutationContext } from "../settings/mutation";
+import { audited, type MutationContext } from "../rbac/audited";
+import { lockOrg } from "../settings/lock";
 import { emailSchema, nameFromEmail, passwordSchema } from "../users/service";
 
 export const memberSchema = z.object({
@@ -43,7 +44,7 @@ export async function listMembers(orgId: string): Promise<Member[]> {
   return rows;
 }
 
-type Client = Parameters<Parameters<typeof auditedMutation>[2]>[0];
+type Client = Parameters<Parameters<typeof audited>[2]>[0];
 
 async function memberRow(client: Client, orgId: string, userId: string): Promise<Member | null> {
   const { rows } = await client.query<Member>(
@@ -60,8 +61,15 @@ async function ownerCount(client: Client, orgId: string): Promise<number> {
   return rows[0]!.n;
 }
 
-function requireOwnerFor(ctx: MutationContext, what: string): void {
-  if (ctx.role !== "OWNER") throw new SettingsError("FORBIDDEN", `only an OWNER may ${what}`);
+/** The membership rules of server/rbac/permissions.ts, answered with this service's wording. */
+function requireGrantable(ctx: MutationContext, role: Role): void {
+  if (!grantableRoles(ctx.role ?? null).includes(role)) throw new SettingsError("FORBIDDEN", `only an OWNER may grant the ${role} role`);
+}
+
+async function requireOwnerChangeAllowed(client: Client, ctx: MutationContext, member: Member, what: string, lastOwner: string): Promise<void> {
+  const refusal = ownerChangeRefusal(ctx.role ?? null, member.role as Role, member.role === "OWNER" ? await ownerCount(client, ctx.orgId) : 0);
+  if (refusal?.code === "FORBIDDEN") throw new SettingsError("FORBIDDEN", `only an OWNER may ${what}`);
+  if (refusal?.code === "CONFLICT") throw new SettingsError("CONFLICT", lastOwner);
 }
 
 const publicMember = (m: Member) => ({ userId: m.userId, email: m.email, role: m.role });
@@ -71,9 +79,9 @@ const newId = () => randomBytes(18).toString("base64url");
 
 export async function addMember(ctx: MutationContext, input: z.input<typeof addMemberInput>): Promise<Member & { userCreated: boolean }> {
   const q = addMemberInput.parse(input);
-  return auditedMutation(ctx, { action: "member.add", resourceType: "membership", permission: "members:manage" }, async (client) => {
+  return audited(ctx, { action: "member.add", resourceType: "membership", permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);
-    if (q.role === "OWNER") requireOwnerFor(ctx, "grant the OWNER role");
+    requireGrantable(ctx, q.role);
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM users WHERE email = $1`, [q.email]);
     let userId = rows[0]?.id;
     let userCreated = false;
@@ -104,16 +112,13 @@ export async function addMember(ctx: MutationContext, input: z.input<typeof addM
 
 export async function changeMemberRole(ctx: MutationContext, input: z.input<typeof changeRoleInput>): Promise<Member> {
   const q = changeRoleInput.parse(input);
-  return auditedMutation(ctx, { action: "member.change_role", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
+  return audited(ctx, { action: "member.change_role", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);
     const before = await memberRow(client, ctx.orgId, q.userId);
     if (!before) throw new SettingsError("NOT_FOUND", "member not found");
-    if (q.role === "OWNER" && before.role !== "OWNER") requireOwnerFor(ctx, "grant the OWNER role");
-    if (before.role === "OWNER" && q.role !== "OWNER") {
-      requireOwnerFor(ctx, "change an OWNER's role");
-      if ((await ownerCount(client, ctx.orgId)) <= 1) {
-        throw new SettingsError("CONFLICT", "this is the organization's last OWNER: make another member OWNER first, then change this role");
-      }
+    if (before.role !== q.role) requireGrantable(ctx, q.role);
+    if (q.role !== "OWNER") {
+      await requireOwnerChangeAllowed(client, ctx, before, "change an OWNER's role", "this is the organization's last OWNER: make another member OWNER first, then change this role");
     }
     await client.query(`UPDATE memberships SET role = $3::"MemberRole" WHERE "orgId" = $1 AND "userId" = $2`, [ctx.orgId, q.userId, q.role]);
     const after = { ...before, role: q.role as Role };
@@ -123,16 +128,11 @@ export async function changeMemberRole(ctx: MutationContext, input: z.input<type
 
 export async function removeMember(ctx: MutationContext, input: z.input<typeof removeMemberInput>): Promise<{ userId: string }> {
   const q = removeMemberInput.parse(input);
-  return auditedMutation(ctx, { action: "member.remove", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
+  return audited(ctx, { action: "member.remove", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);
     const before = await memberRow(client, ctx.orgId, q.userId);
     if (!before) throw new SettingsError("NOT_FOUND", "member not found");
-    if (before.role === "OWNER") {
-      requireOwnerFor(ctx, "remove an OWNER");
-      if ((await ownerCount(client, ctx.orgId)) <= 1) {
-        throw new SettingsError("CONFLICT", "this is the organization's last OWNER and cannot be removed: make another member OWNER first");
-      }
-    }
+    await requireOwnerChangeAllowed(client, ctx, before, "remove an OWNER", "this is the organization's last OWNER and cannot be removed: make another member OWNER first");
     await client.query(`DELETE FROM memberships WHERE "orgId" = $1 AND "userId" = $2`, [ctx.orgId, q.userId]);
     return { result: { userId: q.userId }, before: publicMember(before) };
   });

@@ -6,7 +6,7 @@
 // missedRunAction (server/alerts/rules.ts) with an injected `now`. Notifications go through the
 // outbox like every other alert.
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
-import { alertMessage, publicBaseUrl, type Message } from "../alerts/payload";
+import { alertMessage, publicBaseUrl, type Message } from "../delivery/payload";
 import { missedRunAction, readMissedDetails, type MissedDetails, type Resolution } from "../alerts/rules";
 import { enqueueForChannels, type Queryable } from "../delivery/outbox";
 

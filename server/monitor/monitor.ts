@@ -3,13 +3,13 @@
 // its lease connection, then applies the optional auto-timeouts through the ingestion service (the
 // only way an execution's status changes).
 import type pg from "pg";
-import { recordAudit } from "../audit/service";
 import { config, sessionDatabaseUrl } from "../config";
 import { pool } from "../db/client";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
 import { log } from "../log";
 import { forgetStuckCounts, recordSweep } from "../metrics/prometheus";
+import { audited } from "../rbac/audited";
 import { dropExpiredDeferredEvents } from "./deferred";
 import { LeaderLease } from "./lease";
 import { checkMissedRuns, type MissedCheckResult } from "./missed";
@@ -141,45 +141,37 @@ export class Monitor {
     }
   }
 
-  /** Marks a stuck execution TIMED_OUT through ingestion (idempotent eventId) at the sweep's time, then audits it. */
+  /**
+   * Marks a stuck execution TIMED_OUT through ingestion (idempotent eventId), with the alert's
+   * mark, its timeline entry and the audit entry in one transaction, at the sweep's time: a task that runs twice finds
+   * the alert marked and changes nothing.
+   */
   private async applyTimeout(task: TimeoutTask, at: Date): Promise<void> {
     const message = `Runwatch marked this execution TIMED_OUT: ${task.reason === "scheduled" ? "SCHEDULED" : "RUNNING without a sign of life"} since ${task.since.toISOString()}, ${task.multiple}× its ${task.thresholdSeconds} s threshold`;
-    const outcome = await ingestOne(task.orgId, {
-      eventId: `monitor-timeout-${task.alertId}`,
-      executionId: task.executionId,
-      type: "status",
-      status: "TIMED_OUT",
-      attempt: task.attempt,
-      occurredAt: at,
-      error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
-    });
-    const applied = outcome.outcome === "applied" || outcome.outcome === "duplicate";
-    const client = await pool().connect();
-    try {
-      await client.query("BEGIN");
+    await audited({ orgId: task.orgId, actor: MONITOR_ACTOR }, { action: "execution.auto_timeout", resourceType: "execution", resourceId: task.executionId }, async (client) => {
       const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = $3, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId, at]);
-      if (rowCount === 1) {
-        await recordAlertEvents(client, [{ orgId: task.orgId, alertId: task.alertId, kind: "timed_out", actor: MONITOR_ACTOR, note: `${outcome.outcome}${outcome.reason ? `: ${outcome.reason}` : ""}` }]);
-        await recordAudit(
-          {
-            orgId: task.orgId,
-            actor: MONITOR_ACTOR,
-            action: "execution.auto_timeout",
-            resourceType: "execution",
-            resourceId: task.executionId,
-            after: { status: outcome.status },
-            details: { alertId: task.alertId, reason: task.reason, since: task.since.toISOString(), multiple: task.multiple, thresholdSeconds: task.thresholdSeconds, outcome: outcome.outcome },
-            success: applied,
-          },
-          client,
-        );
-      }
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      if (rowCount !== 1) return { result: undefined, noop: true };
+      const outcome = await ingestOne(
+        task.orgId,
+        {
+          eventId: `monitor-timeout-${task.alertId}`,
+          executionId: task.executionId,
+          type: "status",
+          status: "TIMED_OUT",
+          attempt: task.attempt,
+          occurredAt: at,
+          error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
+        },
+        new Date(),
+        client,
+      );
+      await recordAlertEvents(client, [{ orgId: task.orgId, alertId: task.alertId, kind: "timed_out", actor: MONITOR_ACTOR, note: `${outcome.outcome}${outcome.reason ? `: ${outcome.reason}` : ""}` }]);
+      return {
+        result: undefined,
+        after: { status: outcome.status },
+        details: { alertId: task.alertId, reason: task.reason, since: task.since.toISOString(), multiple: task.multiple, thresholdSeconds: task.thresholdSeconds, outcome: outcome.outcome },
+        success: outcome.outcome === "applied" || outcome.outcome === "duplicate",
+      };
+    });
   }
 }

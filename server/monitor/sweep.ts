@@ -3,7 +3,7 @@
 // plan (pure), open and resolve alerts, storm control, the failure-rate rule, and queue the
 // notifications in the same transaction (the outbox). It never sends anything itself. Its clock
 // is passed in (SweepOptions.now): the monitor passes the real one, tests a fake one.
-import { alertMessage, publicBaseUrl, stormMessage, STORM_SAMPLE_SIZE, type AlertFacts, type Message } from "../alerts/payload";
+import { alertMessage, publicBaseUrl, stormMessage, STORM_SAMPLE_SIZE, type AlertFacts, type Message } from "../delivery/payload";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import {
   DEFAULT_STORM,

@@ -3,7 +3,7 @@
 // Schema 2020-12 as is). tests/unit/openapi.test.ts fails when a route under app/api/v1 is
 // missing here; tests/integration/openapi.itest.ts validates recorded answers against it.
 import { z } from "zod";
-import { MAX_PAGE_SIZE } from "../http/v1/executions";
+import { MAX_PAGE_SIZE } from "../paging/limits";
 import {
   apiErrorSchema,
   eventsBodySchema,

@@ -26,7 +26,7 @@ export function nameFromSlug(slug: string): string {
   return slug
     .split("-")
     .filter(Boolean)
-    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join(" ");
 }
 

@@ -2,9 +2,13 @@
 // role, and the permissions that follow. A platform admin who is not a member gets read-only
 // access (READ_ONLY); anyone else who is not a member gets nothing, as if the organization did
 // not exist. Shared by the tRPC ladder, the /o/[slug] layout and the session router.
+//
+// enterOrg and requirePermission are the ladder's two steps for callers outside tRPC (the org
+// layout, the audit CSV route); orgProcedure and permissionProcedure in server/trpc.ts use them too.
 import { withTransaction } from "../db/transaction";
 import { pool } from "../db/client";
 import { recordAudit } from "../audit/service";
+import { ForbiddenError } from "../errors";
 import { PERMISSIONS, READ_ONLY, ROLE_PERMISSIONS, type Permission, type Role } from "./permissions";
 
 export type OrgRef = { id: string; slug: string; name: string };
@@ -44,6 +48,33 @@ export async function resolveOrgAccess(user: AccessUser, slug: string): Promise<
   if (row.role) return { org: { id: row.id, slug: row.slug, name: row.name }, role: row.role, readOnly: false, permissions: permissionsOf(row.role, false) };
   if (!user.isPlatformAdmin) return null;
   return { org: { id: row.id, slug: row.slug, name: row.name }, role: null, readOnly: true, permissions: READ_ONLY };
+}
+
+export type EnteringUser = { user: AccessUser & { email: string }; sessionId: string };
+export type RequestFacts = { ip: string | null; userAgent: string | null };
+
+/**
+ * The ladder's organization step: the caller's access, or null (answer NOT_FOUND, exactly as for
+ * an organization that does not exist). A platform admin's read-only visit is audited here, so
+ * every way into an organization records it the same way.
+ */
+export async function enterOrg(caller: EnteringUser, slug: string, meta: RequestFacts, opts: { refuseReadOnly?: boolean } = {}): Promise<OrgAccess | null> {
+  const access = await resolveOrgAccess(caller.user, slug);
+  // a change on read-only access is refused before the visit is recorded
+  if (access?.readOnly && opts.refuseReadOnly) throw new ForbiddenError("platform admins have read-only access to this organization");
+  if (access?.readOnly) await recordPlatformAdminVisit({ orgId: access.org.id, user: caller.user, sessionId: caller.sessionId, ...meta });
+  return access;
+}
+
+/** Why the caller may not do this, as the ladder words it (FORBIDDEN). */
+export function forbiddenMessage(access: OrgAccess, permission: Permission): string {
+  const who = access.role ? `role ${access.role}` : "read-only platform admin access";
+  return `${who} may not do this (needs ${permission})`;
+}
+
+/** The ladder's permission step outside tRPC: a ForbiddenError when the access lacks it. */
+export function requirePermission(access: OrgAccess, permission: Permission): void {
+  if (!access.permissions.has(permission)) throw new ForbiddenError(forbiddenMessage(access, permission));
 }
 
 export type MembershipSummary = { orgId: string; slug: string; name: string; role: Role };

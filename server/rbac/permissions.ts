@@ -43,3 +43,23 @@ export function can(role: Role | null | undefined, permission: Permission): bool
 export function roleRank(role: Role): number {
   return ROLES.indexOf(role);
 }
+
+/* --- Membership rules: the one statement of who may grant or change which role ----------------
+ * Enforced by server/members/service.ts (inside its locked transaction) and mirrored by the
+ * members section of the settings page, which only spares people the attempt. Pure. */
+
+/** The roles this actor may grant: OWNER only by an OWNER. */
+export function grantableRoles(actor: Role | null): readonly Role[] {
+  return actor === "OWNER" ? ROLES : ROLES.filter((r) => r !== "OWNER");
+}
+
+/**
+ * Why this actor may not demote or remove a member holding `memberRole`, or null if they may:
+ * only an OWNER touches an OWNER (FORBIDDEN), and the last OWNER keeps the role (CONFLICT).
+ */
+export function ownerChangeRefusal(actor: Role | null, memberRole: Role, ownerCount: number): { code: "FORBIDDEN" | "CONFLICT"; reason: string } | null {
+  if (memberRole !== "OWNER") return null;
+  if (actor !== "OWNER") return { code: "FORBIDDEN", reason: "Only an OWNER may change an OWNER" };
+  if (ownerCount <= 1) return { code: "CONFLICT", reason: "The last OWNER keeps the role: make someone else OWNER first" };
+  return null;
+}

@@ -3,9 +3,9 @@
 // rule settings (storm control, failure rate, auto-timeout; ADMIN and up). Thin: each calls the
 // alerting service with the organization orgProcedure resolved, and shapes the answer.
 import { z } from "zod";
-import { bulkJobSchema } from "../executions/bulk";
+import { bulkJobSchema } from "../operations/bulk";
 import { bulkInput, startBulk } from "./executions";
-import { acknowledgeAlert, alertActionInput, alertCounts, alertsForExecution, ALERT_STATES, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
+import { acknowledgeAlert, acknowledgeNotes, alertActionInput, alertCounts, alertsForExecution, ALERT_STATES, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
 import {
   getOrgAlertSettings,
   getWorkflowAlertSettings,
@@ -15,24 +15,7 @@ import {
   updateWorkflowAlertSettingsInput,
 } from "../alerts/settings";
 import { ALERT_REASONS, RESOLUTIONS } from "../alerts/rules";
-import { pool } from "../db/client";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
-
-/**
- * The latest acknowledging note of each alert, for the list's "acknowledged by … with note".
- * The service's AlertView does not carry it (notes live in the timeline); this belongs in
- * listAlerts, and can move there with its owner. One indexed query per page, scoped by orgId.
- */
-async function acknowledgeNotes(orgId: string, alertIds: string[]): Promise<Map<string, string>> {
-  if (alertIds.length === 0) return new Map();
-  const { rows } = await pool().query<{ alertId: string; note: string }>(
-    `SELECT DISTINCT ON ("alertId") "alertId"::text AS "alertId", note FROM alert_events
-     WHERE "orgId" = $1 AND "alertId" = ANY($2::bigint[]) AND kind = 'acknowledged' AND note IS NOT NULL
-     ORDER BY "alertId", id DESC`,
-    [orgId, alertIds],
-  );
-  return new Map(rows.map((r) => [r.alertId, r.note]));
-}
+import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
 
 const iso = z.string();
 
@@ -120,13 +103,13 @@ export const alertsRouter = createTRPCRouter({
     .meta(alertAudit("alert.acknowledge"))
     .input(alertActionInput)
     .output(alertViewSchema)
-    .mutation(({ ctx, input }) => acknowledgeAlert(ctx.org.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => acknowledgeAlert(mutationContext(ctx), input)),
 
   resolve: permissionProcedure("alerts:resolve")
     .meta(alertAudit("alert.resolve"))
     .input(alertActionInput)
     .output(alertViewSchema)
-    .mutation(({ ctx, input }) => resolveAlert(ctx.org.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => resolveAlert(mutationContext(ctx), input)),
 
   orgSettings: permissionProcedure("alerts:read")
     .output(orgAlertSettingsSchema)
@@ -136,7 +119,7 @@ export const alertsRouter = createTRPCRouter({
     .meta({ audit: { action: "alert_settings.update", resourceType: "organization" } })
     .input(updateOrgAlertSettingsInput)
     .output(orgAlertSettingsSchema)
-    .mutation(({ ctx, input }) => updateOrgAlertSettings(ctx.org.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => updateOrgAlertSettings(mutationContext(ctx), input)),
 
   workflowSettings: permissionProcedure("alerts:read")
     .input(z.object({ workflow: z.string().min(1).max(200) }))
@@ -160,5 +143,5 @@ export const alertsRouter = createTRPCRouter({
     .meta({ audit: { action: "workflow.alert_settings.update", resourceType: "workflow", resourceIdFrom: "workflow" } })
     .input(updateWorkflowAlertSettingsInput)
     .output(workflowAlertSettingsSchema)
-    .mutation(({ ctx, input }) => updateWorkflowAlertSettings(ctx.org.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => updateWorkflowAlertSettings(mutationContext(ctx), input)),
 });

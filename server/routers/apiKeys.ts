@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { apiKeySchema, createApiKeyInput, createOrgApiKey, listApiKeys, revokeApiKeyInput, revokeOrgApiKey } from "../settings/apiKeys";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
-import { mutationContext } from "./members";
+import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
 
 // strict: a column added to the row (the hash above all) fails the output check instead of leaking
 const apiKeyOutput = apiKeySchema.strict();

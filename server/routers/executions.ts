@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { toListFilter } from "../dashboard/list";
-import { bulkJobSchema, bulkTargetSchema, requireBulkJob, startBulkJob, type BulkAction, type BulkTarget } from "../executions/bulk";
-import { cancelExecution, markExecutionFailed, operateReasonSchema } from "../executions/operate";
+import { bulkJobSchema, bulkTargetSchema, requireBulkJob, startBulkJob, type BulkAction, type BulkTarget } from "../operations/bulk";
+import { cancelExecution, markExecutionFailed, operateReasonSchema } from "../operations/operate";
 import { STATUSES } from "../executions/status";
 import { createTRPCRouter, permissionProcedure, type OrgContext } from "../trpc";
 import { filtersOfQuery } from "./dashboard";

@@ -1,16 +1,6 @@
 import { z } from "zod";
 import { addMember, addMemberInput, changeMemberRole, changeRoleInput, listMembers, memberSchema, removeMember, removeMemberInput } from "../members/service";
-import type { MutationContext } from "../settings/mutation";
-import { createTRPCRouter, permissionProcedure, type OrgContext } from "../trpc";
-
-/** The audit facts of an org-scoped call, as the settings services take them. */
-export const mutationContext = (ctx: OrgContext): MutationContext => ({
-  orgId: ctx.org.id,
-  actor: ctx.actor,
-  role: ctx.access.role,
-  ip: ctx.ip,
-  userAgent: ctx.userAgent,
-});
+import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
 
 // only what the settings page shows: never a password hash, session or account row
 const memberOutput = memberSchema.strict();

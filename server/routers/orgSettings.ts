@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { deleteOrg, deleteOrgInput, getOrgSettings, orgSettingsSchema, renameOrg, renameOrgInput, updateOrgThresholds, updateThresholdsInput } from "../settings/org";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
-import { mutationContext } from "./members";
+import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
 
 const settingsOutput = orgSettingsSchema.strict();
 

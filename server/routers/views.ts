@@ -1,9 +1,8 @@
 // Saved views of the executions list: named filter queries per organization, shareable as links.
 import { z } from "zod";
-import { recordAudit } from "../audit/service";
 import { NotFoundError } from "../errors";
 import { createSavedView, createSavedViewInputSchema, deleteSavedView, getSavedView, listSavedViews } from "../views/service";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
+import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
 
 // The service's filters type is a z.custom; the output names the fields the UI may read.
 export const savedViewOutputSchema = z.object({
@@ -46,18 +45,7 @@ export const viewsRouter = createTRPCRouter({
       // only the list's filter keys: the page's own keys (snap, pages) are not part of a view
       const q = new URLSearchParams(input.query.startsWith("?") ? input.query.slice(1) : input.query);
       for (const k of PAGE_KEYS) q.delete(k);
-      const view = await createSavedView(ctx.org.id, { name: input.name, query: q.toString() }, ctx.user.id);
-      await recordAudit({
-        orgId: ctx.org.id,
-        actor: ctx.actor,
-        action: "view.create",
-        resourceType: "saved_view",
-        resourceId: view.id,
-        after: { name: view.name, query: view.query },
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-        success: true,
-      });
+      const view = await createSavedView(mutationContext(ctx), { name: input.name, query: q.toString() }, ctx.user.id);
       return toOutput(view);
     }),
 
@@ -65,19 +53,5 @@ export const viewsRouter = createTRPCRouter({
     .meta({ audit: { action: "view.delete", resourceType: "saved_view", resourceIdFrom: "id" } })
     .input(z.object({ id: viewId }))
     .output(z.object({ id: z.string(), name: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      const deleted = await deleteSavedView(ctx.org.id, input.id);
-      await recordAudit({
-        orgId: ctx.org.id,
-        actor: ctx.actor,
-        action: "view.delete",
-        resourceType: "saved_view",
-        resourceId: deleted.id,
-        before: { name: deleted.name },
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-        success: true,
-      });
-      return deleted;
-    }),
+    .mutation(({ ctx, input }) => deleteSavedView(mutationContext(ctx), input.id)),
 });

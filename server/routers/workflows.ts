@@ -1,14 +1,13 @@
 // Workflows: the overview, one workflow's summary, chart and schedule slots, and its settings:
 // stuck thresholds and schedule (ADMIN+, audited with the values before and after).
 import { z } from "zod";
-import { recordAudit } from "../audit/service";
 import { chartOutputSchema } from "../dashboard/charts";
 import { RANGE_PRESETS, PRESET_MS } from "../dashboard/filters";
 import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries, workflowsOverviewOutputSchema, workflowSummarySchema } from "../dashboard/workflows";
 import { NotFoundError } from "../errors";
 import { updateWorkflow, workflowPatchSchema } from "../workflows/service";
 import { getWorkflowSlots, workflowSlotsOutputSchema } from "../workflows/slots";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
+import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
 
 const key = z.string().min(1).max(200);
 
@@ -57,20 +56,8 @@ export const workflowsRouter = createTRPCRouter({
     .input(z.object({ key, patch: workflowPatchSchema }))
     .output(workflowSummarySchema)
     .mutation(async ({ ctx, input }) => {
-      const changed = await updateWorkflow(ctx.org.id, input.key, input.patch);
+      const changed = await updateWorkflow(mutationContext(ctx), input.key, input.patch);
       if (!changed) throw new NotFoundError(`workflow "${input.key}" not found`);
-      await recordAudit({
-        orgId: ctx.org.id,
-        actor: ctx.actor,
-        action: "workflow.update",
-        resourceType: "workflow",
-        resourceId: input.key,
-        before: changed.before,
-        after: changed.after,
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-        success: true,
-      });
       const summary = await getWorkflowSummary(ctx.org.id, { key: input.key });
       if (!summary) throw new NotFoundError(`workflow "${input.key}" not found`);
       return summary;

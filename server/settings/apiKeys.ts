@@ -7,7 +7,7 @@ import { displayPrefix, generateApiKey, hashApiKey } from "../apikeys/keys";
 import { afterApiKeyRevoked, awaitApiKeyAnnouncement } from "../apikeys/service";
 import { pool } from "../db/client";
 import { SettingsError } from "./errors";
-import { auditedMutation, type MutationContext } from "./mutation";
+import { audited, type MutationContext } from "../rbac/audited";
 
 export const apiKeySchema = z.object({
   id: z.string(),
@@ -57,7 +57,7 @@ export type CreatedKey = { key: string; apiKey: ApiKeyView };
 export async function createOrgApiKey(ctx: MutationContext, input: z.input<typeof createApiKeyInput>): Promise<CreatedKey> {
   const q = createApiKeyInput.parse(input);
   const createdByUserId = ctx.actor.type === "USER" ? ctx.actor.userId : null;
-  return auditedMutation(ctx, { action: "api_key.create", resourceType: "api_key", permission: "apiKeys:manage" }, async (client) => {
+  return audited(ctx, { action: "api_key.create", resourceType: "api_key", permission: "apiKeys:manage" }, async (client) => {
     const key = generateApiKey();
     const id = randomUUID();
     await client.query(`INSERT INTO api_keys ("orgId", id, name, prefix, "keyHash", "createdByUserId") VALUES ($1, $2, $3, $4, $5, $6)`, [
@@ -77,7 +77,7 @@ export async function createOrgApiKey(ctx: MutationContext, input: z.input<typeo
 export async function revokeOrgApiKey(ctx: MutationContext, input: z.input<typeof revokeApiKeyInput>): Promise<ApiKeyView> {
   const q = revokeApiKeyInput.parse(input);
   const announced = UUID.test(q.id) ? awaitApiKeyAnnouncement(q.id) : Promise.resolve();
-  const view = await auditedMutation(ctx, { action: "api_key.revoke", resourceType: "api_key", resourceId: q.id, permission: "apiKeys:manage" }, async (client) => {
+  const view = await audited(ctx, { action: "api_key.revoke", resourceType: "api_key", resourceId: q.id, permission: "apiKeys:manage" }, async (client) => {
     if (!UUID.test(q.id)) throw new SettingsError("NOT_FOUND", "API key not found");
     const { rows } = await client.query<Row>(`${SELECT} WHERE k."orgId" = $1 AND k.id = $2 FOR UPDATE OF k`, [ctx.orgId, q.id]);
     const before = rows[0];

@@ -5,7 +5,8 @@ import { z } from "zod";
 import { pool } from "../db/client";
 import { orgNameSchema } from "../orgs/service";
 import { SettingsError } from "./errors";
-import { auditedMutation, lockOrg, type MutationContext } from "./mutation";
+import { audited, type MutationContext } from "../rbac/audited";
+import { lockOrg } from "./lock";
 
 export const orgSettingsSchema = z.object({
   id: z.string(),
@@ -49,7 +50,7 @@ const thresholds = (o: OrgSettings) => ({ stuckScheduledAfterSeconds: o.stuckSch
 
 export async function updateOrgThresholds(ctx: MutationContext, input: z.input<typeof updateThresholdsInput>): Promise<OrgSettings> {
   const q = updateThresholdsInput.parse(input);
-  return auditedMutation(ctx, { action: "org.update_thresholds", resourceType: "organization", resourceId: ctx.orgId, permission: "thresholds:manage" }, async (client) => {
+  return audited(ctx, { action: "org.update_thresholds", resourceType: "organization", resourceId: ctx.orgId, permission: "thresholds:manage" }, async (client) => {
     const before = await lockOrg(client, ctx.orgId);
     const { rows } = await client.query<OrgSettings>(
       `UPDATE organizations SET "stuckScheduledAfterSeconds" = COALESCE($2, "stuckScheduledAfterSeconds"),
@@ -64,7 +65,7 @@ export async function updateOrgThresholds(ctx: MutationContext, input: z.input<t
 
 export async function renameOrg(ctx: MutationContext, input: z.input<typeof renameOrgInput>): Promise<OrgSettings> {
   const q = renameOrgInput.parse(input);
-  return auditedMutation(ctx, { action: "org.rename", resourceType: "organization", resourceId: ctx.orgId, permission: "org:rename" }, async (client) => {
+  return audited(ctx, { action: "org.rename", resourceType: "organization", resourceId: ctx.orgId, permission: "org:rename" }, async (client) => {
     const before = await lockOrg(client, ctx.orgId);
     const { rows } = await client.query<OrgSettings>(
       `UPDATE organizations SET name = $2, "updatedAt" = now() WHERE id = $1
@@ -93,7 +94,7 @@ async function countActivity(client: Pick<import("pg").PoolClient, "query">, org
 
 export async function deleteOrg(ctx: MutationContext, input: z.input<typeof deleteOrgInput>): Promise<{ id: string; slug: string; deletedRows: Record<string, number> }> {
   const q = deleteOrgInput.parse(input);
-  return auditedMutation(ctx, { action: "org.delete", resourceType: "organization", resourceId: ctx.orgId, permission: "org:delete" }, async (client) => {
+  return audited(ctx, { action: "org.delete", resourceType: "organization", resourceId: ctx.orgId, permission: "org:delete" }, async (client) => {
     const before = await lockOrg(client, ctx.orgId);
     if (q.confirmSlug !== before.slug) throw new SettingsError("BAD_REQUEST", `type the organization's slug (${before.slug}) to confirm the deletion`);
     // FOR UPDATE now (not just NO KEY UPDATE): ingestion and the monitor wait, then find it gone

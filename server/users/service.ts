@@ -40,7 +40,7 @@ export function nameFromEmail(email: string): string {
     local
       .split(/[._+-]+/)
       .filter(Boolean)
-      .map((w) => w[0].toUpperCase() + w.slice(1))
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
       .join(" ") || email
   );
 }

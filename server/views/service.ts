@@ -5,6 +5,7 @@ import { z } from "zod";
 import { pool } from "../db/client";
 import { DomainError } from "../errors";
 import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "../dashboard/filters";
+import { audited, type MutationContext, type Queryable } from "../rbac/audited";
 
 /** A domain error the caller maps to its transport (tRPC code, HTTP status). */
 export class SavedViewError extends DomainError {
@@ -55,22 +56,30 @@ export function canonicalViewQuery(query: string): string {
   return serializeFilterQuery(parsed.state);
 }
 
-export async function createSavedView(orgId: string, input: CreateSavedViewInput, createdByUserId: string | null = null): Promise<SavedView> {
+/** Saves a view, audited (view.create) in the same transaction. */
+export async function createSavedView(ctx: MutationContext, input: CreateSavedViewInput, createdByUserId: string | null = null): Promise<SavedView> {
   const parsed = createSavedViewInputSchema.safeParse(input);
   if (!parsed.success) throw new SavedViewError("BAD_REQUEST", parsed.error.issues.map((i) => i.message).join("; "));
   const query = canonicalViewQuery(parsed.data.query);
+  return audited(ctx, { recordRefusals: false, action: "view.create", resourceType: "saved_view" }, async (client) => {
+    const view = await insertSavedView(client, ctx.orgId, parsed.data.name, query, createdByUserId);
+    return { result: view, resourceId: view.id, after: { name: view.name, query: view.query } };
+  });
+}
+
+async function insertSavedView(client: Queryable, orgId: string, name: string, query: string, createdByUserId: string | null): Promise<SavedView> {
   try {
     // the cap is checked in the INSERT itself, so concurrent saves cannot pass it together by much
-    const { rows } = await pool().query<Row>(
+    const { rows } = await client.query<Row>(
       `INSERT INTO saved_views ("orgId", id, name, query, "createdByUserId")
        SELECT $1, gen_random_uuid(), $2, $3, $4 WHERE (SELECT count(*) FROM saved_views WHERE "orgId" = $1) < $5
        RETURNING id::text, name, query, "createdByUserId", "createdAt"`,
-      [orgId, parsed.data.name, query, createdByUserId, MAX_SAVED_VIEWS],
+      [orgId, name, query, createdByUserId, MAX_SAVED_VIEWS],
     );
     if (!rows[0]) throw new SavedViewError("BAD_REQUEST", `an organization keeps at most ${MAX_SAVED_VIEWS} saved views; delete one first`);
     return toView(rows[0]);
   } catch (err) {
-    if ((err as { code?: string }).code === "23505") throw new SavedViewError("CONFLICT", `a view named "${parsed.data.name}" already exists`);
+    if ((err as { code?: string }).code === "23505") throw new SavedViewError("CONFLICT", `a view named "${name}" already exists`);
     throw err;
   }
 }
@@ -91,10 +100,12 @@ export async function getSavedView(orgId: string, id: string): Promise<SavedView
   return rows[0] ? toView(rows[0]) : null;
 }
 
-/** Deletes a view; NOT_FOUND when it is unknown here (or another organization's). */
-export async function deleteSavedView(orgId: string, id: string): Promise<{ id: string; name: string }> {
-  if (!viewIdSchema.safeParse(id).success) throw new SavedViewError("NOT_FOUND", "saved view not found");
-  const { rows } = await pool().query<{ id: string; name: string }>(`DELETE FROM saved_views WHERE "orgId" = $1 AND id = $2 RETURNING id::text, name`, [orgId, id]);
-  if (!rows[0]) throw new SavedViewError("NOT_FOUND", "saved view not found");
-  return rows[0];
+/** Deletes a view, audited (view.delete); NOT_FOUND when it is unknown here (or another organization's). */
+export async function deleteSavedView(ctx: MutationContext, id: string): Promise<{ id: string; name: string }> {
+  return audited(ctx, { recordRefusals: false, action: "view.delete", resourceType: "saved_view", resourceId: id }, async (client) => {
+    if (!viewIdSchema.safeParse(id).success) throw new SavedViewError("NOT_FOUND", "saved view not found");
+    const { rows } = await client.query<{ id: string; name: string }>(`DELETE FROM saved_views WHERE "orgId" = $1 AND id = $2 RETURNING id::text, name`, [ctx.orgId, id]);
+    if (!rows[0]) throw new SavedViewError("NOT_FOUND", "saved view not found");
+    return { result: rows[0], resourceId: rows[0].id, before: { name: rows[0].name } };
+  });
 }

@@ -2,6 +2,7 @@
 // the schedule its executions are expected on.
 import { z } from "zod";
 import { pool } from "../db/client";
+import { audited, type MutationContext, type Queryable } from "../rbac/audited";
 import { readSchedule, scheduleSchema, type Schedule } from "./schedule";
 
 export type WorkflowView = {
@@ -104,56 +105,56 @@ export type WorkflowPatch = z.infer<typeof workflowBodySchema>;
 /** A workflow key as engines send it (CONTRACT.md §3: ≤ 200 characters). */
 export const workflowKeySchema = z.string().min(1, "a workflow key must not be empty").max(200, "a workflow key is at most 200 characters");
 
-/** Applies a patch under the row lock; returns the workflow before and after, or null if unknown. */
-export async function updateWorkflow(orgId: string, key: string, patch: WorkflowPatch): Promise<{ before: WorkflowView; after: WorkflowView } | null> {
-  const r = await writeWorkflow(orgId, key, patch, false);
-  return r && r.before ? { before: r.before, after: r.after } : null;
+type WorkflowChange = { before: WorkflowView; after: WorkflowView };
+
+/**
+ * Applies a patch under the row lock, audited (workflow.update) in the same transaction; returns
+ * the workflow before and after, or null if unknown (then nothing is written, audit included).
+ */
+export async function updateWorkflow(ctx: MutationContext, key: string, patch: WorkflowPatch): Promise<WorkflowChange | null> {
+  const change = await audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
+    const r = await writeWorkflow(client, ctx.orgId, key, patch, false);
+    // unknown: nothing changed, nothing to record; the caller answers NOT_FOUND
+    if (!r) return { result: null, noop: true };
+    return { result: r as WorkflowChange, before: r.before, after: r.after };
+  });
+  return change;
 }
 
 /**
  * PUT: creates the workflow when it is new (named after its key unless the body names it), so
  * thresholds apply from its first execution, then applies the body like a patch. `before` is null
- * when it was created.
+ * when it was created; audited as workflow.create or workflow.update in the same transaction.
  */
-export async function putWorkflow(orgId: string, key: string, body: WorkflowPatch): Promise<{ before: WorkflowView | null; after: WorkflowView }> {
-  return (await writeWorkflow(orgId, key, body, true))!;
+export async function putWorkflow(ctx: MutationContext, key: string, body: WorkflowPatch): Promise<{ before: WorkflowView | null; after: WorkflowView }> {
+  return audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
+    const r = (await writeWorkflow(client, ctx.orgId, key, body, true))!;
+    return { result: r, action: r.before ? "workflow.update" : "workflow.create", before: r.before, after: r.after };
+  });
 }
 
-async function writeWorkflow(orgId: string, key: string, patch: WorkflowPatch, create: boolean): Promise<{ before: WorkflowView | null; after: WorkflowView } | null> {
-  const client = await pool().connect();
-  try {
-    await client.query("BEGIN");
-    // the same statement ingestion uses to create a workflow, so a racing first event is harmless
-    const created = create
-      ? ((await client.query(`INSERT INTO workflows ("orgId", key, name) VALUES ($1, $2, $2) ON CONFLICT ("orgId", key) DO NOTHING`, [orgId, key])).rowCount ?? 0) > 0
-      : false;
-    const { rows } = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2 FOR UPDATE OF w`, [orgId, key]);
-    if (!rows[0]) {
-      await client.query("ROLLBACK");
-      return null;
-    }
-    const sets: string[] = [];
-    const params: unknown[] = [orgId, key];
-    for (const [field, value] of Object.entries(patch)) {
-      if (value === undefined || field === "schedule") continue;
-      params.push(value);
-      sets.push(`"${field}" = $${params.length}`);
-    }
-    if (patch.schedule !== undefined && JSON.stringify(patch.schedule) !== JSON.stringify(readSchedule(rows[0].schedule))) {
-      // a changed schedule starts afresh: its slots count from now, never from before
-      params.push(patch.schedule === null ? null : JSON.stringify(patch.schedule));
-      sets.push(`schedule = $${params.length}::jsonb`, `"scheduleSetAt" = CASE WHEN $${params.length}::jsonb IS NULL THEN NULL ELSE now() END`, `"missedCheckAt" = NULL`);
-    }
-    if (sets.length) await client.query(`UPDATE workflows SET ${sets.join(", ")}, "updatedAt" = now() WHERE "orgId" = $1 AND key = $2`, params);
-    const after = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2`, [orgId, key]);
-    await client.query("COMMIT");
-    return { before: created ? null : toView(rows[0]), after: toView(after.rows[0]!) };
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw err;
-  } finally {
-    client.release();
+async function writeWorkflow(client: Queryable, orgId: string, key: string, patch: WorkflowPatch, create: boolean): Promise<{ before: WorkflowView | null; after: WorkflowView } | null> {
+  // the same statement ingestion uses to create a workflow, so a racing first event is harmless
+  const created = create
+    ? ((await client.query(`INSERT INTO workflows ("orgId", key, name) VALUES ($1, $2, $2) ON CONFLICT ("orgId", key) DO NOTHING`, [orgId, key])).rowCount ?? 0) > 0
+    : false;
+  const { rows } = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2 FOR UPDATE OF w`, [orgId, key]);
+  if (!rows[0]) return null;
+  const sets: string[] = [];
+  const params: unknown[] = [orgId, key];
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined || field === "schedule") continue;
+    params.push(value);
+    sets.push(`"${field}" = $${params.length}`);
   }
+  if (patch.schedule !== undefined && JSON.stringify(patch.schedule) !== JSON.stringify(readSchedule(rows[0].schedule))) {
+    // a changed schedule starts afresh: its slots count from now, never from before
+    params.push(patch.schedule === null ? null : JSON.stringify(patch.schedule));
+    sets.push(`schedule = $${params.length}::jsonb`, `"scheduleSetAt" = CASE WHEN $${params.length}::jsonb IS NULL THEN NULL ELSE now() END`, `"missedCheckAt" = NULL`);
+  }
+  if (sets.length) await client.query(`UPDATE workflows SET ${sets.join(", ")}, "updatedAt" = now() WHERE "orgId" = $1 AND key = $2`, params);
+  const after = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2`, [orgId, key]);
+  return { before: created ? null : toView(rows[0]), after: toView(after.rows[0]!) };
 }
 
 /** Creates the workflow (named by its key) when it is new, so a schedule can be set before its first execution. */

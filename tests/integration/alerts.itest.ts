@@ -58,16 +58,16 @@ describe("alert lifecycle", () => {
   it("FIRING → ACKNOWLEDGED (by a user, with a note) → RESOLVED by hand, audited, announced, and not reopened for the same episode", async () => {
     const org = await orgWithAlerts(1);
     const rx = await receiver();
-    await createChannel(org.orgId, SYSTEM, { type: "WEBHOOK", url: rx.url });
+    await createChannel({ orgId: org.orgId, actor: SYSTEM }, { type: "WEBHOOK", url: rx.url });
     const id = org.alerts[0]!.id;
 
-    const acked = await acknowledgeAlert(org.orgId, alice, { alertId: id, note: "looking at the worker pool" });
+    const acked = await acknowledgeAlert({ orgId: org.orgId, actor: alice }, { alertId: id, note: "looking at the worker pool" });
     expect(acked).toMatchObject({ state: "ACKNOWLEDGED", acknowledgedBy: "alice@example.com", acknowledgedAt: expect.any(String) });
-    expect(await code(acknowledgeAlert(org.orgId, alice, { alertId: id }))).toBe("CONFLICT");
+    expect(await code(acknowledgeAlert({ orgId: org.orgId, actor: alice }, { alertId: id }))).toBe("CONFLICT");
 
-    const resolved = await resolveAlert(org.orgId, alice, { alertId: id, note: "restarted the pool" });
+    const resolved = await resolveAlert({ orgId: org.orgId, actor: alice }, { alertId: id, note: "restarted the pool" });
     expect(resolved).toMatchObject({ state: "RESOLVED", resolution: "manual", resolvedBy: "alice@example.com" });
-    expect(await code(resolveAlert(org.orgId, alice, { alertId: id }))).toBe("CONFLICT");
+    expect(await code(resolveAlert({ orgId: org.orgId, actor: alice }, { alertId: id }))).toBe("CONFLICT");
 
     const detail = await getAlert(org.orgId, { alertId: id });
     expect(detail.events.map((e) => [e.kind, e.actor, e.note])).toEqual([
@@ -94,7 +94,7 @@ describe("alert lifecycle", () => {
 
   it("lists by state with keyset pages, counts open alerts for the badge, and lists an execution's alerts", async () => {
     const org = await orgWithAlerts(5);
-    await acknowledgeAlert(org.orgId, alice, { alertId: org.alerts[0]!.id });
+    await acknowledgeAlert({ orgId: org.orgId, actor: alice }, { alertId: org.alerts[0]!.id });
     expect(await alertCounts(org.orgId)).toEqual({ firing: 4, acknowledged: 1, open: 5, capped: false });
 
     const seen: string[] = [];
@@ -120,29 +120,29 @@ describe("channels", () => {
   it("shows the secret once, never in reads; send test signs with it; rotation replaces it", async () => {
     const org = await createFastOrg();
     const rx = await receiver();
-    const created = await createChannel(org.orgId, alice, { type: "WEBHOOK", url: rx.url, name: "ops" });
+    const created = await createChannel({ orgId: org.orgId, actor: alice }, { type: "WEBHOOK", url: rx.url, name: "ops" });
     expect(created.secret).toMatch(/^whsec_/);
     const reads = [await listChannels(org.orgId), await getChannel(org.orgId, { channelId: created.channel.id })];
     expect(JSON.stringify(reads)).not.toContain(created.secret.slice(6));
 
-    const test = await sendTestMessage(org.orgId, alice, { channelId: created.channel.id });
+    const test = await sendTestMessage({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id });
     expect(test).toMatchObject({ ok: true, statusCode: 200 });
     expect(new Webhook(created.secret).verify(rx.requests[0]!.body, rx.requests[0]!.headers)).toMatchObject({ type: "test" });
 
-    const rotated = await rotateChannelSecret(org.orgId, alice, { channelId: created.channel.id });
+    const rotated = await rotateChannelSecret({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id });
     expect(rotated.secret).not.toBe(created.secret);
-    await sendTestMessage(org.orgId, alice, { channelId: created.channel.id });
+    await sendTestMessage({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id });
     expect(() => new Webhook(created.secret).verify(rx.requests[1]!.body, rx.requests[1]!.headers)).toThrow();
     expect(new Webhook(rotated.secret).verify(rx.requests[1]!.body, rx.requests[1]!.headers)).toMatchObject({ type: "test" });
 
-    const updated = await updateChannel(org.orgId, alice, { channelId: created.channel.id, name: "ops-2", enabled: false });
+    const updated = await updateChannel({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id, name: "ops-2", enabled: false });
     expect(updated).toMatchObject({ name: "ops-2", enabled: false });
-    expect(await code(updateChannel(org.orgId, alice, { channelId: created.channel.id, to: ["a@example.com"] }))).toBe("BAD_REQUEST");
+    expect(await code(updateChannel({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id, to: ["a@example.com"] }))).toBe("BAD_REQUEST");
 
-    const slack = await createChannel(org.orgId, alice, { type: "SLACK", url: "https://hooks.slack.com/services/T1/B2/abcdefSECRETwxyz" });
+    const slack = await createChannel({ orgId: org.orgId, actor: alice }, { type: "SLACK", url: "https://hooks.slack.com/services/T1/B2/abcdefSECRETwxyz" });
     expect(slack.channel.target).toBe("https://hooks.slack.com/…wxyz");
 
-    await deleteChannel(org.orgId, alice, { channelId: created.channel.id });
+    await deleteChannel({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id });
     expect((await listChannels(org.orgId)).map((c) => c.id)).toEqual([slack.channel.id]);
     const { rows } = await pool().query(`SELECT action FROM audit_logs WHERE "orgId" = $1 AND "resourceType" = 'alert_channel' ORDER BY id`, [org.orgId]);
     expect(rows.map((r) => r.action)).toEqual(["channel.create", "channel.test", "channel.rotate_secret", "channel.test", "channel.update", "channel.create", "channel.delete"]);
@@ -151,8 +151,8 @@ describe("channels", () => {
   it("a test to a receiver answering 410 reports it", async () => {
     const org = await createFastOrg();
     const rx = await receiver([410]);
-    const created = await createChannel(org.orgId, alice, { type: "WEBHOOK", url: rx.url });
-    expect(await sendTestMessage(org.orgId, alice, { channelId: created.channel.id })).toMatchObject({ ok: false, gone: true, statusCode: 410 });
+    const created = await createChannel({ orgId: org.orgId, actor: alice }, { type: "WEBHOOK", url: rx.url });
+    expect(await sendTestMessage({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id })).toMatchObject({ ok: false, gone: true, statusCode: 410 });
   });
 });
 
@@ -161,9 +161,9 @@ describe("settings", () => {
     const org = await createFastOrg();
     await executionIn(org.orgId, "wf.settings", "PENDING");
     expect((await getWorkflowAlertSettings(org.orgId, { workflow: "wf.settings" })).autoTimeoutMultiple).toBeNull();
-    await expect(updateWorkflowAlertSettings(org.orgId, alice, { workflow: "wf.settings", autoTimeoutMultiple: 0.5 })).rejects.toThrow(/at least 1/);
-    await updateOrgAlertSettings(org.orgId, alice, { failureRate: { percent: 50 }, stormThreshold: 4 });
-    const wf = await updateWorkflowAlertSettings(org.orgId, alice, { workflow: "wf.settings", autoTimeoutMultiple: 3, failureRate: { minExecutions: 7 } });
+    await expect(updateWorkflowAlertSettings({ orgId: org.orgId, actor: alice }, { workflow: "wf.settings", autoTimeoutMultiple: 0.5 })).rejects.toThrow(/at least 1/);
+    await updateOrgAlertSettings({ orgId: org.orgId, actor: alice }, { failureRate: { percent: 50 }, stormThreshold: 4 });
+    const wf = await updateWorkflowAlertSettings({ orgId: org.orgId, actor: alice }, { workflow: "wf.settings", autoTimeoutMultiple: 3, failureRate: { minExecutions: 7 } });
     expect(wf).toMatchObject({ autoTimeoutMultiple: 3, failureRate: { enabled: true, percent: 50, minExecutions: 7, windowSeconds: 900 } });
     expect(await getOrgAlertSettings(org.orgId)).toMatchObject({ stormThreshold: 4, stormWindowSeconds: 300 });
     const { rows } = await pool().query(`SELECT action, "actorUserId" FROM audit_logs WHERE "orgId" = $1 AND action LIKE '%alert_settings%' ORDER BY id`, [org.orgId]);
@@ -180,23 +180,23 @@ describe("another organization", () => {
     const b = await createFastOrg();
     const alertId = a.alerts[0]!.id;
     const rx = await receiver();
-    const channel = await createChannel(a.orgId, alice, { type: "WEBHOOK", url: rx.url });
+    const channel = await createChannel({ orgId: a.orgId, actor: alice }, { type: "WEBHOOK", url: rx.url });
 
     expect(await code(getAlert(b.orgId, { alertId }))).toBe("NOT_FOUND");
-    expect(await code(acknowledgeAlert(b.orgId, alice, { alertId }))).toBe("NOT_FOUND");
-    expect(await code(resolveAlert(b.orgId, alice, { alertId }))).toBe("NOT_FOUND");
+    expect(await code(acknowledgeAlert({ orgId: b.orgId, actor: alice }, { alertId }))).toBe("NOT_FOUND");
+    expect(await code(resolveAlert({ orgId: b.orgId, actor: alice }, { alertId }))).toBe("NOT_FOUND");
     expect((await listAlerts(b.orgId, { state: "FIRING" })).items).toEqual([]);
     expect(await alertCounts(b.orgId)).toMatchObject({ open: 0 });
     expect(await alertsForExecution(b.orgId, { executionId: a.executionIds[0]! })).toEqual([]);
 
     expect(await listChannels(b.orgId)).toEqual([]);
     expect(await code(getChannel(b.orgId, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
-    expect(await code(updateChannel(b.orgId, alice, { channelId: channel.channel.id, name: "x" }))).toBe("NOT_FOUND");
-    expect(await code(rotateChannelSecret(b.orgId, alice, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
-    expect(await code(sendTestMessage(b.orgId, alice, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
-    expect(await code(deleteChannel(b.orgId, alice, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
+    expect(await code(updateChannel({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id, name: "x" }))).toBe("NOT_FOUND");
+    expect(await code(rotateChannelSecret({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
+    expect(await code(sendTestMessage({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
+    expect(await code(deleteChannel({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
     expect(await code(getWorkflowAlertSettings(b.orgId, { workflow: "wf.alerts" }))).toBe("NOT_FOUND");
-    expect(await code(updateWorkflowAlertSettings(b.orgId, alice, { workflow: "wf.alerts", autoTimeoutMultiple: 2 }))).toBe("NOT_FOUND");
+    expect(await code(updateWorkflowAlertSettings({ orgId: b.orgId, actor: alice }, { workflow: "wf.alerts", autoTimeoutMultiple: 2 }))).toBe("NOT_FOUND");
 
     // nothing changed on A's side, and B's channels never hear about A's alerts
     expect((await getAlert(a.orgId, { alertId })).state).toBe("FIRING");

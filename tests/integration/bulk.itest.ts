@@ -7,7 +7,7 @@ import { createMemberSession } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
 import { toListFilter } from "../../server/dashboard/list";
-import { getBulkJob, resumeBulkJobs, settleBulkJobs, startBulkJob } from "../../server/executions/bulk";
+import { getBulkJob, resumeBulkJobs, settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createCaller } from "../../server/routers/_app";
 import { filtersOfQuery } from "../../server/routers/dashboard";

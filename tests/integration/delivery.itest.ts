@@ -4,7 +4,7 @@
 import type net from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
-import { alertMessage } from "../../server/alerts/payload";
+import { alertMessage } from "../../server/delivery/payload";
 import { createChannel, sendTestMessage } from "../../server/channels/service";
 import { pool } from "../../server/db/client";
 import { enqueueForChannels } from "../../server/delivery/outbox";
@@ -156,7 +156,7 @@ describe("email", () => {
     const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as net.AddressInfo).port}`;
 
     const org = await createFastOrg({ scheduled: 1, running: 3600 });
-    await createChannel(org.orgId, SYSTEM, { type: "EMAIL", to: ["oncall@example.com"] });
+    await createChannel({ orgId: org.orgId, actor: SYSTEM }, { type: "EMAIL", to: ["oncall@example.com"] });
     const x = await executionIn(org.orgId, "wf.mail", "SCHEDULED", new Date(Date.now() - 5_000));
     const now = new Date();
     const monitor = new Monitor({ intervalMs: 500, failureRateEveryMs: 60_000, clock: () => now, orgIds: [org.orgId] });
@@ -176,7 +176,7 @@ describe("email", () => {
     process.env.SMTP_URL = smtpUrl;
     try {
       const { rows } = await pool().query(`SELECT id FROM alert_channels WHERE "orgId" = $1`, [org.orgId]);
-      const result = await sendTestMessage(org.orgId, SYSTEM, { channelId: rows[0].id });
+      const result = await sendTestMessage({ orgId: org.orgId, actor: SYSTEM }, { channelId: rows[0].id });
       expect(result).toMatchObject({ ok: true, statusCode: 250 });
       expect(mails).toHaveLength(2);
       expect(mails[1]!.data).toContain("test message from Runwatch");

@@ -10,7 +10,7 @@ import { pool } from "../../server/db/client";
 import { addMember, changeMemberRole, listMembers, removeMember } from "../../server/members/service";
 import type { Role } from "../../server/rbac/permissions";
 import { createCaller } from "../../server/routers/_app";
-import type { MutationContext } from "../../server/settings/mutation";
+import type { MutationContext } from "../../server/rbac/audited";
 import { secretFieldPaths } from "../../server/settings/testing";
 import { createTRPCContext } from "../../server/trpc";
 import { createUser } from "../../server/users/service";

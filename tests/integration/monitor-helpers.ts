@@ -94,7 +94,7 @@ export async function createFastOrg(thresholds: { scheduled?: number; running?: 
 
 export async function addWebhookChannel(orgId: string, url: string, type: "WEBHOOK" | "SLACK" = "WEBHOOK", opts: { stormGrouping?: boolean } = {}): Promise<{ id: string; secret: string }> {
   const { createChannel } = await import("../../server/channels/service");
-  const created = await createChannel(orgId, { type: "SYSTEM", label: "test" }, { type, url, stormGrouping: opts.stormGrouping });
+  const created = await createChannel({ orgId: orgId, actor: { type: "SYSTEM", label: "test" } }, { type, url, stormGrouping: opts.stormGrouping });
   return { id: created.channel.id, secret: created.secret };
 }
 

@@ -151,7 +151,7 @@ describe("auto TIMED_OUT", () => {
     const since = clock.now();
     const plain = await executionIn(org.orgId, "wf.plain", "SCHEDULED", since);
     const guarded = await executionIn(org.orgId, "wf.guarded", "SCHEDULED", since);
-    await updateWorkflowAlertSettings(org.orgId, SYSTEM, { workflow: "wf.guarded", autoTimeoutMultiple: 2 });
+    await updateWorkflowAlertSettings({ orgId: org.orgId, actor: SYSTEM }, { workflow: "wf.guarded", autoTimeoutMultiple: 2 });
     const monitor = monitorOf(org.orgId, clock);
     const statusOf = async (x: string) => (await pool().query(`SELECT status, error FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [org.orgId, x])).rows[0];
 
@@ -185,7 +185,7 @@ describe("auto TIMED_OUT", () => {
 describe("storm control", () => {
   it("groups a burst of stuck executions of one workflow into one notification per channel, each with its own alert", async () => {
     const org = await createFastOrg({ scheduled: 1, running: 3600 });
-    await updateOrgAlertSettings(org.orgId, SYSTEM, { stormThreshold: 3, stormWindowSeconds: 2 });
+    await updateOrgAlertSettings({ orgId: org.orgId, actor: SYSTEM }, { stormThreshold: 3, stormWindowSeconds: 2 });
     const [rxA, rxB] = [await receiver(), await receiver()];
     // webhooks that asked for grouping (off by default for webhooks: missed.itest.ts covers the defaults)
     await addWebhookChannel(org.orgId, rxA.url, "WEBHOOK", { stormGrouping: true });
@@ -238,7 +238,7 @@ describe("storm control", () => {
 describe("failure-rate rule", () => {
   it("fires when more than X% of at least N executions failed within the window, and resolves when the rate drops back", async () => {
     const org = await createFastOrg({ scheduled: 3600, running: 3600 });
-    await updateOrgAlertSettings(org.orgId, SYSTEM, { failureRate: { percent: 20, minExecutions: 5, windowSeconds: 600 } });
+    await updateOrgAlertSettings({ orgId: org.orgId, actor: SYSTEM }, { failureRate: { percent: 20, minExecutions: 5, windowSeconds: 600 } });
     const rx = await receiver();
     await addWebhookChannel(org.orgId, rx.url);
     const finish = (status: string, n: number) =>

@@ -11,7 +11,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, pool } from "../../server/db/client";
 import { applyMigrations } from "../../server/db/migrate";
-import { type Cursor, decodeCursor, listExecutions } from "../../server/executions/read";
+import { type Cursor, listExecutions, listPosition } from "../../server/executions/read";
+import { decodeCursor } from "../../server/paging/cursor";
 import { ingestEvents } from "../../server/ingest/service";
 import { LeaderLease } from "../../server/monitor/lease";
 import { Monitor } from "../../server/monitor/monitor";
@@ -86,7 +87,8 @@ describe.skipIf(embedded)("through PgBouncer in transaction mode", () => {
     do {
       const page = await listExecutions(orgId, {}, { limit: 7, cursor });
       seen.push(...page.items.map((e) => e.executionId));
-      cursor = page.nextCursor ? decodeCursor(page.nextCursor) : null;
+      const next = page.nextCursor ? decodeCursor(page.nextCursor) : null;
+      cursor = next ? listPosition(next) : null;
     } while (cursor);
     expect([...seen].sort()).toEqual([...ids].sort());
     const { rows } = await pool().query<{ completed: number }>(`SELECT count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed FROM executions WHERE "orgId" = $1`, [orgId]);

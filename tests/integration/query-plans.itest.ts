@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { explainableExactCountQueries } from "../../server/dashboard/exact-counts";
 import { executionFiltersSchema, type ExecutionFiltersInput } from "../../server/dashboard/filters";
-import { rebuildRollups } from "../../server/dashboard/rollups";
+import { rebuildRollups } from "../../server/executions/rollups";
 import { pool } from "../../server/db/client";
 import { explainableCountQuery, explainableListQuery, explainableSubstringWalk, SEARCH_WALK_ROWS, selectExecutionPage, type ListFilter } from "../../server/executions/read";
 import { MISSED_CHECK_SQL } from "../../server/monitor/missed";

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ALERT_EVENT_KINDS } from "../../server/alerts/history";
-import { NOTIFICATION_TYPES } from "../../server/alerts/payload";
+import { NOTIFICATION_TYPES } from "../../server/delivery/payload";
 import { ALERT_REASONS, RESOLUTIONS } from "../../server/alerts/rules";
 import { applyMigrations, diffMigrationsToSchema } from "../../server/db/migrate";
 import { ORG_ACTIVITY_TABLES } from "../../server/settings/org";

@@ -12,7 +12,7 @@ import { pool } from "../../server/db/client";
 import type { Role } from "../../server/rbac/permissions";
 import { createCaller } from "../../server/routers/_app";
 import { createOrgApiKey, listApiKeys, revokeOrgApiKey } from "../../server/settings/apiKeys";
-import type { MutationContext } from "../../server/settings/mutation";
+import type { MutationContext } from "../../server/rbac/audited";
 import { secretFieldPaths } from "../../server/settings/testing";
 import { deleteOrg, getOrgSettings, renameOrg, updateOrgThresholds } from "../../server/settings/org";
 import { createTRPCContext } from "../../server/trpc";

@@ -2,7 +2,9 @@
 //   - org-scoped: a member of another organization gets NOT_FOUND, no data and no change; each
 //     role without the permission gets FORBIDDEN and no change (a denied mutation leaves exactly
 //     one audit entry with success false); the least role with it succeeds, and a mutation
-//     writes exactly one audit entry, by the caller.
+//     writes exactly one audit entry, by the caller, with the request's IP and user agent, in the
+//     transaction of its change (audited(), server/rbac/audited.ts: the ladder refuses a
+//     mutation that committed without it, so this success case fails for one that skips it).
 //   - the rest: a check of their own (below).
 // A procedure without an entry in ACCESS_CASES fails this suite: add one when you add a procedure.
 import { describe, expect, it } from "vitest";
@@ -10,13 +12,14 @@ import { createMemberSession, createSessionUser } from "../../server/auth/testin
 import type { AuthSession } from "../../server/auth/session";
 import { DEFAULT_LIST_PREFS } from "../../server/dashboard/list-prefs";
 import { pool } from "../../server/db/client";
-import { settleBulkJobs, startBulkJob } from "../../server/executions/bulk";
+import { settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createSavedView } from "../../server/views/service";
 import { PLATFORM_ADMIN_VISIT_ACTION } from "../../server/rbac/access";
 import { READ_ONLY, ROLES, can, type Permission, type Role } from "../../server/rbac/permissions";
 import { appRouter, createCaller } from "../../server/routers/_app";
 import { createTRPCContext, orgInput, type ProcedureMeta } from "../../server/trpc";
+import { PEER_HEADER, peerHeaderValue } from "../../server/http/client-address";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 
 type TestOrg = { orgId: string; slug: string };
@@ -76,7 +79,7 @@ async function apiKeys(org: TestOrg) {
 }
 
 async function savedView(org: TestOrg): Promise<string> {
-  return (await createSavedView(org.orgId, { name: `view-${Math.random().toString(36).slice(2, 8)}`, query: "status=FAILED" })).id;
+  return (await createSavedView({ orgId: org.orgId, actor: { type: "SYSTEM", label: "access test" } }, { name: `view-${Math.random().toString(36).slice(2, 8)}`, query: "status=FAILED" })).id;
 }
 
 async function savedViews(org: TestOrg) {
@@ -159,7 +162,7 @@ async function okReceiverUrl(): Promise<string> {
 
 async function webhookChannel(org: TestOrg): Promise<string> {
   const { createChannel } = await import("../../server/channels/service");
-  return (await createChannel(org.orgId, { type: "SYSTEM", label: "access test" }, { type: "WEBHOOK", url: await okReceiverUrl() })).channel.id;
+  return (await createChannel({ orgId: org.orgId, actor: { type: "SYSTEM", label: "access test" } }, { type: "WEBHOOK", url: await okReceiverUrl() })).channel.id;
 }
 
 async function channelRows(org: TestOrg) {
@@ -363,8 +366,12 @@ export const ACCESS_CASES: Record<string, AccessCase> = {
  * The generic checks
  * ------------------------------------------------------------------------------------------- */
 
+/** Every call comes from this address and user agent, which a mutation's audit entry must carry. */
+const CALLER_IP = "198.51.100.23";
+const CALLER_AGENT = "access-test";
+
 async function caller(session: AuthSession | null) {
-  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": "access-test" }), session }));
+  return createCaller(await createTRPCContext({ headers: new Headers({ "user-agent": CALLER_AGENT, [PEER_HEADER]: peerHeaderValue(CALLER_IP) }), session }));
 }
 
 type AnyProcedure = { _def: { type: "query" | "mutation" | "subscription"; meta?: ProcedureMeta; inputs: unknown[] } };
@@ -385,7 +392,7 @@ async function settle(promise: Promise<unknown>): Promise<{ ok: true; value: unk
   }
 }
 
-type AuditRow = { id: string; action: string; actorUserId: string | null; success: boolean };
+type AuditRow = { id: string; action: string; actorUserId: string | null; success: boolean; ip: string | null; userAgent: string | null };
 
 async function lastAuditId(orgId: string): Promise<string> {
   const { rows } = await pool().query<{ id: string | null }>(`SELECT max(id)::text AS id FROM audit_logs WHERE "orgId" = $1`, [orgId]);
@@ -394,7 +401,7 @@ async function lastAuditId(orgId: string): Promise<string> {
 
 async function auditSince(orgId: string, afterId: string): Promise<AuditRow[]> {
   const { rows } = await pool().query<AuditRow>(
-    `SELECT id::text, action, "actorUserId", success FROM audit_logs WHERE "orgId" = $1 AND id > $2::bigint AND action <> $3 ORDER BY id`,
+    `SELECT id::text, action, "actorUserId", success, ip, "userAgent" FROM audit_logs WHERE "orgId" = $1 AND id > $2::bigint AND action <> $3 ORDER BY id`,
     [orgId, afterId, PLATFORM_ADMIN_VISIT_ACTION],
   );
   return rows;
@@ -468,7 +475,7 @@ describe.each(ORG_CASES)("%s", (name) => {
     expect(result.ok ? "resolved" : result.error.code).toBe("FORBIDDEN");
     if (entry.snapshot) expect(await entry.snapshot(org, input)).toEqual(before);
     const audit = await auditSince(org.orgId, auditMark);
-    if (isMutation) expect(audit).toEqual([expect.objectContaining({ actorUserId: member.user.id, success: false })]);
+    if (isMutation) expect(audit).toEqual([expect.objectContaining({ actorUserId: member.user.id, success: false, ip: CALLER_IP, userAgent: CALLER_AGENT })]);
     else expect(audit).toEqual([]);
   });
 
@@ -494,7 +501,7 @@ describe.each(ORG_CASES)("%s", (name) => {
 
       await call(member, name, input);
       if (entry.snapshot) expect(await entry.snapshot(org, input)).not.toEqual(before);
-      expect(await auditSince(org.orgId, auditMark)).toEqual([expect.objectContaining({ actorUserId: member.user.id, success: true })]);
+      expect(await auditSince(org.orgId, auditMark)).toEqual([expect.objectContaining({ actorUserId: member.user.id, success: true, ip: CALLER_IP, userAgent: CALLER_AGENT })]);
     });
   }
 
@@ -508,4 +515,35 @@ describe.each(ORG_CASES)("%s", (name) => {
 describe.each(OWN_CASES)("%s", (name) => {
   const entry = ACCESS_CASES[name] as OwnCase;
   it(entry.why, entry.test);
+});
+
+describe("a mutation without audited()", () => {
+  // the guard the success case above relies on: built on the same ladder, a mutation that changes
+  // something without audited() is refused after the fact, and one with it answers
+  it("is refused by the ladder, and the same change through audited() is not", async () => {
+    const { createTRPCRouter, permissionProcedure, mutationContext, createCallerFactory } = await import("../../server/trpc");
+    const { audited } = await import("../../server/rbac/audited");
+    const rename = (name: string) => (client: { query: (sql: string, params: unknown[]) => Promise<unknown> }, orgId: string) =>
+      client.query(`UPDATE organizations SET name = $2 WHERE id = $1`, [orgId, name]);
+    const router = createTRPCRouter({
+      unaudited: permissionProcedure("org:rename").mutation(async ({ ctx }) => (await rename("Unaudited")(pool(), ctx.org.id), true)),
+      withAudit: permissionProcedure("org:rename").mutation(({ ctx }) =>
+        audited(mutationContext(ctx), { action: "org.rename", resourceType: "organization" }, async (client) => (await rename("Audited")(client, ctx.org.id), { result: true })),
+      ),
+    });
+    const org = await createTestOrg();
+    const owner = await createMemberSession(org.orgId, "OWNER");
+    const c = createCallerFactory(router)(await createTRPCContext({ headers: new Headers({ "user-agent": CALLER_AGENT, [PEER_HEADER]: peerHeaderValue(CALLER_IP) }), session: owner }));
+    await expect(c.unaudited({ orgSlug: org.slug })).rejects.toMatchObject({ code: "INTERNAL_SERVER_ERROR", message: expect.stringContaining("wrote no audit entry") });
+    const mark = await lastAuditId(org.orgId);
+    await expect(c.withAudit({ orgSlug: org.slug })).resolves.toBe(true);
+    const entries = await auditSince(org.orgId, mark);
+    expect(entries).toEqual([expect.objectContaining({ action: "org.rename", success: true, ip: CALLER_IP, userAgent: CALLER_AGENT })]);
+    // written by the transaction that renamed the organization: the same xmin on both rows
+    const { rows } = await pool().query<{ org: string; audit: string }>(
+      `SELECT (SELECT xmin::text FROM organizations WHERE id = $1) AS org, (SELECT xmin::text FROM audit_logs WHERE "orgId" = $1 AND id = $2::bigint) AS audit`,
+      [org.orgId, entries[0]!.id],
+    );
+    expect(rows[0]!.audit).toBe(rows[0]!.org);
+  });
 });

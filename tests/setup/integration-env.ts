@@ -11,7 +11,7 @@ process.env.LOG_LEVEL ??= "warn";
 
 afterAll(async () => {
   // a bulk job started by a test runs on after its request: let it finish before the pool closes
-  const { settleBulkJobs } = await import("../../server/executions/bulk");
+  const { settleBulkJobs } = await import("../../server/operations/bulk");
   await settleBulkJobs();
   const { closeDb } = await import("../../server/db/client");
   await closeDb();

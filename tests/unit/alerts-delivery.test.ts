@@ -3,10 +3,11 @@
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { alertMessage, detailText, stormMessage, summaryLine } from "../../server/alerts/payload";
-import { signedHeaders, slackBody } from "../../server/channels/senders";
+import { alertMessage, detailText, stormMessage, summaryLine } from "../../server/delivery/payload";
+import { signedHeaders, slackBody } from "../../server/delivery/senders";
 import { newChannelSecret, maskSlackUrl } from "../../server/channels/service";
-import { DEFAULT_BACKOFF, nextStep, retryDelayMs } from "../../server/delivery/backoff";
+import { DEFAULT_BACKOFF } from "../../server/config";
+import { nextStep, retryDelayMs } from "../../server/delivery/backoff";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 

@@ -1,6 +1,7 @@
 // Client addresses (server/http/client-address.ts): X-Forwarded-For counts only behind a trusted proxy.
 import { describe, expect, it } from "vitest";
-import { clientAddress, parseTrustedProxies, peerAddress, peerHeaderValue, PEER_HEADER } from "../../server/http/client-address";
+import { clientAddress, peerAddress, peerHeaderValue, PEER_HEADER } from "../../server/http/client-address";
+import { parseTrustedProxies } from "../../server/net/addresses";
 
 describe("clientAddress", () => {
   const none = parseTrustedProxies(undefined);

@@ -71,7 +71,7 @@ function scenario(statuses: Status[]) {
     .tuple(statusEventOf(statuses), fc.array(event, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 4 }))
     .map(([first, rest, redelivered]) => {
       const base: LifecycleEvent[] = [first, ...rest];
-      return [...base, ...redelivered.map((i) => base[i % base.length])];
+      return [...base, ...redelivered.map((i) => base[i % base.length]!)];
     })
     .chain((events) =>
       fc.record({

@@ -74,7 +74,8 @@ const TABLE: Row[] = (["lower", "same", "higher"] as Relation[]).flatMap((relati
     const letters = EXPECTED[relation][current].split(/\s+/);
     if (letters.length !== ORDER.length) throw new Error(`row ${relation}/${current} has ${letters.length} cells`);
     return ORDER.map((incoming, i) => {
-      const expected = LETTER[letters[i]];
+      const expected = LETTER[letters[i]!];
+      if (!expected) throw new Error(`row ${relation}/${current} has an unknown cell "${letters[i]}"`);
       const incomingAttempt = INCOMING_ATTEMPT[relation];
       return {
         name: `${current}@${CURRENT_ATTEMPT} ← ${incoming}@${incomingAttempt} (${relation} attempt): ${expected}`,
@@ -240,7 +241,7 @@ describe("applyEvent: stage timestamps", () => {
       { event: statusEvent("COMPLETED", 1, at(100)), outcome: "applied" },
     ]);
     expect(states.map((s) => s.status)).toEqual(["PENDING", "SCHEDULED", "RUNNING", "COMPLETED"]);
-    const last = states[3];
+    const last = states[3]!;
     expect(last.createdAt).toEqual(at(0));
     expect(last.scheduledAt).toEqual(at(10));
     expect(last.startedAt).toEqual(at(25));
@@ -319,7 +320,7 @@ describe("applyEvent: stage timestamps", () => {
       { event: statusEvent("RUNNING", 2, at(1)), outcome: "rejected" },
     ]);
     const final = states.at(-1)!;
-    expect(states[1].status).toBe("RUNNING");
+    expect(states[1]!.status).toBe("RUNNING");
     expect(final.status).toBe("FAILED");
     expect(final.createdAt).toEqual(at(1));
     expect(final.scheduledAt).toEqual(at(5));
@@ -400,8 +401,8 @@ describe("applyEvent: counters", () => {
       { event: statusEvent("COMPLETED", 1, at(20), { output: { ok: 2 } }), outcome: "duplicate" },
     ]);
     expect(total).toEqual({ executionCount: 1, successCount: 1, failureCount: 0, cancelledCount: 0 });
-    expect(states[2].completedAt).toEqual(at(10));
-    expect(states[2].output).toEqual({ ok: 1 });
+    expect(states[2]!.completedAt).toEqual(at(10));
+    expect(states[2]!.output).toEqual({ ok: 1 });
   });
 
   it("of two COMPLETED events the earlier one's completion and output count, whichever arrived first", () => {
@@ -513,7 +514,7 @@ describe("applyEvent: heartbeats", () => {
       { event: heartbeat(1, at(50)), outcome: "stale" },
     ]);
     expect(states[1]).toBe(states[0]);
-    expect(states[1].lastHeartbeatAt).toBeNull();
+    expect(states[1]!.lastHeartbeatAt).toBeNull();
   });
 
   it.each(["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "CONTINUED_AS_NEW"] as Status[])("a heartbeat after %s is stale", (terminal) => {
@@ -525,10 +526,10 @@ describe("applyEvent: heartbeats", () => {
       { event: heartbeat(2, at(30)), outcome: "stale" },
     ]);
     // no status change, but a heartbeat is still a fact of its attempt (any order gives this)
-    expect(states[4].status).toBe(terminal);
-    expect(states[4].completedAt).toEqual(at(10));
-    expect(states[4].attempt).toBe(2);
-    expect(states[4].lastHeartbeatAt).toEqual(at(30));
+    expect(states[4]!.status).toBe(terminal);
+    expect(states[4]!.completedAt).toEqual(at(10));
+    expect(states[4]!.attempt).toBe(2);
+    expect(states[4]!.lastHeartbeatAt).toEqual(at(30));
   });
 
   it("a heartbeat never changes status or counters", () => {
@@ -559,7 +560,7 @@ describe("applyEvent: CONTINUED_AS_NEW", () => {
       { event: statusEvent("CONTINUED_AS_NEW", 1, at(10), { continuedAsNewTo: "exec-2" }), outcome: "applied" },
       { event: statusEvent("CONTINUED_AS_NEW", 1, at(20), { continuedAsNewTo: "exec-3" }), outcome: "duplicate" },
     ]);
-    expect(states[1].continuedAsNewToId).toBe("exec-2");
+    expect(states[1]!.continuedAsNewToId).toBe("exec-2");
   });
 
   it("continuedAsNewTo on another status is not a link", () => {

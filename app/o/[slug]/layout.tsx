@@ -4,8 +4,8 @@ import { EscapeClosesMenus, SkipLink } from "@/components/nav/keyboard";
 import { ReplicaLagBanner } from "@/components/nav/replica-lag-banner";
 import { TopNav } from "@/components/nav/top-nav";
 import { currentSession, requestPath, requireSession } from "@/server/auth/next";
-import { listMemberships, permissionList, recordPlatformAdminVisit, rememberLastOrg, resolveOrgAccess } from "@/server/rbac/access";
-import { requestAddress } from "@/server/http/client-address";
+import { headersMeta } from "@/server/http/api";
+import { enterOrg, listMemberships, permissionList, rememberLastOrg, resolveOrgAccess } from "@/server/rbac/access";
 import { headers } from "next/headers";
 
 export const dynamic = "force-dynamic";
@@ -13,16 +13,11 @@ export const dynamic = "force-dynamic";
 export default async function OrgLayout({ children, params }: { children: React.ReactNode; params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const session = await requireSession(await requestPath(`/o/${slug}`));
-  const access = await resolveOrgAccess(session.user, slug);
+  // the ladder's organization step, as for tRPC (a platform admin's visit is audited there)
+  const access = await enterOrg(session, slug, headersMeta(await headers()));
   // someone else's organization looks exactly like one that does not exist
   if (!access) notFound();
-
-  if (access.readOnly) {
-    const h = await headers();
-    await recordPlatformAdminVisit({ orgId: access.org.id, user: session.user, sessionId: session.sessionId, ip: requestAddress(h), userAgent: h.get("user-agent") });
-  } else {
-    await rememberLastOrg(session.user.id, access.org.slug);
-  }
+  if (!access.readOnly) await rememberLastOrg(session.user.id, access.org.slug);
   const memberships = await listMemberships(session.user.id);
   const permissions = permissionList(access.permissions);
 

@@ -34,7 +34,7 @@ export const channelCreateCommand: Command = {
     const parsed = parseCommandArgs(argv, { org: { type: "string" }, type: { type: "string" }, url: { type: "string" }, name: { type: "string" }, "storm-grouping": { type: "string" } }, usage);
     const { values } = validateArgs(argsSchema, parsed, usage);
     const org = await requireOrgBySlug(values.org);
-    const { channel, secret } = await createChannel(org.id, { type: "SYSTEM", label: "cli" }, {
+    const { channel, secret } = await createChannel({ orgId: org.id, actor: { type: "SYSTEM", label: "cli" } }, {
       type: "WEBHOOK",
       url: values.url,
       name: values.name,

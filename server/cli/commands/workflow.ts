@@ -2,7 +2,6 @@
 // through the same service and schema as PATCH /api/v1/workflows/{key}, audited as the system
 // user "cli". A workflow that does not exist yet is created, so a schedule can come first.
 import { z } from "zod";
-import { recordAudit } from "../../audit/service";
 import { orgSlugSchema, requireOrgBySlug } from "../../orgs/service";
 import { describeSchedule, scheduleSchema, type Schedule } from "../../workflows/schedule";
 import { createWorkflowIfNew, updateWorkflow } from "../../workflows/service";
@@ -55,9 +54,8 @@ export const workflowScheduleCommand: Command = {
     const schedule: Schedule | null = checked.data;
     const org = await requireOrgBySlug(values.org);
     const created = await createWorkflowIfNew(org.id, key);
-    const changed = await updateWorkflow(org.id, key, { schedule });
+    const changed = await updateWorkflow({ orgId: org.id, actor: { type: "SYSTEM", label: "cli" } }, key, { schedule });
     if (!changed) throw new Error(`workflow "${key}" disappeared while its schedule was set`);
-    await recordAudit({ orgId: org.id, actor: { type: "SYSTEM", label: "cli" }, action: "workflow.update", resourceType: "workflow", resourceId: key, before: changed.before, after: changed.after, success: true });
     return {
       lines: [`${created ? "Created workflow" : "Workflow"} ${key} in ${org.slug}: ${schedule ? `schedule ${describeSchedule(schedule)}` : "schedule cleared"}`],
       json: { org: org.slug, workflow: key, created, schedule },

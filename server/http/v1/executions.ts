@@ -3,10 +3,12 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { describeIssues, rawEventSchema } from "../../ingest/event-schema";
 import { ingestOne } from "../../ingest/service";
-import { decodeCursor, getExecution, listExecutions } from "../../executions/read";
+import { getExecution, listExecutions, listPosition } from "../../executions/read";
+import { decodeCursor } from "../../paging/cursor";
 import { invalidStatusMessage, parseStatus, type Status } from "../../executions/status";
 import { BadRequestError, ConflictError, NotFoundError } from "../../errors";
 import { MAX_TIMELINE_PAGE, readTimeline, timelineItemForApi } from "../../executions/timeline";
+import { MAX_PAGE_SIZE } from "../../paging/limits";
 import { json, readJson, requireApiKey, route } from "../api";
 
 type IdParams = { executionId: string };
@@ -20,8 +22,6 @@ export const getExecutionRoute = route<IdParams>("/api/v1/executions/:id", async
   if (!execution) throw executionNotFound(executionId);
   return json(execution);
 });
-
-export const MAX_PAGE_SIZE = 500;
 
 function parseList(url: URL) {
   const q = url.searchParams;
@@ -42,7 +42,9 @@ function parseList(url: URL) {
   const limit = Number(limitRaw);
   if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_PAGE_SIZE) throw badQuery(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   const cursorRaw = q.get("cursor");
-  const cursor = cursorRaw ? decodeCursor(cursorRaw) : null;
+  const position = cursorRaw ? decodeCursor(cursorRaw) : null;
+  // a dashboard cursor (it pins a snapshot) is not a REST one
+  const cursor = position && position.snapshotId === null ? listPosition(position) : null;
   if (cursorRaw && !cursor) throw new BadRequestError("cursor is not valid; pass the nextCursor of a previous page", { apiCode: "INVALID_CURSOR" });
   const time = (name: "from" | "to") => {
     const raw = q.get(name);

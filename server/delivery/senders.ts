@@ -3,7 +3,7 @@
 // and never throws: the outcome (status code, latency, error) is what the caller logs.
 import nodemailer from "nodemailer";
 import { Webhook } from "standardwebhooks";
-import { detailText, summaryLine, type Message } from "../alerts/payload";
+import { detailText, summaryLine, type Message } from "./payload";
 
 export type ChannelType = "WEBHOOK" | "SLACK" | "EMAIL";
 

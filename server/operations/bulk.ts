@@ -17,15 +17,16 @@ import { createHash } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
 import { z } from "zod";
 import { acknowledgeAlertIn, resolveAlertIn } from "../alerts/service";
-import { recordAudit, type Actor } from "../audit/service";
+import type { Actor } from "../audit/service";
 import { pool } from "../db/client";
 import { withTransaction } from "../db/transaction";
 import { BadRequestError, NotFoundError } from "../errors";
 import { ingestEvents } from "../ingest/service";
 import { log } from "../log";
+import { audited } from "../rbac/audited";
 import { operateReasonSchema } from "./operate";
-import { countExecutionsCapped, latestExecutionId, selectExecutionPage, type Cursor, type ListFilter } from "./read";
-import { ACTIVE_STATUSES, type Status } from "./status";
+import { countExecutionsCapped, latestExecutionId, selectExecutionPage, type Cursor, type ListFilter } from "../executions/read";
+import { ACTIVE_STATUSES, type Status } from "../executions/status";
 
 export const BULK_ACTIONS = ["cancel", "markFailed", "acknowledgeAlerts", "resolveAlerts"] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
@@ -139,7 +140,8 @@ export async function startBulkJob(
 
   const resume: ResumeState = { target: target.kind, actor: caller.actor, chunk: chunkSize, snapshotId, filter: target.kind === "filter" ? filter : null, cursor: null, idsDone: 0 };
 
-  const job = await withTransaction(async (client) => {
+  // the job and its one audit entry for the whole batch, in one transaction
+  const job = await audited(caller, { recordRefusals: false, action: ACTION[action].audit, resourceType: "bulk_job" }, async (client) => {
     const { rows } = await client.query<{ id: string; createdAt: Date }>(
       `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdBy", state, resume, "leaseUntil")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10 * interval '1 millisecond') RETURNING id::text, "createdAt"`,
@@ -157,21 +159,11 @@ export async function startBulkJob(
       ],
     );
     const row = rows[0]!;
-    await recordAudit(
-      {
-        orgId: caller.orgId,
-        actor: caller.actor,
-        action: ACTION[action].audit,
-        resourceType: "bulk_job",
-        resourceId: row.id,
-        details: { filter: filterQuery, executionIds: ids ? ids.length : undefined, alertIds: alertIds ?? undefined, count: total, reason, engineNotified: false },
-        ip: caller.ip ?? null,
-        userAgent: caller.userAgent ?? null,
-        success: true,
-      },
-      client,
-    );
-    return row;
+    return {
+      result: row,
+      resourceId: row.id,
+      details: { filter: filterQuery, executionIds: ids ? ids.length : undefined, alertIds: alertIds ?? undefined, count: total, reason, engineNotified: false },
+    };
   });
   if (total > 0) track(runClaimedJob(caller.orgId, job.id, opts.abandonAt));
   return (await getBulkJob(caller.orgId, job.id))!;
@@ -354,8 +346,8 @@ async function applyAlertChunk(client: PoolClient, caller: BulkCaller, action: B
     [caller.orgId, executionIds, states],
   );
   for (const a of alerts) {
-    if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
-    else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
+    if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason);
+    else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason);
   }
   // changed counts alerts; an execution without an open alert is skipped
   const withAlert = new Set((await client.query<{ executionId: string }>(`SELECT DISTINCT "executionId" FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [caller.orgId, alerts.map((a) => a.id)])).rows.map((r) => r.executionId));
@@ -375,8 +367,8 @@ async function runAlertJob(caller: BulkCaller, jobId: string, action: AlertActio
         ALERT_STATES_FOR[action],
       ]);
       for (const a of rows) {
-        if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
-        else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason, { audit: false });
+        if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason);
+        else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason);
       }
       // with the changes, so a job whose process stopped before this commit simply runs again
       await client.query(

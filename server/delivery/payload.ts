@@ -1,7 +1,7 @@
 // The bodies channels receive (CONTRACT.md §5), built once when the notification is queued so
 // every retry sends the same message. Plain functions of plain data.
 import { config, type Config } from "../config";
-import type { AlertReason, Resolution } from "./rules";
+import type { AlertReason, Resolution } from "../alerts/rules";
 
 export type AlertFacts = {
   id: string;

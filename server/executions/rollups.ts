@@ -8,10 +8,10 @@
 // events' merge puts it: a late event that moves createdAt, completedAt or the duration takes it
 // out of its old rows and into the new ones.
 import type pg from "pg";
-import type { ExecutionState } from "../executions/lifecycle";
-import { isTerminal, TERMINAL_STATUSES, type Status } from "../executions/status";
+import type { ExecutionState } from "./lifecycle";
+import { isTerminal, TERMINAL_STATUSES, type Status } from "./status";
 import { BUCKET_COUNT, BUCKET_UPPER_MS, bucketOf, emptyHistogram } from "../metrics/histogram";
-import { DAY_MS, HOUR_MS } from "./buckets";
+import { DAY_MS, HOUR_MS } from "./hourly";
 
 /** Running totals are split by workflowId % TOTAL_SHARDS (see the migration's table comment). */
 export const TOTAL_SHARDS = 16;
