@@ -19,11 +19,12 @@ import { Monitor } from "../../server/monitor/monitor";
 import { createCluster, type PgCluster } from "../setup/pg-cluster";
 import { startPgBouncer, type PgBouncer } from "../setup/pgbouncer";
 import { createFastOrg, executionIn, uid } from "./monitor-helpers";
+import { DATABASE_ENV, saveEnv } from "../setup/saved-env";
 
 const embedded = process.env.RUNWATCH_EMBEDDED_DB === "1";
 
 describe.skipIf(embedded)("through PgBouncer in transaction mode", () => {
-  const saved = { url: process.env.DATABASE_URL, monitor: process.env.RUNWATCH_MONITOR_DATABASE_URL, replicas: process.env.DATABASE_REPLICA_URLS };
+  const restoreEnv = saveEnv(DATABASE_ENV);
   let cluster: PgCluster;
   let bouncer: PgBouncer;
 
@@ -39,14 +40,7 @@ describe.skipIf(embedded)("through PgBouncer in transaction mode", () => {
 
   afterAll(async () => {
     await closeDb();
-    for (const [k, v] of [
-      ["DATABASE_URL", saved.url],
-      ["RUNWATCH_MONITOR_DATABASE_URL", saved.monitor],
-      ["DATABASE_REPLICA_URLS", saved.replicas],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
     await bouncer?.stop();
     await cluster?.destroy();
   });

@@ -15,11 +15,12 @@ import { ingestEvents } from "../../server/ingest/service";
 import { Monitor } from "../../server/monitor/monitor";
 import { createCluster, createReplica, type PgCluster } from "../setup/pg-cluster";
 import { createFastOrg, executionIn, uid, waitFor } from "./monitor-helpers";
+import { DATABASE_ENV, saveEnv } from "../setup/saved-env";
 
 const embedded = process.env.RUNWATCH_EMBEDDED_DB === "1";
 
 describe.skipIf(embedded)("a streaming replica (pg_basebackup -R) in DATABASE_REPLICA_URLS", () => {
-  const saved = { url: process.env.DATABASE_URL, replicas: process.env.DATABASE_REPLICA_URLS, monitor: process.env.RUNWATCH_MONITOR_DATABASE_URL };
+  const restoreEnv = saveEnv(DATABASE_ENV);
   let primary: PgCluster;
   let replica: PgCluster;
   /** a superuser session on the standby, to pause and resume its replay */
@@ -47,14 +48,7 @@ describe.skipIf(embedded)("a streaming replica (pg_basebackup -R) in DATABASE_RE
 
   afterAll(async () => {
     await closeDb();
-    for (const [k, v] of [
-      ["DATABASE_URL", saved.url],
-      ["DATABASE_REPLICA_URLS", saved.replicas],
-      ["RUNWATCH_MONITOR_DATABASE_URL", saved.monitor],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
     await standby?.end().catch(() => {});
     await replica?.destroy();
     await primary?.destroy();
