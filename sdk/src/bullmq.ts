@@ -99,7 +99,10 @@ export async function watchQueue(options: WatchQueueOptions): Promise<() => Prom
       const job = await fetchJob(jobId);
       // a job removed before we read it: the entry's own time stands in for its creation time
       const createdAt = job?.timestamp ?? streamTime(id).getTime();
-      const state: JobState = { x: bullmqExecutionId(name, jobId, createdAt), w: workflowOf(String(args.name ?? job?.name ?? "job")), a: 0, m: job?.attemptsMade ?? 0, s: "" };
+      // At this entry nothing has run yet: count attempts and failures from 0 even when the job
+      // is read later, after it has already failed (reading attemptsMade here shifted every
+      // later failure's error by one and reported the first as a stall)
+      const state: JobState = { x: bullmqExecutionId(name, jobId, createdAt), w: workflowOf(String(args.name ?? job?.name ?? "job")), a: 0, m: 0, s: "" };
       jobs.set(jobId, state);
       runwatch.send({
         eventId: eventId(id),
@@ -122,16 +125,20 @@ export async function watchQueue(options: WatchQueueOptions): Promise<() => Prom
         if (state.s === "RUNNING") {
           // back in the queue from a worker: a failed attempt with attempts left, or a stall
           const job = await fetchJob(jobId);
-          const failed = job !== undefined && job.attemptsMade > state.m;
+          // This entry may be read long after the job moved on (the stream is handled in order,
+          // the job is read now), so the k-th failure is found by its own stack trace: BullMQ
+          // appends one per failure, written with failedReason. attemptsMade was seen to lag
+          // behind the traces, so it only tells how many old traces a stackTraceLimit dropped.
+          const traces = job?.stacktrace ?? [];
+          const k = state.m + 1;
+          const failed = job !== undefined && (job.attemptsMade >= k || traces.length >= k);
           let error: { message: string; code: string; stack?: string } = { message: STALLED_MESSAGE, code: "STALLED" };
           if (failed) {
-            // this is the k-th failure; the job may have failed again since (a fast retry), so
-            // failedReason is only this one's when no later failure happened
-            const k = state.m + 1;
             state.m = k;
-            const traces = job!.stacktrace ?? [];
-            const stack = traces.length === job!.attemptsMade ? traces[k - 1] : job!.attemptsMade === k ? traces.at(-1) : undefined;
-            const message = job!.attemptsMade === k ? job!.failedReason : stack?.split("\n")[0]?.replace(/^[\w$.]+: /, "");
+            const dropped = Math.max(0, job!.attemptsMade - traces.length);
+            const stack = traces[k - 1 - dropped];
+            const latest = Math.max(job!.attemptsMade, traces.length) === k;
+            const message = stack ? stack.split("\n")[0]?.replace(/^[\w$.]+: /, "") : latest ? job!.failedReason : undefined;
             error = { message: message || "the attempt failed", code: "ATTEMPT_FAILED", ...(stack ? { stack } : {}) };
           }
           send(state, id, { eventId: eventId(id), status: "PENDING", error }, state.a + 1);
