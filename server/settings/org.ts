@@ -2,6 +2,7 @@
 // Deleting removes every row the organization owns; its audit log is kept, so the deletion
 // itself (and what led to it) stays on record.
 import { z } from "zod";
+import { afterApiKeyRevoked, awaitApiKeyAnnouncement } from "../apikeys/service";
 import { pool } from "../db/client";
 import { orgNameSchema } from "../orgs/service";
 import { SettingsError } from "./errors";
@@ -94,13 +95,18 @@ async function countActivity(client: Pick<import("pg").PoolClient, "query">, org
 
 export async function deleteOrg(ctx: MutationContext, input: z.input<typeof deleteOrgInput>): Promise<{ id: string; slug: string; deletedRows: Record<string, number> }> {
   const q = deleteOrgInput.parse(input);
-  return audited(ctx, { action: "org.delete", resourceType: "organization", resourceId: ctx.orgId, permission: "org:delete" }, async (client) => {
+  // The organization's API keys go with it (cascade), and their trigger announces each; like a
+  // revocation, this waits for the announcements so no cached key outlives the deletion.
+  let keys: { id: string; announced: Promise<void> }[] = [];
+  const deleted = await audited(ctx, { action: "org.delete", resourceType: "organization", resourceId: ctx.orgId, permission: "org:delete" }, async (client) => {
     const before = await lockOrg(client, ctx.orgId);
     if (q.confirmSlug !== before.slug) throw new SettingsError("BAD_REQUEST", `type the organization's slug (${before.slug}) to confirm the deletion`);
     // FOR UPDATE now (not just NO KEY UPDATE): ingestion and the monitor wait, then find it gone
     await client.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [ctx.orgId]);
     // counted under the lock: ingestion's key checks wait for it, so no row joins in between
     const deletedRows = await countActivity(client, ctx.orgId);
+    const { rows: keyRows } = await client.query<{ id: string }>(`SELECT id::text FROM api_keys WHERE "orgId" = $1`, [ctx.orgId]);
+    keys = keyRows.map((k) => ({ id: k.id, announced: awaitApiKeyAnnouncement(k.id) }));
     // every tenant table but audit_logs cascades from organizations
     await client.query(`DELETE FROM organizations WHERE id = $1`, [ctx.orgId]);
     return {
@@ -109,4 +115,6 @@ export async function deleteOrg(ctx: MutationContext, input: z.input<typeof dele
       details: { deletedRows },
     };
   });
+  await Promise.all(keys.map((k) => afterApiKeyRevoked(k.id, k.announced)));
+  return deleted;
 }
