@@ -53,7 +53,7 @@ describe.skipIf(EMBEDDED)("the API-key cache", () => {
   const post = (base: string, key: string) =>
     fetch(`${base}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(event()) });
 
-  it("a revoked key is refused on the next request despite the cache, in another process too", async () => {
+  it("a revoked key is refused despite the cache: at once here, within a second in another process", async () => {
     const { orgId } = await createTestOrg();
     const key = await createTestApiKey(orgId);
     const before = await listeners();
@@ -67,10 +67,17 @@ describe.skipIf(EMBEDDED)("the API-key cache", () => {
     expect((await post(child!.base, key.key)).status).toBe(200);
     await silently(`UPDATE api_keys SET "revokedAt" = NULL WHERE id = $1`, [key.id]);
 
-    // … and an announced one is refused by the very next request
+    // … and an announced one is refused as soon as that process hears the announcement. The
+    // revoker waits only for its own copy of the NOTIFY, so another process may take a few ms
+    // more (CI saw one 200 right after the revocation): allow it a second, never more.
     expect(await apiKeyCache()!.ready()).toBe(true);
     expect(await revokeApiKey(orgId, key.id)).toBe(true);
-    const refused = await post(child!.base, key.key);
+    const revokedAt = Date.now();
+    let refused = await post(child!.base, key.key);
+    while (refused.status === 200 && Date.now() - revokedAt < 1_000) {
+      await new Promise((r) => setTimeout(r, 20));
+      refused = await post(child!.base, key.key);
+    }
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { code: string }).code).toBe("API_KEY_INVALID");
   });
