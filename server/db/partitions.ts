@@ -24,7 +24,7 @@ export function monthsBetween(from: Date, to: Date): Date[] {
   return months;
 }
 
-type Queryable = Pick<pg.ClientBase, "query">;
+import type { Queryable } from "./sql";
 
 async function isPartitioned(db: Queryable): Promise<boolean> {
   const { rows } = await db.query(`SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('execution_events')`);

@@ -2,10 +2,10 @@
 // transaction) as the alert change they announce. If that transaction rolls back, nothing is
 // sent; once it commits, the delivery worker delivers them at least once, even after a crash.
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
+import type { Queryable } from "../db/sql";
 import type { Message } from "./payload";
 
-export type Queryable = Pick<pg.ClientBase, "query">;
+export type { Queryable };
 
 export type OutboxEntry = { orgId: string; channelId: string; type: Message["type"]; alertIds: string[]; message: Message };
 

@@ -1,10 +1,8 @@
 // Rule 9's end of the road: deferred events whose execution never came (no event named its
 // workflow within RUNWATCH_DEFER_HOURS) are dropped, and counted in the metrics. One small step
 // of the monitor's loop, run by the leader after its sweep.
-import type pg from "pg";
+import type { Queryable } from "../db/sql";
 import { metrics } from "../metrics/prometheus";
-
-type Queryable = Pick<pg.ClientBase, "query">;
 
 /** Deletes the deferred events received before `now − maxAgeHours`; returns how many went. */
 export async function dropExpiredDeferredEvents(db: Queryable, opts: { now: Date; maxAgeHours: number }): Promise<number> {

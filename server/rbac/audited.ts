@@ -18,7 +18,7 @@ import { withTransaction } from "../db/transaction";
 import { DomainError, ForbiddenError } from "../errors";
 import { can, type Permission, type Role } from "./permissions";
 
-export type Queryable = Pick<pg.PoolClient, "query">;
+export type { Queryable } from "../db/sql";
 /** The transaction audited() opens, or the caller's: a full client, so ingestion can use savepoints. */
 export type TransactionClient = pg.PoolClient;
 
