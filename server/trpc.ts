@@ -18,7 +18,7 @@ import { classifyError, findDomainError, RETRY_AFTER_UNAVAILABLE_SECONDS, type E
 import { findBadText } from "./guard";
 import { requestAddress } from "./http/client-address";
 import { enterOrg, forbiddenMessage, type OrgAccess } from "./rbac/access";
-import { inMutationScope, type MutationContext } from "./rbac/audited";
+import { inMutationScope, type ServiceContext } from "./rbac/audited";
 import type { Permission } from "./rbac/permissions";
 
 /* ---------------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ export type OrgContext = {
 };
 
 /** The service context of an org-scoped call: who, where, with which role, from which address. */
-export const mutationContext = (ctx: OrgContext): MutationContext => ({
+export const serviceContext = (ctx: OrgContext): ServiceContext => ({
   orgId: ctx.org.id,
   actor: ctx.actor,
   role: ctx.access.role,

@@ -12,7 +12,7 @@ import { recordAlertEvents } from "./history";
 import { alertMessage, publicBaseUrl } from "../delivery/payload";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
 import { COUNT_CAP } from "../paging/limits";
-import { audited, type MutationContext, type Queryable } from "../rbac/audited";
+import { audited, type ServiceContext, type Queryable } from "../rbac/audited";
 import { canTransition, type AlertReason, type AlertState, type Resolution } from "./rules";
 
 export const ALERT_STATES = ["FIRING", "ACKNOWLEDGED", "RESOLVED"] as const;
@@ -246,7 +246,7 @@ export async function acknowledgeAlertIn(client: Queryable, orgId: string, actor
 }
 
 /** FIRING → ACKNOWLEDGED, by a person, with an optional note. */
-export async function acknowledgeAlert(ctx: MutationContext, input: AlertActionInput): Promise<AlertView> {
+export async function acknowledgeAlert(ctx: ServiceContext, input: AlertActionInput): Promise<AlertView> {
   const q = alertActionInput.parse(input);
   await audited(ctx, { recordRefusals: false, action: "alert.acknowledge", resourceType: "alert", resourceId: q.alertId }, async (client) => ({
     result: undefined,
@@ -284,7 +284,7 @@ export async function resolveAlertIn(client: Queryable, orgId: string, actor: Ac
  * while the execution stays stuck since the same moment; a failure-rate alert holds its rule
  * until the rate drops back.
  */
-export async function resolveAlert(ctx: MutationContext, input: AlertActionInput): Promise<AlertView> {
+export async function resolveAlert(ctx: ServiceContext, input: AlertActionInput): Promise<AlertView> {
   const q = alertActionInput.parse(input);
   await audited(ctx, { recordRefusals: false, action: "alert.resolve", resourceType: "alert", resourceId: q.alertId }, async (client) => ({
     result: undefined,

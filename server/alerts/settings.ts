@@ -1,7 +1,7 @@
 // Alert rule settings: storm control and failure-rate defaults per organization, and per workflow
 // the failure-rate overrides and the optional auto-timeout. Every change is audited.
 import { z } from "zod";
-import { audited, type MutationContext } from "../rbac/audited";
+import { audited, type ServiceContext } from "../rbac/audited";
 import { pool } from "../db/client";
 import { notFound } from "./errors";
 import { DEFAULT_FAILURE_RATE, DEFAULT_STORM, effectiveFailureRate, type FailureRateSettings } from "./rules";
@@ -50,7 +50,7 @@ export const updateOrgAlertSettingsInput = z
   })
   .partial();
 
-export async function updateOrgAlertSettings(ctx: MutationContext, input: z.input<typeof updateOrgAlertSettingsInput>): Promise<OrgAlertSettingsView> {
+export async function updateOrgAlertSettings(ctx: ServiceContext, input: z.input<typeof updateOrgAlertSettingsInput>): Promise<OrgAlertSettingsView> {
   const { orgId } = ctx;
   const q = updateOrgAlertSettingsInput.parse(input);
   return audited(ctx, { recordRefusals: false, action: "alert_settings.update", resourceType: "organization", resourceId: orgId }, async (client) => {
@@ -122,7 +122,7 @@ export const updateWorkflowAlertSettingsInput = z.object({
   failureRate: z.object({ enabled: z.boolean().nullable(), percent: percent.nullable(), minExecutions: minExecutions.nullable(), windowSeconds: windowSeconds.nullable() }).partial().optional(),
 });
 
-export async function updateWorkflowAlertSettings(ctx: MutationContext, input: z.input<typeof updateWorkflowAlertSettingsInput>): Promise<WorkflowAlertSettingsView> {
+export async function updateWorkflowAlertSettings(ctx: ServiceContext, input: z.input<typeof updateWorkflowAlertSettingsInput>): Promise<WorkflowAlertSettingsView> {
   const { orgId } = ctx;
   const q = updateWorkflowAlertSettingsInput.parse(input);
   const org = await orgRow(orgId);

@@ -8,7 +8,7 @@ import { badRequest, notFound } from "../alerts/errors";
 import type { TestMessage } from "../delivery/payload";
 import { enqueue, type Queryable } from "../delivery/outbox";
 import { alertingSettings } from "../monitor/settings";
-import { audited, type MutationContext } from "../rbac/audited";
+import { audited, type ServiceContext } from "../rbac/audited";
 import { send, type AttemptResult, type ChannelType } from "../delivery/senders";
 
 /** Standard Webhooks secret: "whsec_" + base64 of 24 random bytes. */
@@ -68,7 +68,7 @@ export type CreateChannelInput = z.input<typeof createChannelInput>;
 
 export type CreatedChannel = { channel: ChannelView; secret: string };
 
-export async function createChannel(ctx: MutationContext, input: CreateChannelInput): Promise<CreatedChannel> {
+export async function createChannel(ctx: ServiceContext, input: CreateChannelInput): Promise<CreatedChannel> {
   const { orgId } = ctx;
   const q = createChannelInput.parse(input);
   const secret = newChannelSecret();
@@ -114,7 +114,7 @@ export const updateChannelInput = z.object({
   stormGrouping,
 });
 
-export async function updateChannel(ctx: MutationContext, input: z.input<typeof updateChannelInput>): Promise<ChannelView> {
+export async function updateChannel(ctx: ServiceContext, input: z.input<typeof updateChannelInput>): Promise<ChannelView> {
   const { orgId } = ctx;
   const q = updateChannelInput.parse(input);
   return audited(ctx, { recordRefusals: false, action: "channel.update", resourceType: "alert_channel", resourceId: q.channelId }, async (client) => {
@@ -135,7 +135,7 @@ export async function updateChannel(ctx: MutationContext, input: z.input<typeof 
 }
 
 /** A new signing secret, returned this once; the old one stops working at once. */
-export async function rotateChannelSecret(ctx: MutationContext, input: { channelId: string }): Promise<{ channel: ChannelView; secret: string }> {
+export async function rotateChannelSecret(ctx: ServiceContext, input: { channelId: string }): Promise<{ channel: ChannelView; secret: string }> {
   const { orgId } = ctx;
   const id = channelId.parse(input.channelId);
   const secret = newChannelSecret();
@@ -147,7 +147,7 @@ export async function rotateChannelSecret(ctx: MutationContext, input: { channel
 }
 
 /** Deletes the channel; its undelivered notifications stop (the worker marks them GONE). */
-export async function deleteChannel(ctx: MutationContext, input: { channelId: string }): Promise<void> {
+export async function deleteChannel(ctx: ServiceContext, input: { channelId: string }): Promise<void> {
   const { orgId } = ctx;
   const id = channelId.parse(input.channelId);
   await audited(ctx, { recordRefusals: false, action: "channel.delete", resourceType: "alert_channel", resourceId: id }, async (client) => {
@@ -163,7 +163,7 @@ export type TestResult = AttemptResult & { notificationId: string };
  * The "send test" button: sends one test message now (no retries) and records it, with its
  * attempt, like any other notification.
  */
-export async function sendTestMessage(ctx: MutationContext, input: { channelId: string }): Promise<TestResult> {
+export async function sendTestMessage(ctx: ServiceContext, input: { channelId: string }): Promise<TestResult> {
   const { orgId, actor } = ctx;
   const id = channelId.parse(input.channelId);
   const ch = await channelRow(pool(), orgId, id);

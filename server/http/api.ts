@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { authenticateApiKey, type ApiKeyPrincipal } from "../apikeys/service";
 import { config } from "../config";
+import type { ServiceContext } from "../context";
 import { log } from "../log";
 import { metrics } from "../metrics/prometheus";
 import { BadRequestError, classifyError, DomainError, type ApiErrorCode } from "../errors";
@@ -102,14 +103,18 @@ function tooLarge(): DomainError {
   return new DomainError("PAYLOAD_TOO_LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes; split the batch`, { apiCode: "PAYLOAD_TOO_LARGE" });
 }
 
-/** Who sent the request, for the audit log: the address as server/http/client-address.ts trusts it. */
-/** The audit facts of a request: the client's address and user agent. */
+/** The audit facts of a request: the client's address (as server/http/client-address.ts trusts it) and user agent. */
 export function headersMeta(headers: Headers): { ip: string | null; userAgent: string | null } {
   return { ip: requestAddress(headers), userAgent: headers.get("user-agent") };
 }
 
 export function requestMeta(req: Request): { ip: string | null; userAgent: string | null } {
   return headersMeta(req.headers);
+}
+
+/** The service context of a REST call made with an API key. */
+export function apiKeyContext(req: Request, principal: ApiKeyPrincipal): ServiceContext {
+  return { orgId: principal.orgId, actor: { type: "API_KEY", apiKeyId: principal.apiKeyId, label: `API key ${principal.name}` }, ...requestMeta(req) };
 }
 
 type Handler<P> = (req: Request, params: P) => Promise<Response>;

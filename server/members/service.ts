@@ -7,7 +7,7 @@ import { z } from "zod";
 import { pool } from "../db/client";
 import { grantableRoles, ownerChangeRefusal, ROLES, type Role } from "../rbac/permissions";
 import { SettingsError } from "../settings/errors";
-import { audited, type MutationContext } from "../rbac/audited";
+import { audited, type ServiceContext } from "../rbac/audited";
 import { lockOrg } from "../settings/lock";
 import { emailSchema, nameFromEmail, passwordSchema } from "../users/service";
 
@@ -62,11 +62,11 @@ async function ownerCount(client: Client, orgId: string): Promise<number> {
 }
 
 /** The membership rules of server/rbac/permissions.ts, answered with this service's wording. */
-function requireGrantable(ctx: MutationContext, role: Role): void {
+function requireGrantable(ctx: ServiceContext, role: Role): void {
   if (!grantableRoles(ctx.role ?? null).includes(role)) throw new SettingsError("FORBIDDEN", `only an OWNER may grant the ${role} role`);
 }
 
-async function requireOwnerChangeAllowed(client: Client, ctx: MutationContext, member: Member, what: string, lastOwner: string): Promise<void> {
+async function requireOwnerChangeAllowed(client: Client, ctx: ServiceContext, member: Member, what: string, lastOwner: string): Promise<void> {
   const refusal = ownerChangeRefusal(ctx.role ?? null, member.role as Role, member.role === "OWNER" ? await ownerCount(client, ctx.orgId) : 0);
   if (refusal?.code === "FORBIDDEN") throw new SettingsError("FORBIDDEN", `only an OWNER may ${what}`);
   if (refusal?.code === "CONFLICT") throw new SettingsError("CONFLICT", lastOwner);
@@ -77,7 +77,7 @@ const publicMember = (m: Member) => ({ userId: m.userId, email: m.email, role: m
 /** better-auth's ids are opaque random strings; 24 URL-safe characters carry 144 bits. */
 const newId = () => randomBytes(18).toString("base64url");
 
-export async function addMember(ctx: MutationContext, input: z.input<typeof addMemberInput>): Promise<Member & { userCreated: boolean }> {
+export async function addMember(ctx: ServiceContext, input: z.input<typeof addMemberInput>): Promise<Member & { userCreated: boolean }> {
   const q = addMemberInput.parse(input);
   return audited(ctx, { action: "member.add", resourceType: "membership", permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);
@@ -110,7 +110,7 @@ export async function addMember(ctx: MutationContext, input: z.input<typeof addM
   });
 }
 
-export async function changeMemberRole(ctx: MutationContext, input: z.input<typeof changeRoleInput>): Promise<Member> {
+export async function changeMemberRole(ctx: ServiceContext, input: z.input<typeof changeRoleInput>): Promise<Member> {
   const q = changeRoleInput.parse(input);
   return audited(ctx, { action: "member.change_role", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);
@@ -126,7 +126,7 @@ export async function changeMemberRole(ctx: MutationContext, input: z.input<type
   });
 }
 
-export async function removeMember(ctx: MutationContext, input: z.input<typeof removeMemberInput>): Promise<{ userId: string }> {
+export async function removeMember(ctx: ServiceContext, input: z.input<typeof removeMemberInput>): Promise<{ userId: string }> {
   const q = removeMemberInput.parse(input);
   return audited(ctx, { action: "member.remove", resourceType: "membership", resourceId: q.userId, permission: "members:manage" }, async (client) => {
     await lockOrg(client, ctx.orgId);

@@ -13,29 +13,18 @@
 // rbac already writes) must not import rbac back.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type pg from "pg";
-import { recordAudit, type Actor } from "../audit/service";
+import type { ServiceContext } from "../context";
+import { recordAudit } from "../audit/service";
 import { withTransaction } from "../db/transaction";
 import { DomainError, ForbiddenError } from "../errors";
-import { can, type Permission, type Role } from "./permissions";
+import { can, type Permission } from "./permissions";
 
 export type { Queryable } from "../db/sql";
 /** The transaction audited() opens, or the caller's: a full client, so ingestion can use savepoints. */
 export type TransactionClient = pg.PoolClient;
 
-/** Who is acting, in which organization, and from where: what every audited mutation needs. */
-export type MutationContext = {
-  orgId: string;
-  actor: Actor;
-  /**
-   * the caller's role in orgId, checked against the target's permission; null for a platform
-   * admin visiting (read-only); undefined for callers the ladder or an API key already admitted
-   */
-  role?: Role | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  /** the caller's open transaction, to join instead of opening one (the monitor's sweep, bulk jobs) */
-  client?: TransactionClient;
-};
+/** Who is acting, in which organization, and from where: the one service context. */
+export type { ServiceContext } from "../context";
 
 export type AuditTarget = {
   action: string;
@@ -90,7 +79,7 @@ export async function inMutationScope<T>(fn: () => Promise<T>): Promise<{ value:
 
 /* --- the wrapper ------------------------------------------------------------------------------- */
 
-export async function audited<T>(ctx: MutationContext, target: AuditTarget, change: (client: TransactionClient) => Promise<MutationOutcome<T>>): Promise<T> {
+export async function audited<T>(ctx: ServiceContext, target: AuditTarget, change: (client: TransactionClient) => Promise<MutationOutcome<T>>): Promise<T> {
   const base = {
     orgId: ctx.orgId,
     actor: ctx.actor,

@@ -15,7 +15,7 @@ import {
   updateWorkflowAlertSettingsInput,
 } from "../alerts/settings";
 import { ALERT_REASONS, RESOLUTIONS } from "../alerts/rules";
-import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
+import { createTRPCRouter, serviceContext, permissionProcedure } from "../trpc";
 
 const iso = z.string();
 
@@ -103,13 +103,13 @@ export const alertsRouter = createTRPCRouter({
     .meta(alertAudit("alert.acknowledge"))
     .input(alertActionInput)
     .output(alertViewSchema)
-    .mutation(({ ctx, input }) => acknowledgeAlert(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => acknowledgeAlert(serviceContext(ctx), input)),
 
   resolve: permissionProcedure("alerts:resolve")
     .meta(alertAudit("alert.resolve"))
     .input(alertActionInput)
     .output(alertViewSchema)
-    .mutation(({ ctx, input }) => resolveAlert(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => resolveAlert(serviceContext(ctx), input)),
 
   orgSettings: permissionProcedure("alerts:read")
     .output(orgAlertSettingsSchema)
@@ -119,7 +119,7 @@ export const alertsRouter = createTRPCRouter({
     .meta({ audit: { action: "alert_settings.update", resourceType: "organization" } })
     .input(updateOrgAlertSettingsInput)
     .output(orgAlertSettingsSchema)
-    .mutation(({ ctx, input }) => updateOrgAlertSettings(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => updateOrgAlertSettings(serviceContext(ctx), input)),
 
   workflowSettings: permissionProcedure("alerts:read")
     .input(z.object({ workflow: z.string().min(1).max(200) }))
@@ -143,5 +143,5 @@ export const alertsRouter = createTRPCRouter({
     .meta({ audit: { action: "workflow.alert_settings.update", resourceType: "workflow", resourceIdFrom: "workflow" } })
     .input(updateWorkflowAlertSettingsInput)
     .output(workflowAlertSettingsSchema)
-    .mutation(({ ctx, input }) => updateWorkflowAlertSettings(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => updateWorkflowAlertSettings(serviceContext(ctx), input)),
 });

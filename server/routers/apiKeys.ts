@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { apiKeySchema, createApiKeyInput, createOrgApiKey, listApiKeys, revokeApiKeyInput, revokeOrgApiKey } from "../settings/apiKeys";
-import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
+import { createTRPCRouter, serviceContext, permissionProcedure } from "../trpc";
 
 // strict: a column added to the row (the hash above all) fails the output check instead of leaking
 const apiKeyOutput = apiKeySchema.strict();
@@ -15,11 +15,11 @@ export const apiKeysRouter = createTRPCRouter({
     .meta({ audit: { action: "api_key.create", resourceType: "api_key" } })
     .input(createApiKeyInput)
     .output(z.object({ key: z.string().regex(/^rw_/), apiKey: apiKeyOutput }).strict())
-    .mutation(({ ctx, input }) => createOrgApiKey(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => createOrgApiKey(serviceContext(ctx), input)),
 
   revoke: permissionProcedure("apiKeys:manage")
     .meta({ audit: { action: "api_key.revoke", resourceType: "api_key", resourceIdFrom: "id" } })
     .input(revokeApiKeyInput)
     .output(apiKeyOutput)
-    .mutation(({ ctx, input }) => revokeOrgApiKey(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => revokeOrgApiKey(serviceContext(ctx), input)),
 });

@@ -3,7 +3,7 @@
 // leak through a list even if a service started returning it.
 import { z } from "zod";
 import { createChannel, createChannelInput, deleteChannel, listChannels, rotateChannelSecret, sendTestMessage, updateChannel, updateChannelInput } from "../channels/service";
-import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
+import { createTRPCRouter, serviceContext, permissionProcedure } from "../trpc";
 
 export const channelViewSchema = z.object({
   id: z.string(),
@@ -28,30 +28,30 @@ export const channelsRouter = createTRPCRouter({
     .meta({ audit: { action: "channel.create", resourceType: "alert_channel" } })
     .input(createChannelInput)
     .output(withSecret)
-    .mutation(({ ctx, input }) => createChannel(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => createChannel(serviceContext(ctx), input)),
 
   /** rename, change the URL or recipients, disable (enabled: false) or enable again */
   update: permissionProcedure("channels:manage")
     .meta(channelAudit("channel.update"))
     .input(updateChannelInput)
     .output(channelViewSchema)
-    .mutation(({ ctx, input }) => updateChannel(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => updateChannel(serviceContext(ctx), input)),
 
   rotateSecret: permissionProcedure("channels:manage")
     .meta(channelAudit("channel.rotate_secret"))
     .input(channelRef)
     .output(withSecret)
-    .mutation(({ ctx, input }) => rotateChannelSecret(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => rotateChannelSecret(serviceContext(ctx), input)),
 
   delete: permissionProcedure("channels:manage")
     .meta(channelAudit("channel.delete"))
     .input(channelRef)
     .output(z.object({ deleted: z.literal(true) }))
-    .mutation(async ({ ctx, input }) => (await deleteChannel(mutationContext(ctx), input), { deleted: true as const })),
+    .mutation(async ({ ctx, input }) => (await deleteChannel(serviceContext(ctx), input), { deleted: true as const })),
 
   sendTest: permissionProcedure("channels:manage")
     .meta(channelAudit("channel.test"))
     .input(channelRef)
     .output(z.object({ ok: z.boolean(), gone: z.boolean(), statusCode: z.number().int().nullable(), latencyMs: z.number(), error: z.string().nullable(), notificationId: z.string() }))
-    .mutation(({ ctx, input }) => sendTestMessage(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => sendTestMessage(serviceContext(ctx), input)),
 });

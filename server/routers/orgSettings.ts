@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { deleteOrg, deleteOrgInput, getOrgSettings, orgSettingsSchema, renameOrg, renameOrgInput, updateOrgThresholds, updateThresholdsInput } from "../settings/org";
-import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
+import { createTRPCRouter, serviceContext, permissionProcedure } from "../trpc";
 
 const settingsOutput = orgSettingsSchema.strict();
 
@@ -14,17 +14,17 @@ export const orgSettingsRouter = createTRPCRouter({
     .meta({ audit: { action: "org.update_thresholds", resourceType: "organization" } })
     .input(updateThresholdsInput)
     .output(settingsOutput)
-    .mutation(({ ctx, input }) => updateOrgThresholds(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => updateOrgThresholds(serviceContext(ctx), input)),
 
   rename: permissionProcedure("org:rename")
     .meta({ audit: { action: "org.rename", resourceType: "organization" } })
     .input(renameOrgInput)
     .output(settingsOutput)
-    .mutation(({ ctx, input }) => renameOrg(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => renameOrg(serviceContext(ctx), input)),
 
   delete: permissionProcedure("org:delete")
     .meta({ audit: { action: "org.delete", resourceType: "organization" } })
     .input(deleteOrgInput)
     .output(z.object({ id: z.string(), slug: z.string(), deletedRows: z.record(z.string(), z.number().int()) }).strict())
-    .mutation(({ ctx, input }) => deleteOrg(mutationContext(ctx), input)),
+    .mutation(({ ctx, input }) => deleteOrg(serviceContext(ctx), input)),
 });

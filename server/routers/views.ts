@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { NotFoundError } from "../errors";
 import { createSavedView, createSavedViewInputSchema, deleteSavedView, getSavedView, listSavedViews } from "../views/service";
-import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
+import { createTRPCRouter, serviceContext, permissionProcedure } from "../trpc";
 
 // The service's filters type is a z.custom; the output names the fields the UI may read.
 export const savedViewOutputSchema = z.object({
@@ -45,7 +45,7 @@ export const viewsRouter = createTRPCRouter({
       // only the list's filter keys: the page's own keys (snap, pages) are not part of a view
       const q = new URLSearchParams(input.query.startsWith("?") ? input.query.slice(1) : input.query);
       for (const k of PAGE_KEYS) q.delete(k);
-      const view = await createSavedView(mutationContext(ctx), { name: input.name, query: q.toString() }, ctx.user.id);
+      const view = await createSavedView(serviceContext(ctx), { name: input.name, query: q.toString() }, ctx.user.id);
       return toOutput(view);
     }),
 
@@ -53,5 +53,5 @@ export const viewsRouter = createTRPCRouter({
     .meta({ audit: { action: "view.delete", resourceType: "saved_view", resourceIdFrom: "id" } })
     .input(z.object({ id: viewId }))
     .output(z.object({ id: z.string(), name: z.string() }))
-    .mutation(({ ctx, input }) => deleteSavedView(mutationContext(ctx), input.id)),
+    .mutation(({ ctx, input }) => deleteSavedView(serviceContext(ctx), input.id)),
 });

@@ -7,7 +7,7 @@ import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries, workflows
 import { NotFoundError } from "../errors";
 import { updateWorkflow, workflowPatchSchema } from "../workflows/service";
 import { getWorkflowSlots, workflowSlotsOutputSchema } from "../workflows/slots";
-import { createTRPCRouter, mutationContext, permissionProcedure } from "../trpc";
+import { createTRPCRouter, serviceContext, permissionProcedure } from "../trpc";
 
 const key = z.string().min(1).max(200);
 
@@ -56,7 +56,7 @@ export const workflowsRouter = createTRPCRouter({
     .input(z.object({ key, patch: workflowPatchSchema }))
     .output(workflowSummarySchema)
     .mutation(async ({ ctx, input }) => {
-      const changed = await updateWorkflow(mutationContext(ctx), input.key, input.patch);
+      const changed = await updateWorkflow(serviceContext(ctx), input.key, input.patch);
       if (!changed) throw new NotFoundError(`workflow "${input.key}" not found`);
       const summary = await getWorkflowSummary(ctx.org.id, { key: input.key });
       if (!summary) throw new NotFoundError(`workflow "${input.key}" not found`);

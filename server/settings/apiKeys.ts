@@ -7,7 +7,7 @@ import { displayPrefix, generateApiKey, hashApiKey } from "../apikeys/keys";
 import { afterApiKeyRevoked, awaitApiKeyAnnouncement } from "../apikeys/service";
 import { pool } from "../db/client";
 import { SettingsError } from "./errors";
-import { audited, type MutationContext } from "../rbac/audited";
+import { audited, type ServiceContext } from "../rbac/audited";
 
 export const apiKeySchema = z.object({
   id: z.string(),
@@ -54,7 +54,7 @@ export async function listApiKeys(orgId: string): Promise<ApiKeyView[]> {
 
 export type CreatedKey = { key: string; apiKey: ApiKeyView };
 
-export async function createOrgApiKey(ctx: MutationContext, input: z.input<typeof createApiKeyInput>): Promise<CreatedKey> {
+export async function createOrgApiKey(ctx: ServiceContext, input: z.input<typeof createApiKeyInput>): Promise<CreatedKey> {
   const q = createApiKeyInput.parse(input);
   const createdByUserId = ctx.actor.type === "USER" ? ctx.actor.userId : null;
   return audited(ctx, { action: "api_key.create", resourceType: "api_key", permission: "apiKeys:manage" }, async (client) => {
@@ -74,7 +74,7 @@ export async function createOrgApiKey(ctx: MutationContext, input: z.input<typeo
   });
 }
 
-export async function revokeOrgApiKey(ctx: MutationContext, input: z.input<typeof revokeApiKeyInput>): Promise<ApiKeyView> {
+export async function revokeOrgApiKey(ctx: ServiceContext, input: z.input<typeof revokeApiKeyInput>): Promise<ApiKeyView> {
   const q = revokeApiKeyInput.parse(input);
   const announced = UUID.test(q.id) ? awaitApiKeyAnnouncement(q.id) : Promise.resolve();
   const view = await audited(ctx, { action: "api_key.revoke", resourceType: "api_key", resourceId: q.id, permission: "apiKeys:manage" }, async (client) => {

@@ -6,7 +6,7 @@ import { afterApiKeyRevoked, awaitApiKeyAnnouncement } from "../apikeys/service"
 import { pool } from "../db/client";
 import { orgNameSchema } from "../orgs/service";
 import { SettingsError } from "./errors";
-import { audited, type MutationContext } from "../rbac/audited";
+import { audited, type ServiceContext } from "../rbac/audited";
 import { lockOrg } from "./lock";
 
 export const orgSettingsSchema = z.object({
@@ -49,7 +49,7 @@ export async function getOrgSettings(orgId: string): Promise<OrgSettings> {
 
 const thresholds = (o: OrgSettings) => ({ stuckScheduledAfterSeconds: o.stuckScheduledAfterSeconds, stuckRunningAfterSeconds: o.stuckRunningAfterSeconds });
 
-export async function updateOrgThresholds(ctx: MutationContext, input: z.input<typeof updateThresholdsInput>): Promise<OrgSettings> {
+export async function updateOrgThresholds(ctx: ServiceContext, input: z.input<typeof updateThresholdsInput>): Promise<OrgSettings> {
   const q = updateThresholdsInput.parse(input);
   return audited(ctx, { action: "org.update_thresholds", resourceType: "organization", resourceId: ctx.orgId, permission: "thresholds:manage" }, async (client) => {
     const before = await lockOrg(client, ctx.orgId);
@@ -64,7 +64,7 @@ export async function updateOrgThresholds(ctx: MutationContext, input: z.input<t
   });
 }
 
-export async function renameOrg(ctx: MutationContext, input: z.input<typeof renameOrgInput>): Promise<OrgSettings> {
+export async function renameOrg(ctx: ServiceContext, input: z.input<typeof renameOrgInput>): Promise<OrgSettings> {
   const q = renameOrgInput.parse(input);
   return audited(ctx, { action: "org.rename", resourceType: "organization", resourceId: ctx.orgId, permission: "org:rename" }, async (client) => {
     const before = await lockOrg(client, ctx.orgId);
@@ -93,7 +93,7 @@ async function countActivity(client: Pick<import("pg").PoolClient, "query">, org
   return rows[0]!;
 }
 
-export async function deleteOrg(ctx: MutationContext, input: z.input<typeof deleteOrgInput>): Promise<{ id: string; slug: string; deletedRows: Record<string, number> }> {
+export async function deleteOrg(ctx: ServiceContext, input: z.input<typeof deleteOrgInput>): Promise<{ id: string; slug: string; deletedRows: Record<string, number> }> {
   const q = deleteOrgInput.parse(input);
   // The organization's API keys go with it (cascade), and their trigger announces each; like a
   // revocation, this waits for the announcements so no cached key outlives the deletion.

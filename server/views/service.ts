@@ -5,7 +5,7 @@ import { z } from "zod";
 import { pool } from "../db/client";
 import { DomainError } from "../errors";
 import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "../dashboard/filters";
-import { audited, type MutationContext, type Queryable } from "../rbac/audited";
+import { audited, type ServiceContext, type Queryable } from "../rbac/audited";
 
 /** A domain error the caller maps to its transport (tRPC code, HTTP status). */
 export class SavedViewError extends DomainError {
@@ -57,7 +57,7 @@ export function canonicalViewQuery(query: string): string {
 }
 
 /** Saves a view, audited (view.create) in the same transaction. */
-export async function createSavedView(ctx: MutationContext, input: CreateSavedViewInput, createdByUserId: string | null = null): Promise<SavedView> {
+export async function createSavedView(ctx: ServiceContext, input: CreateSavedViewInput, createdByUserId: string | null = null): Promise<SavedView> {
   const parsed = createSavedViewInputSchema.safeParse(input);
   if (!parsed.success) throw new SavedViewError("BAD_REQUEST", parsed.error.issues.map((i) => i.message).join("; "));
   const query = canonicalViewQuery(parsed.data.query);
@@ -101,7 +101,7 @@ export async function getSavedView(orgId: string, id: string): Promise<SavedView
 }
 
 /** Deletes a view, audited (view.delete); NOT_FOUND when it is unknown here (or another organization's). */
-export async function deleteSavedView(ctx: MutationContext, id: string): Promise<{ id: string; name: string }> {
+export async function deleteSavedView(ctx: ServiceContext, id: string): Promise<{ id: string; name: string }> {
   return audited(ctx, { recordRefusals: false, action: "view.delete", resourceType: "saved_view", resourceId: id }, async (client) => {
     if (!viewIdSchema.safeParse(id).success) throw new SavedViewError("NOT_FOUND", "saved view not found");
     const { rows } = await client.query<{ id: string; name: string }>(`DELETE FROM saved_views WHERE "orgId" = $1 AND id = $2 RETURNING id::text, name`, [ctx.orgId, id]);

@@ -2,7 +2,7 @@
 // the schedule its executions are expected on.
 import { z } from "zod";
 import { pool } from "../db/client";
-import { audited, type MutationContext, type Queryable } from "../rbac/audited";
+import { audited, type ServiceContext, type Queryable } from "../rbac/audited";
 import { readSchedule, scheduleSchema, type Schedule } from "./schedule";
 
 export type WorkflowView = {
@@ -111,7 +111,7 @@ type WorkflowChange = { before: WorkflowView; after: WorkflowView };
  * Applies a patch under the row lock, audited (workflow.update) in the same transaction; returns
  * the workflow before and after, or null if unknown (then nothing is written, audit included).
  */
-export async function updateWorkflow(ctx: MutationContext, key: string, patch: WorkflowPatch): Promise<WorkflowChange | null> {
+export async function updateWorkflow(ctx: ServiceContext, key: string, patch: WorkflowPatch): Promise<WorkflowChange | null> {
   const change = await audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
     const r = await writeWorkflow(client, ctx.orgId, key, patch, false);
     // unknown: nothing changed, nothing to record; the caller answers NOT_FOUND
@@ -126,7 +126,7 @@ export async function updateWorkflow(ctx: MutationContext, key: string, patch: W
  * thresholds apply from its first execution, then applies the body like a patch. `before` is null
  * when it was created; audited as workflow.create or workflow.update in the same transaction.
  */
-export async function putWorkflow(ctx: MutationContext, key: string, body: WorkflowPatch): Promise<{ before: WorkflowView | null; after: WorkflowView }> {
+export async function putWorkflow(ctx: ServiceContext, key: string, body: WorkflowPatch): Promise<{ before: WorkflowView | null; after: WorkflowView }> {
   return audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
     const r = (await writeWorkflow(client, ctx.orgId, key, body, true))!;
     return { result: r, action: r.before ? "workflow.update" : "workflow.create", before: r.before, after: r.after };

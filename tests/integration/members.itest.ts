@@ -10,13 +10,13 @@ import { pool } from "../../server/db/client";
 import { addMember, changeMemberRole, listMembers, removeMember } from "../../server/members/service";
 import type { Role } from "../../server/rbac/permissions";
 import { createCaller } from "../../server/routers/_app";
-import type { MutationContext } from "../../server/rbac/audited";
+import type { ServiceContext } from "../../server/rbac/audited";
 import { secretFieldPaths } from "../../server/settings/testing";
 import { createTRPCContext } from "../../server/trpc";
 import { createUser } from "../../server/users/service";
 import { createTestOrg } from "../setup/helpers";
 
-const ctxOf = (orgId: string, s: AuthSession, role: Role | null): MutationContext => ({
+const ctxOf = (orgId: string, s: AuthSession, role: Role | null): ServiceContext => ({
   orgId,
   actor: { type: "USER", userId: s.user.id, label: s.user.email },
   role,

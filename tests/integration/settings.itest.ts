@@ -12,14 +12,14 @@ import { pool } from "../../server/db/client";
 import type { Role } from "../../server/rbac/permissions";
 import { createCaller } from "../../server/routers/_app";
 import { createOrgApiKey, listApiKeys, revokeOrgApiKey } from "../../server/settings/apiKeys";
-import type { MutationContext } from "../../server/rbac/audited";
+import type { ServiceContext } from "../../server/rbac/audited";
 import { secretFieldPaths } from "../../server/settings/testing";
 import { deleteOrg, getOrgSettings, renameOrg, updateOrgThresholds } from "../../server/settings/org";
 import { createTRPCContext } from "../../server/trpc";
 import { createTestOrg } from "../setup/helpers";
 import { api } from "./api-helpers";
 
-const ctxOf = (orgId: string, s: AuthSession, role: Role | null): MutationContext => ({
+const ctxOf = (orgId: string, s: AuthSession, role: Role | null): ServiceContext => ({
   orgId,
   actor: { type: "USER", userId: s.user.id, label: s.user.email },
   role,

@@ -521,14 +521,14 @@ describe("a mutation without audited()", () => {
   // the guard the success case above relies on: built on the same ladder, a mutation that changes
   // something without audited() is refused after the fact, and one with it answers
   it("is refused by the ladder, and the same change through audited() is not", async () => {
-    const { createTRPCRouter, permissionProcedure, mutationContext, createCallerFactory } = await import("../../server/trpc");
+    const { createTRPCRouter, permissionProcedure, serviceContext, createCallerFactory } = await import("../../server/trpc");
     const { audited } = await import("../../server/rbac/audited");
     const rename = (name: string) => (client: { query: (sql: string, params: unknown[]) => Promise<unknown> }, orgId: string) =>
       client.query(`UPDATE organizations SET name = $2 WHERE id = $1`, [orgId, name]);
     const router = createTRPCRouter({
       unaudited: permissionProcedure("org:rename").mutation(async ({ ctx }) => (await rename("Unaudited")(pool(), ctx.org.id), true)),
       withAudit: permissionProcedure("org:rename").mutation(({ ctx }) =>
-        audited(mutationContext(ctx), { action: "org.rename", resourceType: "organization" }, async (client) => (await rename("Audited")(client, ctx.org.id), { result: true })),
+        audited(serviceContext(ctx), { action: "org.rename", resourceType: "organization" }, async (client) => (await rename("Audited")(client, ctx.org.id), { result: true })),
       ),
     });
     const org = await createTestOrg();

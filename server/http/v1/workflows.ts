@@ -1,10 +1,9 @@
 // GET, PATCH and PUT /api/v1/workflows/{key}. PATCH changes a known workflow; PUT, with the same
 // body, also creates it when it is new, so thresholds apply from its first execution. Both audited in their own transaction (server/rbac/audited.ts).
-import type { MutationContext } from "../../rbac/audited";
 import { describeIssues } from "../../ingest/event-schema";
 import { getWorkflow, putWorkflow, updateWorkflow, workflowBodySchema, workflowKeySchema, workflowPatchSchema } from "../../workflows/service";
 import { BadRequestError, NotFoundError } from "../../errors";
-import { json, readJson, requestMeta, requireApiKey, route } from "../api";
+import { apiKeyContext, json, readJson, requireApiKey, route } from "../api";
 
 type KeyParams = { key: string };
 
@@ -17,16 +16,11 @@ export const getWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async
   return json(workflow);
 });
 
-/** The audit facts of an API key's change: the key as actor, and the request's address and agent. */
-function keyContext(req: Request, principal: Awaited<ReturnType<typeof requireApiKey>>): MutationContext {
-  return { orgId: principal.orgId, actor: { type: "API_KEY", apiKeyId: principal.apiKeyId, label: `API key ${principal.name}` }, ...requestMeta(req) };
-}
-
 export const patchWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async (req, { key }) => {
   const principal = await requireApiKey(req);
   const parsed = workflowPatchSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error), { apiCode: "INVALID_BODY" });
-  const changed = await updateWorkflow(keyContext(req, principal), key, parsed.data);
+  const changed = await updateWorkflow(apiKeyContext(req, principal), key, parsed.data);
   if (!changed) throw workflowNotFound(key);
   return json(changed.after);
 });
@@ -37,6 +31,6 @@ export const putWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async
   if (!validKey.success) throw new BadRequestError(describeIssues(validKey.error), { apiCode: "INVALID_PATH" });
   const parsed = workflowBodySchema.safeParse(await readJson(req));
   if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error), { apiCode: "INVALID_BODY" });
-  const written = await putWorkflow(keyContext(req, principal), key, parsed.data);
+  const written = await putWorkflow(apiKeyContext(req, principal), key, parsed.data);
   return json(written.after);
 });
