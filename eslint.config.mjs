@@ -8,9 +8,9 @@ import sqlInQueries from "./eslint-rules/sql-in-queries.mjs";
 // tRPC router's type reaches components that way.
 const CLIENT_SAFE_SERVER_MODULES = [
   "@/server/executions/status",
-  "@/server/dashboard/filter-url",
+  "@/server/executions/filter-url",
   "@/server/dashboard/capped-count",
-  "@/server/dashboard/list-prefs",
+  "@/server/executions/list-prefs",
   "@/server/rbac/permissions",
   "@/server/workflows/schedule",
 ];
@@ -81,10 +81,10 @@ const eslintConfig = [
       "server/auth/signin-limit.ts",
       "server/channels/service.ts",
       "server/dashboard/charts.ts",
-      "server/dashboard/detail.ts",
+      "server/executions/detail.ts",
       "server/dashboard/exact-counts.ts",
-      "server/dashboard/list.ts",
-      "server/dashboard/workflows.ts",
+      "server/executions/list.ts",
+      "server/workflows/summary.ts",
       "server/db/partitions.ts",
       "server/db/replica-lag.ts",
       "server/delivery/outbox.ts",

@@ -14,7 +14,7 @@ process.env.DATABASE_URL = databaseUrl;
 const RUNS = Math.max(3, Number(values.runs));
 
 const { getCounters } = await import("../server/dashboard/counters");
-const { countExecutions } = await import("../server/dashboard/list");
+const { countExecutions } = await import("../server/dashboard/list-counts");
 const { getExecutionCharts } = await import("../server/dashboard/charts");
 const { closeDb } = await import("../server/db/client");
 

@@ -60,7 +60,7 @@ say(`bench:list: organization ${slug} with ${orgExecutions.toLocaleString("en-US
 
 // ── substring search ──────────────────────────────────────────────────────────────────────
 {
-  const { listExecutionRows } = await import("../server/dashboard/list");
+  const { listExecutionRows } = await import("../server/executions/list");
   // 4-character pieces of real ids (common and rare), and one that matches nothing
   const { rows: sample } = await client.query<{ executionId: string }>(`SELECT "executionId" FROM executions WHERE "orgId" = $1 ORDER BY random() LIMIT 4`, [orgId]);
   const subs = sample.map((r) => r.executionId.slice(Math.max(0, r.executionId.length - 6), Math.max(4, r.executionId.length - 2)));

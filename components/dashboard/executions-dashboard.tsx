@@ -14,7 +14,7 @@ import { Button } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { parseFilterQuery } from "@/server/dashboard/filter-url";
+import { parseFilterQuery } from "@/server/executions/filter-url";
 import type { Status } from "@/server/executions/status";
 import { BulkActionsBar, type BulkSelection } from "./bulk-actions";
 import { ChartsPanel } from "./charts-panel";

@@ -6,7 +6,7 @@ import { useTRPC } from "@/components/trpc/react";
 import { STATUS_LABELS } from "@/components/executions/format";
 import { Button } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
-import { RANGE_PRESETS, type FilterUrlState, type RangePreset } from "@/server/dashboard/filter-url";
+import { RANGE_PRESETS, type FilterUrlState, type RangePreset } from "@/server/executions/filter-url";
 import { STATUSES, type Status } from "@/server/executions/status";
 import { formatMetadataInput, fromLocalInput, parseMetadataInput, toLocalInput } from "./url-state";
 

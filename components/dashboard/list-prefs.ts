@@ -9,7 +9,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useSyncExternalStore } from "react";
 import { useTRPC } from "@/components/trpc/react";
-import { decodeListPrefs, DEFAULT_LIST_PREFS, LIST_COLUMNS, type ListColumn, type ListPrefs } from "@/server/dashboard/list-prefs";
+import { decodeListPrefs, DEFAULT_LIST_PREFS, LIST_COLUMNS, type ListColumn, type ListPrefs } from "@/server/executions/list-prefs";
 
 export { decodeListPrefs, DEFAULT_LIST_PREFS, LIST_COLUMNS, type ListColumn, type ListPrefs };
 

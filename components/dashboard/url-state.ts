@@ -2,8 +2,8 @@
 //   snap=<snapshotId>     the list's snapshot, so a reload or a shared link shows the same rows
 //   pages=<c1>,<c2>,…     the cursor stack: the last one is the page shown, Previous pops it
 // Pure, so it is unit-tested without a browser.
-import { parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/dashboard/filter-url";
-import type { ExecutionRow } from "@/server/dashboard/list";
+import { parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/executions/filter-url";
+import type { ExecutionRow } from "@/server/executions/list";
 import { STATUS_LABELS } from "@/components/executions/format";
 
 export const SNAPSHOT_RE = /^\d{1,19}$/;

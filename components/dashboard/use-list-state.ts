@@ -6,7 +6,7 @@
 // (range vs from/to, from < to).
 import { createParser, useQueryStates } from "nuqs";
 import { useCallback, useMemo } from "react";
-import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/dashboard/filter-url";
+import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/executions/filter-url";
 import { filtersFromQuery, parseCursorStack, parseSnapshot, serializeCursorStack } from "./url-state";
 
 type FilterKey = (typeof FILTER_URL_KEYS)[number];

@@ -12,7 +12,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
-import type { WorkflowSummary } from "@/server/dashboard/workflows";
+import type { WorkflowSummary } from "@/server/workflows/summary";
 import { ChartsPanel } from "./charts-panel";
 import { LIVE_MS } from "./hooks";
 import { RANGE_PRESET_OPTIONS, type RangePresetOption } from "./ranges";

@@ -15,7 +15,7 @@ import { cn, focusRing } from "@/components/ui/cn";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
-import type { WorkflowSummary } from "@/server/dashboard/workflows";
+import type { WorkflowSummary } from "@/server/workflows/summary";
 import { describeSchedule, type Schedule } from "@/server/workflows/schedule";
 import { LIVE_MS } from "./hooks";
 

@@ -16,7 +16,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { JsonView } from "@/components/ui/json-view";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
-import type { ExecutionDetail, ExecutionLink, TimelineItem } from "@/server/dashboard/detail";
+import type { ExecutionDetail, ExecutionLink, TimelineItem } from "@/server/executions/detail";
 import { isActive } from "@/server/executions/status";
 import { executionHref, formatDuration, STATUS_LABELS } from "./format";
 import { ExecutionAlerts } from "@/components/alerts/execution-alerts";

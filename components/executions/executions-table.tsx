@@ -6,7 +6,7 @@
 // two is rendered, so each execution is one element on the page.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import type { ExecutionRow } from "@/server/dashboard/list";
+import type { ExecutionRow } from "@/server/executions/list";
 import { COLUMN_LABELS, DEFAULT_LIST_PREFS, useMediaQuery, type ListColumn } from "@/components/dashboard/list-prefs";
 import { cn, focusRing } from "@/components/ui/cn";
 import { Skeleton } from "@/components/ui/skeleton";

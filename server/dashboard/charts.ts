@@ -9,7 +9,7 @@ import { STUCK_REASON_SQL } from "../executions/read";
 import { ACTIVE_STATUSES, STATUSES, type Status } from "../executions/status";
 import { BUCKET_COUNT, quantileFromHistogram } from "../metrics/histogram";
 import { BUCKET_ORIGIN_MS, chooseBucketMs, DAY_MS, FAILURE_RATE_MIN_FINISHED, failureRate, fillSeries, HOUR_MS, MAX_POINTS } from "./buckets";
-import { MAX_WORKFLOWS_IN_FILTER } from "./filters";
+import { MAX_WORKFLOWS_IN_FILTER } from "../executions/filters";
 
 export const chartInputSchema = z
   .object({

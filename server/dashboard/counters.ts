@@ -11,9 +11,10 @@ import { countExecutionsCapped } from "../executions/read";
 import { COUNT_CAP } from "../paging/limits";
 import type { Status } from "../executions/status";
 import { exactCounts } from "./exact-counts";
-import { canCountExactly, executionFiltersSchema, type ExecutionFilters } from "./filters";
+import { canCountExactly, executionFiltersSchema, type ExecutionFilters } from "../executions/filters";
 import { formatCappedCount } from "./capped-count";
-import { cappedCountSchema, toListFilter, type CappedCount } from "./list";
+import { toListFilter } from "../executions/list";
+import { cappedCountSchema, type CappedCount } from "./list-counts";
 
 export const countersInputSchema = z.object({
   filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),

@@ -8,9 +8,9 @@ import { readPool } from "../db/client";
 import { STUCK_REASON_SQL } from "../executions/read";
 import { ACTIVE_STATUSES, STATUSES, TERMINAL_STATUSES, type Status } from "../executions/status";
 import { splitRange } from "./aligned-range";
-import { effectiveStatuses, type ExecutionFilters } from "./filters";
+import { effectiveStatuses, type ExecutionFilters } from "../executions/filters";
 
-export { canCountExactly } from "./filters";
+export { canCountExactly } from "../executions/filters";
 
 export type ExactCounts = {
   /** executions per current status (with the stuck filter: the stuck ones) */

@@ -5,19 +5,17 @@
 import { z } from "zod";
 import { getExecutionCharts, chartOutputSchema } from "../dashboard/charts";
 import { countersOutputSchema, getCounters } from "../dashboard/counters";
-import { executionDetailSchema, getExecutionDetail, listExecutionEvents, timelineItemSchema } from "../dashboard/detail";
-import { effectiveStatuses, parseFilterQuery, PRESET_MS, resolveFilters, type ExecutionFilters } from "../dashboard/filters";
+import { executionDetailSchema, getExecutionDetail, listExecutionEvents, timelineItemSchema } from "../executions/detail";
+import { effectiveStatuses, parseFilterQuery, PRESET_MS, resolveFilters, type ExecutionFilters } from "../executions/filters";
+import { cappedCountSchema, countExecutions, countNewExecutions } from "../dashboard/list-counts";
 import {
-  cappedCountSchema,
-  countExecutions,
-  countNewExecutions,
   encodeListCursor,
   executionRowSchema,
   listExecutionRows,
   listExecutionsOutputSchema,
   MAX_LIST_LIMIT,
   refreshExecutionRows,
-} from "../dashboard/list";
+} from "../executions/list";
 import { BadRequestError, NotFoundError } from "../errors";
 import { createTRPCRouter, permissionProcedure } from "../trpc";
 

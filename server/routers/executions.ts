@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toListFilter } from "../dashboard/list";
+import { toListFilter } from "../executions/list";
 import { bulkJobSchema, bulkTargetSchema, requireBulkJob, startBulkJob, type BulkAction, type BulkTarget } from "../operations/bulk";
 import { cancelExecution, markExecutionFailed, operateReasonSchema } from "../operations/operate";
 import { STATUSES } from "../executions/status";

@@ -2,8 +2,8 @@
 // stuck thresholds and schedule (ADMIN+, audited with the values before and after).
 import { z } from "zod";
 import { chartOutputSchema } from "../dashboard/charts";
-import { RANGE_PRESETS, PRESET_MS } from "../dashboard/filters";
-import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries, workflowsOverviewOutputSchema, workflowSummarySchema } from "../dashboard/workflows";
+import { RANGE_PRESETS, PRESET_MS } from "../executions/filters";
+import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries, workflowsOverviewOutputSchema, workflowSummarySchema } from "../workflows/summary";
 import { NotFoundError } from "../errors";
 import { updateWorkflow, workflowPatchSchema } from "../workflows/service";
 import { getWorkflowSlots, workflowSlotsOutputSchema } from "../workflows/slots";

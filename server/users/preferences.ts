@@ -4,7 +4,7 @@
 // Not audited: a layout choice changes nothing anyone else sees.
 import { z } from "zod";
 import { pool } from "../db/client";
-import { CHART_SCALES, CHARTS_PLACEMENTS, LIST_COLUMNS, LIST_DENSITIES, normalizeListPrefs, type ListPrefs } from "../dashboard/list-prefs";
+import { CHART_SCALES, CHARTS_PLACEMENTS, LIST_COLUMNS, LIST_DENSITIES, normalizeListPrefs, type ListPrefs } from "../executions/list-prefs";
 
 const LIST_PREFS_KEY = "executions-list";
 

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { pool } from "../db/client";
 import { DomainError } from "../errors";
-import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "../dashboard/filters";
+import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "../executions/filters";
 import { audited, type ServiceContext, type Queryable } from "../rbac/audited";
 
 /** A domain error the caller maps to its transport (tRPC code, HTTP status). */

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createMemberSession } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
-import { toListFilter } from "../../server/dashboard/list";
+import { toListFilter } from "../../server/executions/list";
 import { getBulkJob, resumeBulkJobs, settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createCaller } from "../../server/routers/_app";

@@ -3,7 +3,7 @@
 // pages stay fast at any depth. Small enough for CI; the scale benchmark covers 10M rows.
 import { beforeAll, describe, expect, it } from "vitest";
 import { explainableExactCountQueries } from "../../server/dashboard/exact-counts";
-import { executionFiltersSchema, type ExecutionFiltersInput } from "../../server/dashboard/filters";
+import { executionFiltersSchema, type ExecutionFiltersInput } from "../../server/executions/filters";
 import { rebuildRollups } from "../../server/executions/rollups";
 import { pool } from "../../server/db/client";
 import { explainableCountQuery, explainableListQuery, explainableSubstringWalk, SEARCH_WALK_ROWS, selectExecutionPage, type ListFilter } from "../../server/executions/read";

@@ -3,7 +3,7 @@
 // trigram index is there.
 import { describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
-import { listExecutionRows } from "../../server/dashboard/list";
+import { listExecutionRows } from "../../server/executions/list";
 import { ingestEvents } from "../../server/ingest/service";
 import { createTestOrg } from "../setup/helpers";
 

@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { createMemberSession, createSessionUser } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
-import { DEFAULT_LIST_PREFS } from "../../server/dashboard/list-prefs";
+import { DEFAULT_LIST_PREFS } from "../../server/executions/list-prefs";
 import { pool } from "../../server/db/client";
 import { settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";

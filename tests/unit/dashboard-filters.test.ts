@@ -12,7 +12,7 @@ import {
   resolveFilters,
   serializeFilterQuery,
   splitList,
-} from "../../server/dashboard/filters";
+} from "../../server/executions/filters";
 import { STATUSES } from "../../server/executions/status";
 
 const state = (s: Record<string, unknown>) => filterUrlStateSchema.parse(s);

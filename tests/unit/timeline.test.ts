@@ -1,6 +1,6 @@
 // Lifecycle stages and header times of the detail page.
 import { describe, expect, it } from "vitest";
-import { executionTimes, lifecycleStages, type StageSource, type TimelineEventInput } from "../../server/dashboard/timeline";
+import { executionTimes, lifecycleStages, type StageSource, type TimelineEventInput } from "../../server/executions/stages";
 import type { Status } from "../../server/executions/status";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");

@@ -16,8 +16,8 @@ import {
   toLocalInput,
 } from "../../components/dashboard/url-state";
 import { RANGE_PRESET_OPTIONS } from "../../components/dashboard/ranges";
-import { RANGE_PRESETS } from "../../server/dashboard/filters";
-import type { ExecutionRow } from "../../server/dashboard/list";
+import { RANGE_PRESETS } from "../../server/executions/filters";
+import type { ExecutionRow } from "../../server/executions/list";
 
 describe("formatAge and stuckLabel", () => {
   it.each([

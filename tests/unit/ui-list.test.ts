@@ -1,7 +1,7 @@
 // Pure parts of the rebuilt executions list (issue 13): stored layout preferences, relative
 // times, the detail page's return query, and the filters in words for a bulk confirmation.
 import { describe, expect, it } from "vitest";
-import { decodeListPrefs, DEFAULT_LIST_PREFS, LIST_COLUMNS } from "../../server/dashboard/list-prefs";
+import { decodeListPrefs, DEFAULT_LIST_PREFS, LIST_COLUMNS } from "../../server/executions/list-prefs";
 import { listReturnQuery } from "../../components/dashboard/return-link";
 import { describeFilters, filtersFromQuery } from "../../components/dashboard/url-state";
 import { formatRelative } from "../../components/executions/format";

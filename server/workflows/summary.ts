@@ -4,8 +4,8 @@
 import { z } from "zod";
 import { readPool } from "../db/client";
 import { STUCK_REASON_SQL } from "../executions/read";
-import { readSchedule, scheduleOutputSchema } from "../workflows/schedule";
-import { getExecutionCharts, type ChartInput, type ChartOutput } from "./charts";
+import { readSchedule, scheduleOutputSchema } from "./schedule";
+import { getExecutionCharts, type ChartInput, type ChartOutput } from "../dashboard/charts";
 
 export const MAX_WORKFLOWS_LISTED = 1000;
 

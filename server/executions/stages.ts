@@ -1,6 +1,6 @@
 // An execution's lifecycle as stages (each with its start and the time spent in it) and its
 // header times, from its timestamps and its applied timeline events. Pure: `now` is passed in.
-import { isTerminal, type Status } from "../executions/status";
+import { isTerminal, type Status } from "./status";
 
 export type TimelineEventInput = {
   type: "STATUS" | "HEARTBEAT";

@@ -2,7 +2,7 @@
 // beside the URL codec (./filter-url.ts, zod-free for the browser) whose rules they share.
 // Pure: no clock (presets resolve against a `now` passed in), no I/O.
 import { z } from "zod";
-import { STATUSES } from "../executions/status";
+import { STATUSES } from "./status";
 import {
   MAX_KEY_LENGTH,
   MAX_METADATA_PAIRS,

@@ -3,10 +3,10 @@
 // and children, and its audit entries. Everything is read with the organization in the WHERE.
 import { z } from "zod";
 import { pool } from "../db/client";
-import { getExecution } from "../executions/read";
-import { STATUSES, type Status } from "../executions/status";
-import { readTimeline, timelineItemSchema, type TimelineItem } from "../executions/timeline";
-import { executionTimes, lifecycleStages, type TimelineEventInput } from "./timeline";
+import { getExecution } from "./read";
+import { STATUSES, type Status } from "./status";
+import { readTimeline, timelineItemSchema, type TimelineItem } from "./timeline";
+import { executionTimes, lifecycleStages, type TimelineEventInput } from "./stages";
 
 export const MAX_DETAIL_EVENTS = 1000;
 export const MAX_CHAIN_STEPS = 100;
@@ -25,8 +25,8 @@ const linkSchema = z.object({
 });
 export type ExecutionLink = z.infer<typeof linkSchema>;
 
-export { timelineItemSchema } from "../executions/timeline";
-export type { TimelineItem } from "../executions/timeline";
+export { timelineItemSchema } from "./timeline";
+export type { TimelineItem } from "./timeline";
 
 export const stageSchema = z.object({
   status: statusSchema,

@@ -7,7 +7,7 @@
 //   status=FAILED,TIMED_OUT  statusMode=exclude  stuck=1  workflow=a,b  range=24h | from=ISO&to=ISO
 //   q=<text>  qMode=prefix|exact (default: contains, in the execution id or the workflow key)  meta=env=prod,team=pay
 // Lists are comma-separated; a comma inside a value is written "%2C" (as nuqs' parseAsArrayOf does).
-import { parseStatus, STATUSES, type Status } from "../executions/status";
+import { parseStatus, STATUSES, type Status } from "./status";
 
 export const RANGE_PRESETS = ["15m", "1h", "6h", "24h", "7d", "30d", "90d"] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];
