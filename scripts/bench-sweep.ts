@@ -10,7 +10,8 @@
 // database runwatch_bench_sweep_<random> is created there and dropped afterwards (unless --keep).
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { explainableCountQuery } from "../server/executions/read";
+import { explainableCountQuery } from "../server/executions/queries";
+import { COUNT_CAP } from "../server/paging/limits";
 import { sweep, STUCK_SWEEP_SQL } from "../server/monitor/sweep";
 import { say, stats, timed, withScratchDatabase } from "./bench-lib";
 
@@ -122,7 +123,7 @@ async function main() {
     const {
       rows: [big],
     } = await client.query<{ orgId: string }>(`SELECT "orgId" FROM executions WHERE status IN ('SCHEDULED', 'RUNNING') GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
-    const count = (await explainableCountQuery(big!.orgId, { stuck: true }))!;
+    const count = (await explainableCountQuery(client, big!.orgId, { stuck: true }, COUNT_CAP))!;
     const stuckCount: number[] = [];
     let counted = 0;
     for (let i = 0; i < RUNS * 2; i++) stuckCount.push((await timed(async () => (counted = (await client.query<{ n: number }>(count.sql, count.values)).rows[0]!.n)))[1]);

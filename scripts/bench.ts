@@ -122,7 +122,8 @@ const orgExecutions = Number(orgRows[0]!.n);
 const slug = (await client.query<{ slug: string }>(`SELECT slug FROM organizations WHERE id = $1`, [orgId])).rows[0]!.slug;
 say(`organization ${slug}: ${orgExecutions.toLocaleString("en-US")} executions of ~${Number(totalRows[0]!.n).toLocaleString("en-US")}`);
 
-const { listExecutions, countExecutionsCapped, prefixPattern, STUCK_REASON_SQL } = await import("../server/executions/read");
+const { listExecutions, countExecutionsCapped, STUCK_REASON_SQL } = await import("../server/executions/read");
+const { prefixPattern } = await import("../server/executions/list-sql");
 const { encodeCursor } = await import("../server/paging/cursor");
 const { pool, replicaPools, closeDb } = await import("../server/db/client");
 type ListFilter = Parameters<typeof countExecutionsCapped>[1];
@@ -189,7 +190,7 @@ const filters: FilterCase[] = [
     name: "idPrefix",
     label: `q=${idPrefix}`,
     query: { q: idPrefix },
-    api: { executionIdPrefix: idPrefix },
+    api: { executionId: { value: idPrefix, mode: "prefix" } },
     list: { executionId: { value: idPrefix, mode: "prefix" } },
     where: `e."executionId" LIKE $2`,
     params: [prefixPattern(idPrefix)],

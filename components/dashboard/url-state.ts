@@ -3,7 +3,7 @@
 //   pages=<c1>,<c2>,…     the cursor stack: the last one is the page shown, Previous pops it
 // Pure, so it is unit-tested without a browser.
 import { parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "@/server/executions/filter-url";
-import type { ExecutionRow } from "@/server/executions/list";
+import type { ExecutionListRow } from "@/server/executions/list";
 import { STATUS_LABELS } from "@/components/executions/format";
 
 export const SNAPSHOT_RE = /^\d{1,19}$/;
@@ -77,7 +77,7 @@ export function toLocalInput(d: Date | null | undefined): string {
 }
 
 /** The visible rows with the newest state of each (the refresh can be ahead of the page, or behind). */
-export function mergeRows(page: ExecutionRow[], fresh: ExecutionRow[] | undefined): ExecutionRow[] {
+export function mergeRows(page: ExecutionListRow[], fresh: ExecutionListRow[] | undefined): ExecutionListRow[] {
   if (!fresh?.length) return page;
   const byId = new Map(fresh.map((r) => [r.executionId, r]));
   return page.map((r) => {

@@ -6,7 +6,7 @@
 // two is rendered, so each execution is one element on the page.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import type { ExecutionRow } from "@/server/executions/list";
+import type { ExecutionListRow } from "@/server/executions/list";
 import { COLUMN_LABELS, DEFAULT_LIST_PREFS, useMediaQuery, type ListColumn } from "@/components/dashboard/list-prefs";
 import { cn, focusRing } from "@/components/ui/cn";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -45,7 +45,7 @@ export type RowSelection = {
 
 type TableProps = {
   orgSlug: string;
-  rows: ExecutionRow[];
+  rows: ExecutionListRow[];
   now: Date;
   caption: string;
   canOperate?: boolean;
@@ -62,7 +62,7 @@ export function ExecutionsTable(props: TableProps) {
   return wide ? <RowsTable {...props} /> : <RowCards {...props} />;
 }
 
-function Cell({ column, e, now, orgSlug, href }: { column: ListColumn; e: ExecutionRow; now: Date; orgSlug: string; href: string }) {
+function Cell({ column, e, now, orgSlug, href }: { column: ListColumn; e: ExecutionListRow; now: Date; orgSlug: string; href: string }) {
   switch (column) {
     case "status":
       return <StatusBadge status={e.status} />;
@@ -91,7 +91,7 @@ function Cell({ column, e, now, orgSlug, href }: { column: ListColumn; e: Execut
 }
 
 /** The full text of a cell, for the hover title of a cell that may be cut. */
-function cellTitle(column: ListColumn, e: ExecutionRow, now: Date): string | undefined {
+function cellTitle(column: ListColumn, e: ExecutionListRow, now: Date): string | undefined {
   if (column === "workflow") return e.workflow;
   if (column === "execution") return e.executionId;
   if (column === "stuck") return stuckLabel(e.stuckReason, e.stuckSince, now) ?? undefined;

@@ -11,9 +11,8 @@ import { countExecutionsCapped } from "../executions/read";
 import { COUNT_CAP } from "../paging/limits";
 import type { Status } from "../executions/status";
 import { exactCounts } from "./exact-counts";
-import { canCountExactly, executionFiltersSchema, type ExecutionFilters } from "../executions/filters";
+import { canCountExactly, executionFiltersSchema, toExecutionFilter, type ExecutionFilters } from "../executions/filters";
 import { formatCappedCount } from "./capped-count";
-import { toListFilter } from "../executions/list";
 import { cappedCountSchema, type CappedCount } from "./list-counts";
 
 export const countersInputSchema = z.object({
@@ -81,7 +80,7 @@ async function countersFromAggregates(orgId: string, f: ExecutionFilters): Promi
 }
 
 async function countersFromExecutions(orgId: string, f: ExecutionFilters): Promise<CountersOutput> {
-  const base = toListFilter(f);
+  const base = toExecutionFilter(f);
   const admitted = base.statuses ?? null;
   const count = async (status: Status | null, stuck?: true): Promise<CappedCount> => {
     let statuses = admitted;

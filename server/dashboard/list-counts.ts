@@ -4,8 +4,7 @@
 // capability (its filters, its stuck rule, its capped count), so executions must not import them.
 import { z } from "zod";
 import { countExecutionsCapped } from "../executions/read";
-import { canCountExactly, executionFiltersSchema } from "../executions/filters";
-import { toListFilter } from "../executions/list";
+import { canCountExactly, executionFiltersSchema, toExecutionFilter } from "../executions/filters";
 import { COUNT_CAP } from "../paging/limits";
 import { formatCappedCount } from "./capped-count";
 import { exactCounts } from "./exact-counts";
@@ -34,7 +33,7 @@ export async function countExecutions(orgId: string, input: CountExecutionsInput
     const { total } = await exactCounts(orgId, filters);
     return { count: total, capped: false, display: formatCappedCount(total, false) };
   }
-  const { count, capped } = await countExecutionsCapped(orgId, toListFilter(filters), { cap: COUNT_CAP });
+  const { count, capped } = await countExecutionsCapped(orgId, toExecutionFilter(filters), { cap: COUNT_CAP });
   return { count, capped, display: formatCappedCount(count, capped) };
 }
 
@@ -51,6 +50,6 @@ export type CountNewExecutionsInput = z.input<typeof countNewExecutionsInputSche
  */
 export async function countNewExecutions(orgId: string, input: CountNewExecutionsInput): Promise<CappedCount> {
   const { filters, snapshotId } = countNewExecutionsInputSchema.parse(input);
-  const { count, capped } = await countExecutionsCapped(orgId, toListFilter(filters), { cap: COUNT_CAP, afterId: snapshotId });
+  const { count, capped } = await countExecutionsCapped(orgId, toExecutionFilter(filters), { cap: COUNT_CAP, afterId: snapshotId });
   return { count, capped, display: formatCappedCount(count, capped) };
 }

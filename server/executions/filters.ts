@@ -1,8 +1,9 @@
-// The list's filters as the services take them: zod schemas for tRPC inputs and saved views,
-// beside the URL codec (./filter-url.ts, zod-free for the browser) whose rules they share.
+// The list's filters: the one resolved shape every reader takes (ExecutionFilter), and the zod
+// schemas of the URL state for tRPC inputs and saved views, beside the URL codec
+// (./filter-url.ts, zod-free for the browser) whose rules they share.
 // Pure: no clock (presets resolve against a `now` passed in), no I/O.
 import { z } from "zod";
-import { STATUSES } from "./status";
+import { STATUSES, type Status } from "./status";
 import {
   MAX_KEY_LENGTH,
   MAX_METADATA_PAIRS,
@@ -12,6 +13,7 @@ import {
   RANGE_PRESETS,
   SEARCH_MODES,
   type ExecutionFilters,
+  effectiveStatuses,
   type FilterUrlState,
 } from "./filter-url";
 
@@ -73,4 +75,45 @@ void sameUrlState;
  */
 export function canCountExactly(f: ExecutionFilters): boolean {
   return !f.search && f.metadata.length === 0;
+}
+
+/**
+ * Which executions a list, a count or a bulk job means, resolved: the one filter shape. The
+ * dashboard's filters (toExecutionFilter) and the REST query (server/http/v1/executions.ts)
+ * are each turned into it once; bulk jobs store it as JSON.
+ */
+export type ExecutionFilter = {
+  /** statuses admitted; undefined or null: any; []: none */
+  statuses?: Status[] | null;
+  /** workflow keys; undefined or []: any */
+  workflows?: string[];
+  /** true: only stuck; false: only not stuck; undefined: either */
+  stuck?: boolean;
+  /** createdAt in [createdFrom, createdTo) */
+  createdFrom?: Date;
+  createdTo?: Date;
+  /** contains: a substring of the execution id or of the workflow key (trigram index) */
+  executionId?: { value: string; mode: "exact" | "prefix" | "contains" };
+  /** jsonb containment: every pair must be in the execution's metadata */
+  metadata?: Record<string, string> | null;
+};
+
+/** The dashboard's filters (decoded from the URL, time range resolved) as the one filter. */
+export function toExecutionFilter(f: ExecutionFilters): ExecutionFilter {
+  const metadata: Record<string, string> = {};
+  let contradictory = false;
+  for (const { key, value } of f.metadata) {
+    // two values for one key can never both be contained
+    if (key in metadata && metadata[key] !== value) contradictory = true;
+    metadata[key] = value;
+  }
+  return {
+    statuses: contradictory ? [] : effectiveStatuses(f),
+    workflows: f.workflows,
+    stuck: f.stuck ? true : undefined,
+    createdFrom: f.from,
+    createdTo: f.to,
+    executionId: f.search ? { value: f.search, mode: f.searchMode } : undefined,
+    metadata: f.metadata.length ? metadata : null,
+  };
 }

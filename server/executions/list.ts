@@ -2,23 +2,15 @@
 // pages over a snapshot, and a refresh of the visible rows for live updates. Its counts (total,
 // "N new") are in server/dashboard/list-counts.ts, beside the aggregates they read.
 import { z } from "zod";
-import { pool } from "../db/client";
+import { pool, readPool } from "../db/client";
 import { BadRequestError } from "../errors";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
-import {
-  latestExecutionId,
-  selectExecutionPage,
-  STUCK_REASON_SQL,
-  STUCK_SINCE_SQL,
-  type ListFilter,
-} from "./read";
+import { executionFiltersSchema, toExecutionFilter } from "./filters";
+import { executionListPage, executionListRowsById, type ExecutionListDbRow } from "./queries";
+import { latestExecutionId } from "./read";
 import { STATUSES } from "./status";
-import { effectiveStatuses, executionFiltersSchema, type ExecutionFilters } from "./filters";
 
-const ROW_COLUMNS = `e.id, e."executionId", w.key AS workflow, e.status, e.attempt, e."createdAt", e."scheduledAt", e."startedAt",
-  e."completedAt", e."durationMs", e."updatedAt", ${STUCK_REASON_SQL} AS "stuckReason", ${STUCK_SINCE_SQL} AS "stuckSince"`;
-
-export const executionRowSchema = z.object({
+export const executionListRowSchema = z.object({
   executionId: z.string(),
   workflow: z.string(),
   status: z.enum(STATUSES),
@@ -33,11 +25,10 @@ export const executionRowSchema = z.object({
   stuckSince: z.date().nullable(),
   updatedAt: z.date(),
 });
-export type ExecutionRow = z.infer<typeof executionRowSchema>;
+/** A row of the dashboard's list (not the executions table row: see ./row.ts) */
+export type ExecutionListRow = z.infer<typeof executionListRowSchema>;
 
-type DbRow = Omit<ExecutionRow, "durationMs" | "stuckSince"> & { id: string; durationMs: string | null; stuckSince: Date | null };
-
-function toRow(r: DbRow): ExecutionRow {
+function toRow(r: ExecutionListDbRow): ExecutionListRow {
   return {
     executionId: r.executionId,
     workflow: r.workflow,
@@ -47,30 +38,10 @@ function toRow(r: DbRow): ExecutionRow {
     scheduledAt: r.scheduledAt,
     startedAt: r.startedAt,
     completedAt: r.completedAt,
-    durationMs: r.durationMs === null ? null : Number(r.durationMs),
+    durationMs: r.durationMs,
     stuckReason: r.stuckReason,
     stuckSince: r.stuckReason ? r.stuckSince : null,
     updatedAt: r.updatedAt,
-  };
-}
-
-/** The service filters in the shape of the shared list query. */
-export function toListFilter(f: ExecutionFilters): ListFilter {
-  const metadata: Record<string, string> = {};
-  let contradictory = false;
-  for (const { key, value } of f.metadata) {
-    // two values for one key can never both be contained
-    if (key in metadata && metadata[key] !== value) contradictory = true;
-    metadata[key] = value;
-  }
-  return {
-    statuses: contradictory ? [] : effectiveStatuses(f),
-    workflows: f.workflows,
-    stuck: f.stuck ? true : undefined,
-    createdFrom: f.from,
-    createdTo: f.to,
-    executionId: f.search ? { value: f.search, mode: f.searchMode } : undefined,
-    metadata: f.metadata.length ? metadata : null,
   };
 }
 
@@ -109,7 +80,7 @@ export const listExecutionsInputSchema = z.object({
 export type ListExecutionsInput = z.input<typeof listExecutionsInputSchema>;
 
 export const listExecutionsOutputSchema = z.object({
-  items: z.array(executionRowSchema),
+  items: z.array(executionListRowSchema),
   nextCursor: z.string().nullable(),
   /**
    * The newest execution id when the first page was read. Later pages never show executions
@@ -126,7 +97,7 @@ export async function listExecutionRows(orgId: string, input: ListExecutionsInpu
   if (rawCursor && !cursor) throw new InvalidCursorError();
   const snapshotId = cursor ? cursor.snapshotId : await latestExecutionId(orgId);
   if (snapshotId === null) return { items: [], nextCursor: null, snapshotId: null };
-  const rows = await selectExecutionPage<DbRow>(orgId, toListFilter(filters), { limit, cursor, snapshotId }, ROW_COLUMNS);
+  const rows = await executionListPage(readPool(), orgId, toExecutionFilter(filters), { limit, cursor, snapshotId });
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -144,16 +115,9 @@ export const refreshRowsInputSchema = z.object({
 });
 
 /** The current state of the rows on screen (the page polls this for status changes). */
-export async function refreshExecutionRows(orgId: string, input: z.input<typeof refreshRowsInputSchema>): Promise<ExecutionRow[]> {
+export async function refreshExecutionRows(orgId: string, input: z.input<typeof refreshRowsInputSchema>): Promise<ExecutionListRow[]> {
   const { executionIds } = refreshRowsInputSchema.parse(input);
   if (!executionIds.length) return [];
-  const { rows } = await pool().query<DbRow>(
-    `SELECT ${ROW_COLUMNS} FROM executions e
-       JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
-       JOIN organizations o ON o.id = e."orgId"
-      WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[])
-      ORDER BY e."createdAt" DESC, e.id DESC`,
-    [orgId, executionIds],
-  );
+  const rows = await executionListRowsById(pool(), orgId, executionIds);
   return rows.map(toRow);
 }

@@ -1,10 +1,11 @@
-import { BadRequestError } from "../errors";
 // An execution's timeline as GET /api/v1/executions/{id}/events and the execution page show it:
 // status events by occurredAt (each once, with how often its eventId came again), and heartbeats
 // compacted to one item per attempt. Keyset-paged on (occurredAt, tie) with the list's cursor codec.
 import { z } from "zod";
 import { pool } from "../db/client";
+import { BadRequestError } from "../errors";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
+import { executionExists, timelineRows, type TimelineRow } from "./queries";
 import { STATUSES } from "./status";
 
 const statusSchema = z.enum(STATUSES);
@@ -48,45 +49,7 @@ export type TimelinePage = { items: TimelineItem[]; nextCursor: string | null };
 
 export const MAX_TIMELINE_PAGE = 1000;
 
-type Row = {
-  kind: "status" | "heartbeat";
-  at: Date;
-  tie: string;
-  id: string;
-  eventId: string | null;
-  status: (typeof STATUSES)[number] | null;
-  attempt: number;
-  receivedAt: Date | null;
-  outcome: "APPLIED" | "DUPLICATE" | "STALE" | "REJECTED" | null;
-  reason: string | null;
-  repeats: number | null;
-  waitedMs: number | null;
-  statusBefore: (typeof STATUSES)[number] | null;
-  statusAfter: (typeof STATUSES)[number] | null;
-  payload: unknown;
-  count: number | null;
-  lastOccurredAt: Date | null;
-};
-
-// tie orders items of the same occurredAt: 2 × row id for status events, 2 × attempt + 1 for
-// heartbeat items, so one bigint keeps the keyset unique across both tables.
-const TIMELINE_SQL = `
-  SELECT * FROM (
-    SELECT 'status' AS kind, "occurredAt" AS at, (id * 2)::text AS tie, id::text AS id, "eventId", status, attempt, "receivedAt",
-           outcome, reason, repeats, "waitedMs", "statusBefore", "statusAfter", payload, NULL::int AS count,
-           NULL::timestamptz AS "lastOccurredAt"
-      -- (HEARTBEAT rows are only in timelines written before compaction, or by npm run gen)
-      FROM execution_events WHERE "orgId" = $1 AND "executionId" = $2 AND type = 'STATUS'
-    UNION ALL
-    SELECT 'heartbeat', "firstOccurredAt", (attempt::bigint * 2 + 1)::text, 'hb-' || attempt, NULL, NULL, attempt, NULL,
-           NULL, NULL, NULL, "waitedMs", NULL, NULL, NULL, count, "lastOccurredAt"
-      FROM execution_heartbeats WHERE "orgId" = $1 AND "executionId" = $2
-  ) t
-  WHERE $3::timestamptz IS NULL OR (t.at, t.tie::bigint) > ($3::timestamptz, $4::bigint)
-  ORDER BY t.at, t.tie::bigint
-  LIMIT $5`;
-
-function toItem(r: Row): TimelineItem {
+function toItem(r: TimelineRow): TimelineItem {
   if (r.kind === "heartbeat") {
     return { type: "heartbeat", id: r.id, attempt: r.attempt, count: r.count!, firstOccurredAt: r.at, lastOccurredAt: r.lastOccurredAt!, waitedMs: r.waitedMs };
   }
@@ -125,11 +88,11 @@ export async function readTimeline(orgId: string, executionId: string, page: { l
   const after = page.cursor ? decodeCursor(page.cursor) : null;
   if (page.cursor && (!after || after.snapshotId !== null)) throw new TimelineCursorError("cursor is not valid; pass the nextCursor of a previous page");
   const db = pool();
-  const [exists, { rows }] = await Promise.all([
-    db.query(`SELECT 1 FROM executions WHERE "orgId" = $1 AND "executionId" = $2`, [orgId, executionId]),
-    db.query<Row>(TIMELINE_SQL, [orgId, executionId, after?.at ?? null, after?.id ?? null, limit + 1]),
+  const [exists, rows] = await Promise.all([
+    executionExists(db, orgId, executionId),
+    timelineRows(db, orgId, executionId, after ? { at: after.at, tie: after.id } : null, limit + 1),
   ]);
-  if (exists.rowCount === 0) return null;
+  if (!exists) return null;
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];

@@ -25,7 +25,8 @@ import { ingestEvents } from "../ingest/service";
 import { log } from "../log";
 import { audited } from "../rbac/audited";
 import { operateReasonSchema } from "./operate";
-import { countExecutionsCapped, latestExecutionId, selectExecutionPage, type Cursor, type ListFilter } from "../executions/read";
+import type { ExecutionFilter as ListFilter } from "../executions/filters";
+import { countExecutionsCapped, latestExecutionId, listExecutionTargets, type Cursor } from "../executions/read";
 import { ACTIVE_STATUSES, type Status } from "../executions/status";
 
 export const BULK_ACTIONS = ["cancel", "markFailed", "acknowledgeAlerts", "resolveAlerts"] as const;
@@ -269,7 +270,7 @@ async function runJob(
         targets = rows;
         next = { cursor: null, idsDone: position.idsDone + slice.length, last: position.idsDone + slice.length >= ids.length };
       } else if (resume.filter && resume.snapshotId) {
-        const rows: Target[] = await selectExecutionPage<Target>(caller.orgId, activeOnly(resume.filter), { limit: resume.chunk, cursor: position.cursor, snapshotId: resume.snapshotId }, TARGET_COLUMNS);
+        const rows: Target[] = await listExecutionTargets(caller.orgId, activeOnly(resume.filter), { limit: resume.chunk, cursor: position.cursor, snapshotId: resume.snapshotId });
         targets = rows.slice(0, resume.chunk);
         if (!targets.length) break;
         const last = targets[targets.length - 1] as Target;

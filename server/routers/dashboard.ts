@@ -10,7 +10,7 @@ import { effectiveStatuses, parseFilterQuery, PRESET_MS, resolveFilters, type Ex
 import { cappedCountSchema, countExecutions, countNewExecutions } from "../dashboard/list-counts";
 import {
   encodeListCursor,
-  executionRowSchema,
+  executionListRowSchema,
   listExecutionRows,
   listExecutionsOutputSchema,
   MAX_LIST_LIMIT,
@@ -70,7 +70,7 @@ export const dashboardRouter = createTRPCRouter({
 
   refreshRows: read
     .input(z.object({ executionIds: z.array(z.string().min(1).max(200)).max(MAX_LIST_LIMIT) }))
-    .output(z.object({ items: z.array(executionRowSchema) }))
+    .output(z.object({ items: z.array(executionListRowSchema) }))
     .query(async ({ ctx, input }) => ({ items: await refreshExecutionRows(ctx.org.id, input) })),
 
   counters: read

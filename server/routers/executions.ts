@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toListFilter } from "../executions/list";
+import { toExecutionFilter } from "../executions/filters";
 import { bulkJobSchema, bulkTargetSchema, requireBulkJob, startBulkJob, type BulkAction, type BulkTarget } from "../operations/bulk";
 import { cancelExecution, markExecutionFailed, operateReasonSchema } from "../operations/operate";
 import { STATUSES } from "../executions/status";
@@ -24,7 +24,7 @@ export const bulkInput = z.object({ target: bulkTargetSchema, reason: operateRea
 
 /** The shared body of the four bulk procedures (each guarded by its own permission). */
 export function startBulk(ctx: OrgContext, action: BulkAction, input: { target: BulkTarget; reason: string }) {
-  const filter = input.target.kind === "filter" ? toListFilter(filtersOfQuery(input.target.query, new Date())) : null;
+  const filter = input.target.kind === "filter" ? toExecutionFilter(filtersOfQuery(input.target.query, new Date())) : null;
   return startBulkJob({ orgId: ctx.org.id, actor: ctx.actor, ip: ctx.ip, userAgent: ctx.userAgent }, action, input.target, filter, input.reason);
 }
 

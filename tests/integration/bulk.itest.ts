@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createMemberSession } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
-import { toListFilter } from "../../server/executions/list";
+import { toExecutionFilter } from "../../server/executions/filters";
 import { getBulkJob, resumeBulkJobs, settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createCaller } from "../../server/routers/_app";
@@ -73,7 +73,7 @@ describe("bulk actions", () => {
       { eventId: "done-c", executionId: "done-1", status: "COMPLETED" },
     ]);
     const query = "workflow=bulk.many";
-    const filter = toListFilter(filtersOfQuery(query, new Date()));
+    const filter = toExecutionFilter(filtersOfQuery(query, new Date()));
     const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "test" } }, "markFailed", { kind: "filter", query }, filter, "bad deploy", { chunk: 40 });
     expect(job.total).toBe(250);
     await settleBulkJobs();
@@ -94,7 +94,7 @@ describe("bulk actions", () => {
       const org = await createTestOrg();
       await runningMany(org.orgId, "cr", 100, "bulk.crash");
       const query = "workflow=bulk.crash";
-      const filter = toListFilter(filtersOfQuery(query, new Date()));
+      const filter = toExecutionFilter(filtersOfQuery(query, new Date()));
       const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "test" } }, "cancel", { kind: "filter", query }, filter, "drain", { chunk: 30, abandonAt });
       await settleBulkJobs();
       return { org, job };

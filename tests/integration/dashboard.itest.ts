@@ -8,7 +8,7 @@ import { getCounters } from "../../server/dashboard/counters";
 import { getExecutionDetail, listExecutionEvents } from "../../server/executions/detail";
 import type { ExecutionFiltersInput } from "../../server/executions/filters";
 import { countExecutions, countNewExecutions } from "../../server/dashboard/list-counts";
-import { listExecutionRows, refreshExecutionRows, type ExecutionRow } from "../../server/executions/list";
+import { listExecutionRows, refreshExecutionRows, type ExecutionListRow } from "../../server/executions/list";
 import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries } from "../../server/workflows/summary";
 import { pool } from "../../server/db/client";
 import { listExecutions } from "../../server/executions/read";
@@ -84,7 +84,7 @@ async function recount(orgId: string, where: string, values: unknown[] = []) {
 }
 
 async function allPages(orgId: string, filters: ExecutionFiltersInput, limit: number) {
-  const seen: ExecutionRow[] = [];
+  const seen: ExecutionListRow[] = [];
   let cursor: string | undefined;
   let pages = 0;
   do {

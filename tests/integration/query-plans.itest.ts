@@ -6,7 +6,10 @@ import { explainableExactCountQueries } from "../../server/dashboard/exact-count
 import { executionFiltersSchema, type ExecutionFiltersInput } from "../../server/executions/filters";
 import { rebuildRollups } from "../../server/executions/rollups";
 import { pool } from "../../server/db/client";
-import { explainableCountQuery, explainableListQuery, explainableSubstringWalk, SEARCH_WALK_ROWS, selectExecutionPage, type ListFilter } from "../../server/executions/read";
+import type { ExecutionFilter as ListFilter } from "../../server/executions/filters";
+import { SEARCH_WALK_ROWS } from "../../server/executions/list-sql";
+import { executionTargetPage, explainableCountQuery, explainableListQuery, explainableSubstringWalk } from "../../server/executions/queries";
+import { COUNT_CAP } from "../../server/paging/limits";
 import { MISSED_CHECK_SQL } from "../../server/monitor/missed";
 import { STUCK_DIFF_SQL, STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
 import { createTestOrg } from "../setup/helpers";
@@ -100,7 +103,7 @@ const ORDERED_FILTERS: Array<[string, () => ListFilter]> = [
 describe("list query plans on 200k executions", () => {
   it.each(ORDERED_FILTERS)("%s: index scans in order, first page and 150k deep", async (_name, filter) => {
     for (const cursor of [null, deepCursor]) {
-      const plan = await explain(await explainableListQuery(orgId, filter(), { limit: 50, cursor }));
+      const plan = await explain(await explainableListQuery(pool(), orgId, filter(), { limit: 50, cursor }));
       expect(seqScansOfExecutions(plan), JSON.stringify(plan.map((n) => n["Node Type"]))).toEqual([]);
       expect(bigSorts(plan), JSON.stringify(plan.map((n) => n["Node Type"]))).toEqual([]);
       expect(plan.some((n) => /Index/.test(n["Node Type"]) && n["Relation Name"] === "executions")).toBe(true);
@@ -113,7 +116,7 @@ describe("list query plans on 200k executions", () => {
     ["metadata pair", { metadata: { tenant: "t7" } }],
     ["stuck only", { stuck: true }],
   ] as Array<[string, ListFilter]>)("%s: no full scan of executions (a sort of the few matches is fine)", async (_name, filter) => {
-    const plan = await explain(await explainableListQuery(orgId, filter, { limit: 50, cursor: null }));
+    const plan = await explain(await explainableListQuery(pool(), orgId, filter, { limit: 50, cursor: null }));
     expect(seqScansOfExecutions(plan), JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`))).toEqual([]);
   });
 });
@@ -130,7 +133,7 @@ describe("substring search on 200k executions", () => {
       // not stuck: the walk joins workflows and organizations for the stuck rule
       [{ ...common, stuck: false }, null],
     ] as Array<[ListFilter, typeof deepCursor | null]>) {
-      const plan = await explain(await explainableSubstringWalk(orgId, filter, { limit: 50, cursor }));
+      const plan = await explain(await explainableSubstringWalk(pool(), orgId, filter, { limit: 50, cursor }));
       const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`));
       expect(seqScansOfExecutions(plan), shape).toEqual([]);
       expect(plan.filter((n) => n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort"), shape).toEqual([]);
@@ -142,7 +145,7 @@ describe("substring search on 200k executions", () => {
 
   it("when the walk runs out, a rare term's matches come through the trigram index, never an unbounded createdAt walk", async () => {
     for (const cursor of [null, deepCursor]) {
-      const plan = await explain(await explainableListQuery(orgId, { executionId: { value: "0199", mode: "contains" } }, { limit: 50, cursor }));
+      const plan = await explain(await explainableListQuery(pool(), orgId, { executionId: { value: "0199", mode: "contains" } }, { limit: 50, cursor }));
       const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`));
       expect(seqScansOfExecutions(plan), shape).toEqual([]);
       expect(plan.some((n) => n["Node Type"] === "Bitmap Index Scan" && /trgm/.test(n["Index Name"] ?? "")), shape).toBe(true);
@@ -164,7 +167,7 @@ describe("substring search on 200k executions", () => {
     expect(SEARCH_WALK_ROWS).toBeLessThan(51 * 1000);
     for (const value of ["exec-01", "0199"]) {
       for (const cursor of [null, deepCursor]) {
-        const page = await selectExecutionPage<{ id: string; createdAt: Date }>(orgId, { executionId: { value, mode: "contains" } }, { limit: 50, cursor }, "e.id::text, e.\"createdAt\"");
+        const page = await executionTargetPage(pool(), orgId, { executionId: { value, mode: "contains" } }, { limit: 50, cursor });
         expect(page.map((r) => r.id), `${value} ${cursor ? "deep" : "first page"}`).toEqual(await truth(`%${value}%`, cursor));
       }
     }
@@ -175,7 +178,7 @@ describe("capped count plans", () => {
   it.each([...ORDERED_FILTERS, ["stuck only", () => ({ stuck: true })] as [string, () => ListFilter]])(
     "%s: counted through an index, never a full scan",
     async (_name, filter) => {
-      const plan = await explain(await explainableCountQuery(orgId, filter()));
+      const plan = await explain(await explainableCountQuery(pool(), orgId, filter(), COUNT_CAP));
       expect(seqScansOfExecutions(plan), JSON.stringify(plan.map((n) => n["Node Type"]))).toEqual([]);
     },
   );

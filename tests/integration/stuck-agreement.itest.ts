@@ -129,7 +129,7 @@ describe("stuck: SQL and TypeScript agree", () => {
       const v = expected.get(c.executionId)!;
       expect({ id: c.executionId, stuck: view.stuck, reason: view.stuckReason }).toEqual({ id: c.executionId, stuck: v !== null, reason: v?.reason ?? null });
     }
-    const listed = await listExecutions(orgId, { stuck: true, executionIdPrefix: "live-" }, { limit: 500, cursor: null });
+    const listed = await listExecutions(orgId, { stuck: true, executionId: { value: "live-", mode: "prefix" } }, { limit: 500, cursor: null });
     expect(listed.items.map((i) => i.executionId).sort()).toEqual(cases.filter((c) => expected.get(c.executionId)).map((c) => c.executionId).sort());
 
     // the capped count of stuck=true (its own, join-free form of the rule) counts the same ones

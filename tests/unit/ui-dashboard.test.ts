@@ -17,7 +17,7 @@ import {
 } from "../../components/dashboard/url-state";
 import { RANGE_PRESET_OPTIONS } from "../../components/dashboard/ranges";
 import { RANGE_PRESETS } from "../../server/executions/filters";
-import type { ExecutionRow } from "../../server/executions/list";
+import type { ExecutionListRow } from "../../server/executions/list";
 
 describe("formatAge and stuckLabel", () => {
   it.each([
@@ -99,7 +99,7 @@ describe("list URL state", () => {
 });
 
 describe("mergeRows", () => {
-  const row = (id: string, status: ExecutionRow["status"], updatedAt: number): ExecutionRow => ({
+  const row = (id: string, status: ExecutionListRow["status"], updatedAt: number): ExecutionListRow => ({
     executionId: id,
     workflow: "w",
     status,

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { describeIssues, rawEventSchema } from "../../ingest/event-schema";
 import { ingestOne } from "../../ingest/service";
+import type { ExecutionFilter } from "../../executions/filters";
 import { getExecution, listExecutions, listPosition } from "../../executions/read";
 import { decodeCursor } from "../../paging/cursor";
 import { invalidStatusMessage, parseStatus, type Status } from "../../executions/status";
@@ -60,18 +61,16 @@ function parseList(url: URL) {
     metadata[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const prefix = q.get("q")?.trim();
-  return {
-    filter: {
-      statuses,
-      workflows,
-      stuck: stuckRaw === null ? undefined : stuckRaw === "true",
-      createdFrom: time("from"),
-      createdTo: time("to"),
-      executionIdPrefix: prefix || undefined,
-      metadata: Object.keys(metadata).length ? metadata : undefined,
-    },
-    page: { limit, cursor },
+  const filter: ExecutionFilter = {
+    statuses: statuses.length ? statuses : null,
+    workflows,
+    stuck: stuckRaw === null ? undefined : stuckRaw === "true",
+    createdFrom: time("from"),
+    createdTo: time("to"),
+    executionId: prefix ? { value: prefix, mode: "prefix" } : undefined,
+    metadata: Object.keys(metadata).length ? metadata : undefined,
   };
+  return { filter, page: { limit, cursor } };
 }
 
 export const listExecutionsRoute = route("/api/v1/executions", async (req) => {
