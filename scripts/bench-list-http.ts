@@ -28,7 +28,7 @@ const { key } = await createApiKey(orgId, "bench-list-http");
 // the cursor of page `depth` (50 rows a page), walked in process
 let cursor: string | null = null;
 for (let i = 0; i < Number(values.depth); i++) {
-  const page = await listExecutions(orgId, {}, { limit: 50, cursor: cursor ? positionOf(cursor) : null });
+  const page = await listExecutions({ orgId }, {}, { limit: 50, cursor: cursor ? positionOf(cursor) : null });
   if (!page.nextCursor) break;
   cursor = page.nextCursor;
 }
@@ -56,11 +56,11 @@ async function measure(label: string, fn: () => Promise<unknown>) {
   console.log(`${label.padEnd(34)} p50 ${pct(times, 50).toFixed(2).padStart(7)} ms   p95 ${pct(times, 95).toFixed(2).padStart(7)} ms`);
 }
 console.log(`organization with ${n} executions; deep page = page ${values.depth}; ${runs} runs each, one at a time`);
-await measure("first page, in process (SQL)", () => listExecutions(orgId, {}, { limit: 50, cursor: null }));
+await measure("first page, in process (SQL)", () => listExecutions({ orgId }, {}, { limit: 50, cursor: null }));
 await measure("first page, HTTP", () => get("/api/v1/executions?limit=50"));
 if (cursor) {
   const deep = positionOf(cursor);
-  await measure("deep page, in process (SQL)", () => listExecutions(orgId, {}, { limit: 50, cursor: deep }));
+  await measure("deep page, in process (SQL)", () => listExecutions({ orgId }, {}, { limit: 50, cursor: deep }));
   await measure("deep page, HTTP", () => get(`/api/v1/executions?limit=50&cursor=${encodeURIComponent(cursor!)}`));
 }
 agent.destroy();

@@ -213,7 +213,7 @@ async function captureListSql(f: FilterCase, cursor: { createdAt: string; id: st
     };
   });
   try {
-    const page = await listExecutions(orgId, f.api, { limit: PAGE, cursor });
+    const page = await listExecutions({ orgId }, f.api, { limit: PAGE, cursor });
     return { ...seen[seen.length - 1]!, page };
   } finally {
     pools.forEach((p, i) => ((p as unknown as { query: unknown }).query = originals[i]));
@@ -324,8 +324,8 @@ async function countsSection() {
   const { getExecutionCharts } = await import("../server/dashboard/charts");
   const target = "p95 ≤ 100 ms";
   for (const f of filters) {
-    const s = await measure(SERVICE_RUNS, () => countExecutionsCapped(orgId, f.list));
-    const c = await countExecutionsCapped(orgId, f.list);
+    const s = await measure(SERVICE_RUNS, () => countExecutionsCapped({ orgId }, f.list));
+    const c = await countExecutionsCapped({ orgId }, f.list);
     // issue 15: the stuck count from the monitor's org-leading partial indexes
     const t = f.name === "stuck" ? { target: "p95 ≤ 20 ms", ok: s.p95 <= 20 } : { target, ok: s.p95 <= 100 };
     rows.push({ section: "counts", measure: `capped count ${f.label}`, stats: s, value: `${fmt(c.count)}${c.capped ? "+" : ""}`, ...t });

@@ -85,7 +85,7 @@ async function countersFromExecutions(orgId: string, f: ExecutionFilters): Promi
   const count = async (status: Status | null, stuck?: true): Promise<CappedCount> => {
     let statuses = admitted;
     if (status) statuses = (admitted ?? [status]).filter((s) => s === status);
-    const { count: n, capped } = await countExecutionsCapped(orgId, { ...base, statuses, stuck: stuck ?? base.stuck }, { cap: COUNT_CAP });
+    const { count: n, capped } = await countExecutionsCapped({ orgId }, { ...base, statuses, stuck: stuck ?? base.stuck }, { cap: COUNT_CAP });
     return { count: n, capped, display: formatCappedCount(n, capped) };
   };
   const entries = Object.entries(COUNTER_STATUS) as [StatusCounter, Status][];

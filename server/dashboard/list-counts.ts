@@ -3,6 +3,7 @@
 // aggregates, and not in server/executions/list.ts: the aggregates build on the executions
 // capability (its filters, its stuck rule, its capped count), so executions must not import them.
 import { z } from "zod";
+import type { ReadContext } from "../context";
 import { countExecutionsCapped } from "../executions/read";
 import { canCountExactly, executionFiltersSchema, toExecutionFilter } from "../executions/filters";
 import { COUNT_CAP } from "../paging/limits";
@@ -27,13 +28,13 @@ export type CountExecutionsInput = z.input<typeof countExecutionsInputSchema>;
  * Executions matching the filters: exact from the aggregates (./exact-counts.ts) unless an id or
  * metadata search is set; those are exact up to 10,000, then "10,000+".
  */
-export async function countExecutions(orgId: string, input: CountExecutionsInput): Promise<CappedCount> {
+export async function countExecutions(ctx: ReadContext, input: CountExecutionsInput): Promise<CappedCount> {
   const { filters } = countExecutionsInputSchema.parse(input);
   if (canCountExactly(filters)) {
-    const { total } = await exactCounts(orgId, filters);
+    const { total } = await exactCounts(ctx.orgId, filters);
     return { count: total, capped: false, display: formatCappedCount(total, false) };
   }
-  const { count, capped } = await countExecutionsCapped(orgId, toExecutionFilter(filters), { cap: COUNT_CAP });
+  const { count, capped } = await countExecutionsCapped(ctx, toExecutionFilter(filters), { cap: COUNT_CAP });
   return { count, capped, display: formatCappedCount(count, capped) };
 }
 
@@ -48,8 +49,8 @@ export type CountNewExecutionsInput = z.input<typeof countNewExecutionsInputSche
  * "N new — show": executions matching the filters that arrived after the list's snapshot. Counted
  * by arrival (id), not by createdAt, so a late report of an old execution is counted too.
  */
-export async function countNewExecutions(orgId: string, input: CountNewExecutionsInput): Promise<CappedCount> {
+export async function countNewExecutions(ctx: ReadContext, input: CountNewExecutionsInput): Promise<CappedCount> {
   const { filters, snapshotId } = countNewExecutionsInputSchema.parse(input);
-  const { count, capped } = await countExecutionsCapped(orgId, toExecutionFilter(filters), { cap: COUNT_CAP, afterId: snapshotId });
+  const { count, capped } = await countExecutionsCapped(ctx, toExecutionFilter(filters), { cap: COUNT_CAP, afterId: snapshotId });
   return { count, capped, display: formatCappedCount(count, capped) };
 }

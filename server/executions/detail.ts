@@ -2,7 +2,9 @@
 // (with outcome and reason), error, input and output, the ContinueAsNew chain both ways, parent
 // and children, and its audit entries. Everything is read with the organization in the WHERE.
 import { z } from "zod";
+import type { ReadContext } from "../context";
 import { pool } from "../db/client";
+import type { Queryable } from "../db/sql";
 import { chainLinks, childLinks, executionAuditEntries, executionAuditRow, executionLink, executionLinkRow, executionWithBody } from "./queries";
 import { STATUSES } from "./status";
 import { readTimeline, timelineItemSchema, type TimelineItem } from "./timeline";
@@ -77,11 +79,11 @@ export type ExecutionDetail = z.infer<typeof executionDetailSchema>;
 
 /** An execution's timeline by occurredAt, keyset-paged (empty for an unknown execution). */
 export async function listExecutionEvents(
-  orgId: string,
+  ctx: ReadContext,
   input: { executionId: string; cursor?: string; limit?: number },
 ): Promise<{ items: TimelineItem[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(input.limit ?? MAX_DETAIL_EVENTS, 1), MAX_DETAIL_EVENTS);
-  return (await readTimeline(orgId, input.executionId, { limit, cursor: input.cursor })) ?? { items: [], nextCursor: null };
+  return (await readTimeline(ctx, { executionId: input.executionId, limit, cursor: input.cursor })) ?? { items: [], nextCursor: null };
 }
 
 /** The lifecycle stages read status changes in the order they were applied, which is arrival order. */
@@ -92,8 +94,8 @@ function appliedInArrivalOrder(items: TimelineItem[]): TimelineEventInput[] {
     .map((i) => ({ type: "STATUS", occurredAt: i.occurredAt, outcome: i.outcome.toUpperCase() as TimelineEventInput["outcome"], statusBefore: i.statusBefore, statusAfter: i.statusAfter }));
 }
 
-async function chainOf(orgId: string, executionId: string): Promise<{ previous: ExecutionLink[]; next: ExecutionLink[]; truncated: boolean }> {
-  const rows = await chainLinks(pool(), orgId, executionId, MAX_CHAIN_STEPS);
+async function chainOf(db: Queryable, orgId: string, executionId: string): Promise<{ previous: ExecutionLink[]; next: ExecutionLink[]; truncated: boolean }> {
+  const rows = await chainLinks(db, orgId, executionId, MAX_CHAIN_STEPS);
   const strip = ({ executionId: id, status, workflow, createdAt }: ExecutionLink): ExecutionLink => ({ executionId: id, status, workflow, createdAt });
   const prev = rows.filter((r) => r.dir === "prev");
   const next = rows.filter((r) => r.dir === "next");
@@ -106,15 +108,16 @@ async function chainOf(orgId: string, executionId: string): Promise<{ previous: 
 }
 
 /** Null when the execution is unknown here (or another organization's). */
-export async function getExecutionDetail(orgId: string, input: z.input<typeof executionDetailInputSchema>, now = new Date()): Promise<ExecutionDetail | null> {
+export async function getExecutionDetail(ctx: ReadContext, input: z.input<typeof executionDetailInputSchema>, now = new Date()): Promise<ExecutionDetail | null> {
   const { executionId } = executionDetailInputSchema.parse(input);
-  const db = pool();
+  const { orgId } = ctx;
+  const db = ctx.client ?? pool();
   const row = await executionWithBody(db, orgId, executionId);
   if (!row) return null;
 
   const [events, chain, parent, children, audit] = await Promise.all([
-    listExecutionEvents(orgId, { executionId, limit: MAX_DETAIL_EVENTS }),
-    chainOf(orgId, executionId),
+    listExecutionEvents(ctx, { executionId, limit: MAX_DETAIL_EVENTS }),
+    chainOf(db, orgId, executionId),
     row.parentExecutionId ? executionLink(db, orgId, row.parentExecutionId) : Promise.resolve(null),
     childLinks(db, orgId, executionId, MAX_CHILDREN + 1),
     executionAuditEntries(db, orgId, executionId, MAX_AUDIT_ENTRIES),

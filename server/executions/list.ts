@@ -2,12 +2,13 @@
 // pages over a snapshot, and a refresh of the visible rows for live updates. Its counts (total,
 // "N new") are in server/dashboard/list-counts.ts, beside the aggregates they read.
 import { z } from "zod";
-import { pool, readPool } from "../db/client";
+import type { ReadContext } from "../context";
+import { pool } from "../db/client";
 import { BadRequestError } from "../errors";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
 import { executionFiltersSchema, toExecutionFilter } from "./filters";
-import { executionListPage, executionListRowsById, type ExecutionListDbRow } from "./queries";
-import { latestExecutionId } from "./read";
+import { executionListRowsById, type ExecutionListDbRow } from "./queries";
+import { latestExecutionId, listExecutionPage } from "./read";
 import { STATUSES } from "./status";
 
 export const executionListRowSchema = z.object({
@@ -91,21 +92,14 @@ export const listExecutionsOutputSchema = z.object({
 export type ListExecutionsOutput = z.infer<typeof listExecutionsOutputSchema>;
 
 /** Newest first; pages of one snapshot never skip or repeat a row, whatever arrives meanwhile. */
-export async function listExecutionRows(orgId: string, input: ListExecutionsInput): Promise<ListExecutionsOutput> {
+export async function listExecutionRows(ctx: ReadContext, input: ListExecutionsInput): Promise<ListExecutionsOutput> {
   const { filters, limit, cursor: rawCursor } = listExecutionsInputSchema.parse(input);
   const cursor = rawCursor ? decodeListCursor(rawCursor) : null;
   if (rawCursor && !cursor) throw new InvalidCursorError();
-  const snapshotId = cursor ? cursor.snapshotId : await latestExecutionId(orgId);
+  const snapshotId = cursor ? cursor.snapshotId : await latestExecutionId(ctx);
   if (snapshotId === null) return { items: [], nextCursor: null, snapshotId: null };
-  const rows = await executionListPage(readPool(), orgId, toExecutionFilter(filters), { limit, cursor, snapshotId });
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toRow),
-    nextCursor: more && last ? encodeListCursor({ createdAt: last.createdAt.toISOString(), id: last.id, snapshotId }) : null,
-    snapshotId,
-  };
+  const { rows, nextCursor } = await listExecutionPage(ctx, "row", toExecutionFilter(filters), { limit, cursor, snapshotId });
+  return { items: rows.map(toRow), nextCursor, snapshotId };
 }
 
 /* --- live refresh of the visible rows ------------------------------------------------------ */
@@ -115,9 +109,9 @@ export const refreshRowsInputSchema = z.object({
 });
 
 /** The current state of the rows on screen (the page polls this for status changes). */
-export async function refreshExecutionRows(orgId: string, input: z.input<typeof refreshRowsInputSchema>): Promise<ExecutionListRow[]> {
+export async function refreshExecutionRows(ctx: ReadContext, input: z.input<typeof refreshRowsInputSchema>): Promise<ExecutionListRow[]> {
   const { executionIds } = refreshRowsInputSchema.parse(input);
   if (!executionIds.length) return [];
-  const rows = await executionListRowsById(pool(), orgId, executionIds);
+  const rows = await executionListRowsById(ctx.client ?? pool(), ctx.orgId, executionIds);
   return rows.map(toRow);
 }

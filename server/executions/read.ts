@@ -1,11 +1,23 @@
 // Reads of executions for the HTTP API and the UI. Stuck is computed in SQL by the one stuck rule
 // builder of server/executions/stuck.ts, so lists can filter on it; the SQL is in ./queries.ts.
+import type { ReadContext } from "../context";
 import { pool, readPool } from "../db/client";
 import { encodeCursor, type Keyset } from "../paging/cursor";
+import type { Queryable } from "../db/sql";
 import { COUNT_CAP } from "../paging/limits";
 import type { ExecutionFilter } from "./filters";
 import type { Cursor, ListPage } from "./list-sql";
-import { cappedExecutionCount, executionTargetPage, executionViewPage, executionWithBody, latestExecutionIdOf, type ExecutionTargetRow, type ExecutionViewRow } from "./queries";
+import {
+  cappedExecutionCount,
+  executionListPage,
+  executionTargetPage,
+  executionViewPage,
+  executionWithBody,
+  latestExecutionIdOf,
+  type ExecutionListDbRow,
+  type ExecutionTargetRow,
+  type ExecutionViewRow,
+} from "./queries";
 import type { Status } from "./status";
 import { STUCK_SQL } from "./stuck";
 
@@ -68,8 +80,8 @@ function toView(r: ExecutionViewRow): ExecutionView {
 }
 
 /** One execution with its input and output, or null (unknown here, or another organization's). */
-export async function getExecution(orgId: string, executionId: string): Promise<ExecutionView | null> {
-  const row = await executionWithBody(pool(), orgId, executionId);
+export async function getExecution(ctx: ReadContext, executionId: string): Promise<ExecutionView | null> {
+  const row = await executionWithBody(ctx.client ?? pool(), ctx.orgId, executionId);
   return row ? { ...toView(row), input: row.input ?? null, output: row.output ?? null } : null;
 }
 
@@ -80,35 +92,51 @@ export function listPosition(k: Keyset): Cursor {
 
 /** Matching executions counted exactly up to `cap`; `capped` means "more than cap". */
 export async function countExecutionsCapped(
-  orgId: string,
+  ctx: ReadContext,
   filter: ExecutionFilter,
   opts: { cap?: number; afterId?: string | null } = {},
 ): Promise<{ count: number; capped: boolean }> {
   const cap = opts.cap ?? COUNT_CAP;
-  const n = await cappedExecutionCount(readPool(), orgId, filter, cap, opts.afterId ?? null);
+  const n = await cappedExecutionCount(ctx.client ?? readPool(), ctx.orgId, filter, cap, opts.afterId ?? null);
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
 }
 
 /** The newest execution id of an organization: the high-water mark of a list snapshot. */
-export async function latestExecutionId(orgId: string): Promise<string | null> {
-  return latestExecutionIdOf(pool(), orgId);
+export async function latestExecutionId(ctx: ReadContext): Promise<string | null> {
+  return latestExecutionIdOf(ctx.client ?? pool(), ctx.orgId);
+}
+
+const PAGES = { view: executionViewPage, row: executionListPage };
+type PageRow = { view: ExecutionViewRow; row: ExecutionListDbRow };
+
+/**
+ * The one list: matching executions, newest first, keyset-paginated, as full views (REST) or light
+ * rows (the dashboard). The next cursor pins the page's snapshot, if it has one.
+ */
+export async function listExecutionPage<K extends keyof PageRow>(
+  ctx: ReadContext,
+  shape: K,
+  filter: ExecutionFilter,
+  page: ListPage,
+): Promise<{ rows: PageRow[K][]; nextCursor: string | null }> {
+  const read = PAGES[shape] as (db: Queryable, orgId: string, f: ExecutionFilter, p: ListPage) => Promise<PageRow[K][]>;
+  const all = await read(ctx.client ?? readPool(), ctx.orgId, filter, page);
+  const rows = all.slice(0, page.limit);
+  const last = rows[rows.length - 1];
+  const at = last ? { at: last.createdAt.toISOString(), id: last.id } : null;
+  const nextCursor = all.length > page.limit && at ? encodeCursor(page.snapshotId ? { ...at, snapshotId: page.snapshotId } : at) : null;
+  return { rows, nextCursor };
 }
 
 export type ExecutionPage = { items: ExecutionView[]; nextCursor: string | null };
 
 /** GET /api/v1/executions: full views, newest first, keyset-paginated. */
-export async function listExecutions(orgId: string, filter: ExecutionFilter, page: ListPage): Promise<ExecutionPage> {
-  const rows = await executionViewPage(readPool(), orgId, filter, { limit: page.limit, cursor: page.cursor });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit);
-  const last = items[items.length - 1];
-  return {
-    items: items.map(toView),
-    nextCursor: more && last ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id }) : null,
-  };
+export async function listExecutions(ctx: ReadContext, filter: ExecutionFilter, page: Pick<ListPage, "limit" | "cursor">): Promise<ExecutionPage> {
+  const { rows, nextCursor } = await listExecutionPage(ctx, "view", filter, { limit: page.limit, cursor: page.cursor });
+  return { items: rows.map(toView), nextCursor };
 }
 
 /** A bulk job's chunk: matching executions as it acts on them, newest first, up to limit + 1. */
-export async function listExecutionTargets(orgId: string, filter: ExecutionFilter, page: ListPage): Promise<ExecutionTargetRow[]> {
-  return executionTargetPage(readPool(), orgId, filter, page);
+export async function listExecutionTargets(ctx: ReadContext, filter: ExecutionFilter, page: ListPage): Promise<ExecutionTargetRow[]> {
+  return executionTargetPage(ctx.client ?? readPool(), ctx.orgId, filter, page);
 }

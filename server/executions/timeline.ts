@@ -2,6 +2,7 @@
 // status events by occurredAt (each once, with how often its eventId came again), and heartbeats
 // compacted to one item per attempt. Keyset-paged on (occurredAt, tie) with the list's cursor codec.
 import { z } from "zod";
+import type { ReadContext } from "../context";
 import { pool } from "../db/client";
 import { BadRequestError } from "../errors";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
@@ -83,11 +84,13 @@ export class TimelineCursorError extends BadRequestError {
  * One page of an execution's timeline, or null when the execution is unknown here (another
  * organization's included). `cursor` is the nextCursor of the previous page.
  */
-export async function readTimeline(orgId: string, executionId: string, page: { limit: number; cursor?: string | null }): Promise<TimelinePage | null> {
+export async function readTimeline(ctx: ReadContext, page: { executionId: string; limit: number; cursor?: string | null }): Promise<TimelinePage | null> {
+  const { orgId } = ctx;
+  const { executionId } = page;
   const limit = Math.min(Math.max(page.limit, 1), MAX_TIMELINE_PAGE);
   const after = page.cursor ? decodeCursor(page.cursor) : null;
   if (page.cursor && (!after || after.snapshotId !== null)) throw new TimelineCursorError("cursor is not valid; pass the nextCursor of a previous page");
-  const db = pool();
+  const db = ctx.client ?? pool();
   const [exists, rows] = await Promise.all([
     executionExists(db, orgId, executionId),
     timelineRows(db, orgId, executionId, after ? { at: after.at, tie: after.id } : null, limit + 1),

@@ -132,11 +132,11 @@ export async function startBulkJob(
     total = rows[0]!.n;
   } else {
     if (!filter) throw new BadRequestError("a filter target needs its filters");
-    const counted = await countExecutionsCapped(caller.orgId, activeOnly(filter), { cap: BULK_MAX });
+    const counted = await countExecutionsCapped(caller, activeOnly(filter), { cap: BULK_MAX });
     if (counted.capped) throw new BadRequestError(`more than ${BULK_MAX.toLocaleString("en-US")} active executions match; narrow the filter`);
     total = counted.count;
   }
-  const snapshotId = await latestExecutionId(caller.orgId);
+  const snapshotId = await latestExecutionId(caller);
   const filterQuery = target.kind === "filter" ? target.query : null;
 
   const resume: ResumeState = { target: target.kind, actor: caller.actor, chunk: chunkSize, snapshotId, filter: target.kind === "filter" ? filter : null, cursor: null, idsDone: 0 };
@@ -270,7 +270,7 @@ async function runJob(
         targets = rows;
         next = { cursor: null, idsDone: position.idsDone + slice.length, last: position.idsDone + slice.length >= ids.length };
       } else if (resume.filter && resume.snapshotId) {
-        const rows: Target[] = await listExecutionTargets(caller.orgId, activeOnly(resume.filter), { limit: resume.chunk, cursor: position.cursor, snapshotId: resume.snapshotId });
+        const rows: Target[] = await listExecutionTargets(caller, activeOnly(resume.filter), { limit: resume.chunk, cursor: position.cursor, snapshotId: resume.snapshotId });
         targets = rows.slice(0, resume.chunk);
         if (!targets.length) break;
         const last = targets[targets.length - 1] as Target;

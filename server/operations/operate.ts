@@ -39,7 +39,7 @@ async function operate(caller: OperateCaller, action: OperateAction, executionId
   const statusOf = (s: Status | null) => (s ? { status: s } : null);
   // one audit entry per attempt, in the transaction of the status change (or of the refusal)
   return audited(caller, { action: target.audit, resourceType: "execution", resourceId: executionId }, async (client) => {
-    const current = await getExecution(caller.orgId, executionId);
+    const current = await getExecution({ orgId: caller.orgId }, executionId);
     if (!current) {
       return { result: null as never, before: null, after: null, details: { reason, outcome: "not_found" }, refused: new NotFoundError(`execution "${executionId}" not found`) };
     }
@@ -70,7 +70,7 @@ async function operate(caller: OperateCaller, action: OperateAction, executionId
       return { result: null as never, before: statusOf(current.status), after: statusOf(current.status), details: { reason, outcome: "invalid", eventId: event.eventId }, refused };
     }
     // another writer finished it between our read and our write: the lifecycle rules kept theirs
-    const latest = result.status ?? (await getExecution(caller.orgId, executionId))?.status ?? current.status;
+    const latest = result.status ?? (await getExecution({ orgId: caller.orgId }, executionId))?.status ?? current.status;
     return { result: null as never, before: statusOf(current.status), after: statusOf(latest), details: { reason, outcome: result.outcome, eventId: event.eventId }, refused: conflictWith(latest) };
   });
 }

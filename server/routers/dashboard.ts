@@ -17,7 +17,7 @@ import {
   refreshExecutionRows,
 } from "../executions/list";
 import { BadRequestError, NotFoundError } from "../errors";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
+import { createTRPCRouter, permissionProcedure, serviceContext } from "../trpc";
 
 /** The list's URL query string (server/dashboard/filters.ts), as the page and saved views hold it. */
 export const filterQuerySchema = z.string().max(4000, "the filter query must be at most 4000 characters").default("");
@@ -55,23 +55,23 @@ export const dashboardRouter = createTRPCRouter({
     .query(({ ctx, input }) => {
       const filters = filtersOfQuery(input.query, new Date());
       const cursor = input.cursor ?? (input.snapshotId ? encodeListCursor({ ...TOP_OF_LIST, snapshotId: input.snapshotId }) : undefined);
-      return listExecutionRows(ctx.org.id, { filters, limit: input.limit, cursor });
+      return listExecutionRows(serviceContext(ctx), { filters, limit: input.limit, cursor });
     }),
 
   count: read
     .input(z.object({ query: filterQuerySchema }))
     .output(cappedCountSchema)
-    .query(({ ctx, input }) => countExecutions(ctx.org.id, { filters: filtersOfQuery(input.query, new Date()) })),
+    .query(({ ctx, input }) => countExecutions(serviceContext(ctx), { filters: filtersOfQuery(input.query, new Date()) })),
 
   countNew: read
     .input(z.object({ query: filterQuerySchema, snapshotId: snapshotIdSchema }))
     .output(cappedCountSchema)
-    .query(({ ctx, input }) => countNewExecutions(ctx.org.id, { filters: filtersOfQuery(input.query, new Date()), snapshotId: input.snapshotId })),
+    .query(({ ctx, input }) => countNewExecutions(serviceContext(ctx), { filters: filtersOfQuery(input.query, new Date()), snapshotId: input.snapshotId })),
 
   refreshRows: read
     .input(z.object({ executionIds: z.array(z.string().min(1).max(200)).max(MAX_LIST_LIMIT) }))
     .output(z.object({ items: z.array(executionListRowSchema) }))
-    .query(async ({ ctx, input }) => ({ items: await refreshExecutionRows(ctx.org.id, input) })),
+    .query(async ({ ctx, input }) => ({ items: await refreshExecutionRows(serviceContext(ctx), input) })),
 
   counters: read
     .input(z.object({ query: filterQuerySchema }))
@@ -94,7 +94,7 @@ export const dashboardRouter = createTRPCRouter({
     .input(z.object({ executionId: z.string().min(1).max(200) }))
     .output(executionDetailSchema)
     .query(async ({ ctx, input }) => {
-      const detail = await getExecutionDetail(ctx.org.id, { executionId: input.executionId });
+      const detail = await getExecutionDetail(serviceContext(ctx), { executionId: input.executionId });
       if (!detail) throw new NotFoundError(`execution "${input.executionId}" not found`);
       return detail;
     }),
@@ -103,5 +103,5 @@ export const dashboardRouter = createTRPCRouter({
   events: read
     .input(z.object({ executionId: z.string().min(1).max(200), cursor: z.string().max(200).optional() }))
     .output(z.object({ items: z.array(timelineItemSchema), nextCursor: z.string().nullable() }))
-    .query(({ ctx, input }) => listExecutionEvents(ctx.org.id, { executionId: input.executionId, cursor: input.cursor })),
+    .query(({ ctx, input }) => listExecutionEvents(serviceContext(ctx), { executionId: input.executionId, cursor: input.cursor })),
 });

@@ -16,13 +16,13 @@ export const thresholdsPatchSchema = workflowPatchSchema;
 export const workflowsRouter = createTRPCRouter({
   list: permissionProcedure("executions:read")
     .output(workflowsOverviewOutputSchema)
-    .query(({ ctx }) => listWorkflowSummaries(ctx.org.id)),
+    .query(({ ctx }) => listWorkflowSummaries(serviceContext(ctx))),
 
   get: permissionProcedure("executions:read")
     .input(z.object({ key }))
     .output(workflowSummarySchema)
     .query(async ({ ctx, input }) => {
-      const summary = await getWorkflowSummary(ctx.org.id, { key: input.key });
+      const summary = await getWorkflowSummary(serviceContext(ctx), { key: input.key });
       if (!summary) throw new NotFoundError(`workflow "${input.key}" not found`);
       return summary;
     }),
@@ -32,7 +32,7 @@ export const workflowsRouter = createTRPCRouter({
     .output(chartOutputSchema)
     .query(async ({ ctx, input }) => {
       const now = new Date();
-      const charts = await getWorkflowCharts(ctx.org.id, { key: input.key, from: new Date(now.getTime() - PRESET_MS[input.range]) }, now);
+      const charts = await getWorkflowCharts(serviceContext(ctx), { key: input.key, from: new Date(now.getTime() - PRESET_MS[input.range]) }, now);
       if (!charts) throw new NotFoundError(`workflow "${input.key}" not found`);
       return charts;
     }),
@@ -58,7 +58,7 @@ export const workflowsRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const changed = await updateWorkflow(serviceContext(ctx), input.key, input.patch);
       if (!changed) throw new NotFoundError(`workflow "${input.key}" not found`);
-      const summary = await getWorkflowSummary(ctx.org.id, { key: input.key });
+      const summary = await getWorkflowSummary(serviceContext(ctx), { key: input.key });
       if (!summary) throw new NotFoundError(`workflow "${input.key}" not found`);
       return summary;
     }),

@@ -2,6 +2,7 @@
 // stuck now (from the active-executions partial index), and its effective thresholds. A
 // workflow's chart is getExecutionCharts with that workflow.
 import { z } from "zod";
+import type { ReadContext } from "../context";
 import { readPool } from "../db/client";
 import { readSchedule, scheduleOutputSchema } from "./schedule";
 import { getExecutionCharts, type ChartInput, type ChartOutput } from "../dashboard/charts";
@@ -56,27 +57,27 @@ function toSummary(r: WorkflowSummaryRow): WorkflowSummary {
 }
 
 /** Every workflow of the organization, most recently run first. */
-export async function listWorkflowSummaries(orgId: string): Promise<z.infer<typeof workflowsOverviewOutputSchema>> {
-  const rows = await workflowSummaryRows(readPool(), orgId, MAX_WORKFLOWS_LISTED + 1);
+export async function listWorkflowSummaries(ctx: ReadContext): Promise<z.infer<typeof workflowsOverviewOutputSchema>> {
+  const rows = await workflowSummaryRows(ctx.client ?? readPool(), ctx.orgId, MAX_WORKFLOWS_LISTED + 1);
   return { items: rows.slice(0, MAX_WORKFLOWS_LISTED).map(toSummary), truncated: rows.length > MAX_WORKFLOWS_LISTED };
 }
 
 export const workflowDetailInputSchema = z.object({ key: z.string().min(1).max(200) });
 
 /** One workflow's summary, or null when it is unknown here. */
-export async function getWorkflowSummary(orgId: string, input: z.input<typeof workflowDetailInputSchema>): Promise<WorkflowSummary | null> {
+export async function getWorkflowSummary(ctx: ReadContext, input: z.input<typeof workflowDetailInputSchema>): Promise<WorkflowSummary | null> {
   const { key } = workflowDetailInputSchema.parse(input);
-  const row = await workflowSummaryRow(readPool(), orgId, key);
+  const row = await workflowSummaryRow(ctx.client ?? readPool(), ctx.orgId, key);
   return row ? toSummary(row) : null;
 }
 
 /** A workflow's chart; null when the workflow is unknown here. */
 export async function getWorkflowCharts(
-  orgId: string,
+  ctx: ReadContext,
   input: { key: string } & Omit<ChartInput, "workflows">,
   now = new Date(),
 ): Promise<ChartOutput | null> {
   const { key, ...range } = input;
-  if (!(await workflowKeyExists(readPool(), orgId, key))) return null;
-  return getExecutionCharts(orgId, { ...range, workflows: [key] }, now);
+  if (!(await workflowKeyExists(ctx.client ?? readPool(), ctx.orgId, key))) return null;
+  return getExecutionCharts(ctx.orgId, { ...range, workflows: [key] }, now);
 }

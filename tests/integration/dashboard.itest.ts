@@ -88,7 +88,7 @@ async function allPages(orgId: string, filters: ExecutionFiltersInput, limit: nu
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = await listExecutionRows(orgId, { filters, limit, cursor });
+    const page = await listExecutionRows({ orgId }, { filters, limit, cursor });
     seen.push(...page.items);
     cursor = page.nextCursor ?? undefined;
     pages++;
@@ -115,7 +115,7 @@ describe("executions list", () => {
   });
 
   it("returns light rows newest first, without input, output, error or metadata", async () => {
-    const page = await listExecutionRows(org.orgId, { limit: 5 });
+    const page = await listExecutionRows({ orgId: org.orgId }, { limit: 5 });
     expect(page.items).toHaveLength(5);
     expect(page.items.map((r) => r.executionId)).toEqual(ids.slice(-5).reverse());
     expect(Object.keys(page.items[0]!).sort()).toEqual(
@@ -151,7 +151,7 @@ describe("executions list", () => {
       );
       const got = await allPages(org.orgId, c.filters, 7);
       expect(got.map((r) => r.executionId), JSON.stringify(c.filters)).toEqual(expected.map((r) => r.executionId));
-      const count = await countExecutions(org.orgId, { filters: c.filters });
+      const count = await countExecutions({ orgId: org.orgId }, { filters: c.filters });
       expect(count).toEqual({ count: expected.length, capped: false, display: String(expected.length) });
     }
   });
@@ -160,7 +160,7 @@ describe("executions list", () => {
     const recent = uid("fresh");
     await ingestEvents(org.orgId, [{ eventId: `${recent}-a`, executionId: recent, workflow: "email.send", status: "RUNNING" }]);
     const got = await allPages(org.orgId, { stuck: true }, 10);
-    const rest = await listExecutions(org.orgId, { stuck: true }, { limit: 500, cursor: null });
+    const rest = await listExecutions({ orgId: org.orgId }, { stuck: true }, { limit: 500, cursor: null });
     expect(got.map((r) => r.executionId)).toEqual(rest.items.map((r) => r.executionId));
     expect(got.length).toBeGreaterThan(0);
     expect(got.map((r) => r.executionId)).not.toContain(recent);
@@ -180,7 +180,7 @@ describe("executions list", () => {
     let pages = 0;
     const arrived: string[] = [];
     do {
-      const page = await listExecutionRows(o.orgId, { limit: 9, cursor });
+      const page = await listExecutionRows({ orgId: o.orgId }, { limit: 9, cursor });
       snapshotId ??= page.snapshotId;
       expect(page.snapshotId).toBe(snapshotId);
       seen.push(...page.items.map((r) => r.executionId));
@@ -201,9 +201,9 @@ describe("executions list", () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.sort()).toEqual([...before].sort());
 
-    const news = await countNewExecutions(o.orgId, { snapshotId: snapshotId! });
+    const news = await countNewExecutions({ orgId: o.orgId }, { snapshotId: snapshotId! });
     expect(news.count).toBe(arrived.length);
-    const newsFiltered = await countNewExecutions(o.orgId, { snapshotId: snapshotId!, filters: { statuses: ["RUNNING"] } });
+    const newsFiltered = await countNewExecutions({ orgId: o.orgId }, { snapshotId: snapshotId!, filters: { statuses: ["RUNNING"] } });
     expect(newsFiltered.count).toBe(arrived.length / 2);
     // "show": a new first page has them
     const first = await allPages(o.orgId, {}, 50);
@@ -211,13 +211,13 @@ describe("executions list", () => {
   });
 
   it("rejects a cursor that is not one of ours", async () => {
-    await expect(listExecutionRows(org.orgId, { cursor: "bm9wZQ" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(listExecutionRows({ orgId: org.orgId }, { cursor: "bm9wZQ" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("refreshes the rows on screen", async () => {
     const x = ids[3]!; // RUNNING
     await ingestEvents(org.orgId, [{ eventId: uid("done"), executionId: x, status: "COMPLETED" }]);
-    const rows = await refreshExecutionRows(org.orgId, { executionIds: [x, ids[4]!] });
+    const rows = await refreshExecutionRows({ orgId: org.orgId }, { executionIds: [x, ids[4]!] });
     expect(rows.find((r) => r.executionId === x)?.status).toBe("COMPLETED");
     expect(rows).toHaveLength(2);
   });
@@ -237,16 +237,16 @@ describe("capped count", () => {
     // an id search is what the aggregates cannot answer: it is counted from the rows, up to the cap
     const search = { search: "bulk-", searchMode: "prefix" } as const;
     await insert(1, 10_000);
-    expect(await countExecutions(o.orgId, { filters: search })).toEqual({ count: 10_000, capped: false, display: "10,000" });
+    expect(await countExecutions({ orgId: o.orgId }, { filters: search })).toEqual({ count: 10_000, capped: false, display: "10,000" });
     await insert(10_001, 10_050);
-    expect(await countExecutions(o.orgId, { filters: search })).toEqual({ count: 10_000, capped: true, display: "10,000+" });
-    expect((await countExecutions(o.orgId, { filters: { ...search, statuses: ["FAILED"] } })).count).toBe(0);
+    expect(await countExecutions({ orgId: o.orgId }, { filters: search })).toEqual({ count: 10_000, capped: true, display: "10,000+" });
+    expect((await countExecutions({ orgId: o.orgId }, { filters: { ...search, statuses: ["FAILED"] } })).count).toBe(0);
     const counters = await getCounters(o.orgId, { filters: { ...search, statuses: ["COMPLETED"] } });
     expect(counters.source).toBe("executions");
     expect(counters.total.display).toBe("10,000+");
     expect(counters.successRate).toBeNull();
     // paging deep into it stays consistent
-    const page = await listExecutionRows(o.orgId, { limit: 200 });
+    const page = await listExecutionRows({ orgId: o.orgId }, { limit: 200 });
     expect(page.items[0]!.executionId).toBe("bulk-1");
   });
 });
@@ -272,7 +272,7 @@ describe("counters", () => {
       const r = await recount(org.orgId, where, [..."from" in filters ? [filters.from] : [], ..."to" in filters ? [filters.to] : []]);
       expectTilesToEqual(c, r);
       expect(c.total.count).toBeGreaterThan(0);
-      expect((await countExecutions(org.orgId, { filters })).count).toBe(r.total);
+      expect((await countExecutions({ orgId: org.orgId }, { filters })).count).toBe(r.total);
       const fin = r.by.COMPLETED + r.by.FAILED + r.by.TIMED_OUT;
       expect(c.successRate).toBeCloseTo(r.by.COMPLETED / fin, 10);
     }
@@ -352,10 +352,10 @@ describe("charts", () => {
 
   it("a workflow's chart holds only that workflow; an unknown workflow is empty", async () => {
     const from = new Date(Date.now() - 48 * HOUR);
-    const chart = await getWorkflowCharts(org.orgId, { key: "report.build", from });
+    const chart = await getWorkflowCharts({ orgId: org.orgId }, { key: "report.build", from });
     const r = await recount(org.orgId, `w.key = 'report.build' AND ((e."completedAt" >= $2) OR (e.status IN ('PENDING','SCHEDULED','RUNNING','WAITING') AND e."createdAt" >= $2))`, [chart!.from]);
     expect(chart!.points.reduce((a, p) => a + p.total, 0)).toBe(r.total);
-    expect(await getWorkflowCharts(org.orgId, { key: "nope", from })).toBeNull();
+    expect(await getWorkflowCharts({ orgId: org.orgId }, { key: "nope", from })).toBeNull();
     const none = await getExecutionCharts(org.orgId, { from, workflows: ["nope"] });
     expect(none.empty).toBe(true);
   });
@@ -383,7 +383,7 @@ describe("execution detail", () => {
     await recordAudit({ orgId: o.orgId, actor: { type: "SYSTEM", label: "test" }, action: "execution.cancel", resourceType: "execution", resourceId: b, success: true });
     await recordAudit({ orgId: o.orgId, actor: { type: "SYSTEM", label: "test" }, action: "execution.cancel", resourceType: "execution", resourceId: a, success: true });
 
-    const da = (await getExecutionDetail(o.orgId, { executionId: a }))!;
+    const da = (await getExecutionDetail({ orgId: o.orgId }, { executionId: a }))!;
     // by occurredAt, each eventId once with its repeats counted (rule 4)
     const statusItems = da.events.flatMap((e) => (e.type === "status" ? [e] : []));
     expect(statusItems.map((e) => [e.eventId, e.outcome, e.repeats])).toEqual([
@@ -406,25 +406,25 @@ describe("execution detail", () => {
     expect(da.chain.currentExecutionId).toBe(c);
     expect(da.audit).toHaveLength(1);
 
-    const db = (await getExecutionDetail(o.orgId, { executionId: b }))!;
+    const db = (await getExecutionDetail({ orgId: o.orgId }, { executionId: b }))!;
     expect(db.chain.previous.map((l) => l.executionId)).toEqual([a]);
     expect(db.chain.next.map((l) => [l.executionId, l.status])).toEqual([[c, "FAILED"]]);
     expect(db.children.map((l) => l.executionId)).toEqual([child]);
     expect(db.stages[0]).toMatchObject({ status: "PENDING" });
     expect(db.audit.map((x) => x.action)).toEqual(["execution.cancel"]);
 
-    const dc = (await getExecutionDetail(o.orgId, { executionId: c }))!;
+    const dc = (await getExecutionDetail({ orgId: o.orgId }, { executionId: c }))!;
     expect(dc.chain.previous.map((l) => l.executionId)).toEqual([a, b]);
     expect(dc.execution.error).toMatchObject({ message: "bad", stack: expect.stringContaining("at f") });
     expect(dc.execution.output).toEqual({ partial: true });
 
-    const dk = (await getExecutionDetail(o.orgId, { executionId: child }))!;
+    const dk = (await getExecutionDetail({ orgId: o.orgId }, { executionId: child }))!;
     expect(dk.parent).toMatchObject({ executionId: b, status: "CONTINUED_AS_NEW", workflow: "loop" });
 
-    expect(await getExecutionDetail(o.orgId, { executionId: "missing" })).toBeNull();
-    const paged = await listExecutionEvents(o.orgId, { executionId: a, limit: 4 });
+    expect(await getExecutionDetail({ orgId: o.orgId }, { executionId: "missing" })).toBeNull();
+    const paged = await listExecutionEvents({ orgId: o.orgId }, { executionId: a, limit: 4 });
     expect(paged.items).toHaveLength(4);
-    const rest = await listExecutionEvents(o.orgId, { executionId: a, cursor: paged.nextCursor!, limit: 4 });
+    const rest = await listExecutionEvents({ orgId: o.orgId }, { executionId: a, cursor: paged.nextCursor!, limit: 4 });
     expect(rest.items.map((e) => (e.type === "status" ? e.eventId : "heartbeat"))).toEqual(["a5"]);
   });
 });
@@ -433,7 +433,7 @@ describe("workflows overview", () => {
   it("lists each workflow with counters equal to a recount, last run and stuck now", async () => {
     const o = await createTestOrg();
     await seed(o.orgId, 48);
-    const { items } = await listWorkflowSummaries(o.orgId);
+    const { items } = await listWorkflowSummaries({ orgId: o.orgId });
     expect(items.map((w) => w.key).sort()).toEqual([...WORKFLOWS].sort());
     for (const w of items) {
       const r = await recount(o.orgId, `w.key = $2`, [w.key]);
@@ -446,8 +446,8 @@ describe("workflows overview", () => {
       expect(w.lastRunAt).toBeInstanceOf(Date);
       expect(w.stuckRunningAfterSeconds).toBe(1800);
     }
-    expect(await getWorkflowSummary(o.orgId, { key: "email.send" })).toMatchObject({ key: "email.send" });
-    expect(await getWorkflowSummary(o.orgId, { key: "nope" })).toBeNull();
+    expect(await getWorkflowSummary({ orgId: o.orgId }, { key: "email.send" })).toMatchObject({ key: "email.send" });
+    expect(await getWorkflowSummary({ orgId: o.orgId }, { key: "nope" })).toBeNull();
   });
 });
 
@@ -458,15 +458,15 @@ describe("another organization sees nothing", () => {
     const ids = await seed(a.orgId, 24, { prefix: "secret" });
     await ingestEvents(a.orgId, [{ eventId: "p1", executionId: "kid", workflow: "leaf", status: "RUNNING", parentExecutionId: ids[0] }]);
     const from = new Date(Date.now() - 48 * HOUR);
-    const first = await listExecutionRows(a.orgId, { limit: 5 });
+    const first = await listExecutionRows({ orgId: a.orgId }, { limit: 5 });
 
-    expect((await listExecutionRows(b.orgId, {})).items).toEqual([]);
+    expect((await listExecutionRows({ orgId: b.orgId }, {})).items).toEqual([]);
     // A's cursor and snapshot, replayed from B
-    expect((await listExecutionRows(b.orgId, { cursor: first.nextCursor! })).items).toEqual([]);
-    expect((await countNewExecutions(b.orgId, { snapshotId: "0" })).count).toBe(0);
-    expect((await countExecutions(b.orgId, {})).count).toBe(0);
-    expect((await countExecutions(b.orgId, { filters: { search: "secret" } })).count).toBe(0);
-    expect(await refreshExecutionRows(b.orgId, { executionIds: ids })).toEqual([]);
+    expect((await listExecutionRows({ orgId: b.orgId }, { cursor: first.nextCursor! })).items).toEqual([]);
+    expect((await countNewExecutions({ orgId: b.orgId }, { snapshotId: "0" })).count).toBe(0);
+    expect((await countExecutions({ orgId: b.orgId }, {})).count).toBe(0);
+    expect((await countExecutions({ orgId: b.orgId }, { filters: { search: "secret" } })).count).toBe(0);
+    expect(await refreshExecutionRows({ orgId: b.orgId }, { executionIds: ids })).toEqual([]);
     for (const filters of [{}, { statuses: ["FAILED" as const] }, { workflows: WORKFLOWS }]) {
       expect((await getCounters(b.orgId, { filters })).total.count).toBe(0);
     }
@@ -474,14 +474,14 @@ describe("another organization sees nothing", () => {
     expect(chart.empty).toBe(true);
     expect(chart.active).toEqual({ PENDING: 0, SCHEDULED: 0, RUNNING: 0, WAITING: 0, stuck: 0 });
     expect(await getExecutionCharts(b.orgId, { from, workflows: WORKFLOWS }).then((c) => c.empty)).toBe(true);
-    expect(await getExecutionDetail(b.orgId, { executionId: ids[0]! })).toBeNull();
-    expect(await getExecutionDetail(b.orgId, { executionId: "kid" })).toBeNull();
-    expect((await listExecutionEvents(b.orgId, { executionId: ids[0]! })).items).toEqual([]);
-    expect((await listWorkflowSummaries(b.orgId)).items).toEqual([]);
-    expect(await getWorkflowSummary(b.orgId, { key: WORKFLOWS[0]! })).toBeNull();
-    expect(await getWorkflowCharts(b.orgId, { key: WORKFLOWS[0]!, from })).toBeNull();
+    expect(await getExecutionDetail({ orgId: b.orgId }, { executionId: ids[0]! })).toBeNull();
+    expect(await getExecutionDetail({ orgId: b.orgId }, { executionId: "kid" })).toBeNull();
+    expect((await listExecutionEvents({ orgId: b.orgId }, { executionId: ids[0]! })).items).toEqual([]);
+    expect((await listWorkflowSummaries({ orgId: b.orgId })).items).toEqual([]);
+    expect(await getWorkflowSummary({ orgId: b.orgId }, { key: WORKFLOWS[0]! })).toBeNull();
+    expect(await getWorkflowCharts({ orgId: b.orgId }, { key: WORKFLOWS[0]!, from })).toBeNull();
     // and A still sees its own
-    expect((await countExecutions(a.orgId, {})).count).toBe(25);
-    expect((await getExecutionDetail(a.orgId, { executionId: ids[0]! }))!.children.map((c) => c.executionId)).toEqual(["kid"]);
+    expect((await countExecutions({ orgId: a.orgId }, {})).count).toBe(25);
+    expect((await getExecutionDetail({ orgId: a.orgId }, { executionId: ids[0]! }))!.children.map((c) => c.executionId)).toEqual(["kid"]);
   });
 });

@@ -115,7 +115,7 @@ describe("exact counts on randomized histories", () => {
           stuck: want.stuck,
         });
         expect(c.total.capped).toBe(false);
-        expect(await countExecutions(org.orgId, { filters: f })).toMatchObject({ count: want.total, capped: false });
+        expect(await countExecutions({ orgId: org.orgId }, { filters: f })).toMatchObject({ count: want.total, capped: false });
       }),
       { numRuns: 60, seed: 15 },
     );

@@ -137,7 +137,7 @@ describe("the sweep's SQL", () => {
     const { rows: clock } = await pool().query<{ now: Date }>(`SELECT now() AS now`);
     const { rows } = await pool().query(STUCK_SWEEP_SQL, [clock[0]!.now, [org.orgId]]);
     const fromSweep = rows.filter((r) => r.orgId === org.orgId).map((r) => `${r.executionId}:${r.reason}`).sort();
-    const listed = await listExecutions(org.orgId, { stuck: true }, { limit: 100, cursor: null });
+    const listed = await listExecutions({ orgId: org.orgId }, { stuck: true }, { limit: 100, cursor: null });
     expect(fromSweep).toEqual(listed.items.map((e) => `${e.executionId}:${e.stuckReason}`).sort());
     expect(fromSweep).toEqual([`${ids.runOld}:running`, `${ids.schedOld}:scheduled`].sort());
   });

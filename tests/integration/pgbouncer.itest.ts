@@ -79,7 +79,7 @@ describe.skipIf(embedded)("through PgBouncer in transaction mode", () => {
     const seen: string[] = [];
     let cursor: Cursor | null = null;
     do {
-      const page = await listExecutions(orgId, {}, { limit: 7, cursor });
+      const page = await listExecutions({ orgId }, {}, { limit: 7, cursor });
       seen.push(...page.items.map((e) => e.executionId));
       const next = page.nextCursor ? decodeCursor(page.nextCursor) : null;
       cursor = next ? listPosition(next) : null;

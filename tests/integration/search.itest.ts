@@ -20,7 +20,7 @@ async function seed(orgId: string) {
 }
 
 const ids = async (orgId: string, search: string, searchMode?: "contains" | "prefix" | "exact") =>
-  (await listExecutionRows(orgId, { filters: { search, ...(searchMode ? { searchMode } : {}) }, limit: 50 })).items.map((r) => r.executionId).sort();
+  (await listExecutionRows({ orgId }, { filters: { search, ...(searchMode ? { searchMode } : {}) }, limit: 50 })).items.map((r) => r.executionId).sort();
 
 describe("substring search", () => {
   it("finds by a substring of the id or of the workflow key; prefix and exact stay available", async () => {

@@ -29,7 +29,7 @@ describe.skipIf(embedded)("a streaming replica (pg_basebackup -R) in DATABASE_RE
 
   const pauseReplay = () => standby.query(`SELECT pg_wal_replay_pause()`);
   const resumeReplay = () => standby.query(`SELECT pg_wal_replay_resume()`);
-  const listed = async () => (await listExecutions(orgId, {}, { limit: 100, cursor: null })).items.map((e) => e.executionId);
+  const listed = async () => (await listExecutions({ orgId }, {}, { limit: 100, cursor: null })).items.map((e) => e.executionId);
 
   beforeAll(async () => {
     primary = await createCluster();
@@ -79,19 +79,19 @@ describe.skipIf(embedded)("a streaming replica (pg_basebackup -R) in DATABASE_RE
       const first = await ingestEvents(orgId, [{ eventId: `${id}.1`, executionId: id, workflow: "replica.flow", status: "RUNNING", occurredAt: new Date(at).toISOString() }]);
       const second = await ingestEvents(orgId, [{ eventId: `${id}.2`, executionId: id, status: "COMPLETED", occurredAt: new Date(at + 1_000).toISOString() }]);
       expect([first[0]!.outcome, second[0]!.outcome]).toEqual(["applied", "applied"]);
-      expect((await getExecution(orgId, id))?.status).toBe("COMPLETED");
+      expect((await getExecution({ orgId }, id))?.status).toBe("COMPLETED");
 
       // the standby received the WAL but has not replayed it: it is behind, and says so
       const lag = await waitFor(async () => ((await replicaLagSeconds()) ?? 0) > 0 || null, { what: "a replica lag above 0" });
       expect(lag).toBe(true);
       expect(await listed()).not.toContain(id);
-      expect((await countExecutionsCapped(orgId, {})).count).toBe(0);
+      expect((await countExecutionsCapped({ orgId }, {})).count).toBe(0);
       expect((await getExecutionCharts(orgId, { from: new Date(Date.now() - 3_600_000) })).points).toEqual(before.points);
 
       await resumeReplay();
       // a row written on the primary appears in a replica read after the lag
       await waitFor(async () => (await listed()).includes(id) || null, { what: "the execution in a replica read" });
-      expect((await countExecutionsCapped(orgId, {})).count).toBe(1);
+      expect((await countExecutionsCapped({ orgId }, {})).count).toBe(1);
       const after = await getExecutionCharts(orgId, { from: new Date(Date.now() - 3_600_000) });
       expect(after.points.reduce((n, p) => n + p.counts.COMPLETED, 0)).toBe(1);
       await waitFor(async () => (await replicaLagSeconds()) === 0 || null, { what: "the replica caught up" });

@@ -125,15 +125,15 @@ describe("stuck: SQL and TypeScript agree", () => {
     const expected = new Map(cases.map((c) => [c.executionId, stuckVerdict(c, thresholdsOf(c.workflow), now)]));
 
     for (const c of cases) {
-      const view = (await getExecution(orgId, c.executionId))!;
+      const view = (await getExecution({ orgId }, c.executionId))!;
       const v = expected.get(c.executionId)!;
       expect({ id: c.executionId, stuck: view.stuck, reason: view.stuckReason }).toEqual({ id: c.executionId, stuck: v !== null, reason: v?.reason ?? null });
     }
-    const listed = await listExecutions(orgId, { stuck: true, executionId: { value: "live-", mode: "prefix" } }, { limit: 500, cursor: null });
+    const listed = await listExecutions({ orgId }, { stuck: true, executionId: { value: "live-", mode: "prefix" } }, { limit: 500, cursor: null });
     expect(listed.items.map((i) => i.executionId).sort()).toEqual(cases.filter((c) => expected.get(c.executionId)).map((c) => c.executionId).sort());
 
     // the capped count of stuck=true (its own, join-free form of the rule) counts the same ones
-    const counted = await countExecutionsCapped(orgId, { stuck: true, executionId: { value: "live-", mode: "prefix" } });
+    const counted = await countExecutionsCapped({ orgId }, { stuck: true, executionId: { value: "live-", mode: "prefix" } });
     expect(counted).toEqual({ count: cases.filter((c) => expected.get(c.executionId)).length, capped: false });
 
     const { rows: swept } = await pool().query<{ orgId: string; executionId: string; reason: string; since: Date }>(STUCK_SWEEP_SQL, [now, [orgId]]);

@@ -19,7 +19,7 @@ const badQuery = (message: string) => new BadRequestError(message, { apiCode: "I
 
 export const getExecutionRoute = route<IdParams>("/api/v1/executions/:id", async (req, { executionId }) => {
   const { orgId } = await requireApiKey(req);
-  const execution = await getExecution(orgId, executionId);
+  const execution = await getExecution({ orgId }, executionId);
   if (!execution) throw executionNotFound(executionId);
   return json(execution);
 });
@@ -76,7 +76,7 @@ function parseList(url: URL) {
 export const listExecutionsRoute = route("/api/v1/executions", async (req) => {
   const { orgId } = await requireApiKey(req);
   const { filter, page } = parseList(new URL(req.url));
-  return json(await listExecutions(orgId, filter, page));
+  return json(await listExecutions({ orgId }, filter, page));
 });
 
 const statusWriteSchema = z.strictObject({
@@ -95,7 +95,7 @@ export const putStatusRoute = route<IdParams>("/api/v1/executions/:id/status", a
   if (!shape.success) {
     throw new BadRequestError(`body must be {status, occurredAt?, eventId?, error?, output?, attempt?}: ${describeIssues(shape.error)}`, { apiCode: "INVALID_BODY" });
   }
-  const current = await getExecution(orgId, executionId);
+  const current = await getExecution({ orgId }, executionId);
   if (!current) throw executionNotFound(executionId);
   const parsed = rawEventSchema.safeParse({
     ...shape.data,
@@ -112,7 +112,7 @@ export const putStatusRoute = route<IdParams>("/api/v1/executions/:id/status", a
   if (result.outcome === "rejected" || result.outcome === "stale") {
     throw new ConflictError(result.reason ?? "status change refused", { apiCode: "STATUS_CONFLICT", details: { currentStatus: result.status } });
   }
-  const execution = await getExecution(orgId, executionId);
+  const execution = await getExecution({ orgId }, executionId);
   return json({ ...execution, outcome: result.outcome });
 });
 
@@ -126,7 +126,7 @@ export const listEventsRoute = route<IdParams>("/api/v1/executions/:id/events", 
   const limitRaw = q.get("limit") ?? String(DEFAULT_TIMELINE_PAGE);
   const limit = Number(limitRaw);
   if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_TIMELINE_PAGE) throw badQuery(`limit must be a whole number from 1 to ${MAX_TIMELINE_PAGE}`);
-  const page = await readTimeline(orgId, executionId, { limit, cursor: q.get("cursor") });
+  const page = await readTimeline({ orgId }, { executionId, limit, cursor: q.get("cursor") });
   if (!page) throw executionNotFound(executionId);
   return json({ items: page.items.map(timelineItemForApi), nextCursor: page.nextCursor });
 });
