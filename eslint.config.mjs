@@ -87,7 +87,6 @@ const eslintConfig = [
       "server/delivery/outbox.ts",
       "server/delivery/worker.ts",
       "server/demo/credentials.ts",
-      "server/executions/recompute.ts",
       "server/executions/repair.ts",
       "server/executions/rollups.ts",
       "server/executions/verify.ts",

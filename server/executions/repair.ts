@@ -3,15 +3,15 @@
 // (issue 9) by the first-received rule. Idempotent; a second run changes nothing.
 import { rebuildRollups } from "./rollups";
 import { withTransaction } from "../db/transaction";
-import { EXECUTION_COUNT_SQL, recountHourly, STAGE_TIMES_SQL, type StageTimesRow } from "./recompute";
+import { executionCountOf, recountHourly, stageTimeRows, type StageTimesRow } from "./recompute";
 
 export type RepairReport = { executions: number; executionsRepaired: number; hourlyRows: number };
 
 /** Repairs one organization, or every one when orgId is null, in one transaction. */
 export async function repairExecutions(orgId: string | null = null): Promise<RepairReport> {
   return withTransaction(async (client) => {
-    const executions = (await client.query<{ n: number }>(EXECUTION_COUNT_SQL, [orgId])).rows[0]!.n;
-    const { rows: wrong } = await client.query<StageTimesRow>(STAGE_TIMES_SQL, [orgId]);
+    const executions = await executionCountOf(client, orgId);
+    const wrong: StageTimesRow[] = await stageTimeRows(client, orgId);
     // Rows are locked as ingestion locks them (by executionId), then written only where they
     // still differ, so a racing event that already fixed one is not undone.
     if (wrong.length) {

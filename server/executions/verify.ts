@@ -4,15 +4,14 @@
 // aggregate against a recount and each execution's stage times against its timeline (rule 5).
 import { pool } from "../db/client";
 import {
-  EXECUTION_COUNT_SQL,
+  executionCountOf,
   hourlyDifferences,
   recountHourly,
-  STAGE_TIMES_SQL,
+  stageTimeRows,
   stageDifferences,
   storedHourly,
   type HourlyDifference,
   type StageDifference,
-  type StageTimesRow,
 } from "./recompute";
 
 export const COUNTERS = ["executionCount", "successCount", "failureCount", "cancelledCount"] as const;
@@ -89,9 +88,9 @@ export async function verifyAll(orgId: string | null = null): Promise<FullVerify
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const { rows } = await client.query<Row>(RECOUNT_SQL, [orgId]);
     const differences = compareCounters(rows);
-    const stages = (await client.query<StageTimesRow>(STAGE_TIMES_SQL, [orgId])).rows;
+    const stages = await stageTimeRows(client, orgId);
     const stageTimeDifferences = stages.flatMap(stageDifferences);
-    const executions = (await client.query<{ n: number }>(EXECUTION_COUNT_SQL, [orgId])).rows[0]!.n;
+    const executions = await executionCountOf(client, orgId);
     const hourly = hourlyDifferences(await storedHourly(client, orgId), await recountHourly(client, orgId));
     await client.query("COMMIT");
     const ok = differences.length === 0 && stageTimeDifferences.length === 0 && hourly.length === 0;
