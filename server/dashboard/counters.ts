@@ -11,12 +11,13 @@ import { countExecutionsCapped } from "../executions/read";
 import { COUNT_CAP } from "../paging/limits";
 import type { Status } from "../executions/status";
 import { exactCounts } from "./exact-counts";
-import { canCountExactly, executionFiltersSchema, toExecutionFilter, type ExecutionFilters } from "../executions/filters";
+import { canCountExactly, type ExecutionFilter } from "../executions/filters";
 import { formatCappedCount } from "./capped-count";
 import { cappedCountSchema, type CappedCount } from "./list-counts";
 
 export const countersInputSchema = z.object({
-  filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),
+  /** the resolved filter (filterOfQuery); none: every execution */
+  filter: z.custom<ExecutionFilter>().default({}),
 });
 export type CountersInput = z.input<typeof countersInputSchema>;
 
@@ -62,11 +63,11 @@ export function successRate(completed: CappedCount, failed: CappedCount, timedOu
 }
 
 export async function getCounters(orgId: string, input: CountersInput): Promise<CountersOutput> {
-  const { filters } = countersInputSchema.parse(input);
-  return canCountExactly(filters) ? countersFromAggregates(orgId, filters) : countersFromExecutions(orgId, filters);
+  const { filter } = countersInputSchema.parse(input);
+  return canCountExactly(filter) ? countersFromAggregates(orgId, filter) : countersFromExecutions(orgId, filter);
 }
 
-async function countersFromAggregates(orgId: string, f: ExecutionFilters): Promise<CountersOutput> {
+async function countersFromAggregates(orgId: string, f: ExecutionFilter): Promise<CountersOutput> {
   const { by, total, stuck } = await exactCounts(orgId, f);
   const counters = Object.fromEntries(Object.entries(COUNTER_STATUS).map(([k, s]) => [k, exact(by[s])])) as Record<StatusCounter, CappedCount>;
   return {
@@ -79,8 +80,8 @@ async function countersFromAggregates(orgId: string, f: ExecutionFilters): Promi
   };
 }
 
-async function countersFromExecutions(orgId: string, f: ExecutionFilters): Promise<CountersOutput> {
-  const base = toExecutionFilter(f);
+async function countersFromExecutions(orgId: string, f: ExecutionFilter): Promise<CountersOutput> {
+  const base = f;
   const admitted = base.statuses ?? null;
   const count = async (status: Status | null, stuck?: true): Promise<CappedCount> => {
     let statuses = admitted;

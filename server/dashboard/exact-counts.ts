@@ -8,7 +8,7 @@ import { readPool } from "../db/client";
 import { STUCK_REASON_SQL } from "../executions/read";
 import { ACTIVE_STATUSES, STATUSES, TERMINAL_STATUSES, type Status } from "../executions/status";
 import { splitRange } from "./aligned-range";
-import { effectiveStatuses, type ExecutionFilters } from "../executions/filters";
+import type { ExecutionFilter } from "../executions/filters";
 
 export { canCountExactly } from "../executions/filters";
 
@@ -22,16 +22,16 @@ export type ExactCounts = {
 
 const ACTIVE_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ");
 
-export async function exactCounts(orgId: string, f: ExecutionFilters): Promise<ExactCounts> {
+export async function exactCounts(orgId: string, f: ExecutionFilter): Promise<ExactCounts> {
   const by = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   const out: ExactCounts = { by, total: 0, stuck: 0 };
-  const admitted = effectiveStatuses(f) ?? [...STATUSES];
+  const admitted = f.statuses ?? [...STATUSES];
   const active = admitted.filter((s) => (ACTIVE_STATUSES as readonly Status[]).includes(s));
   const terminal = f.stuck ? [] : admitted.filter((s) => (TERMINAL_STATUSES as readonly Status[]).includes(s));
-  const workflowIds = await workflowIdsOf(orgId, f.workflows);
+  const workflowIds = await workflowIdsOf(orgId, f.workflows ?? []);
   if (workflowIds?.length === 0) return out;
   const [terminalRows, activeRows] = await Promise.all([
-    terminal.length ? countTerminal(orgId, terminal, workflowIds, f.from, f.to) : [],
+    terminal.length ? countTerminal(orgId, terminal, workflowIds, f.createdFrom, f.createdTo) : [],
     active.length ? countActive(orgId, active, workflowIds, f) : [],
   ]);
   for (const r of terminalRows) by[r.status] += Number(r.n);
@@ -87,12 +87,12 @@ function terminalCountQuery(orgId: string, statuses: Status[], workflowIds: stri
   return { sql: `SELECT status, sum(n)::bigint AS n FROM (${parts.join("\nUNION ALL\n")}) t GROUP BY status`, values };
 }
 
-async function countActive(orgId: string, statuses: Status[], workflowIds: string[] | null, f: ExecutionFilters): Promise<(StatusRow & { stuck: string })[]> {
+async function countActive(orgId: string, statuses: Status[], workflowIds: string[] | null, f: ExecutionFilter): Promise<(StatusRow & { stuck: string })[]> {
   const q = activeCountQuery(orgId, statuses, workflowIds, f);
   return (await readPool().query<StatusRow & { stuck: string }>(q.sql, q.values)).rows;
 }
 
-function activeCountQuery(orgId: string, statuses: Status[], workflowIds: string[] | null, f: ExecutionFilters): Query {
+function activeCountQuery(orgId: string, statuses: Status[], workflowIds: string[] | null, f: ExecutionFilter): Query {
   const values: unknown[] = [orgId, statuses];
   const p = (v: unknown) => (values.push(v), `$${values.length}`);
   const where = [
@@ -100,8 +100,8 @@ function activeCountQuery(orgId: string, statuses: Status[], workflowIds: string
     // spelled out so the planner matches the active-executions partial index
     `e.status IN (${ACTIVE_SQL})`,
     `e.status = ANY($2::"ExecutionStatus"[])`,
-    ...(f.from ? [`e."createdAt" >= ${p(f.from)}::timestamptz`] : []),
-    ...(f.to ? [`e."createdAt" < ${p(f.to)}::timestamptz`] : []),
+    ...(f.createdFrom ? [`e."createdAt" >= ${p(f.createdFrom)}::timestamptz`] : []),
+    ...(f.createdTo ? [`e."createdAt" < ${p(f.createdTo)}::timestamptz`] : []),
     ...(workflowIds ? [`e."workflowId" = ANY(${p(workflowIds)}::bigint[])`] : []),
   ];
   return {
@@ -116,11 +116,11 @@ function activeCountQuery(orgId: string, statuses: Status[], workflowIds: string
 }
 
 /** The SQL of an exact count's queries (terminal part, active part), for EXPLAIN in tests. */
-export async function explainableExactCountQueries(orgId: string, f: ExecutionFilters): Promise<{ terminal: Query | null; active: Query }> {
-  const workflowIds = await workflowIdsOf(orgId, f.workflows);
-  const admitted = effectiveStatuses(f) ?? [...STATUSES];
+export async function explainableExactCountQueries(orgId: string, f: ExecutionFilter): Promise<{ terminal: Query | null; active: Query }> {
+  const workflowIds = await workflowIdsOf(orgId, f.workflows ?? []);
+  const admitted = f.statuses ?? [...STATUSES];
   return {
-    terminal: f.stuck ? null : terminalCountQuery(orgId, admitted.filter((s) => (TERMINAL_STATUSES as readonly Status[]).includes(s)), workflowIds, f.from, f.to),
+    terminal: f.stuck ? null : terminalCountQuery(orgId, admitted.filter((s) => (TERMINAL_STATUSES as readonly Status[]).includes(s)), workflowIds, f.createdFrom, f.createdTo),
     active: activeCountQuery(orgId, admitted.filter((s) => (ACTIVE_STATUSES as readonly Status[]).includes(s)), workflowIds, f),
   };
 }

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { ReadContext } from "../context";
 import { countExecutionsCapped } from "../executions/read";
-import { canCountExactly, executionFiltersSchema, toExecutionFilter } from "../executions/filters";
+import { canCountExactly, type ExecutionFilter } from "../executions/filters";
 import { COUNT_CAP } from "../paging/limits";
 import { formatCappedCount } from "./capped-count";
 import { exactCounts } from "./exact-counts";
@@ -19,27 +19,25 @@ export const cappedCountSchema = z.object({
 export type CappedCount = z.infer<typeof cappedCountSchema>;
 
 
-export const countExecutionsInputSchema = z.object({
-  filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),
-});
-export type CountExecutionsInput = z.input<typeof countExecutionsInputSchema>;
+/** the resolved filter (filterOfQuery); none: every execution */
+export type CountExecutionsInput = { filter?: ExecutionFilter };
 
 /**
  * Executions matching the filters: exact from the aggregates (./exact-counts.ts) unless an id or
  * metadata search is set; those are exact up to 10,000, then "10,000+".
  */
 export async function countExecutions(ctx: ReadContext, input: CountExecutionsInput): Promise<CappedCount> {
-  const { filters } = countExecutionsInputSchema.parse(input);
-  if (canCountExactly(filters)) {
-    const { total } = await exactCounts(ctx.orgId, filters);
+  const filter = input.filter ?? {};
+  if (canCountExactly(filter)) {
+    const { total } = await exactCounts(ctx.orgId, filter);
     return { count: total, capped: false, display: formatCappedCount(total, false) };
   }
-  const { count, capped } = await countExecutionsCapped(ctx, toExecutionFilter(filters), { cap: COUNT_CAP });
+  const { count, capped } = await countExecutionsCapped(ctx, filter, { cap: COUNT_CAP });
   return { count, capped, display: formatCappedCount(count, capped) };
 }
 
 export const countNewExecutionsInputSchema = z.object({
-  filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),
+  filter: z.custom<ExecutionFilter>().default({}),
   /** the snapshotId of the list being shown */
   snapshotId: z.string().regex(/^\d{1,19}$/, "snapshotId must be the snapshotId of a list page"),
 });
@@ -50,7 +48,7 @@ export type CountNewExecutionsInput = z.input<typeof countNewExecutionsInputSche
  * by arrival (id), not by createdAt, so a late report of an old execution is counted too.
  */
 export async function countNewExecutions(ctx: ReadContext, input: CountNewExecutionsInput): Promise<CappedCount> {
-  const { filters, snapshotId } = countNewExecutionsInputSchema.parse(input);
-  const { count, capped } = await countExecutionsCapped(ctx, toExecutionFilter(filters), { cap: COUNT_CAP, afterId: snapshotId });
+  const { filter, snapshotId } = countNewExecutionsInputSchema.parse(input);
+  const { count, capped } = await countExecutionsCapped(ctx, filter, { cap: COUNT_CAP, afterId: snapshotId });
   return { count, capped, display: formatCappedCount(count, capped) };
 }

@@ -31,21 +31,22 @@ export const MAX_METADATA_VALUE_LENGTH = 1000;
 export const SEARCH_MODES = ["contains", "prefix", "exact"] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
-/** What the service functions take: time range already resolved to instants, [from, to). */
-export type ExecutionFilters = {
+/**
+ * The decoded URL state of the list's filters: a preset range or from/to, [from, to). The
+ * services take it resolved (server/executions/filters.ts `filterOfUrlState`).
+ */
+export type FilterUrlState = {
   statuses: Status[];
   statusMode: "include" | "exclude";
   stuck: boolean;
   workflows: string[];
+  range?: RangePreset;
   from?: Date;
   to?: Date;
   search?: string;
   searchMode: SearchMode;
   metadata: { key: string; value: string }[];
 };
-
-/** The decoded URL state: like the filters, but the time range may be a preset. */
-export type FilterUrlState = ExecutionFilters & { range?: RangePreset };
 
 export const FILTER_URL_KEYS = ["status", "statusMode", "stuck", "workflow", "range", "from", "to", "q", "qMode", "meta"] as const;
 
@@ -270,18 +271,16 @@ export function serializeFilterQuery(state: Partial<FilterUrlState>): string {
   return q.toString();
 }
 
-/** The service's filters for a URL state, resolving a preset range against `now`. */
-export function resolveFilters(state: FilterUrlState, now: Date): ExecutionFilters {
-  const { range, ...rest } = state;
-  if (!range) return { ...rest };
-  return { ...rest, from: new Date(now.getTime() - PRESET_MS[range]), to: undefined };
+/** The [from, to) a URL state means, a preset range resolved against `now`. */
+export function timeRangeOf(state: Pick<FilterUrlState, "range" | "from" | "to">, now: Date): { from?: Date; to?: Date } {
+  return state.range ? { from: new Date(now.getTime() - PRESET_MS[state.range]), to: undefined } : { from: state.from, to: state.to };
 }
 
 /**
  * The statuses a filter admits, or null for "any status". Exclude mode is turned into the
  * complement, and "stuck only" narrows to the statuses that can be stuck.
  */
-export function effectiveStatuses(f: Pick<ExecutionFilters, "statuses" | "statusMode" | "stuck">): Status[] | null {
+export function effectiveStatuses(f: Pick<FilterUrlState, "statuses" | "statusMode" | "stuck">): Status[] | null {
   let set: Status[] | null = null;
   if (f.statuses.length) set = f.statusMode === "exclude" ? STATUSES.filter((s) => !f.statuses.includes(s)) : STATUSES.filter((s) => f.statuses.includes(s));
   if (f.stuck) set = (set ?? [...STATUSES]).filter((s) => s === "SCHEDULED" || s === "RUNNING");

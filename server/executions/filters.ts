@@ -3,6 +3,7 @@
 // (./filter-url.ts, zod-free for the browser) whose rules they share.
 // Pure: no clock (presets resolve against a `now` passed in), no I/O.
 import { z } from "zod";
+import { BadRequestError } from "../errors";
 import { STATUSES, type Status } from "./status";
 import {
   MAX_KEY_LENGTH,
@@ -12,8 +13,9 @@ import {
   MAX_WORKFLOWS_IN_FILTER,
   RANGE_PRESETS,
   SEARCH_MODES,
-  type ExecutionFilters,
   effectiveStatuses,
+  parseFilterQuery,
+  timeRangeOf,
   type FilterUrlState,
 } from "./filter-url";
 
@@ -26,24 +28,7 @@ const metadataPairSchema = z.object({
   value: z.string().max(MAX_METADATA_VALUE_LENGTH),
 });
 
-/** What the service functions take: time range already resolved to instants, [from, to). */
-export const executionFiltersSchema = z
-  .object({
-    statuses: z.array(statusSchema).max(STATUSES.length).default([]),
-    statusMode: z.enum(["include", "exclude"]).default("include"),
-    stuck: z.boolean().default(false),
-    workflows: z.array(workflowKeySchema).max(MAX_WORKFLOWS_IN_FILTER).default([]),
-    from: z.date().optional(),
-    to: z.date().optional(),
-    search: z.string().min(1).max(MAX_SEARCH_LENGTH).optional(),
-    searchMode: z.enum(SEARCH_MODES).default("contains"),
-    metadata: z.array(metadataPairSchema).max(MAX_METADATA_PAIRS).default([]),
-  })
-  .refine((f) => !f.from || !f.to || f.from < f.to, { message: "from must be before to", path: ["to"] });
-
-export type ExecutionFiltersInput = z.input<typeof executionFiltersSchema>;
-
-/** The decoded URL state: like the filters, but the time range may be a preset. */
+/** The decoded URL state: the filters, with a preset range or from/to. */
 export const filterUrlStateSchema = z
   .object({
     statuses: z.array(statusSchema).max(STATUSES.length).default([]),
@@ -59,27 +44,16 @@ export const filterUrlStateSchema = z
   })
   .refine((s) => !(s.range && (s.from || s.to)), { message: "use either range or from/to, not both", path: ["range"] })
   .refine((s) => !s.from || !s.to || s.from < s.to, { message: "from must be before to", path: ["to"] });
-
-
+export type FilterUrlStateInput = z.input<typeof filterUrlStateSchema>;
 
 // the hand-written types of ./filter-url.ts and the schemas' outputs are the same shapes
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const sameFilters: Same<z.output<typeof executionFiltersSchema>, ExecutionFilters> = true;
 const sameUrlState: Same<z.output<typeof filterUrlStateSchema>, FilterUrlState> = true;
-void sameFilters;
 void sameUrlState;
 
 /**
- * Whether counts of these filters can be exact from the aggregates (server/dashboard/exact-counts.ts):
- * status, workflow, stuck and any time range can; an id or metadata search needs a capped scan.
- */
-export function canCountExactly(f: ExecutionFilters): boolean {
-  return !f.search && f.metadata.length === 0;
-}
-
-/**
  * Which executions a list, a count or a bulk job means, resolved: the one filter shape. The
- * dashboard's filters (toExecutionFilter) and the REST query (server/http/v1/executions.ts)
+ * list's URL query (filterOfQuery) and the REST query (server/http/v1/executions.ts)
  * are each turned into it once; bulk jobs store it as JSON.
  */
 export type ExecutionFilter = {
@@ -98,22 +72,44 @@ export type ExecutionFilter = {
   metadata?: Record<string, string> | null;
 };
 
-/** The dashboard's filters (decoded from the URL, time range resolved) as the one filter. */
-export function toExecutionFilter(f: ExecutionFilters): ExecutionFilter {
+/** The filter a URL state means: a preset range resolved against `now`, exclude mode as the complement. */
+export function filterOfUrlState(state: FilterUrlState, now: Date): ExecutionFilter {
   const metadata: Record<string, string> = {};
   let contradictory = false;
-  for (const { key, value } of f.metadata) {
+  for (const { key, value } of state.metadata) {
     // two values for one key can never both be contained
     if (key in metadata && metadata[key] !== value) contradictory = true;
     metadata[key] = value;
   }
+  const { from, to } = timeRangeOf(state, now);
   return {
-    statuses: contradictory ? [] : effectiveStatuses(f),
-    workflows: f.workflows,
-    stuck: f.stuck ? true : undefined,
-    createdFrom: f.from,
-    createdTo: f.to,
-    executionId: f.search ? { value: f.search, mode: f.searchMode } : undefined,
-    metadata: f.metadata.length ? metadata : null,
+    statuses: contradictory ? [] : effectiveStatuses(state),
+    workflows: state.workflows,
+    stuck: state.stuck ? true : undefined,
+    createdFrom: from,
+    createdTo: to,
+    executionId: state.search ? { value: state.search, mode: state.searchMode } : undefined,
+    metadata: state.metadata.length ? metadata : null,
   };
+}
+
+/** The list's URL query string, strictly: an invalid filter is a BAD_REQUEST that names the key and what to send instead. */
+export function urlStateOfQuery(query: string): FilterUrlState {
+  const parsed = parseFilterQuery(query, { strict: true });
+  if (!parsed.ok) throw new BadRequestError(`invalid filters: ${parsed.issues.map((i) => i.message).join("; ")}`);
+  return parsed.state;
+}
+
+/** The filter of a list's URL query string (tRPC, saved views, bulk jobs); BAD_REQUEST when invalid. */
+export function filterOfQuery(query: string, now: Date): ExecutionFilter {
+  return filterOfUrlState(urlStateOfQuery(query), now);
+}
+
+/**
+ * Whether counts of this filter can be exact from the aggregates (server/dashboard/exact-counts.ts):
+ * status, workflow, stuck and any time range can; an id or metadata search (or "not stuck")
+ * needs a capped scan.
+ */
+export function canCountExactly(f: ExecutionFilter): boolean {
+  return !f.executionId && !(f.metadata && Object.keys(f.metadata).length) && f.stuck !== false;
 }

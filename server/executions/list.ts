@@ -6,7 +6,7 @@ import type { ReadContext } from "../context";
 import { pool } from "../db/client";
 import { BadRequestError } from "../errors";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
-import { executionFiltersSchema, toExecutionFilter } from "./filters";
+import type { ExecutionFilter } from "./filters";
 import { executionListRowsById, type ExecutionListDbRow } from "./queries";
 import { latestExecutionId, listExecutionPage } from "./read";
 import { STATUSES } from "./status";
@@ -73,7 +73,8 @@ export class InvalidCursorError extends BadRequestError {
 export const MAX_LIST_LIMIT = 200;
 
 export const listExecutionsInputSchema = z.object({
-  filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),
+  /** the resolved filter (filterOfQuery); none: every execution */
+  filter: z.custom<ExecutionFilter>().default({}),
   limit: z.number().int().min(1).max(MAX_LIST_LIMIT).default(50),
   /** nextCursor of the previous page; absent for the first page, which takes a new snapshot */
   cursor: z.string().max(300).optional(),
@@ -93,12 +94,12 @@ export type ListExecutionsOutput = z.infer<typeof listExecutionsOutputSchema>;
 
 /** Newest first; pages of one snapshot never skip or repeat a row, whatever arrives meanwhile. */
 export async function listExecutionRows(ctx: ReadContext, input: ListExecutionsInput): Promise<ListExecutionsOutput> {
-  const { filters, limit, cursor: rawCursor } = listExecutionsInputSchema.parse(input);
+  const { filter, limit, cursor: rawCursor } = listExecutionsInputSchema.parse(input);
   const cursor = rawCursor ? decodeListCursor(rawCursor) : null;
   if (rawCursor && !cursor) throw new InvalidCursorError();
   const snapshotId = cursor ? cursor.snapshotId : await latestExecutionId(ctx);
   if (snapshotId === null) return { items: [], nextCursor: null, snapshotId: null };
-  const { rows, nextCursor } = await listExecutionPage(ctx, "row", toExecutionFilter(filters), { limit, cursor, snapshotId });
+  const { rows, nextCursor } = await listExecutionPage(ctx, "row", filter, { limit, cursor, snapshotId });
   return { items: rows.map(toRow), nextCursor, snapshotId };
 }
 

@@ -25,7 +25,7 @@ import { ingestEvents } from "../ingest/service";
 import { log } from "../log";
 import { audited } from "../rbac/audited";
 import { operateReasonSchema } from "./operate";
-import type { ExecutionFilter as ListFilter } from "../executions/filters";
+import type { ExecutionFilter } from "../executions/filters";
 import { countExecutionsCapped, latestExecutionId, listExecutionTargets, type Cursor } from "../executions/read";
 import { ACTIVE_STATUSES, type Status } from "../executions/status";
 
@@ -84,7 +84,7 @@ const TARGET_COLUMNS = `e.id, e."createdAt", e."executionId", e.attempt, e.statu
  * Which executions a job walks. Every action works on active executions: a terminal status is
  * final, and open alerts belong to executions still stuck (alerts of ended ones are resolved).
  */
-function activeOnly(filter: ListFilter): ListFilter {
+function activeOnly(filter: ExecutionFilter): ExecutionFilter {
   const statuses = (filter.statuses ?? [...ACTIVE_STATUSES]).filter((s) => (ACTIVE_STATUSES as readonly string[]).includes(s));
   return { ...filter, statuses };
 }
@@ -104,7 +104,7 @@ export async function startBulkJob(
   caller: BulkCaller,
   action: BulkAction,
   target: BulkTarget,
-  filter: ListFilter | null,
+  filter: ExecutionFilter | null,
   rawReason: string,
   opts: { chunk?: number; abandonAt?: AbandonAt } = {},
 ): Promise<BulkJob> {
@@ -188,7 +188,7 @@ type ResumeState = {
   chunk: number;
   snapshotId: string | null;
   /** the resolved list filter of an "all matching" job (dates as ISO text once stored) */
-  filter: ListFilter | null;
+  filter: ExecutionFilter | null;
   cursor: Cursor | null;
   /** how many of the chosen ids are done */
   idsDone: number;
@@ -196,7 +196,7 @@ type ResumeState = {
 /** The chunk of status events being applied, and where the walk stands after it. */
 type Pending = { targets: { executionId: string; attempt: number }[]; next: { cursor: Cursor | null; idsDone: number; last: boolean } };
 
-function reviveFilter(f: ListFilter | null): ListFilter | null {
+function reviveFilter(f: ExecutionFilter | null): ExecutionFilter | null {
   if (!f) return null;
   return { ...f, createdFrom: f.createdFrom ? new Date(f.createdFrom) : undefined, createdTo: f.createdTo ? new Date(f.createdTo) : undefined };
 }

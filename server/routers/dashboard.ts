@@ -6,7 +6,7 @@ import { z } from "zod";
 import { getExecutionCharts, chartOutputSchema } from "../dashboard/charts";
 import { countersOutputSchema, getCounters } from "../dashboard/counters";
 import { executionDetailSchema, getExecutionDetail, listExecutionEvents, timelineItemSchema } from "../executions/detail";
-import { effectiveStatuses, parseFilterQuery, PRESET_MS, resolveFilters, type ExecutionFilters } from "../executions/filters";
+import { effectiveStatuses, filterOfQuery, PRESET_MS, timeRangeOf, urlStateOfQuery } from "../executions/filters";
 import { cappedCountSchema, countExecutions, countNewExecutions } from "../dashboard/list-counts";
 import {
   encodeListCursor,
@@ -16,18 +16,11 @@ import {
   MAX_LIST_LIMIT,
   refreshExecutionRows,
 } from "../executions/list";
-import { BadRequestError, NotFoundError } from "../errors";
+import { NotFoundError } from "../errors";
 import { createTRPCRouter, permissionProcedure, serviceContext } from "../trpc";
 
-/** The list's URL query string (server/dashboard/filters.ts), as the page and saved views hold it. */
+/** The list's URL query string (server/executions/filter-url.ts), as the page and saved views hold it. */
 export const filterQuerySchema = z.string().max(4000, "the filter query must be at most 4000 characters").default("");
-
-/** Strict: an invalid filter is a BAD_REQUEST that names the key and what to send instead. */
-export function filtersOfQuery(query: string, now: Date): ExecutionFilters {
-  const parsed = parseFilterQuery(query, { strict: true });
-  if (!parsed.ok) throw new BadRequestError(`invalid filters: ${parsed.issues.map((i) => i.message).join("; ")}`);
-  return resolveFilters(parsed.state, now);
-}
 
 const snapshotIdSchema = z.string().regex(/^\d{1,19}$/, "snapshotId must be the snapshotId of a list page");
 
@@ -53,20 +46,20 @@ export const dashboardRouter = createTRPCRouter({
     )
     .output(listExecutionsOutputSchema)
     .query(({ ctx, input }) => {
-      const filters = filtersOfQuery(input.query, new Date());
+      const filter = filterOfQuery(input.query, new Date());
       const cursor = input.cursor ?? (input.snapshotId ? encodeListCursor({ ...TOP_OF_LIST, snapshotId: input.snapshotId }) : undefined);
-      return listExecutionRows(serviceContext(ctx), { filters, limit: input.limit, cursor });
+      return listExecutionRows(serviceContext(ctx), { filter, limit: input.limit, cursor });
     }),
 
   count: read
     .input(z.object({ query: filterQuerySchema }))
     .output(cappedCountSchema)
-    .query(({ ctx, input }) => countExecutions(serviceContext(ctx), { filters: filtersOfQuery(input.query, new Date()) })),
+    .query(({ ctx, input }) => countExecutions(serviceContext(ctx), { filter: filterOfQuery(input.query, new Date()) })),
 
   countNew: read
     .input(z.object({ query: filterQuerySchema, snapshotId: snapshotIdSchema }))
     .output(cappedCountSchema)
-    .query(({ ctx, input }) => countNewExecutions(serviceContext(ctx), { filters: filtersOfQuery(input.query, new Date()), snapshotId: input.snapshotId })),
+    .query(({ ctx, input }) => countNewExecutions(serviceContext(ctx), { filter: filterOfQuery(input.query, new Date()), snapshotId: input.snapshotId })),
 
   refreshRows: read
     .input(z.object({ executionIds: z.array(z.string().min(1).max(200)).max(MAX_LIST_LIMIT) }))
@@ -76,7 +69,7 @@ export const dashboardRouter = createTRPCRouter({
   counters: read
     .input(z.object({ query: filterQuerySchema }))
     .output(countersOutputSchema)
-    .query(({ ctx, input }) => getCounters(ctx.org.id, { filters: filtersOfQuery(input.query, new Date()) })),
+    .query(({ ctx, input }) => getCounters(ctx.org.id, { filter: filterOfQuery(input.query, new Date()) })),
 
   /** Charts follow the filters' workflows, statuses, stuck flag and time range (7 days when none is set). */
   charts: read
@@ -84,10 +77,12 @@ export const dashboardRouter = createTRPCRouter({
     .output(chartOutputSchema)
     .query(({ ctx, input }) => {
       const now = new Date();
-      const f = filtersOfQuery(input.query, now);
-      const to = f.to && f.to < now ? f.to : undefined;
-      const from = f.from ?? new Date((to ?? now).getTime() - DEFAULT_CHART_RANGE_MS);
-      return getExecutionCharts(ctx.org.id, { from, to, workflows: f.workflows, statuses: effectiveStatuses(f), stuck: f.stuck }, now);
+      // the URL state, not the list's filter: charts follow no id or metadata search
+      const state = urlStateOfQuery(input.query);
+      const range = timeRangeOf(state, now);
+      const to = range.to && range.to < now ? range.to : undefined;
+      const from = range.from ?? new Date((to ?? now).getTime() - DEFAULT_CHART_RANGE_MS);
+      return getExecutionCharts(ctx.org.id, { from, to, workflows: state.workflows, statuses: effectiveStatuses(state), stuck: state.stuck }, now);
     }),
 
   detail: read

@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { toExecutionFilter } from "../executions/filters";
+import { filterOfQuery } from "../executions/filters";
 import { bulkJobSchema, bulkTargetSchema, requireBulkJob, startBulkJob, type BulkAction, type BulkTarget } from "../operations/bulk";
 import { cancelExecution, markExecutionFailed, operateReasonSchema } from "../operations/operate";
 import { STATUSES } from "../executions/status";
 import { createTRPCRouter, permissionProcedure, type OrgContext } from "../trpc";
-import { filtersOfQuery } from "./dashboard";
 
 export const operateInput = z.object({
   executionId: z.string().min(1).max(200),
@@ -24,7 +23,7 @@ export const bulkInput = z.object({ target: bulkTargetSchema, reason: operateRea
 
 /** The shared body of the four bulk procedures (each guarded by its own permission). */
 export function startBulk(ctx: OrgContext, action: BulkAction, input: { target: BulkTarget; reason: string }) {
-  const filter = input.target.kind === "filter" ? toExecutionFilter(filtersOfQuery(input.target.query, new Date())) : null;
+  const filter = input.target.kind === "filter" ? filterOfQuery(input.target.query, new Date()) : null;
   return startBulkJob({ orgId: ctx.org.id, actor: ctx.actor, ip: ctx.ip, userAgent: ctx.userAgent }, action, input.target, filter, input.reason);
 }
 

@@ -6,11 +6,10 @@ import { describe, expect, it } from "vitest";
 import { createMemberSession } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
-import { toExecutionFilter } from "../../server/executions/filters";
+import { filterOfQuery } from "../../server/executions/filters";
 import { getBulkJob, resumeBulkJobs, settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createCaller } from "../../server/routers/_app";
-import { filtersOfQuery } from "../../server/routers/dashboard";
 import { createTRPCContext } from "../../server/trpc";
 import { createTestOrg } from "../setup/helpers";
 
@@ -73,7 +72,7 @@ describe("bulk actions", () => {
       { eventId: "done-c", executionId: "done-1", status: "COMPLETED" },
     ]);
     const query = "workflow=bulk.many";
-    const filter = toExecutionFilter(filtersOfQuery(query, new Date()));
+    const filter = filterOfQuery(query, new Date());
     const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "test" } }, "markFailed", { kind: "filter", query }, filter, "bad deploy", { chunk: 40 });
     expect(job.total).toBe(250);
     await settleBulkJobs();
@@ -94,7 +93,7 @@ describe("bulk actions", () => {
       const org = await createTestOrg();
       await runningMany(org.orgId, "cr", 100, "bulk.crash");
       const query = "workflow=bulk.crash";
-      const filter = toExecutionFilter(filtersOfQuery(query, new Date()));
+      const filter = filterOfQuery(query, new Date());
       const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "test" } }, "cancel", { kind: "filter", query }, filter, "drain", { chunk: 30, abandonAt });
       await settleBulkJobs();
       return { org, job };

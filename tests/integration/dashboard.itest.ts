@@ -6,7 +6,8 @@ import { recordAudit } from "../../server/audit/service";
 import { getExecutionCharts } from "../../server/dashboard/charts";
 import { getCounters } from "../../server/dashboard/counters";
 import { getExecutionDetail, listExecutionEvents } from "../../server/executions/detail";
-import type { ExecutionFiltersInput } from "../../server/executions/filters";
+import type { FilterUrlStateInput } from "../../server/executions/filters";
+import { filterOf } from "../setup/filters";
 import { countExecutions, countNewExecutions } from "../../server/dashboard/list-counts";
 import { listExecutionRows, refreshExecutionRows, type ExecutionListRow } from "../../server/executions/list";
 import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries } from "../../server/workflows/summary";
@@ -83,12 +84,12 @@ async function recount(orgId: string, where: string, values: unknown[] = []) {
   return { by, stuck, total: Object.values(by).reduce((a, b) => a + b, 0) };
 }
 
-async function allPages(orgId: string, filters: ExecutionFiltersInput, limit: number) {
+async function allPages(orgId: string, filters: FilterUrlStateInput, limit: number) {
   const seen: ExecutionListRow[] = [];
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = await listExecutionRows({ orgId }, { filters, limit, cursor });
+    const page = await listExecutionRows({ orgId }, { filter: filterOf(filters), limit, cursor });
     seen.push(...page.items);
     cursor = page.nextCursor ?? undefined;
     pages++;
@@ -126,7 +127,7 @@ describe("executions list", () => {
 
   it("matches a direct query for each filter and for filters combined", async () => {
     const from = new Date(Date.now() - 4 * HOUR);
-    const cases: { filters: ExecutionFiltersInput; where: string; values: unknown[] }[] = [
+    const cases: { filters: FilterUrlStateInput; where: string; values: unknown[] }[] = [
       { filters: { statuses: ["FAILED", "TIMED_OUT"] }, where: `e.status IN ('FAILED', 'TIMED_OUT')`, values: [] },
       { filters: { statuses: ["COMPLETED"], statusMode: "exclude" }, where: `e.status <> 'COMPLETED'`, values: [] },
       { filters: { workflows: ["billing.charge", "report.build"] }, where: `w.key IN ('billing.charge', 'report.build')`, values: [] },
@@ -151,7 +152,7 @@ describe("executions list", () => {
       );
       const got = await allPages(org.orgId, c.filters, 7);
       expect(got.map((r) => r.executionId), JSON.stringify(c.filters)).toEqual(expected.map((r) => r.executionId));
-      const count = await countExecutions({ orgId: org.orgId }, { filters: c.filters });
+      const count = await countExecutions({ orgId: org.orgId }, { filter: filterOf(c.filters) });
       expect(count).toEqual({ count: expected.length, capped: false, display: String(expected.length) });
     }
   });
@@ -203,7 +204,7 @@ describe("executions list", () => {
 
     const news = await countNewExecutions({ orgId: o.orgId }, { snapshotId: snapshotId! });
     expect(news.count).toBe(arrived.length);
-    const newsFiltered = await countNewExecutions({ orgId: o.orgId }, { snapshotId: snapshotId!, filters: { statuses: ["RUNNING"] } });
+    const newsFiltered = await countNewExecutions({ orgId: o.orgId }, { snapshotId: snapshotId!, filter: filterOf({ statuses: ["RUNNING"] }) });
     expect(newsFiltered.count).toBe(arrived.length / 2);
     // "show": a new first page has them
     const first = await allPages(o.orgId, {}, 50);
@@ -237,11 +238,11 @@ describe("capped count", () => {
     // an id search is what the aggregates cannot answer: it is counted from the rows, up to the cap
     const search = { search: "bulk-", searchMode: "prefix" } as const;
     await insert(1, 10_000);
-    expect(await countExecutions({ orgId: o.orgId }, { filters: search })).toEqual({ count: 10_000, capped: false, display: "10,000" });
+    expect(await countExecutions({ orgId: o.orgId }, { filter: filterOf(search) })).toEqual({ count: 10_000, capped: false, display: "10,000" });
     await insert(10_001, 10_050);
-    expect(await countExecutions({ orgId: o.orgId }, { filters: search })).toEqual({ count: 10_000, capped: true, display: "10,000+" });
-    expect((await countExecutions({ orgId: o.orgId }, { filters: { ...search, statuses: ["FAILED"] } })).count).toBe(0);
-    const counters = await getCounters(o.orgId, { filters: { ...search, statuses: ["COMPLETED"] } });
+    expect(await countExecutions({ orgId: o.orgId }, { filter: filterOf(search) })).toEqual({ count: 10_000, capped: true, display: "10,000+" });
+    expect((await countExecutions({ orgId: o.orgId }, { filter: filterOf({ ...search, statuses: ["FAILED"] }) })).count).toBe(0);
+    const counters = await getCounters(o.orgId, { filter: filterOf({ ...search, statuses: ["COMPLETED"] }) });
     expect(counters.source).toBe("executions");
     expect(counters.total.display).toBe("10,000+");
     expect(counters.successRate).toBeNull();
@@ -262,7 +263,7 @@ describe("counters", () => {
     const ragged = new Date(Date.now() - 8 * HOUR - 12_345);
     const aligned = new Date(Math.floor((Date.now() - 8 * HOUR) / HOUR) * HOUR);
     for (const filters of [{ from: ragged }, { from: aligned, workflows: ["email.send"] }, { from: ragged, to: new Date(Date.now() - 3 * HOUR - 999) }, {}]) {
-      const c = await getCounters(org.orgId, { filters });
+      const c = await getCounters(org.orgId, { filter: filterOf(filters) });
       expect(c.source).toBe("aggregates");
       const where = [
         ...("workflows" in filters ? [`w.key = 'email.send'`] : []),
@@ -272,7 +273,7 @@ describe("counters", () => {
       const r = await recount(org.orgId, where, [..."from" in filters ? [filters.from] : [], ..."to" in filters ? [filters.to] : []]);
       expectTilesToEqual(c, r);
       expect(c.total.count).toBeGreaterThan(0);
-      expect((await countExecutions({ orgId: org.orgId }, { filters })).count).toBe(r.total);
+      expect((await countExecutions({ orgId: org.orgId }, { filter: filterOf(filters) })).count).toBe(r.total);
       const fin = r.by.COMPLETED + r.by.FAILED + r.by.TIMED_OUT;
       expect(c.successRate).toBeCloseTo(r.by.COMPLETED / fin, 10);
     }
@@ -280,12 +281,12 @@ describe("counters", () => {
 
   it("executions: any other filter counts the list's rows, equal to a recount", async () => {
     const from = new Date(Date.now() - 7 * HOUR - 123);
-    const c = await getCounters(org.orgId, { filters: { from, metadata: [{ key: "env", value: "prod" }] } });
+    const c = await getCounters(org.orgId, { filter: filterOf({ from, metadata: [{ key: "env", value: "prod" }] }) });
     expect(c.source).toBe("executions");
     const r = await recount(org.orgId, `e."createdAt" >= $2 AND e.metadata @> '{"env":"prod"}'`, [from]);
     expectTilesToEqual(c, r);
 
-    const onlyFailed = await getCounters(org.orgId, { filters: { statuses: ["FAILED"] } });
+    const onlyFailed = await getCounters(org.orgId, { filter: filterOf({ statuses: ["FAILED"] }) });
     expect(onlyFailed.completed.count).toBe(0);
     expect(onlyFailed.failed.count).toBe((await recount(org.orgId, `e.status = 'FAILED'`)).total);
     expect(onlyFailed.successRate).toBe(0);
@@ -465,10 +466,10 @@ describe("another organization sees nothing", () => {
     expect((await listExecutionRows({ orgId: b.orgId }, { cursor: first.nextCursor! })).items).toEqual([]);
     expect((await countNewExecutions({ orgId: b.orgId }, { snapshotId: "0" })).count).toBe(0);
     expect((await countExecutions({ orgId: b.orgId }, {})).count).toBe(0);
-    expect((await countExecutions({ orgId: b.orgId }, { filters: { search: "secret" } })).count).toBe(0);
+    expect((await countExecutions({ orgId: b.orgId }, { filter: filterOf({ search: "secret" }) })).count).toBe(0);
     expect(await refreshExecutionRows({ orgId: b.orgId }, { executionIds: ids })).toEqual([]);
     for (const filters of [{}, { statuses: ["FAILED" as const] }, { workflows: WORKFLOWS }]) {
-      expect((await getCounters(b.orgId, { filters })).total.count).toBe(0);
+      expect((await getCounters(b.orgId, { filter: filterOf(filters) })).total.count).toBe(0);
     }
     const chart = await getExecutionCharts(b.orgId, { from });
     expect(chart.empty).toBe(true);

@@ -13,6 +13,7 @@ import { isTerminal, STATUSES, type Status } from "../../server/executions/statu
 import { ingestEvents } from "../../server/ingest/service";
 import { createTestOrg } from "../setup/helpers";
 import { expectRollupsMatchRecount } from "./rollup-helpers";
+import { filterOf } from "../setup/filters";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -104,7 +105,7 @@ describe("exact counts on randomized histories", () => {
     await fc.assert(
       fc.asyncProperty(filtersArb, async (f) => {
         const want = recount(f);
-        const c = await getCounters(org.orgId, { filters: f });
+        const c = await getCounters(org.orgId, { filter: filterOf(f) });
         expect(c.source).toBe("aggregates");
         expect({ total: c.total.count, failed: c.failed.count, completed: c.completed.count, timedOut: c.timedOut.count, running: c.running.count, stuck: c.stuck.count }).toEqual({
           total: want.total,
@@ -115,7 +116,7 @@ describe("exact counts on randomized histories", () => {
           stuck: want.stuck,
         });
         expect(c.total.capped).toBe(false);
-        expect(await countExecutions({ orgId: org.orgId }, { filters: f })).toMatchObject({ count: want.total, capped: false });
+        expect(await countExecutions({ orgId: org.orgId }, { filter: filterOf(f) })).toMatchObject({ count: want.total, capped: false });
       }),
       { numRuns: 60, seed: 15 },
     );
@@ -124,7 +125,7 @@ describe("exact counts on randomized histories", () => {
   it.each(RANGE_PRESETS)("preset %s: exact numbers and a success rate", async (preset) => {
     const from = new Date(Date.now() - PRESET_MS[preset]);
     const want = recount({ from });
-    const c = await getCounters(org.orgId, { filters: { from } });
+    const c = await getCounters(org.orgId, { filter: filterOf({ from }) });
     expect(c.total).toMatchObject({ count: want.total, capped: false });
     const finished = want.by.COMPLETED + want.by.FAILED + want.by.TIMED_OUT;
     if (finished) expect(c.successRate).toBeCloseTo(want.by.COMPLETED / finished, 10);

@@ -3,10 +3,11 @@
 // pages stay fast at any depth. Small enough for CI; the scale benchmark covers 10M rows.
 import { beforeAll, describe, expect, it } from "vitest";
 import { explainableExactCountQueries } from "../../server/dashboard/exact-counts";
-import { executionFiltersSchema, type ExecutionFiltersInput } from "../../server/executions/filters";
+import type { FilterUrlStateInput } from "../../server/executions/filters";
+import { filterOf } from "../setup/filters";
 import { rebuildRollups } from "../../server/executions/rollups";
 import { pool } from "../../server/db/client";
-import type { ExecutionFilter as ListFilter } from "../../server/executions/filters";
+import type { ExecutionFilter } from "../../server/executions/filters";
 import { SEARCH_WALK_ROWS } from "../../server/executions/list-sql";
 import { executionTargetPage, explainableCountQuery, explainableListQuery, explainableSubstringWalk } from "../../server/executions/queries";
 import { COUNT_CAP } from "../../server/paging/limits";
@@ -89,7 +90,7 @@ beforeAll(async () => {
 const day = 24 * 3600 * 1000;
 
 // The main filters of the list page: each must be an ordered index read, first page and deep.
-const ORDERED_FILTERS: Array<[string, () => ListFilter]> = [
+const ORDERED_FILTERS: Array<[string, () => ExecutionFilter]> = [
   ["no filter", () => ({})],
   ["one status", () => ({ statuses: ["FAILED"] })],
   ["several statuses", () => ({ statuses: ["FAILED", "TIMED_OUT", "CANCELLED"] })],
@@ -115,7 +116,7 @@ describe("list query plans on 200k executions", () => {
     ["execution id prefix", { executionId: { value: "exec-01234", mode: "prefix" } }],
     ["metadata pair", { metadata: { tenant: "t7" } }],
     ["stuck only", { stuck: true }],
-  ] as Array<[string, ListFilter]>)("%s: no full scan of executions (a sort of the few matches is fine)", async (_name, filter) => {
+  ] as Array<[string, ExecutionFilter]>)("%s: no full scan of executions (a sort of the few matches is fine)", async (_name, filter) => {
     const plan = await explain(await explainableListQuery(pool(), orgId, filter, { limit: 50, cursor: null }));
     expect(seqScansOfExecutions(plan), JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`))).toEqual([]);
   });
@@ -123,7 +124,7 @@ describe("list query plans on 200k executions", () => {
 
 describe("substring search on 200k executions", () => {
   // "exec-01" is in half the ids: the trigram index would hand over 100k candidates to sort
-  const common: ListFilter = { executionId: { value: "exec-01", mode: "contains" } };
+  const common: ExecutionFilter = { executionId: { value: "exec-01", mode: "contains" } };
 
   it("walks (orgId, createdAt) in order with a bounded LIMIT, never the trigram index or a big sort", async () => {
     for (const [filter, cursor] of [
@@ -132,7 +133,7 @@ describe("substring search on 200k executions", () => {
       [{ ...common, statuses: ["FAILED"] }, null],
       // not stuck: the walk joins workflows and organizations for the stuck rule
       [{ ...common, stuck: false }, null],
-    ] as Array<[ListFilter, typeof deepCursor | null]>) {
+    ] as Array<[ExecutionFilter, typeof deepCursor | null]>) {
       const plan = await explain(await explainableSubstringWalk(pool(), orgId, filter, { limit: 50, cursor }));
       const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`));
       expect(seqScansOfExecutions(plan), shape).toEqual([]);
@@ -175,7 +176,7 @@ describe("substring search on 200k executions", () => {
 });
 
 describe("capped count plans", () => {
-  it.each([...ORDERED_FILTERS, ["stuck only", () => ({ stuck: true })] as [string, () => ListFilter]])(
+  it.each([...ORDERED_FILTERS, ["stuck only", () => ({ stuck: true })] as [string, () => ExecutionFilter]])(
     "%s: counted through an index, never a full scan",
     async (_name, filter) => {
       const plan = await explain(await explainableCountQuery(pool(), orgId, filter(), COUNT_CAP));
@@ -216,7 +217,7 @@ describe("sweep plans", () => {
 
 describe("exact count plans", () => {
   const ragged = (ms: number) => new Date(Date.now() - ms - 12_345);
-  it.each<[string, () => ExecutionFiltersInput]>([
+  it.each<[string, () => FilterUrlStateInput]>([
     ["no filter (running totals)", () => ({})],
     ["one status", () => ({ statuses: ["FAILED"] })],
     ["one workflow", () => ({ workflows: [workflowKey] })],
@@ -225,7 +226,7 @@ describe("exact count plans", () => {
     ["custom range, ragged both ends", () => ({ from: ragged(20 * day), to: ragged(3 * day) })],
     ["stuck only", () => ({ stuck: true })],
   ])("%s: the aggregates and the active set through indexes, never a full scan of executions", async (_name, filters) => {
-    const q = await explainableExactCountQueries(orgId, executionFiltersSchema.parse(filters()));
+    const q = await explainableExactCountQueries(orgId, filterOf(filters()));
     for (const query of [q.terminal, q.active]) {
       if (!query) continue;
       const plan = await explain(query);

@@ -6,6 +6,7 @@ import { pool } from "../../server/db/client";
 import { listExecutionRows } from "../../server/executions/list";
 import { ingestEvents } from "../../server/ingest/service";
 import { createTestOrg } from "../setup/helpers";
+import { filterOf } from "../setup/filters";
 
 async function seed(orgId: string) {
   const ev = (executionId: string, workflow: string) => ({ eventId: `${executionId}-p`, executionId, workflow, status: "PENDING" });
@@ -20,7 +21,7 @@ async function seed(orgId: string) {
 }
 
 const ids = async (orgId: string, search: string, searchMode?: "contains" | "prefix" | "exact") =>
-  (await listExecutionRows({ orgId }, { filters: { search, ...(searchMode ? { searchMode } : {}) }, limit: 50 })).items.map((r) => r.executionId).sort();
+  (await listExecutionRows({ orgId }, { filter: filterOf({ search, ...(searchMode ? { searchMode } : {}) }), limit: 50 })).items.map((r) => r.executionId).sort();
 
 describe("substring search", () => {
   it("finds by a substring of the id or of the workflow key; prefix and exact stay available", async () => {

@@ -5,11 +5,10 @@ import {
   canCountExactly,
   checkUrlState,
   effectiveStatuses,
-  executionFiltersSchema,
+  filterOfUrlState,
   filterUrlStateSchema,
   joinList,
   parseFilterQuery,
-  resolveFilters,
   serializeFilterQuery,
   splitList,
 } from "../../server/executions/filters";
@@ -124,15 +123,28 @@ describe("list escaping (as nuqs parseAsArrayOf)", () => {
   });
 });
 
-describe("resolveFilters and effectiveStatuses", () => {
+describe("filterOfUrlState and effectiveStatuses", () => {
   const now = new Date("2026-03-01T12:34:56Z");
   it("resolves a preset against now", () => {
-    const f = resolveFilters(state({ range: "24h" }), now);
-    expect(f.from).toEqual(new Date("2026-02-28T12:34:56Z"));
-    expect(f.to).toBeUndefined();
+    const f = filterOfUrlState(state({ range: "24h" }), now);
+    expect(f.createdFrom).toEqual(new Date("2026-02-28T12:34:56Z"));
+    expect(f.createdTo).toBeUndefined();
+  });
+  it("turns the URL state into the one filter: statuses admitted, search mode, metadata pairs", () => {
+    expect(filterOfUrlState(state({ statuses: ["FAILED"], statusMode: "exclude", search: "ord-", searchMode: "prefix", metadata: [{ key: "env", value: "prod" }] }), now)).toEqual({
+      statuses: STATUSES.filter((s) => s !== "FAILED"),
+      workflows: [],
+      stuck: undefined,
+      createdFrom: undefined,
+      createdTo: undefined,
+      executionId: { value: "ord-", mode: "prefix" },
+      metadata: { env: "prod" },
+    });
+    // two values for one key can never both be contained: nothing matches
+    expect(filterOfUrlState(state({ metadata: [{ key: "env", value: "prod" }, { key: "env", value: "dev" }] }), now).statuses).toEqual([]);
   });
   it("turns exclude mode into the complement, and stuck narrows to SCHEDULED/RUNNING", () => {
-    const f = (s: Record<string, unknown>) => executionFiltersSchema.parse(s);
+    const f = (s: Record<string, unknown>) => state(s);
     expect(effectiveStatuses(f({}))).toBeNull();
     expect(effectiveStatuses(f({ statuses: ["FAILED"], statusMode: "exclude" }))).toEqual(STATUSES.filter((s) => s !== "FAILED"));
     expect(effectiveStatuses(f({ stuck: true }))).toEqual(["SCHEDULED", "RUNNING"]);
@@ -140,13 +152,15 @@ describe("resolveFilters and effectiveStatuses", () => {
     expect(effectiveStatuses(f({ stuck: true, statuses: ["FAILED"] }))).toEqual([]);
   });
   it("counts exactly for every filter but an id or metadata search, whatever the range", () => {
-    const f = (s: Record<string, unknown>) => executionFiltersSchema.parse(s);
+    const f = (s: Record<string, unknown>) => filterOfUrlState(state(s), now);
     expect(canCountExactly(f({ workflows: ["a"], from: new Date("2026-01-01T05:00:00Z") }))).toBe(true);
     expect(canCountExactly(f({ from: new Date("2026-01-01T05:00:01Z"), to: new Date("2026-01-02T05:17:03Z") }))).toBe(true);
     expect(canCountExactly(f({ statuses: ["FAILED"], statusMode: "exclude" }))).toBe(true);
     expect(canCountExactly(f({ stuck: true }))).toBe(true);
     expect(canCountExactly(f({ search: "x" }))).toBe(false);
     expect(canCountExactly(f({ metadata: [{ key: "a", value: "b" }] }))).toBe(false);
+    // "only not stuck" (the REST API's stuck=false) has no aggregate
+    expect(canCountExactly({ stuck: false })).toBe(false);
   });
 });
 
