@@ -214,7 +214,7 @@ export function parseFilterQuery(input: QueryInput, opts: { strict?: boolean } =
   }
 
   // Checks across values (lengths, the preset names, from < to, range vs from/to), attributed to
-  // URL keys. The same rules as filterUrlStateSchema (server/dashboard/filters.ts), written
+  // URL keys. The same rules as filterUrlStateSchema (server/executions/filters.ts), written
   // without zod so the browser's bundle does not carry it; tests/unit/dashboard-filters.test.ts
   // holds the two equal on generated input.
   const URL_KEY: Record<string, string> = { statuses: "status", workflows: "workflow", search: "q", searchMode: "qMode", metadata: "meta" };

@@ -52,7 +52,7 @@ const ACTION: Record<BulkAction, { audit: string; label: string }> = {
 
 export const bulkTargetSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("ids"), executionIds: z.array(z.string().min(1).max(200)).min(1, "choose at least one execution").max(BULK_MAX_IDS) }),
-  /** the list's filter query string, as the page holds it (server/dashboard/filters.ts) */
+  /** the list's filter query string, as the page holds it (server/executions/filter-url.ts) */
   z.object({ kind: z.literal("filter"), query: z.string().max(4000) }),
   /** chosen alerts (the alert center); only for the alert actions */
   z.object({ kind: z.literal("alerts"), alertIds: z.array(z.string().regex(/^\d{1,19}$/, "an alert id is numeric")).min(1, "choose at least one alert").max(BULK_MAX_IDS) }),
