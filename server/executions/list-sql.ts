@@ -1,6 +1,7 @@
 // The SQL of the one list query and its capped count, composed from a filter. Pure: the
 // lookups it needs (workflow ids, workflow keys matching a search, the substring walk's hits)
-// are run by ./queries.ts, the only module that imports this one and runs what it builds.
+// are run by ./queries.ts, the only module that runs what this one builds (others import its
+// types and constants only).
 //
 // Newest first, keyset on (createdAt, id). A filter on several statuses or workflows becomes one
 // branch per value, each walking its own (orgId, status|workflowId, createdAt, id) index in

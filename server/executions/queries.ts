@@ -135,18 +135,18 @@ const LIST_PAGE = defineDynamicQuery("executions.listPage", executionListRow);
 const TARGET_PAGE = defineDynamicQuery("executions.targetPage", executionTargetRow);
 
 /** One page of matching executions, newest first: up to limit + 1 rows (the extra one: there is a next page). */
-async function page<R>(reader: { all(db: Queryable, q: { text: string; values: unknown[] }): Promise<R[]> }, columns: string, db: Queryable, orgId: string, filter: ExecutionFilter, page: ListPage): Promise<R[]> {
+async function pageOf<R>(reader: { all(db: Queryable, q: { text: string; values: unknown[] }): Promise<R[]> }, columns: string, db: Queryable, orgId: string, filter: ExecutionFilter, page: ListPage): Promise<R[]> {
   const p = params([orgId]);
   const ids = await pageIds(db, orgId, filter, page, p, { walk: true });
   return ids ? reader.all(db, { text: pageSql(columns, ids), values: p.values }) : [];
 }
 
 /** The REST API's page: full views (no input or output). */
-export const executionViewPage = (db: Queryable, orgId: string, filter: ExecutionFilter, p: ListPage) => page(VIEW_PAGE, VIEW_COLUMNS, db, orgId, filter, p);
+export const executionViewPage = (db: Queryable, orgId: string, filter: ExecutionFilter, p: ListPage) => pageOf(VIEW_PAGE, VIEW_COLUMNS, db, orgId, filter, p);
 /** The dashboard's page: light rows. */
-export const executionListPage = (db: Queryable, orgId: string, filter: ExecutionFilter, p: ListPage) => page(LIST_PAGE, LIST_ROW_COLUMNS, db, orgId, filter, p);
+export const executionListPage = (db: Queryable, orgId: string, filter: ExecutionFilter, p: ListPage) => pageOf(LIST_PAGE, LIST_ROW_COLUMNS, db, orgId, filter, p);
 /** A bulk job's chunk: the executions it acts on. */
-export const executionTargetPage = (db: Queryable, orgId: string, filter: ExecutionFilter, p: ListPage) => page(TARGET_PAGE, TARGET_COLUMNS, db, orgId, filter, p);
+export const executionTargetPage = (db: Queryable, orgId: string, filter: ExecutionFilter, p: ListPage) => pageOf(TARGET_PAGE, TARGET_COLUMNS, db, orgId, filter, p);
 
 /** The SQL and parameters of a page query, for EXPLAIN in tests and benchmarks. */
 export async function explainableListQuery(db: Queryable, orgId: string, filter: ExecutionFilter, page: ListPage): Promise<{ sql: string; values: unknown[] } | null> {
