@@ -10,11 +10,7 @@
 import type { SqlText } from "../db/sql";
 import type { ExecutionFilter } from "./filters";
 import type { Status } from "./status";
-import { STUCK_SQL, stuckOnlySql } from "./stuck";
-
-/** The stuck reason of executions e (joined to w and o), 'scheduled' | 'running' | NULL. */
-export const STUCK_REASON_SQL = STUCK_SQL.reason;
-export const STUCK_SINCE_SQL = STUCK_SQL.since;
+import { STUCK_REASON_SQL, stuckOnlySql } from "./stuck";
 
 /** A list position: the (createdAt, id) of the last row shown. */
 export type Cursor = { createdAt: string; id: string };

@@ -13,8 +13,6 @@ import {
   params,
   planFilter,
   containsPattern,
-  STUCK_REASON_SQL,
-  STUCK_SINCE_SQL,
   substringWalkSql,
   walkedIds,
   type ListPage,
@@ -23,6 +21,7 @@ import {
 } from "./list-sql";
 import type { ExecutionFilter } from "./filters";
 import { STATUSES, TERMINAL_STATUSES } from "./status";
+import { STUCK_REASON_SQL, STUCK_SINCE_SQL } from "./stuck";
 
 const status = z.enum(STATUSES);
 const stuckReason = z.enum(["scheduled", "running"]).nullable();

@@ -19,11 +19,9 @@ import {
   type ExecutionViewRow,
 } from "./queries";
 import type { Status } from "./status";
-import { STUCK_SQL } from "./stuck";
 
-/** The stuck reason of executions e (joined to w and o), 'scheduled' | 'running' | NULL. */
-export const STUCK_REASON_SQL = STUCK_SQL.reason;
-export const STUCK_SINCE_SQL = STUCK_SQL.since;
+// where the other capabilities' SQL has taken the stuck rule's fragments from
+export { STUCK_REASON_SQL, STUCK_SINCE_SQL } from "./stuck";
 
 export type { Cursor, ListPage } from "./list-sql";
 

@@ -87,6 +87,11 @@ export const STUCK_SQL = stuckSql({
   runningAfterSeconds: `COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds")`,
 });
 
+/** The stuck reason of executions e (joined to w and o), 'scheduled' | 'running' | NULL. */
+export const STUCK_REASON_SQL = STUCK_SQL.reason;
+/** Since when e would be stuck (see stuckSql's `since`). */
+export const STUCK_SINCE_SQL = STUCK_SQL.since;
+
 /**
  * The rule for one organization's executions e of one status, without joining workflows and
  * organizations, for a stuck-only count. "since" must be older than the smallest threshold of the

@@ -1,7 +1,7 @@
 // The hand-written SQL of the workflows capability. Services call the typed functions below.
 import { z } from "zod";
 import { defineQuery, type Queryable } from "../db/sql";
-import { STUCK_REASON_SQL } from "../executions/read";
+import { STUCK_REASON_SQL } from "../executions/stuck";
 
 /* --- the workflows overview (./summary.ts) ---------------------------------------------------- */
 
