@@ -143,7 +143,7 @@ export async function startBulkJob(
   // the job and its one audit entry for the whole batch, in one transaction
   const job = await audited(caller, { recordRefusals: false, action: ACTION[action].audit, resourceType: "bulk_job" }, async (client) => {
     const { rows } = await client.query<{ id: string; createdAt: Date }>(
-      `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdBy", state, resume, "leaseUntil")
+      `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdByUserId", state, resume, "leaseUntil")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10 * interval '1 millisecond') RETURNING id::text, "createdAt"`,
       [
         caller.orgId,
@@ -152,7 +152,7 @@ export async function startBulkJob(
         ids || alertIds ? JSON.stringify(ids ?? alertIds) : null,
         reason,
         total,
-        caller.actor.label,
+        caller.actor.type === "USER" ? caller.actor.userId : null,
         total === 0 ? "done" : "running",
         JSON.stringify(resume),
         BULK_LEASE_MS,

@@ -92,12 +92,18 @@ async function snapshot(): Promise<Record<string, unknown[]>> {
   return out;
 }
 
-/** `now` cut to the tables and columns `before` had: migrations after the upgrade may add both */
+/** Columns a later migration renamed, by table: their new name → the name `before` knew. */
+const RENAMED: Record<string, Record<string, string>> = { bulk_jobs: { createdByUserId: "createdBy" } };
+
+/** `now` cut to the tables and columns `before` had: migrations after the upgrade may add both, or rename a column */
 function asBefore(before: Record<string, unknown[]>, now: Record<string, unknown[]>): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const [table, rows] of Object.entries(before)) {
     const columns = new Set(rows.flatMap((row) => Object.keys(row as object)));
-    out[table] = (now[table] ?? []).map((row) => Object.fromEntries(Object.entries(row as object).filter(([column]) => columns.has(column))));
+    const oldName = (column: string) => RENAMED[table]?.[column] ?? column;
+    out[table] = (now[table] ?? []).map((row) =>
+      Object.fromEntries(Object.entries(row as object).map(([column, value]) => [oldName(column), value] as const).filter(([column]) => columns.has(column))),
+    );
   }
   return out;
 }
