@@ -106,7 +106,6 @@ const eslintConfig = [
       "server/monitor/missed.ts",
       "server/monitor/monitor.ts",
       "server/monitor/sweep.ts",
-      "server/operations/bulk.ts",
       "server/rbac/access.ts",
       "server/settings/apiKeys.ts",
       "server/settings/lock.ts",
