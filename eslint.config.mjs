@@ -79,7 +79,6 @@ const eslintConfig = [
       "server/audit/query.ts",
       "server/audit/service.ts",
       "server/auth/signin-limit.ts",
-      "server/channels/service.ts",
       "server/dashboard/charts.ts",
       "server/dashboard/detail.ts",
       "server/dashboard/exact-counts.ts",
