@@ -109,7 +109,6 @@ const eslintConfig = [
       "server/settings/lock.ts",
       "server/settings/org.ts",
       "server/users/preferences.ts",
-      "server/views/service.ts",
       "server/workflows/service.ts",
       "server/workflows/slots.ts",
     ],

@@ -80,7 +80,7 @@ async function apiKeys(org: TestOrg) {
 }
 
 async function savedView(org: TestOrg): Promise<string> {
-  return (await createSavedView({ orgId: org.orgId, actor: { type: "SYSTEM", label: "access test" } }, { name: `view-${Math.random().toString(36).slice(2, 8)}`, query: "status=FAILED" })).id;
+  return (await createSavedView(systemContext(org.orgId, "access test"), { name: `view-${Math.random().toString(36).slice(2, 8)}`, query: "status=FAILED" })).id;
 }
 
 async function savedViews(org: TestOrg) {
