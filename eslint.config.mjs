@@ -109,8 +109,6 @@ const eslintConfig = [
       "server/settings/lock.ts",
       "server/settings/org.ts",
       "server/users/preferences.ts",
-      "server/workflows/service.ts",
-      "server/workflows/slots.ts",
     ],
     rules: { "runwatch/sql-in-queries": "off" },
   },
