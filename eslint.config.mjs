@@ -108,7 +108,6 @@ const eslintConfig = [
       "server/settings/apiKeys.ts",
       "server/settings/lock.ts",
       "server/settings/org.ts",
-      "server/users/preferences.ts",
     ],
     rules: { "runwatch/sql-in-queries": "off" },
   },

@@ -1,6 +1,7 @@
-// The SQL of users for the one place that creates them inside another change's transaction:
-// adding a member who has no account yet (server/members/service.ts), so a failed add leaves no
-// orphan user behind. Everything else about users goes through Prisma (server/users/service.ts).
+// The SQL of users where Prisma cannot do the job: creating a user inside another change's
+// transaction (adding a member who has no account yet, server/members/service.ts, so a failed add
+// leaves no orphan user behind), and merging a preference in one statement. Everything else about
+// users goes through Prisma (server/users/service.ts, preferences.ts).
 import { z } from "zod";
 import { defineCommand, defineQuery, type Queryable } from "../db/sql";
 
@@ -22,3 +23,16 @@ export async function insertUserWithPassword(db: Queryable, u: { id: string; acc
   await INSERT_USER.run(db, [u.id, u.email, u.name]);
   await INSERT_CREDENTIAL.run(db, [u.accountId, u.id, u.passwordHash]);
 }
+
+const MERGE_PREFERENCE = defineQuery(
+  "users.merge_preference",
+  `INSERT INTO user_preferences ("userId", key, value) VALUES ($1, $2, $3::jsonb)
+   ON CONFLICT ("userId", key) DO UPDATE SET value = user_preferences.value || EXCLUDED.value, "updatedAt" = now()
+   RETURNING value`,
+  z.object({ value: z.unknown() }),
+);
+/**
+ * Merges a change into a stored preference in one statement (two tabs changing different fields
+ * at once both keep their change); returns the merged value.
+ */
+export const mergePreference = async (db: Queryable, userId: string, key: string, change: object) => (await MERGE_PREFERENCE.one(db, [userId, key, JSON.stringify(change)])).value;
