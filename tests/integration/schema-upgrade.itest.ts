@@ -135,11 +135,17 @@ describe(`upgrading from ${PREVIOUS}`, () => {
     for (const [t, rows] of Object.entries(before)) expect(rows.length, t).toBeGreaterThan(0);
     // a row of an organization deleted long ago, which the old code could leave behind
     await client.query(`INSERT INTO deferred_events ("orgId", "executionId", "receivedAt", event) VALUES ($1, 'orphan', now(), '{}')`, [randomUUID()]);
+    // bulk jobs as the old code wrote them: the actor's label (a user's email, or "cli")
+    await client.query(`INSERT INTO bulk_jobs ("orgId", action, reason, total, "createdBy") VALUES ($1, 'cancel', 'by label', 1, 'ada@example.com'), ($1, 'cancel', 'by label', 1, 'cli')`, [ORG]);
 
     // every later migration applies in this step, the one with the keys and CHECKs among them
     const applied = await applyMigrations(db.url);
     expect(applied).toContain(UPGRADE);
     expect(applied.every((name) => name > PREVIOUS)).toBe(true);
+
+    // createdBy became createdByUserId: an email names its user, anything else is no user
+    const { rows: byLabel } = await client.query(`DELETE FROM bulk_jobs WHERE reason = 'by label' RETURNING "createdByUserId"`);
+    expect(byLabel.map((r) => r.createdByUserId).sort()).toEqual([null, "u1"].sort());
 
     expect(asBefore(before, await snapshot())).toEqual(before);
     expect(await checkValues("alerts_reason_check")).toEqual([...ALERT_REASONS]);
