@@ -248,7 +248,8 @@ async function prepareDepths() {
 
 async function listSection() {
   const { createApiKey } = await import("../server/apikeys/service");
-  apiKey = await createApiKey(orgId, `bench-${Date.now()}`);
+  const { systemContext } = await import("../server/context");
+  apiKey = await createApiKey(systemContext(orgId, "bench"), { name: `bench-${Date.now()}` });
   const doNaive = sections.has("naive");
   for (const f of filters) {
     const d = depths[f.name]!;
@@ -772,8 +773,9 @@ try {
 } finally {
   const created = apiKey as { id: string } | null;
   if (created) {
-    const { revokeApiKey } = await import("../server/apikeys/service");
-    await revokeApiKey(orgId, created.id).catch(() => {});
+    const { revokeOrgApiKey } = await import("../server/settings/apiKeys");
+    const { systemContext } = await import("../server/context");
+    await revokeOrgApiKey(systemContext(orgId, "bench"), { id: created.id }).catch(() => {});
   }
 }
 const loadAfter = os.loadavg();

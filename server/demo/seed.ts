@@ -2,6 +2,7 @@
 // written through the ingestion service, so counters, timelines and hourly aggregates are
 // exactly what real traffic would have produced.
 import { createApiKey } from "../apikeys/service";
+import { systemContext } from "../context";
 import { prisma } from "../db/client";
 import { ingestEvents, type IngestOutcome } from "../ingest/service";
 import { createOrg, findOrgBySlug } from "../orgs/service";
@@ -63,7 +64,7 @@ export async function seedDemo(options: SeedDemoOptions = {}): Promise<DemoSeedR
   }
   await ensureUser(DEMO_PLATFORM_ADMIN, true);
   const owner = await findUserByEmail(DEMO_MEMBERS.find((m) => m.role === "OWNER")!.email);
-  const apiKey = await createApiKey(org.id, "Demo key", owner?.id ?? null);
+  const apiKey = await createApiKey(systemContext(org.id, "demo seed"), { name: "Demo key", createdByUserId: owner?.id ?? null });
 
   const scenario = buildDemoScenario({ now, executions: options.executions });
   const outcomes: Record<IngestOutcome, number> = { applied: 0, duplicate: 0, stale: 0, rejected: 0, deferred: 0, invalid: 0 };
