@@ -432,7 +432,7 @@ async function sweepScaleSection() {
 /** How long a commit on the primary takes to be replayed on each replica, and how far behind they are. */
 async function replicaSection() {
   const { pool, replicaPools } = await import("../server/db/client");
-  const { replicaLagSeconds } = await import("../server/db/replica-lag");
+  const { replicaLagSeconds } = await import("../server/health/replica-lag");
   if (!replicaPools().length) {
     rows.push({ section: "replica", measure: "streaming replica", value: "none: DATABASE_REPLICA_URLS is unset (use --scratch, or set it for the bench and the server)" });
     return;
@@ -574,7 +574,7 @@ async function ingestSection() {
   const before = new Set(await readdir(dir));
   say(`  ingestion against ${ingestUrl}, ${INGEST_SECONDS} s per scenario…`);
   // the server's RSS and the replicas' lag while it ingests
-  const { replicaLagSeconds } = await import("../server/db/replica-lag");
+  const { replicaLagSeconds } = await import("../server/health/replica-lag");
   const rss = serverPid ? sampleMax(250, () => rssMb(serverPid)) : null;
   const lag = sampleMax(250, () => replicaLagSeconds());
   try {
