@@ -3,9 +3,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "../../server/context";
 import { pool } from "../../server/db/client";
-import { setRateLimiter } from "../../server/http/api";
-import { RateLimiter } from "../../server/http/rate-limit";
 import { revokeOrgApiKey } from "../../server/settings/apiKeys";
+import { saveEnv } from "../setup/saved-env";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 import { api, countersAndRecount, executionRow, expectCountersMatchRecount, tableCounts } from "./api-helpers";
 
@@ -314,7 +313,10 @@ describe("authentication and rate limit", () => {
 
   it("answers 429 with Retry-After past the per-key limit", async () => {
     const t = await newTenant();
-    setRateLimiter(new RateLimiter(1, 3));
+    // the limiter the route uses is the one the configuration describes
+    const restoreEnv = saveEnv(["RUNWATCH_RATE_LIMIT_PER_SECOND", "RUNWATCH_RATE_LIMIT_BURST"]);
+    process.env.RUNWATCH_RATE_LIMIT_PER_SECOND = "1";
+    process.env.RUNWATCH_RATE_LIMIT_BURST = "3";
     try {
       const codes: number[] = [];
       for (let i = 0; i < 5; i++) codes.push((await api.list(t.key)).status);
@@ -322,7 +324,7 @@ describe("authentication and rate limit", () => {
       const limited = await api.list(t.key);
       expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     } finally {
-      setRateLimiter(undefined);
+      restoreEnv();
     }
   });
 });
