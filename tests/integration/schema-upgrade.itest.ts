@@ -9,7 +9,7 @@ import { ALERT_EVENT_KINDS } from "../../server/alerts/history";
 import { NOTIFICATION_TYPES } from "../../server/delivery/payload";
 import { ALERT_REASONS, RESOLUTIONS } from "../../server/alerts/rules";
 import { applyMigrations, diffMigrationsToSchema } from "../../server/db/migrate";
-import { ORG_ACTIVITY_TABLES } from "../../server/settings/org";
+import { ORG_ACTIVITY_TABLES } from "../../server/settings/queries";
 import { provisionTestDatabase, type TestDatabase } from "../setup/provision-db";
 
 const PREVIOUS = "20261201120000_schedules_storm_grouping";
