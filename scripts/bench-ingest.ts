@@ -290,9 +290,10 @@ if (!scenarios.length) fail(`no such scenario; known: ${ALL.map((s) => s.name).j
 async function freshOrg(): Promise<{ orgId: string; slug: string; key: string }> {
   const { createOrg } = await import("../server/orgs/service");
   const { createApiKey } = await import("../server/apikeys/service");
+  const { systemContext } = await import("../server/context");
   const slug = `bench-${randomBytes(4).toString("hex")}`;
   const org = await createOrg({ slug, name: `Benchmark ${slug}` });
-  const { key } = await createApiKey(org.id, "bench-ingest");
+  const { key } = await createApiKey(systemContext(org.id, "bench"), { name: "bench-ingest" });
   return { orgId: org.id, slug, key };
 }
 

@@ -13,6 +13,7 @@ if (!process.env.DATABASE_URL) {
 const runs = Number(values.runs);
 const { pool, closeDb } = await import("../server/db/client");
 const { createApiKey } = await import("../server/apikeys/service");
+const { systemContext } = await import("../server/context");
 const { listExecutions, listPosition } = await import("../server/executions/read");
 const { decodeCursor } = await import("../server/paging/cursor");
 /** A list's opaque nextCursor as the list query takes it. */
@@ -23,7 +24,7 @@ const positionOf = (raw: string) => {
 const { rows } = await pool().query<{ orgId: string; n: number }>(`SELECT "orgId", count(*)::int AS n FROM executions GROUP BY 1 ORDER BY 2 DESC LIMIT 1`);
 if (!rows[0]) throw new Error("no executions in this database");
 const { orgId, n } = rows[0];
-const { key } = await createApiKey(orgId, "bench-list-http");
+const { key } = await createApiKey(systemContext(orgId, "bench"), { name: "bench-list-http" });
 
 // the cursor of page `depth` (50 rows a page), walked in process
 let cursor: string | null = null;

@@ -47,9 +47,10 @@ async function main() {
   const db = await provisionTestDatabase();
   process.env.DATABASE_URL = db.url;
   const { createApiKey } = await import("../server/apikeys/service");
+  const { systemContext } = await import("../server/context");
   const { prisma, closeDb } = await import("../server/db/client");
   const org = await prisma().organization.create({ data: { slug: `bench-sdk-${Date.now()}`, name: "SDK bench" }, select: { id: true } });
-  const { key } = await createApiKey(org.id, "bench");
+  const { key } = await createApiKey(systemContext(org.id, "bench"), { name: "bench" });
   const api = await startApiProcess(db.url, { RUNWATCH_RATE_LIMIT_PER_SECOND: "100000" });
   try {
     // 2. throughput: executions of 5 events each, all queued at once, timed to the last answer

@@ -249,7 +249,8 @@ async function prepareDepths() {
 
 async function listSection() {
   const { createApiKey } = await import("../server/apikeys/service");
-  apiKey = await createApiKey(orgId, `bench-${Date.now()}`);
+  const { systemContext } = await import("../server/context");
+  apiKey = await createApiKey(systemContext(orgId, "bench"), { name: `bench-${Date.now()}` });
   const doNaive = sections.has("naive");
   for (const f of filters) {
     const d = depths[f.name]!;
@@ -432,7 +433,7 @@ async function sweepScaleSection() {
 /** How long a commit on the primary takes to be replayed on each replica, and how far behind they are. */
 async function replicaSection() {
   const { pool, replicaPools } = await import("../server/db/client");
-  const { replicaLagSeconds } = await import("../server/db/replica-lag");
+  const { replicaLagSeconds } = await import("../server/health/replica-lag");
   if (!replicaPools().length) {
     rows.push({ section: "replica", measure: "streaming replica", value: "none: DATABASE_REPLICA_URLS is unset (use --scratch, or set it for the bench and the server)" });
     return;
@@ -574,7 +575,7 @@ async function ingestSection() {
   const before = new Set(await readdir(dir));
   say(`  ingestion against ${ingestUrl}, ${INGEST_SECONDS} s per scenario…`);
   // the server's RSS and the replicas' lag while it ingests
-  const { replicaLagSeconds } = await import("../server/db/replica-lag");
+  const { replicaLagSeconds } = await import("../server/health/replica-lag");
   const rss = serverPid ? sampleMax(250, () => rssMb(serverPid)) : null;
   const lag = sampleMax(250, () => replicaLagSeconds());
   try {
@@ -773,8 +774,9 @@ try {
 } finally {
   const created = apiKey as { id: string } | null;
   if (created) {
-    const { revokeApiKey } = await import("../server/apikeys/service");
-    await revokeApiKey(orgId, created.id).catch(() => {});
+    const { revokeOrgApiKey } = await import("../server/settings/apiKeys");
+    const { systemContext } = await import("../server/context");
+    await revokeOrgApiKey(systemContext(orgId, "bench"), { id: created.id }).catch(() => {});
   }
 }
 const loadAfter = os.loadavg();

@@ -1,7 +1,7 @@
 "use client";
 
 // How the reader likes the executions list laid out (columns, density, charts open / beside /
-// below, scale; the shape and its rules are server/dashboard/list-prefs.ts). Remembered per user
+// below, scale; the shape and its rules are server/executions/list-prefs.ts). Remembered per user
 // on the server (session.listPrefs), so it follows the user to any browser; localStorage, under
 // the user's id, only paints the first frame before the server's answer arrives. Read through
 // useSyncExternalStore, so the server render and the first client render agree (defaults) and

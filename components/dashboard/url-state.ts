@@ -1,4 +1,4 @@
-// The executions list's state as it lives in the URL, beside the filters (server/dashboard/filters.ts):
+// The executions list's state as it lives in the URL, beside the filters (server/executions/filters.ts):
 //   snap=<snapshotId>     the list's snapshot, so a reload or a shared link shows the same rows
 //   pages=<c1>,<c2>,…     the cursor stack: the last one is the page shown, Previous pops it
 // Pure, so it is unit-tested without a browser.

@@ -9,8 +9,7 @@
 // meanwhile. An entry also expires after TTL_MS: a bound should an announcement ever be lost.
 import pg from "pg";
 import { log } from "../log";
-
-export const API_KEY_CHANNEL = "runwatch_api_key_changed";
+import { API_KEY_CHANNEL, listenForKeyChanges } from "./queries";
 /** The listening connection's application_name, so it can be told apart in pg_stat_activity. */
 export const LISTENER_NAME = "runwatch api-key cache";
 const TTL_MS = 60_000;
@@ -128,7 +127,7 @@ export class ApiKeyCache<P> {
       .then(() => {
         // the listening connection must not keep a CLI or a test process alive
         (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
-        return client.query(`LISTEN ${API_KEY_CHANNEL}`);
+        return listenForKeyChanges(client);
       })
       .then(() => {
         if (this.client !== client) return;

@@ -1,17 +1,28 @@
+// API keys: creation (the one way a key comes to be: the settings page, the CLI, the demo seed),
+// authentication with this process's cache, and what a revocation waits for.
+import { randomUUID } from "node:crypto";
 import { config, sessionDatabaseUrl } from "../config";
-import { pool, prisma } from "../db/client";
+import type { ServiceContext } from "../context";
+import { pool } from "../db/client";
+import { audited } from "../rbac/audited";
 import { ApiKeyCache } from "./cache";
 import { API_KEY_PATTERN, displayPrefix, generateApiKey, hashApiKey } from "./keys";
+import { activeKeyByHash, insertApiKey, touchApiKey } from "./queries";
 
 export type CreatedApiKey = { id: string; key: string; prefix: string; name: string };
 
-export async function createApiKey(orgId: string, name: string, createdByUserId: string | null = null): Promise<CreatedApiKey> {
-  const key = generateApiKey();
-  const row = await prisma().apiKey.create({
-    data: { orgId, name, prefix: displayPrefix(key), keyHash: hashApiKey(key), createdByUserId },
-    select: { id: true, prefix: true, name: true },
+/**
+ * A new key for ctx's organization, returned this once (only its hash is stored), audited as
+ * api_key.create. createdByUserId defaults to the acting user; the demo seed names the owner.
+ */
+export async function createApiKey(ctx: ServiceContext, input: { name: string; createdByUserId?: string | null }): Promise<CreatedApiKey> {
+  const createdByUserId = input.createdByUserId !== undefined ? input.createdByUserId : ctx.actor.type === "USER" ? ctx.actor.userId : null;
+  return audited(ctx, { action: "api_key.create", resourceType: "api_key", permission: "apiKeys:manage" }, async (client) => {
+    const key = generateApiKey();
+    const created = { id: randomUUID(), key, prefix: displayPrefix(key), name: input.name };
+    await insertApiKey(client, { orgId: ctx.orgId, id: created.id, name: created.name, prefix: created.prefix, keyHash: hashApiKey(key), createdByUserId });
+    return { result: created, resourceId: created.id, after: { name: created.name, prefix: created.prefix } };
   });
-  return { ...row, key };
 }
 
 export type ApiKeyPrincipal = { orgId: string; apiKeyId: string; name: string };
@@ -46,11 +57,7 @@ export async function authenticateApiKey(key: string): Promise<ApiKeyPrincipal |
     return cached.principal;
   }
   const mark = cache?.mark() ?? 0;
-  const { rows } = await pool().query<{ orgId: string; id: string; name: string; lastUsedAt: Date | null }>(
-    `SELECT "orgId", id, name, "lastUsedAt" FROM api_keys WHERE "keyHash" = $1 AND "revokedAt" IS NULL`,
-    [hash],
-  );
-  const row = rows[0];
+  const row = await activeKeyByHash(pool(), hash);
   if (!row) return null;
   const principal = { orgId: row.orgId, apiKeyId: row.id, name: row.name };
   let lastUsedAt = row.lastUsedAt;
@@ -65,7 +72,7 @@ export async function authenticateApiKey(key: string): Promise<ApiKeyPrincipal |
 const isStale = (lastUsedAt: Date | null) => !lastUsedAt || Date.now() - lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS;
 
 async function touch(p: ApiKeyPrincipal): Promise<void> {
-  await pool().query(`UPDATE api_keys SET "lastUsedAt" = now() WHERE "orgId" = $1 AND id = $2`, [p.orgId, p.apiKeyId]);
+  await touchApiKey(pool(), p.orgId, p.apiKeyId);
 }
 
 /**
@@ -80,11 +87,4 @@ export async function afterApiKeyRevoked(keyId: string, announced: Promise<void>
 /** Starts waiting for the announcement of a change to keyId; call BEFORE the change commits. */
 export function awaitApiKeyAnnouncement(keyId: string): Promise<void> {
   return apiKeyCache()?.announcement(keyId) ?? Promise.resolve();
-}
-
-export async function revokeApiKey(orgId: string, id: string): Promise<boolean> {
-  const announced = awaitApiKeyAnnouncement(id);
-  const res = await prisma().apiKey.updateMany({ where: { orgId, id, revokedAt: null }, data: { revokedAt: new Date() } });
-  await afterApiKeyRevoked(id, res.count === 1 ? announced : Promise.resolve());
-  return res.count === 1;
 }

@@ -4,7 +4,9 @@
 import { z } from "zod";
 import { pool } from "../db/client";
 import { BadRequestError } from "../errors";
+import type { ReadContext } from "../context";
 import { auditCsvHeader, auditCsvRow, type AuditCsvEntry } from "./csv";
+import { auditEntryRow, auditPage, type AuditPosition } from "./queries";
 import { decodeCursor as decodePosition, encodeCursor as encodePosition } from "../paging/cursor";
 
 /** A bad filter or cursor: the caller answers BAD_REQUEST with this message. */
@@ -38,23 +40,7 @@ export const auditFiltersSchema = z
 export type AuditFilters = z.output<typeof auditFiltersSchema>;
 export type AuditFiltersInput = z.input<typeof auditFiltersSchema>;
 
-export const auditEntrySchema = z.object({
-  id: z.string(),
-  at: z.date(),
-  actorType: z.enum(["USER", "API_KEY", "SYSTEM"]),
-  actorLabel: z.string(),
-  actorUserId: z.string().nullable(),
-  actorApiKeyId: z.string().nullable(),
-  action: z.string(),
-  resourceType: z.string(),
-  resourceId: z.string().nullable(),
-  before: z.unknown(),
-  after: z.unknown(),
-  details: z.unknown(),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  success: z.boolean(),
-});
+export const auditEntrySchema = auditEntryRow;
 export type AuditEntryView = z.infer<typeof auditEntrySchema>;
 
 export const AUDIT_PAGE_MAX = 200;
@@ -70,36 +56,8 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
   return { at: new Date(k.at), id: k.id };
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-function whereClause(orgId: string, f: AuditFilters, cursor: { at: Date; id: string } | null): { sql: string; params: unknown[] } {
-  const params: unknown[] = [orgId];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const where = [`"orgId" = $1`];
-  if (f.actor) {
-    const v = p(f.actor);
-    where.push(`("actorLabel" ILIKE '%' || ${p(escapeLike(f.actor))} || '%' OR "actorUserId" = ${v} OR "actorApiKeyId"::text = ${v})`);
-  }
-  if (f.action) where.push(`(action = ${p(f.action)} OR action LIKE ${p(`${escapeLike(f.action)}.%`)})`);
-  if (f.resourceType) where.push(`"resourceType" = ${p(f.resourceType)}`);
-  if (f.resourceId) where.push(`"resourceId" = ${p(f.resourceId)}`);
-  if (f.from) where.push(`at >= ${p(f.from)}`);
-  if (f.to) where.push(`at <= ${p(f.to)}`);
-  if (cursor) where.push(`(at, id) < (${p(cursor.at)}, ${p(cursor.id)}::bigint)`);
-  return { sql: where.join(" AND "), params };
-}
-
-const COLUMNS = `id::text AS id, at, "actorType"::text AS "actorType", "actorLabel", "actorUserId", "actorApiKeyId"::text AS "actorApiKeyId",
-  action, "resourceType", "resourceId", before, after, details, ip, "userAgent", success`;
-
-async function page(orgId: string, filters: AuditFilters, cursor: { at: Date; id: string } | null, limit: number): Promise<AuditEntryView[]> {
-  const w = whereClause(orgId, filters, cursor);
-  // served by audit_logs (orgId, at DESC, id DESC): the filters narrow a walk down that index
-  const { rows } = await pool().query<AuditEntryView>(`SELECT ${COLUMNS} FROM audit_logs WHERE ${w.sql} ORDER BY at DESC, id DESC LIMIT ${limit}`, w.params);
-  return rows;
+async function page(ctx: ReadContext, filters: AuditFilters, cursor: AuditPosition | null, limit: number): Promise<AuditEntryView[]> {
+  return auditPage(ctx.client ?? pool(), ctx.orgId, filters, cursor, limit);
 }
 
 export function parseAuditFilters(input: AuditFiltersInput): AuditFilters {
@@ -109,13 +67,13 @@ export function parseAuditFilters(input: AuditFiltersInput): AuditFilters {
 }
 
 export async function listAuditLog(
-  orgId: string,
+  ctx: ReadContext,
   opts: { filters?: AuditFiltersInput; cursor?: string | null; limit?: number } = {},
 ): Promise<{ items: AuditEntryView[]; nextCursor: string | null }> {
   const filters = parseAuditFilters(opts.filters ?? {});
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), AUDIT_PAGE_MAX);
   const cursor = opts.cursor ? decodeCursor(opts.cursor) : null;
-  const rows = await page(orgId, filters, cursor, limit + 1);
+  const rows = await page(ctx, filters, cursor, limit + 1);
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.at, last.id) : null };
@@ -129,10 +87,10 @@ export const EXPORT_MAX_ROWS = 1_000_000;
  * The filtered rows as CSV, header first, fetched in keyset batches while the client reads.
  * Filters are validated before the stream starts so a bad request can still get a 400.
  */
-export function auditCsvStream(orgId: string, filtersInput: AuditFiltersInput): ReadableStream<Uint8Array> {
+export function auditCsvStream(ctx: ReadContext, filtersInput: AuditFiltersInput): ReadableStream<Uint8Array> {
   const filters = parseAuditFilters(filtersInput);
   const encoder = new TextEncoder();
-  let cursor: { at: Date; id: string } | null = null;
+  let cursor: AuditPosition | null = null;
   let sent = 0;
   let headerSent = false;
   return new ReadableStream<Uint8Array>({
@@ -142,7 +100,7 @@ export function auditCsvStream(orgId: string, filtersInput: AuditFiltersInput): 
         controller.enqueue(encoder.encode(auditCsvHeader()));
         return;
       }
-      const rows = await page(orgId, filters, cursor, EXPORT_BATCH);
+      const rows = await page(ctx, filters, cursor, EXPORT_BATCH);
       if (rows.length === 0) return controller.close();
       const last = rows[rows.length - 1]!;
       cursor = { at: last.at, id: last.id };

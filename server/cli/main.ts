@@ -2,7 +2,7 @@
 // file through tsx. Output: lines for people, and with --json one JSON object as the last line
 // of stdout; a failure is one line on stderr and a non-zero exit code.
 import { readFileSync } from "node:fs";
-import { parseConfig } from "../config";
+import { config, parseConfig } from "../config";
 import { closeDb } from "../db/client";
 import { projectRoot } from "../db/migrate";
 import { apiKeyCreateCommand } from "./commands/apikey";
@@ -88,12 +88,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+function debugEnabled(): boolean {
+  try {
+    return config().RUNWATCH_DEBUG === "1";
+  } catch {
+    return false;
+  }
+}
+
 let exitCode: number;
 try {
   exitCode = await main(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`runwatch: ${oneLineReason(err)}\n`);
-  if (process.env.RUNWATCH_DEBUG === "1") console.error(err);
+  // a bad configuration is itself a failure here: then there is no stack worth printing
+  if (debugEnabled()) console.error(err);
   exitCode = err instanceof CliError ? err.exitCode : 1;
 }
 // Exit now rather than when the event loop drains: the migrator's connection pool would keep

@@ -5,8 +5,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createApiKey } from "../apikeys/service";
+import { systemContext } from "../context";
 import { hashApiKey } from "../apikeys/keys";
-import { pool } from "../db/client";
+import { prisma } from "../db/client";
 import { requireOrgBySlug } from "../orgs/service";
 import { DEMO_LOGINS, DEMO_ORG_SLUG, type DemoLogin } from "./seed";
 
@@ -33,8 +34,7 @@ async function readSavedCredentials(projectRoot: string): Promise<DemoCredential
 }
 
 async function keyIsLiveForOrg(key: string, orgId: string): Promise<boolean> {
-  const { rowCount } = await pool().query(`SELECT 1 FROM api_keys WHERE "keyHash" = $1 AND "orgId" = $2 AND "revokedAt" IS NULL`, [hashApiKey(key), orgId]);
-  return (rowCount ?? 0) > 0;
+  return (await prisma().apiKey.count({ where: { keyHash: hashApiKey(key), orgId, revokedAt: null } })) > 0;
 }
 
 /** The saved demo credentials, or fresh ones (with a new key, saved) when the file is missing or stale. */
@@ -42,7 +42,7 @@ export async function loadOrRenewDemoCredentials(projectRoot: string): Promise<D
   const org = await requireOrgBySlug(DEMO_ORG_SLUG);
   const saved = await readSavedCredentials(projectRoot);
   if (saved && (await keyIsLiveForOrg(saved.apiKey, org.id))) return { ...saved, renewed: false };
-  const { key } = await createApiKey(org.id, "Demo key");
+  const { key } = await createApiKey(systemContext(org.id, "demo"), { name: "Demo key" });
   const fresh = { orgSlug: DEMO_ORG_SLUG, apiKey: key, logins: DEMO_LOGINS };
   await saveDemoCredentials(projectRoot, fresh);
   return { ...fresh, renewed: true };

@@ -2,9 +2,10 @@
 // written through the ingestion service, so counters, timelines and hourly aggregates are
 // exactly what real traffic would have produced.
 import { createApiKey } from "../apikeys/service";
-import { prisma } from "../db/client";
+import { systemContext } from "../context";
 import { ingestEvents, type IngestOutcome } from "../ingest/service";
 import { createOrg, findOrgBySlug } from "../orgs/service";
+import { updateWorkflow } from "../workflows/service";
 import { addMembership, createUser, findUserByEmail, setPlatformAdmin, type MemberRole } from "../users/service";
 import { DEMO_WORKFLOWS, buildDemoScenario } from "./scenario";
 
@@ -63,7 +64,8 @@ export async function seedDemo(options: SeedDemoOptions = {}): Promise<DemoSeedR
   }
   await ensureUser(DEMO_PLATFORM_ADMIN, true);
   const owner = await findUserByEmail(DEMO_MEMBERS.find((m) => m.role === "OWNER")!.email);
-  const apiKey = await createApiKey(org.id, "Demo key", owner?.id ?? null);
+  const seeder = systemContext(org.id, "demo seed");
+  const apiKey = await createApiKey(seeder, { name: "Demo key", createdByUserId: owner?.id ?? null });
 
   const scenario = buildDemoScenario({ now, executions: options.executions });
   const outcomes: Record<IngestOutcome, number> = { applied: 0, duplicate: 0, stale: 0, rejected: 0, deferred: 0, invalid: 0 };
@@ -76,12 +78,10 @@ export async function seedDemo(options: SeedDemoOptions = {}): Promise<DemoSeedR
   }
   if (outcomes.invalid > 0) throw new Error(`the demo scenario produced ${outcomes.invalid} invalid event(s); this is a bug in server/demo/scenario.ts`);
 
-  // names and per-workflow thresholds are not part of events
+  // names and per-workflow thresholds are not part of events: set them as an operator would,
+  // audited like any workflow change
   for (const w of DEMO_WORKFLOWS) {
-    await prisma().workflow.updateMany({
-      where: { orgId: org.id, key: w.key },
-      data: { name: w.name, stuckRunningAfterSeconds: w.stuckRunningAfterSeconds ?? null },
-    });
+    await updateWorkflow(seeder, { key: w.key, patch: { name: w.name, stuckRunningAfterSeconds: w.stuckRunningAfterSeconds ?? null } });
   }
   return {
     orgId: org.id,

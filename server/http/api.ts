@@ -18,19 +18,17 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
 }
 
-let limiter: RateLimiter | undefined;
+let limiter: { perSecond: number; burst: number; buckets: RateLimiter } | undefined;
 
+/**
+ * This process's limiter, as RUNWATCH_RATE_LIMIT_PER_SECOND and RUNWATCH_RATE_LIMIT_BURST say. A
+ * changed configuration (a test setting the variables) gets a fresh limiter with empty buckets.
+ */
 function rateLimiter(): RateLimiter {
-  if (!limiter) {
-    const { RUNWATCH_RATE_LIMIT_PER_SECOND: perSecond, RUNWATCH_RATE_LIMIT_BURST: burst } = config();
-    limiter = new RateLimiter(perSecond, burst ?? Math.ceil(perSecond * 2));
-  }
-  return limiter;
-}
-
-/** Replaces the rate limiter (tests use a small one). */
-export function setRateLimiter(next: RateLimiter | undefined): void {
-  limiter = next;
+  const { RUNWATCH_RATE_LIMIT_PER_SECOND: perSecond, RUNWATCH_RATE_LIMIT_BURST } = config();
+  const burst = RUNWATCH_RATE_LIMIT_BURST ?? Math.ceil(perSecond * 2);
+  if (limiter?.perSecond !== perSecond || limiter.burst !== burst) limiter = { perSecond, burst, buckets: new RateLimiter(perSecond, burst) };
+  return limiter.buckets;
 }
 
 /** The IETF RateLimit header fields, so a client (the SDK) can pace itself. */

@@ -12,7 +12,8 @@ export class RateLimiter {
   constructor(
     private perSecond: number,
     private burst: number,
-    private now: () => number = Date.now,
+    // looked up on every call (not bound once), so a test that fakes Date controls the refill
+    private now: () => number = () => Date.now(),
   ) {}
 
   take(key: string, cost = 1): RateLimitVerdict {

@@ -6,9 +6,10 @@
 // enterOrg and requirePermission are the ladder's two steps for callers outside tRPC (the org
 // layout, the audit CSV route); orgProcedure and permissionProcedure in server/trpc.ts use them too.
 import { withTransaction } from "../db/transaction";
-import { pool } from "../db/client";
+import { pool, prisma } from "../db/client";
 import { recordAudit } from "../audit/service";
 import { ForbiddenError } from "../errors";
+import { lockKey, membershipsOfUser, orgWithRole, rememberLastOrgSlug, visitRecorded } from "./queries";
 import { PERMISSIONS, READ_ONLY, ROLE_PERMISSIONS, type Permission, type Role } from "./permissions";
 
 export type OrgRef = { id: string; slug: string; name: string };
@@ -36,14 +37,7 @@ export function permissionList(permissions: ReadonlySet<Permission>): Permission
 
 /** The user's access to the organization with this slug, or null: unknown, or not theirs to see. */
 export async function resolveOrgAccess(user: AccessUser, slug: string): Promise<OrgAccess | null> {
-  const { rows } = await pool().query<{ id: string; slug: string; name: string; role: Role | null }>(
-    `SELECT o.id, o.slug, o.name, m.role::text AS role
-       FROM organizations o
-       LEFT JOIN memberships m ON m."orgId" = o.id AND m."userId" = $2
-      WHERE o.slug = $1`,
-    [slug, user.id],
-  );
-  const row = rows[0];
+  const row = await orgWithRole(pool(), slug, user.id);
   if (!row) return null;
   if (row.role) return { org: { id: row.id, slug: row.slug, name: row.name }, role: row.role, readOnly: false, permissions: permissionsOf(row.role, false) };
   if (!user.isPlatformAdmin) return null;
@@ -81,14 +75,7 @@ export type MembershipSummary = { orgId: string; slug: string; name: string; rol
 
 /** The user's organizations, by name. */
 export async function listMemberships(userId: string): Promise<MembershipSummary[]> {
-  const { rows } = await pool().query<MembershipSummary>(
-    `SELECT o.id AS "orgId", o.slug, o.name, m.role::text AS role
-       FROM memberships m JOIN organizations o ON o.id = m."orgId"
-      WHERE m."userId" = $1
-      ORDER BY o.name, o.slug`,
-    [userId],
-  );
-  return rows;
+  return membershipsOfUser(pool(), userId);
 }
 
 export const PLATFORM_ADMIN_VISIT_ACTION = "org.platform_admin_visit";
@@ -118,15 +105,8 @@ export async function recordPlatformAdminVisit(params: {
   const key = `${params.sessionId}:${params.orgId}:${day}`;
   if (recordedVisits.has(key)) return false;
   const recorded = await withTransaction(async (client) => {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`platform-admin-visit:${key}`]);
-    const { rowCount } = await client.query(
-      `SELECT 1 FROM audit_logs
-        WHERE "orgId" = $1 AND "actorUserId" = $2 AND action = $3
-          AND at >= $4::date AND details->>'sessionId' = $5
-        LIMIT 1`,
-      [params.orgId, params.user.id, PLATFORM_ADMIN_VISIT_ACTION, day, params.sessionId],
-    );
-    if ((rowCount ?? 0) > 0) return false;
+    await lockKey(client, `platform-admin-visit:${key}`);
+    if (await visitRecorded(client, { orgId: params.orgId, userId: params.user.id, action: PLATFORM_ADMIN_VISIT_ACTION, day, sessionId: params.sessionId })) return false;
     await recordAudit(
       {
         orgId: params.orgId,
@@ -150,7 +130,7 @@ export async function recordPlatformAdminVisit(params: {
 
 /** Remembers the organization the user opened last, for the landing redirect. */
 export async function rememberLastOrg(userId: string, slug: string): Promise<void> {
-  await pool().query(`UPDATE users SET "lastOrgSlug" = $2, "updatedAt" = now() WHERE id = $1 AND "lastOrgSlug" IS DISTINCT FROM $2`, [userId, slug]);
+  await rememberLastOrgSlug(pool(), userId, slug);
 }
 
 /**
@@ -158,8 +138,7 @@ export async function rememberLastOrg(userId: string, slug: string): Promise<voi
  * it, else their first membership; null when they have none.
  */
 export async function landingOrgSlug(user: AccessUser): Promise<string | null> {
-  const { rows } = await pool().query<{ lastOrgSlug: string | null }>(`SELECT "lastOrgSlug" FROM users WHERE id = $1`, [user.id]);
-  const last = rows[0]?.lastOrgSlug;
+  const last = (await prisma().user.findUnique({ where: { id: user.id }, select: { lastOrgSlug: true } }))?.lastOrgSlug;
   if (last && (await resolveOrgAccess(user, last))) return last;
   const memberships = await listMemberships(user.id);
   return memberships[0]?.slug ?? null;

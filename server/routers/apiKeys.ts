@@ -8,7 +8,7 @@ const apiKeyOutput = apiKeySchema.strict();
 export const apiKeysRouter = createTRPCRouter({
   list: permissionProcedure("apiKeys:manage")
     .output(z.object({ items: z.array(apiKeyOutput) }))
-    .query(async ({ ctx }) => ({ items: await listApiKeys(ctx.org.id) })),
+    .query(async ({ ctx }) => ({ items: await listApiKeys(serviceContext(ctx)) })),
 
   /** The only answer that ever carries the key itself; it is not stored and cannot be shown again. */
   create: permissionProcedure("apiKeys:manage")

@@ -8,8 +8,9 @@ import { getSessionFromHeaders } from "../auth/session";
 import { BadRequestError, DomainError, NotFoundError } from "../errors";
 import { requestMeta, route } from "../http/api";
 import { enterOrg, requirePermission } from "../rbac/access";
+import { audited } from "../rbac/audited";
 import { auditCsvStream, parseAuditFilters, type AuditFiltersInput } from "../audit/query";
-import { recordAudit } from "../audit/service";
+import { serviceContext } from "../trpc";
 
 const FILTER_KEYS = ["actor", "action", "resourceType", "resourceId", "from", "to"] as const;
 
@@ -20,6 +21,7 @@ export const auditExportRoute = route<{ slug: string }>("/api/o/:slug/audit/expo
   const access = await enterOrg(session, slug, meta);
   if (!access) throw new NotFoundError(`organization "${slug}" not found`);
   requirePermission(access, "audit:read");
+  const ctx = serviceContext({ org: access.org, access, actor: { type: "USER", userId: session.user.id, label: session.user.email }, ...meta });
 
   const url = new URL(req.url);
   const input: AuditFiltersInput = {};
@@ -34,19 +36,13 @@ export const auditExportRoute = route<{ slug: string }>("/api/o/:slug/audit/expo
     throw new BadRequestError((err as Error).message, { apiCode: "INVALID_QUERY" });
   }
 
-  // an export copies the log out of Runwatch: who took which rows is itself worth a record
-  await recordAudit({
-    orgId: access.org.id,
-    actor: { type: "USER", userId: session.user.id, label: session.user.email },
-    action: "audit.export",
-    resourceType: "audit_log",
-    details: { filters },
-    ...meta,
-    success: true,
-  });
+  // an export copies the log out of Runwatch: who took which rows is itself worth a record,
+  // written the way every audited action is (the permission was checked above: a platform admin
+  // may export on read-only access, which audited() would refuse as "no role")
+  await audited(ctx, { action: "audit.export", resourceType: "audit_log" }, async () => ({ result: undefined, details: { filters } }));
 
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
-  return new Response(auditCsvStream(access.org.id, filters), {
+  return new Response(auditCsvStream(ctx, filters), {
     headers: {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="audit-${access.org.slug}-${stamp}.csv"`,

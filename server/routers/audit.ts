@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AUDIT_PAGE_MAX, auditEntrySchema, auditFiltersSchema, listAuditLog } from "../audit/query";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
+import { createTRPCRouter, permissionProcedure, serviceContext } from "../trpc";
 
 export const auditRouter = createTRPCRouter({
   /** Newest first; pass the answer's nextCursor for the next page. */
@@ -13,5 +13,5 @@ export const auditRouter = createTRPCRouter({
       }),
     )
     .output(z.object({ items: z.array(auditEntrySchema.strict()), nextCursor: z.string().nullable() }))
-    .query(({ ctx, input }) => listAuditLog(ctx.org.id, { filters: input.filters, cursor: input.cursor, limit: input.limit })),
+    .query(({ ctx, input }) => listAuditLog(serviceContext(ctx), { filters: input.filters, cursor: input.cursor, limit: input.limit })),
 });

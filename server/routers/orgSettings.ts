@@ -8,7 +8,7 @@ export const orgSettingsRouter = createTRPCRouter({
   // thresholds are read by everyone who may change them; the page shows them read-only otherwise
   get: permissionProcedure("executions:read")
     .output(settingsOutput)
-    .query(({ ctx }) => getOrgSettings(ctx.org.id)),
+    .query(({ ctx }) => getOrgSettings(serviceContext(ctx))),
 
   updateThresholds: permissionProcedure("thresholds:manage")
     .meta({ audit: { action: "org.update_thresholds", resourceType: "organization" } })

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { REPLICA_LAG_WARN_SECONDS, replicaLagSeconds } from "../db/replica-lag";
+import { REPLICA_LAG_WARN_SECONDS, replicaLagSeconds } from "../health/replica-lag";
 import { listMemberships, permissionList, permissionsOf } from "../rbac/access";
 import { PERMISSIONS, ROLES } from "../rbac/permissions";
 import { authedProcedure, createTRPCRouter } from "../trpc";

@@ -1,17 +1,14 @@
 // The organization row lock of settings and membership changes.
-import type pg from "pg";
+import type { Queryable } from "../db/sql";
 import { SettingsError } from "./errors";
+import { lockOrgRow, type OrgSettingsRow } from "./queries";
 
 /**
  * Serializes the membership and settings changes of one organization (so two owners demoting each
- * other cannot leave none). NO KEY UPDATE does not conflict with the KEY SHARE locks that inserts
- * referencing the organization take, so ingestion never waits on it.
+ * other cannot leave none), without making ingestion wait (server/settings/queries.ts).
  */
-export async function lockOrg(client: Pick<pg.PoolClient, "query">, orgId: string): Promise<{ id: string; slug: string; name: string; stuckScheduledAfterSeconds: number; stuckRunningAfterSeconds: number }> {
-  const { rows } = await client.query(
-    `SELECT id, slug, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds" FROM organizations WHERE id = $1 FOR NO KEY UPDATE`,
-    [orgId],
-  );
-  if (!rows[0]) throw new SettingsError("NOT_FOUND", "organization not found");
-  return rows[0];
+export async function lockOrg(client: Queryable, orgId: string): Promise<OrgSettingsRow> {
+  const row = await lockOrgRow(client, orgId);
+  if (!row) throw new SettingsError("NOT_FOUND", "organization not found");
+  return row;
 }

@@ -4,34 +4,39 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { pool } from "../../server/db/client";
 import { loadOrRenewDemoCredentials } from "../../server/demo/credentials";
 import { DEMO_ORG_SLUG } from "../../server/demo/seed";
-import { setRateLimiter } from "../../server/http/api";
-import { RateLimiter } from "../../server/http/rate-limit";
 import { createOrg, findOrgBySlug } from "../../server/orgs/service";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
+import { saveEnv } from "../setup/saved-env";
 import { api } from "./api-helpers";
-
-afterAll(() => setRateLimiter(undefined));
 
 describe("rate-limit headers", () => {
   it("a successful ingestion says limit, remaining and reset; the 429 says when to retry", async () => {
     const org = await createTestOrg();
     const { key } = await createTestApiKey(org.orgId);
-    let now = 1_000_000;
-    setRateLimiter(new RateLimiter(1, 3, () => now));
-    const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await api.postEvents(key, { eventId: `rl-${i}`, executionId: `rl-x-${i}`, workflow: "wf.rl", status: "RUNNING" }));
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
-    expect(answers.map((a) => a.headers.get("ratelimit-remaining"))).toEqual(["2", "1", "0", "0"]);
-    for (const a of answers) expect(a.headers.get("ratelimit-limit")).toBe("3");
-    expect(Number(answers[2]!.headers.get("ratelimit-reset"))).toBe(3);
-    expect(answers[3]!.headers.get("retry-after")).toBe("1");
-    expect(answers[3]!.body).toMatchObject({ code: "RATE_LIMITED" });
-    now += 1_000;
-    expect((await api.postEvents(key, { eventId: "rl-5", executionId: "rl-x-5", workflow: "wf.rl", status: "RUNNING" })).status).toBe(200);
+    // the configured limiter, on a clock that moves only when the test says so
+    const restoreEnv = saveEnv(["RUNWATCH_RATE_LIMIT_PER_SECOND", "RUNWATCH_RATE_LIMIT_BURST"]);
+    process.env.RUNWATCH_RATE_LIMIT_PER_SECOND = "1";
+    process.env.RUNWATCH_RATE_LIMIT_BURST = "3";
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await api.postEvents(key, { eventId: `rl-${i}`, executionId: `rl-x-${i}`, workflow: "wf.rl", status: "RUNNING" }));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+      expect(answers.map((a) => a.headers.get("ratelimit-remaining"))).toEqual(["2", "1", "0", "0"]);
+      for (const a of answers) expect(a.headers.get("ratelimit-limit")).toBe("3");
+      expect(Number(answers[2]!.headers.get("ratelimit-reset"))).toBe(3);
+      expect(answers[3]!.headers.get("retry-after")).toBe("1");
+      expect(answers[3]!.body).toMatchObject({ code: "RATE_LIMITED" });
+      vi.setSystemTime(Date.now() + 1_000);
+      expect((await api.postEvents(key, { eventId: "rl-5", executionId: "rl-x-5", workflow: "wf.rl", status: "RUNNING" })).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+      restoreEnv();
+    }
   });
 });
 

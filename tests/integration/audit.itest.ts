@@ -48,7 +48,7 @@ describe("audit log query", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: Awaited<ReturnType<typeof listAuditLog>> = await listAuditLog(orgId, { cursor, limit: 2 });
+      const page: Awaited<ReturnType<typeof listAuditLog>> = await listAuditLog({ orgId }, { cursor, limit: 2 });
       seen.push(...page.items.map((i) => i.action));
       cursor = page.nextCursor;
       pages++;
@@ -60,7 +60,7 @@ describe("audit log query", () => {
   it("filters by actor (label part or id), action (exact or dotted prefix), resource and time range", async () => {
     const { orgId } = await createTestOrg();
     await seed(orgId);
-    const actions = async (filters: NonNullable<Parameters<typeof listAuditLog>[1]>["filters"]) => (await listAuditLog(orgId, { filters })).items.map((i) => `${i.action}:${i.resourceId}`);
+    const actions = async (filters: NonNullable<Parameters<typeof listAuditLog>[1]>["filters"]) => (await listAuditLog({ orgId }, { filters })).items.map((i) => `${i.action}:${i.resourceId}`);
     expect(await actions({})).toHaveLength(6);
     expect(await actions({ actor: "ANA@" })).toEqual(["api_key_rotation.start:k2", "member.add:u2", "api_key.revoke:k1", "api_key.create:k1"]);
     expect(await actions({ actor: bot.type === "API_KEY" ? bot.apiKeyId : "" })).toEqual(["workflow.update:emails", "workflow.update:billing"]);
@@ -71,16 +71,16 @@ describe("audit log query", () => {
     expect(await actions({ action: "api_key.revoke" })).toEqual(["api_key.revoke:k1"]);
     expect(await actions({ resourceType: "api_key", resourceId: "k1" })).toEqual(["api_key.revoke:k1", "api_key.create:k1"]);
     expect(await actions({ from: "2026-05-01T10:01:00Z", to: "2026-05-01T10:03:00Z" })).toEqual(["member.add:u2", "workflow.update:billing", "api_key.revoke:k1"]);
-    await expect(listAuditLog(orgId, { filters: { from: "2026-05-02T00:00:00Z", to: "2026-05-01T00:00:00Z" } })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(listAuditLog(orgId, { cursor: "garbage" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(listAuditLog({ orgId }, { filters: { from: "2026-05-02T00:00:00Z", to: "2026-05-01T00:00:00Z" } })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(listAuditLog({ orgId }, { cursor: "garbage" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("never shows another organization's rows", async () => {
     const a = await createTestOrg();
     const b = await createTestOrg();
     await seed(a.orgId);
-    expect((await listAuditLog(b.orgId)).items).toEqual([]);
-    expect((await listAuditLog(b.orgId, { filters: { actor: "ana" } })).items).toEqual([]);
+    expect((await listAuditLog({ orgId: b.orgId })).items).toEqual([]);
+    expect((await listAuditLog({ orgId: b.orgId }, { filters: { actor: "ana" } })).items).toEqual([]);
   });
 });
 

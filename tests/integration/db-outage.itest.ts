@@ -10,7 +10,6 @@ import type { AuthSession } from "../../server/auth/session";
 import { resetConfigForTests } from "../../server/config";
 import { closeDb, pool } from "../../server/db/client";
 import { applyMigrations } from "../../server/db/migrate";
-import { setRateLimiter } from "../../server/http/api";
 import { appRouter, createCaller } from "../../server/routers/_app";
 import { createTRPCContext, trpcResponseMeta } from "../../server/trpc";
 import { createCluster, type PgCluster } from "../setup/pg-cluster";
@@ -33,7 +32,6 @@ beforeAll(async () => {
   await closeDb();
   process.env.DATABASE_URL = cluster.url;
   resetConfigForTests();
-  setRateLimiter(undefined);
   const org = await createTestOrg();
   slug = org.slug;
   key = (await createTestApiKey(org.orgId)).key;

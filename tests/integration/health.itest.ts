@@ -22,7 +22,7 @@ describe("GET /api/health/ready", () => {
     const { mkdtemp, mkdir, rm } = await import("node:fs/promises");
     const os = await import("node:os");
     const path = await import("node:path");
-    const { readiness } = await import("../../server/health");
+    const { readiness } = await import("../../server/health/service");
     const dir = await mkdtemp(path.join(os.tmpdir(), "rw-migrations-"));
     try {
       await mkdir(path.join(dir, "20261123000000_init"));
@@ -37,7 +37,7 @@ describe("GET /api/health/ready", () => {
 describe("GET /api/health without a database", () => {
   it("answers 503 when the database does not answer", async () => {
     const { closeDb } = await import("../../server/db/client");
-    const { databaseAnswers } = await import("../../server/health");
+    const { databaseAnswers } = await import("../../server/health/service");
     const saved = process.env.DATABASE_URL;
     await closeDb();
     process.env.DATABASE_URL = "postgresql://nobody@127.0.0.1:1/nowhere";

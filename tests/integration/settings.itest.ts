@@ -56,10 +56,10 @@ describe("API keys service", () => {
     expect(rows[0].keyHash).toBe(hashApiKey(created.key));
 
     expect((await api.postEvents(created.key, event(1))).status).toBe(200);
-    const [listed] = await listApiKeys(orgId);
+    const [listed] = await listApiKeys({ orgId });
     expect(listed).toMatchObject({ id: created.apiKey.id, prefix: created.apiKey.prefix, lastUsedAt: expect.any(Date) });
-    expectNoSecretFields(await listApiKeys(orgId));
-    expect(JSON.stringify(await listApiKeys(orgId))).not.toContain(created.key);
+    expectNoSecretFields(await listApiKeys({ orgId }));
+    expect(JSON.stringify(await listApiKeys({ orgId }))).not.toContain(created.key);
 
     const revoked = await revokeOrgApiKey(ctxOf(orgId, admin, "ADMIN"), { id: created.apiKey.id });
     expect(revoked.revokedAt).toBeInstanceOf(Date);
@@ -86,7 +86,7 @@ describe("API keys service", () => {
     const k = await createOrgApiKey(ctxOf(orgId, admin, "ADMIN"), { name: "k" });
     await expect(createOrgApiKey(ctxOf(orgId, viewer, "VIEWER"), { name: "mine" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(revokeOrgApiKey(ctxOf(orgId, viewer, "VIEWER"), { id: k.apiKey.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    expect((await listApiKeys(orgId)).map((x) => [x.name, x.revokedAt])).toEqual([["k", null]]);
+    expect((await listApiKeys({ orgId })).map((x) => [x.name, x.revokedAt])).toEqual([["k", null]]);
     expect((await auditRows(orgId, "api_key.")).map((a) => [a.action, a.success, a.actorUserId])).toEqual([
       ["api_key.create", true, admin.user.id],
       ["api_key.create", false, viewer.user.id],
@@ -100,10 +100,10 @@ describe("API keys service", () => {
     const ownerA = await createMemberSession(a.orgId, "OWNER");
     const ownerB = await createMemberSession(b.orgId, "OWNER");
     const k = await createOrgApiKey(ctxOf(a.orgId, ownerA, "OWNER"), { name: "a's key" });
-    expect(await listApiKeys(b.orgId)).toEqual([]);
+    expect(await listApiKeys({ orgId: b.orgId })).toEqual([]);
     await expect(revokeOrgApiKey(ctxOf(b.orgId, ownerB, "OWNER"), { id: k.apiKey.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(revokeOrgApiKey(ctxOf(b.orgId, ownerB, "OWNER"), { id: "not-a-uuid" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect((await listApiKeys(a.orgId))[0]!.revokedAt).toBeNull();
+    expect((await listApiKeys({ orgId: a.orgId }))[0]!.revokedAt).toBeNull();
     expect((await api.postEvents(k.key, event(1))).status).toBe(200);
   });
 });
@@ -118,7 +118,7 @@ describe("organization settings service", () => {
       await expect(updateOrgThresholds(ctx, bad)).rejects.toThrow();
     }
     await expect(updateOrgThresholds(ctxOf(orgId, admin, "OPERATOR"), { stuckRunningAfterSeconds: 60 })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    expect(await getOrgSettings(orgId)).toMatchObject({ stuckScheduledAfterSeconds: 120, stuckRunningAfterSeconds: 1800 });
+    expect(await getOrgSettings({ orgId })).toMatchObject({ stuckScheduledAfterSeconds: 120, stuckRunningAfterSeconds: 1800 });
     const audit = await auditRows(orgId, "org.");
     expect(audit.map((a) => [a.action, a.success])).toEqual([
       ["org.update_thresholds", true],
@@ -138,7 +138,7 @@ describe("organization settings service", () => {
     const k = await createOrgApiKey(ctxOf(orgId, owner, "OWNER"), { name: "k" });
     expect((await api.postEvents(k.key, { events: [1, 2, 3].map(event) })).status).toBe(200);
     await expect(deleteOrg(ctxOf(orgId, owner, "OWNER"), { confirmSlug: "wrong" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(slug) });
-    expect(await getOrgSettings(orgId)).toMatchObject({ name: "Renamed Inc" });
+    expect(await getOrgSettings({ orgId })).toMatchObject({ name: "Renamed Inc" });
 
     const done = await deleteOrg(ctxOf(orgId, owner, "OWNER"), { confirmSlug: slug });
     expect(done.deletedRows).toMatchObject({ execution_events: 3, processed_events: 3 });
@@ -204,8 +204,8 @@ describe("API key and organization settings procedures", () => {
     await expect(admin.orgSettings.rename({ orgSlug: org.slug, name: "x" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(admin.orgSettings.delete({ orgSlug: org.slug, confirmSlug: org.slug })).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect(await viewer.orgSettings.get({ orgSlug: org.slug })).toMatchObject({ stuckRunningAfterSeconds: 1800 });
-    expect(await getOrgSettings(org.orgId)).toMatchObject({ name: `Test ${org.slug}`, stuckRunningAfterSeconds: 1800 });
-    expect((await listApiKeys(org.orgId))[0]!.revokedAt).toBeNull();
+    expect(await getOrgSettings({ orgId: org.orgId })).toMatchObject({ name: `Test ${org.slug}`, stuckRunningAfterSeconds: 1800 });
+    expect((await listApiKeys({ orgId: org.orgId }))[0]!.revokedAt).toBeNull();
     const denied = (await auditRows(org.orgId, "")).filter((a) => !a.success);
     expect(denied.map((a) => a.action)).toEqual(["api_key.create", "api_key.revoke", "org.update_thresholds", "org.rename", "org.delete"]);
     expect(denied[1].resourceId).toBe(key.apiKey.id);
@@ -230,7 +230,7 @@ describe("API key and organization settings procedures", () => {
     // the key's id in the caller's own organization is unknown too
     await expect(c.apiKeys.revoke({ orgSlug: other.slug, id: key.apiKey.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await api.postEvents(key.key, event(1))).status).toBe(200);
-    expect(await getOrgSettings(org.orgId)).toMatchObject({ name: `Test ${org.slug}`, stuckRunningAfterSeconds: 1800 });
+    expect(await getOrgSettings({ orgId: org.orgId })).toMatchObject({ name: `Test ${org.slug}`, stuckRunningAfterSeconds: 1800 });
     expect((await auditRows(org.orgId, "")).map((a) => a.action)).toEqual(["api_key.create"]);
   });
 
@@ -240,6 +240,6 @@ describe("API key and organization settings procedures", () => {
     expect(await c.orgSettings.get({ orgSlug: org.slug })).toMatchObject({ slug: org.slug });
     await expect(c.apiKeys.create({ orgSlug: org.slug, name: "x" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(c.orgSettings.delete({ orgSlug: org.slug, confirmSlug: org.slug })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    expect(await getOrgSettings(org.orgId)).toMatchObject({ slug: org.slug });
+    expect(await getOrgSettings({ orgId: org.orgId })).toMatchObject({ slug: org.slug });
   });
 });

@@ -2,6 +2,7 @@
 // each other's rows and need no cleanup.
 import { randomBytes } from "node:crypto";
 import { createApiKey, type CreatedApiKey } from "../../server/apikeys/service";
+import { systemContext } from "../../server/context";
 import { prisma } from "../../server/db/client";
 
 export function uniqueSlug(prefix = "test"): string {
@@ -15,5 +16,5 @@ export async function createTestOrg(opts: { slug?: string; name?: string } = {})
 }
 
 export async function createTestApiKey(orgId: string, name = "test key"): Promise<CreatedApiKey> {
-  return createApiKey(orgId, name);
+  return createApiKey(systemContext(orgId, "test"), { name });
 }

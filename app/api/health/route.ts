@@ -1,4 +1,4 @@
-import { databaseAnswers } from "@/server/health";
+import { databaseAnswers } from "@/server/health/service";
 
 export const dynamic = "force-dynamic";
 

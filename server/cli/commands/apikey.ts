@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createApiKey } from "../../apikeys/service";
+import { systemContext } from "../../context";
 import { orgSlugSchema, requireOrgBySlug } from "../../orgs/service";
 import { parseCommandArgs, validateArgs } from "../args";
 import type { Command } from "./types";
@@ -23,7 +24,7 @@ export const apiKeyCreateCommand: Command = {
   async run(argv) {
     const { values } = validateArgs(argsSchema, parseCommandArgs(argv, { org: { type: "string" }, name: { type: "string" } }, usage), usage);
     const org = await requireOrgBySlug(values.org);
-    const created = await createApiKey(org.id, values.name ?? "CLI key");
+    const created = await createApiKey(systemContext(org.id, "cli"), { name: values.name ?? "CLI key" });
     return {
       lines: [`API key "${created.name}" for ${org.slug} (shown once; store it now):`, created.key],
       json: { key: created.key, id: created.id, prefix: created.prefix, name: created.name, org: org.slug },

@@ -2,7 +2,8 @@
 // every migration in prisma/migrations has been applied), for load balancers and orchestrators.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { pool } from "./db/client";
+import { pool } from "../db/client";
+import { appliedMigrations, ping } from "./queries";
 
 const TIMEOUT_MS = 2_000;
 
@@ -16,7 +17,7 @@ function withTimeout<T>(work: Promise<T>): Promise<T> {
 
 export async function databaseAnswers(): Promise<boolean> {
   try {
-    await withTimeout(pool().query("SELECT 1"));
+    await withTimeout(ping(pool()));
     return true;
   } catch {
     return false;
@@ -30,12 +31,7 @@ export async function readiness(migrationsDir = path.join(process.cwd(), "prisma
     .filter((d) => d.isDirectory())
     .map((d) => d.name);
   try {
-    const { rows } = await withTimeout(
-      pool().query<{ migration_name: string }>(
-        `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-      ),
-    );
-    const applied = new Set(rows.map((r) => r.migration_name));
+    const applied = new Set(await withTimeout(appliedMigrations(pool())));
     const pendingMigrations = expected.filter((m) => !applied.has(m)).sort();
     return { ready: pendingMigrations.length === 0, database: true, pendingMigrations };
   } catch {
