@@ -129,6 +129,15 @@ const TARGET_COLUMNS = `e.id::text AS id, e."createdAt", e."executionId", e.atte
 export const executionTargetRow = z.object({ id: z.string(), createdAt: z.date(), executionId: z.string(), attempt: z.number(), status });
 export type ExecutionTargetRow = z.infer<typeof executionTargetRow>;
 
+const TARGETS_BY_IDS = defineQuery(
+  "executions.targetsByIds",
+  `SELECT ${TARGET_COLUMNS} FROM executions e WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[]) AND e.status::text = ANY($3::text[]) ORDER BY e."createdAt" DESC, e.id DESC`,
+  executionTargetRow,
+);
+/** The chosen executions with one of these statuses, newest first (another organization's ids do not match). */
+export const executionTargetsByIds = (db: Queryable, orgId: string, executionIds: readonly string[], statuses: readonly string[]) =>
+  TARGETS_BY_IDS.all(db, [orgId, executionIds, statuses]);
+
 const VIEW_PAGE = defineDynamicQuery("executions.viewPage", executionViewRow);
 const LIST_PAGE = defineDynamicQuery("executions.listPage", executionListRow);
 const TARGET_PAGE = defineDynamicQuery("executions.targetPage", executionTargetRow);

@@ -11,6 +11,7 @@ import {
   cappedExecutionCount,
   executionListPage,
   executionTargetPage,
+  executionTargetsByIds,
   executionViewPage,
   executionWithBody,
   latestExecutionIdOf,
@@ -132,6 +133,11 @@ export type ExecutionPage = { items: ExecutionView[]; nextCursor: string | null 
 export async function listExecutions(ctx: ReadContext, filter: ExecutionFilter, page: Pick<ListPage, "limit" | "cursor">): Promise<ExecutionPage> {
   const { rows, nextCursor } = await listExecutionPage(ctx, "view", filter, { limit: page.limit, cursor: page.cursor });
   return { items: rows.map(toView), nextCursor };
+}
+
+/** A bulk job's chunk of chosen ids: those with one of these statuses, as it acts on them, newest first. */
+export async function listExecutionTargetsByIds(ctx: ReadContext, executionIds: readonly string[], statuses: readonly string[]): Promise<ExecutionTargetRow[]> {
+  return executionTargetsByIds(ctx.client ?? pool(), ctx.orgId, executionIds, statuses);
 }
 
 /** A bulk job's chunk: matching executions as it acts on them, newest first, up to limit + 1. */

@@ -4,8 +4,8 @@
 import { z } from "zod";
 import { defineCommand, defineQuery, type Queryable } from "../db/sql";
 import type { ExecutionFilter } from "../executions/filters";
-import { listExecutionTargets, type ListPage } from "../executions/read";
-import { STATUSES } from "../executions/status";
+import { listExecutionTargets, listExecutionTargetsByIds, type ListPage } from "../executions/read";
+import type { ExecutionTargetRow } from "../executions/queries";
 import type { BulkAction, Pending, ResumeState } from "./bulk";
 
 const count = z.object({ n: z.number() });
@@ -32,18 +32,12 @@ const COUNT_EXECUTIONS = defineQuery(
 export const countExecutionsIn = async (db: Queryable, orgId: string, executionIds: readonly string[], statuses: readonly string[]) =>
   (await COUNT_EXECUTIONS.one(db, [orgId, executionIds, statuses])).n;
 
-/** What a chunk works on. */
-const targetRow = z.object({ id: z.string(), createdAt: z.date(), executionId: z.string(), attempt: z.number(), status: z.enum(STATUSES) });
-export type Target = z.output<typeof targetRow>;
-const TARGET_COLUMNS = `e.id::text AS id, e."createdAt", e."executionId", e.attempt, e.status::text AS status`;
+/** What a chunk works on (the executions capability reads them: one definition of the columns). */
+export type Target = ExecutionTargetRow;
 
-const TARGETS_BY_IDS = defineQuery(
-  "operations.targets_by_ids",
-  `SELECT ${TARGET_COLUMNS} FROM executions e WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[]) AND e.status::text = ANY($3::text[]) ORDER BY e."createdAt" DESC, e.id DESC`,
-  targetRow,
-);
 /** The chosen executions with one of these statuses, newest first. */
-export const targetsByIds = (db: Queryable, orgId: string, executionIds: readonly string[], statuses: readonly string[]) => TARGETS_BY_IDS.all(db, [orgId, executionIds, statuses]);
+export const targetsByIds = (db: Queryable, orgId: string, executionIds: readonly string[], statuses: readonly string[]) =>
+  listExecutionTargetsByIds({ orgId, client: db }, executionIds, statuses);
 
 /** One keyset page of the list's filter, as of the snapshot (the list's own query, server/executions/read.ts). */
 export async function targetPage(orgId: string, filter: ExecutionFilter, page: ListPage): Promise<Target[]> {
