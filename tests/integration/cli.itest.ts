@@ -204,7 +204,7 @@ describe.skipIf(!serverUrl)("runwatch CLI (needs a PostgreSQL server: DATABASE_U
 
   it("seed-demo seeds once, and verify checks the counters and names a tampered one", async () => {
     const seeded = await runwatch("seed-demo", "--json");
-    expect(seeded.code).toBe(0);
+    expect(seeded.code, seeded.stderr).toBe(0);
     expect(seeded.json).toMatchObject({ seeded: true, org: "demo" });
     expect(seeded.json!.executions as number).toBeGreaterThan(2000);
     expect((await runwatch("seed-demo", "--json")).json).toMatchObject({ seeded: false });
