@@ -4,8 +4,8 @@
 // timeline; verify is then clean, and a second repair changes nothing.
 import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
-import { repairExecutions } from "../../server/executions/repair";
-import { verifyAll } from "../../server/executions/verify";
+import { repairExecutions } from "../../server/aggregates/repair";
+import { verifyAll } from "../../server/aggregates/verify";
 import { ingestEvents } from "../../server/ingest/service";
 import { emptyHistogram } from "../../server/metrics/histogram";
 import { createTestOrg } from "../setup/helpers";
