@@ -339,6 +339,35 @@ const WORKFLOW_RECOUNT = defineQuery(
 /** Every workflow's stored counters beside a recount from its executions. */
 export const workflowCounterRows = (db: Queryable, orgId: string | null) => WORKFLOW_RECOUNT.all(db, [orgId]);
 
+// FOR NO KEY UPDATE in id order, as ingestion locks the rows whose counters it moves; the recount
+// that follows is a statement of its own, so its snapshot sees every transaction that held one.
+const LOCK_WORKFLOWS = defineCommand(
+  "aggregates.lockWorkflows",
+  `SELECT 1 FROM workflows WHERE $1::uuid IS NULL OR "orgId" = $1::uuid ORDER BY "orgId", id FOR NO KEY UPDATE`,
+);
+const RECOUNT_WORKFLOW_COUNTERS = defineCommand(
+  "aggregates.recountWorkflowCounters",
+  `UPDATE workflows w SET "executionCount" = c.total, "successCount" = c.success, "failureCount" = c.failure, "cancelledCount" = c.cancelled, "updatedAt" = now()
+     FROM (SELECT w2."orgId", w2.id, count(e.id)::int AS total,
+                  count(e.id) FILTER (WHERE e.status = 'COMPLETED')::int AS success,
+                  count(e.id) FILTER (WHERE e.status IN ('FAILED', 'TIMED_OUT'))::int AS failure,
+                  count(e.id) FILTER (WHERE e.status = 'CANCELLED')::int AS cancelled
+             FROM workflows w2 LEFT JOIN executions e ON e."orgId" = w2."orgId" AND e."workflowId" = w2.id
+            WHERE $1::uuid IS NULL OR w2."orgId" = $1::uuid
+            GROUP BY 1, 2) c
+    WHERE w."orgId" = c."orgId" AND w.id = c.id
+      AND (w."executionCount", w."successCount", w."failureCount", w."cancelledCount") IS DISTINCT FROM (c.total, c.success, c.failure, c.cancelled)`,
+);
+
+/**
+ * Sets every workflow's counters (of one organization, or all) to a recount of its executions;
+ * the number of workflows that differed. Runs after the executions are locked, as ingestion does.
+ */
+export async function recountWorkflowCounters(db: Queryable, orgId: string | null): Promise<number> {
+  await LOCK_WORKFLOWS.run(db, [orgId]);
+  return RECOUNT_WORKFLOW_COUNTERS.run(db, [orgId]);
+}
+
 const EXECUTION_COUNT = defineQuery("aggregates.executionCount", EXECUTION_COUNT_SQL, z.object({ n: z.number() }));
 /** How many executions a verify or repair covers. */
 export const executionCount = async (db: Queryable, orgId: string | null) => (await EXECUTION_COUNT.one(db, [orgId])).n;

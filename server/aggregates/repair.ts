@@ -1,14 +1,15 @@
 // runwatch repair: rewrites stage times, durations and the hourly aggregate from the stored
 // timeline (server/executions/recompute.ts), for executions written before the merge of facts
 // (issue 9) by the first-received rule, and rebuilds the rollups (running totals, daily,
-// created-at) from the executions, so whatever `runwatch verify` names is fixed. Idempotent; a
+// created-at) and the workflow counters from the executions, so whatever `runwatch verify` names
+// is fixed. Idempotent; a
 // second run changes nothing.
 import { withTransaction } from "../db/transaction";
 import { recountHourly } from "../executions/recompute";
-import { executionCount, lockHourly, replaceHourly, rewriteStageTimes, stageTimeRows } from "./queries";
+import { executionCount, lockHourly, recountWorkflowCounters, replaceHourly, rewriteStageTimes, stageTimeRows } from "./queries";
 import { rebuildRollups } from "./rollups";
 
-export type RepairReport = { executions: number; executionsRepaired: number; hourlyRows: number };
+export type RepairReport = { executions: number; executionsRepaired: number; hourlyRows: number; workflowsRepaired: number };
 
 /** Repairs one organization, or every one when orgId is null, in one transaction. */
 export async function repairExecutions(orgId: string | null = null): Promise<RepairReport> {
@@ -28,6 +29,8 @@ export async function repairExecutions(orgId: string | null = null): Promise<Rep
     const hourly = await recountHourly(client, orgId);
     await replaceHourly(client, orgId, hourly);
     await rebuildRollups(client, orgId);
-    return { executions, executionsRepaired: wrong.length, hourlyRows: hourly.length };
+    // the counters last, as ingestion moves them last: the most contended rows, held the least
+    const workflowsRepaired = await recountWorkflowCounters(client, orgId);
+    return { executions, executionsRepaired: wrong.length, hourlyRows: hourly.length, workflowsRepaired };
   });
 }
