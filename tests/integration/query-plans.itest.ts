@@ -261,4 +261,16 @@ describe("counters with a workflow or stuck filter", () => {
     expect(reads.length, shown).toBeGreaterThan(0);
     expect(reads.every((n) => n["Index Name"] === "executions_active_cover_idx"), shown).toBe(true);
   });
+
+  it.each<[string, () => ExecutionFiltersInput]>([
+    ["one workflow, no range", () => ({ workflows: [workflowKey] })],
+    ["one workflow, 30 d", () => ({ workflows: [workflowKey], from: new Date(Date.now() - 30 * day - 12_345) })],
+  ])("%s: the terminal part reads only that workflow's created-at rollup rows", async (_name, filters) => {
+    const q = explainableExactCountQueries(orgId, executionFiltersSchema.parse(filters()));
+    const plan = await explain(q.terminal);
+    const shown = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Relation Name"] ?? ""}:${n["Index Name"] ?? ""}`));
+    const rollup = plan.filter((n) => /Index/.test(n["Node Type"]) && /created_rollup/.test(n["Index Name"] ?? ""));
+    expect(rollup.length, shown).toBeGreaterThan(0);
+    expect(rollup.every((n) => n["Index Name"] === "execution_created_rollup_workflow_idx"), shown).toBe(true);
+  });
 });
