@@ -38,7 +38,8 @@ export type CountExecutionsInput = z.input<typeof countExecutionsInputSchema>;
 export async function countExecutions(ctx: ReadContext, input: CountExecutionsInput): Promise<CappedCount> {
   const { filters } = countExecutionsInputSchema.parse(input);
   if (canCountExactly(filters)) {
-    const { total } = await exactCounts(ctx, filters);
+    // the total alone: no stuck rule to judge, unless the filter is "stuck"
+    const { total } = await exactCounts(ctx, filters, { stuck: false });
     return { count: total, capped: false, display: formatCappedCount(total, false) };
   }
   const { count, capped } = await countExecutionsCapped(ctx.orgId, toListFilter(filters), { cap: COUNT_CAP });

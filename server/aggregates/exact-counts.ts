@@ -15,14 +15,15 @@ export type ExactCounts = {
   /** executions per current status (with the stuck filter: the stuck ones) */
   by: Record<Status, number>;
   total: number;
-  /** of those, how many are stuck now */
+  /** of those, how many are stuck now (0 unless asked for, or with the stuck filter) */
   stuck: number;
 };
 
 const isActive = (s: Status) => (ACTIVE_STATUSES as readonly Status[]).includes(s);
 const isTerminalStatus = (s: Status) => (TERMINAL_STATUSES as readonly Status[]).includes(s);
 
-function countInput(orgId: string, f: ExecutionFilters): ExactCountInput {
+/** `stuck`: also count how many are stuck (the counters show it; the list's total does not). */
+function countInput(orgId: string, f: ExecutionFilters, stuck: boolean): ExactCountInput {
   const admitted = effectiveStatuses(f) ?? [...STATUSES];
   return {
     orgId,
@@ -32,13 +33,15 @@ function countInput(orgId: string, f: ExecutionFilters): ExactCountInput {
     workflows: f.workflows.length ? f.workflows : null,
     from: f.from,
     to: f.to,
+    // the stuck filter counts by the rule whatever the caller wants shown
+    stuck: stuck || f.stuck,
   };
 }
 
-export async function exactCounts(ctx: ReadContext, f: ExecutionFilters): Promise<ExactCounts> {
+export async function exactCounts(ctx: ReadContext, f: ExecutionFilters, opts: { stuck: boolean } = { stuck: true }): Promise<ExactCounts> {
   const by = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   const out: ExactCounts = { by, total: 0, stuck: 0 };
-  for (const r of await exactCountRows(ctx.client ?? readPool(), countInput(ctx.orgId, f))) {
+  for (const r of await exactCountRows(ctx.client ?? readPool(), countInput(ctx.orgId, f, opts.stuck))) {
     by[r.status] += f.stuck ? r.stuck : r.n;
     out.stuck += r.stuck;
   }
@@ -47,6 +50,6 @@ export async function exactCounts(ctx: ReadContext, f: ExecutionFilters): Promis
 }
 
 /** The SQL of an exact count: its terminal part, its active part, and the one statement it runs, for EXPLAIN in tests. */
-export function explainableExactCountQueries(orgId: string, f: ExecutionFilters) {
-  return explainableExactCountParts(countInput(orgId, f));
+export function explainableExactCountQueries(orgId: string, f: ExecutionFilters, opts: { stuck: boolean } = { stuck: true }) {
+  return explainableExactCountParts(countInput(orgId, f, opts.stuck));
 }

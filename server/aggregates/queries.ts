@@ -39,6 +39,8 @@ export type ExactCountInput = {
   workflows: string[] | null;
   from: Date | undefined;
   to: Date | undefined;
+  /** whether the active part judges the stuck rule (it joins workflows and organizations for the thresholds) */
+  stuck: boolean;
 };
 
 /**
@@ -73,7 +75,7 @@ function terminalCountSql(i: ExactCountInput, p: Param, org: string, wfParam: st
 
 /**
  * The active part, from the active set (the covering partial index executions_active_cover_idx):
- * rows (status, n, stuck) with the stuck rule. With `stuckOnly`, n counts the stuck ones only.
+ * rows (status, n, stuck), stuck judged by the stuck rule when asked (else 0).
  */
 function activeCountSql(i: ExactCountInput, p: Param, org: string, wfParam: string | null): string | null {
   if (!i.active.length) return null;
@@ -84,11 +86,19 @@ function activeCountSql(i: ExactCountInput, p: Param, org: string, wfParam: stri
     `e.status = ANY(${p(i.active)}::"ExecutionStatus"[])`,
     ...(i.from ? [`e."createdAt" >= ${p(i.from)}::timestamptz`] : []),
     ...(i.to ? [`e."createdAt" < ${p(i.to)}::timestamptz`] : []),
-    ...(wfParam ? [`e."workflowId" = ANY(${workflowIdsByKey(wfParam, org)})`] : []),
+    // A join on the keys, not an id array from a subquery: the planner then knows how many
+    // workflows it reads, and takes the covering index per workflow instead of guessing.
+    ...(wfParam ? [`w.key = ANY(${wfParam}::text[])`] : []),
   ];
+  const workflows = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"`;
+  // without the stuck rule, no thresholds to join: an index-only count of the active entries
+  if (!i.stuck) {
+    return `SELECT e.status, count(*)::float8 AS n, 0::float8 AS stuck FROM executions e ${wfParam ? workflows : ""}
+      WHERE ${where.join(" AND ")} GROUP BY e.status`;
+  }
   return `SELECT e.status, count(*)::float8 AS n, count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::float8 AS stuck
        FROM executions e
-       JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
+       ${workflows}
        JOIN organizations o ON o.id = e."orgId"
       WHERE ${where.join(" AND ")}
       GROUP BY e.status`;

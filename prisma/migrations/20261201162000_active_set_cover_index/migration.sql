@@ -6,6 +6,6 @@
 -- rule's columns, so the active part of a count (server/aggregates/queries.ts) is an index-only
 -- range over the active entries of the organization or of the named workflows.
 -- Hand-written (Prisma cannot express a partial index with INCLUDE): see prisma/README.md.
-CREATE INDEX "executions_active_cover_idx" ON "executions" ("orgId", "workflowId", "createdAt")
-  INCLUDE ("status", "statusChangedAt", "startedAt", "lastHeartbeatAt", "lastEventAt")
+CREATE INDEX "executions_active_cover_idx" ON "executions" ("orgId", "status", "workflowId", "createdAt")
+  INCLUDE ("statusChangedAt", "startedAt", "lastHeartbeatAt", "lastEventAt")
   WHERE "status" IN ('PENDING', 'SCHEDULED', 'RUNNING', 'WAITING');
