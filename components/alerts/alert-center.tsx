@@ -11,6 +11,7 @@ import { useCan, useOrgAccess } from "@/components/auth/org-access";
 import { BulkAlertsBar } from "./bulk-alerts";
 import { td, th } from "@/components/settings/fields";
 import { useTRPC } from "@/components/trpc/react";
+import { LoadMore } from "@/components/ui/load-more";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
@@ -253,15 +254,7 @@ function AlertList({ tab, grouped, onOpen }: { tab: AlertTab; grouped: boolean; 
           </tbody>
         </table>
       </div>
-      <div className="mt-4 flex justify-center">
-        {query.hasNextPage ? (
-          <Button onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-            {query.isFetchingNextPage ? "Loading…" : "Load more"}
-          </Button>
-        ) : (
-          <p className="text-sm text-zinc-600 dark:text-zinc-400">No more alerts</p>
-        )}
-      </div>
+      <LoadMore query={query} endText="No more alerts" />
     </>
   );
 }

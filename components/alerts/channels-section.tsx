@@ -12,6 +12,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
+import { SecretOnce } from "@/components/ui/secret-once";
 import { LoadingRegion, Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
 
@@ -117,20 +118,7 @@ export function ChannelsSection({ orgSlug }: { orgSlug: string }) {
       </form>
       <FormError error={create.error} />
 
-      {shown && (
-        <div role="status" data-testid="channel-secret" className="mt-4 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
-          <p className="font-medium">{shown.title}</p>
-          <p className="mt-1">{shown.note}</p>
-          <div className="mt-2 flex flex-wrap items-center gap-2">
-            <code data-testid="channel-secret-value" className="rounded bg-white px-2 py-1 font-mono text-xs break-all text-zinc-900 dark:bg-zinc-900 dark:text-zinc-100">
-              {shown.secret}
-            </code>
-            <Button size="sm" variant="ghost" onClick={() => setShown(null)}>
-              I have stored it
-            </Button>
-          </div>
-        </div>
-      )}
+      {shown && <SecretOnce testId="channel-secret" valueTestId="channel-secret-value" title={shown.title} note={shown.note} secret={shown.secret} copyLabel="Copy secret" onDismiss={() => setShown(null)} />}
 
       <div className="mt-5">
         {list.isPending ? (

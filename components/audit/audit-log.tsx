@@ -7,6 +7,7 @@ import { useQueryStates } from "nuqs";
 import { useOrgAccess } from "@/components/auth/org-access";
 import { Field, inputClass, td, th } from "@/components/settings/fields";
 import { useTRPC } from "@/components/trpc/react";
+import { LoadMore } from "@/components/ui/load-more";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
@@ -152,15 +153,7 @@ export function AuditLog() {
               </tbody>
             </table>
           </div>
-          <div className="mt-4 flex justify-center">
-            {query.hasNextPage ? (
-              <Button onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-                {query.isFetchingNextPage ? "Loading…" : "Load more"}
-              </Button>
-            ) : (
-              <p className="text-sm text-zinc-600 dark:text-zinc-400">End of the log</p>
-            )}
-          </div>
+          <LoadMore query={query} endText="End of the log" />
         </>
       )}
     </main>

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { useCan } from "@/components/auth/org-access";
 import { formatAge, formatPercent } from "@/components/executions/format";
 import { useTRPC } from "@/components/trpc/react";
+import { SaveStatus } from "@/components/ui/save-status";
 import { Button } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -172,16 +173,7 @@ function Thresholds({ orgSlug, s }: { orgSlug: string; s: WorkflowSummary }) {
               Enter a positive number of minutes, or leave the field empty.
             </p>
           ) : null}
-          {mutation.isError ? (
-            <p role="alert" className="w-full text-xs text-red-700 dark:text-red-300">
-              {mutation.error.message}
-            </p>
-          ) : null}
-          {mutation.isSuccess ? (
-            <p role="status" className="w-full text-xs text-emerald-700 dark:text-emerald-300">
-              Saved.
-            </p>
-          ) : null}
+          <SaveStatus mutation={mutation} />
         </form>
       ) : (
         <p className="text-xs text-zinc-600 dark:text-zinc-400">Only an admin can change them.</p>

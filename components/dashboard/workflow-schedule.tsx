@@ -10,6 +10,7 @@ import { executionsWindowHref } from "@/components/alerts/format";
 import { useCan } from "@/components/auth/org-access";
 import { formatLocalDateTime, formatUtc } from "@/components/executions/format";
 import { useTRPC } from "@/components/trpc/react";
+import { SaveStatus } from "@/components/ui/save-status";
 import { Button } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
 import { ErrorState } from "@/components/ui/error-state";
@@ -190,16 +191,7 @@ function ScheduleForm({ orgSlug, s }: { orgSlug: string; s: WorkflowSummary }) {
           Enter a positive number of minutes.
         </p>
       ) : null}
-      {mutation.isError ? (
-        <p role="alert" className="w-full text-xs text-red-700 dark:text-red-300" data-testid="schedule-error">
-          {mutation.error.message}
-        </p>
-      ) : null}
-      {mutation.isSuccess ? (
-        <p role="status" className="w-full text-xs text-emerald-700 dark:text-emerald-300">
-          Saved.
-        </p>
-      ) : null}
+      <SaveStatus mutation={mutation} errorTestId="schedule-error" />
     </form>
   );
 }

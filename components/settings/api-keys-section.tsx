@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
+import { SecretOnce } from "@/components/ui/secret-once";
 import { LoadingRegion, Skeleton } from "@/components/ui/skeleton";
 import { Time } from "@/components/ui/time";
 import { Field, FormError, Section, inputClass, td, th } from "./fields";
@@ -57,18 +58,14 @@ export function ApiKeysSection({ orgSlug }: { orgSlug: string }) {
       <FormError error={create.error} />
 
       {created && (
-        <div role="status" data-testid="new-api-key" className="mt-4 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
-          <p className="font-medium">Copy the key “{created.name}” now: it will not be shown again.</p>
-          <div className="mt-2 flex flex-wrap items-center gap-2">
-            <code data-testid="new-api-key-value" className="rounded bg-white px-2 py-1 font-mono text-xs break-all text-zinc-900 dark:bg-zinc-900 dark:text-zinc-100">
-              {created.key}
-            </code>
-            <CopyButton text={created.key} />
-            <Button size="sm" variant="ghost" onClick={() => setCreated(null)}>
-              I have stored it
-            </Button>
-          </div>
-        </div>
+        <SecretOnce
+          testId="new-api-key"
+          valueTestId="new-api-key-value"
+          title={`Copy the key “${created.name}” now: it will not be shown again.`}
+          secret={created.key}
+          copyLabel="Copy key"
+          onDismiss={() => setCreated(null)}
+        />
       )}
 
       <div className="mt-5">
@@ -144,30 +141,5 @@ export function ApiKeysSection({ orgSlug }: { orgSlug: string }) {
         )}
       </Dialog>
     </Section>
-  );
-}
-
-function CopyButton({ text }: { text: string }) {
-  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
-  return (
-    <>
-      <Button
-        size="sm"
-        onClick={async () => {
-          try {
-            await navigator.clipboard.writeText(text);
-            setState("copied");
-          } catch {
-            // clipboard access can be refused (insecure origin, permissions): the key stays selectable
-            setState("failed");
-          }
-        }}
-      >
-        Copy key
-      </Button>
-      <span aria-live="polite" className="text-xs">
-        {state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select the key and copy it by hand" : ""}
-      </span>
-    </>
   );
 }

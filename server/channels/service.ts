@@ -5,11 +5,14 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { pool } from "../db/client";
 import { badRequest, notFound } from "../alerts/errors";
+import type { ReadContext } from "../context";
+import type { Queryable } from "../db/sql";
 import type { TestMessage } from "../delivery/payload";
-import { enqueue, type Queryable } from "../delivery/outbox";
+import { enqueue } from "../delivery/outbox";
 import { alertingSettings } from "../monitor/settings";
 import { audited, type ServiceContext } from "../rbac/audited";
 import { send, type AttemptResult, type ChannelType } from "../delivery/senders";
+import * as q from "./queries";
 
 /** Standard Webhooks secret: "whsec_" + base64 of 24 random bytes. */
 export function newChannelSecret(): string {
@@ -28,12 +31,8 @@ export type ChannelView = {
   createdAt: string;
 };
 
-type Row = { id: string; type: ChannelType; name: string; config: { url?: string; to?: string[] }; stormGrouping: boolean; createdAt: Date; disabledAt: Date | null };
-
 /** Storm grouping by default: on for people (Slack, email), off for machines (webhooks). */
 export const defaultStormGrouping = (type: ChannelType): boolean => type !== "WEBHOOK";
-
-const COLUMNS = `id, type, name, config, "stormGrouping", "createdAt", "disabledAt"`;
 
 export function maskSlackUrl(url: string): string {
   try {
@@ -46,7 +45,7 @@ export function maskSlackUrl(url: string): string {
   }
 }
 
-function toView(r: Row): ChannelView {
+function toView(r: q.ChannelRow): ChannelView {
   const target = r.type === "EMAIL" ? (r.config.to ?? []).join(", ") : r.type === "SLACK" ? maskSlackUrl(r.config.url ?? "") : (r.config.url ?? "");
   return { id: r.id, type: r.type, name: r.name, target, enabled: r.disabledAt === null, stormGrouping: r.stormGrouping, createdAt: r.createdAt.toISOString() };
 }
@@ -70,39 +69,30 @@ export type CreatedChannel = { channel: ChannelView; secret: string };
 
 export async function createChannel(ctx: ServiceContext, input: CreateChannelInput): Promise<CreatedChannel> {
   const { orgId } = ctx;
-  const q = createChannelInput.parse(input);
+  const c = createChannelInput.parse(input);
   const secret = newChannelSecret();
-  const config = q.type === "EMAIL" ? { to: q.to } : { url: q.url };
-  const defaultName = q.type === "EMAIL" ? `Email ${q.to[0]}` : q.type === "SLACK" ? "Slack" : new URL(q.url).host;
+  const config = c.type === "EMAIL" ? { to: c.to } : { url: c.url };
+  const defaultName = c.type === "EMAIL" ? `Email ${c.to[0]}` : c.type === "SLACK" ? "Slack" : new URL(c.url).host;
   return audited(ctx, { recordRefusals: false, action: "channel.create", resourceType: "alert_channel" }, async (client) => {
-    const org = await client.query(`SELECT 1 FROM organizations WHERE id = $1`, [orgId]);
-    if (org.rowCount === 0) throw notFound("organization");
-    const { rows } = await client.query<Row>(
-      `INSERT INTO alert_channels ("orgId", id, type, name, config, secret, "stormGrouping") VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6)
-       RETURNING ${COLUMNS}`,
-      [orgId, q.type, q.name ?? defaultName, JSON.stringify(config), secret, q.stormGrouping ?? defaultStormGrouping(q.type)],
-    );
-    const channel = toView(rows[0]!);
+    if (!(await q.orgExists(client, orgId))) throw notFound("organization");
+    const row = await q.insertChannel(client, orgId, { type: c.type, name: c.name ?? defaultName, config, secret, stormGrouping: c.stormGrouping ?? defaultStormGrouping(c.type) });
+    const channel = toView(row);
     return { result: { channel, secret }, resourceId: channel.id, after: channel };
   });
 }
 
-export async function listChannels(orgId: string): Promise<ChannelView[]> {
-  const { rows } = await pool().query<Row>(`SELECT ${COLUMNS} FROM alert_channels WHERE "orgId" = $1 ORDER BY "createdAt", id`, [orgId]);
-  return rows.map(toView);
+export async function listChannels(ctx: ReadContext): Promise<ChannelView[]> {
+  return (await q.channelRows(ctx.client ?? pool(), ctx.orgId)).map(toView);
 }
 
-async function channelRow(client: Queryable, orgId: string, id: string, lock = false): Promise<Row & { secret: string }> {
-  const { rows } = await client.query<Row & { secret: string }>(
-    `SELECT ${COLUMNS}, secret FROM alert_channels WHERE "orgId" = $1 AND id = $2 ${lock ? "FOR UPDATE" : ""}`,
-    [orgId, id],
-  );
-  if (!rows[0]) throw notFound("channel");
-  return rows[0];
+async function channelRow(client: Queryable, orgId: string, id: string, lock = false): Promise<q.ChannelRowWithSecret> {
+  const row = await q.channelWithSecret(client, orgId, id, lock);
+  if (!row) throw notFound("channel");
+  return row;
 }
 
-export async function getChannel(orgId: string, input: { channelId: string }): Promise<ChannelView> {
-  return toView(await channelRow(pool(), orgId, channelId.parse(input.channelId)));
+export async function getChannel(ctx: ReadContext, input: { channelId: string }): Promise<ChannelView> {
+  return toView(await channelRow(ctx.client ?? pool(), ctx.orgId, channelId.parse(input.channelId)));
 }
 
 export const updateChannelInput = z.object({
@@ -116,20 +106,14 @@ export const updateChannelInput = z.object({
 
 export async function updateChannel(ctx: ServiceContext, input: z.input<typeof updateChannelInput>): Promise<ChannelView> {
   const { orgId } = ctx;
-  const q = updateChannelInput.parse(input);
-  return audited(ctx, { recordRefusals: false, action: "channel.update", resourceType: "alert_channel", resourceId: q.channelId }, async (client) => {
-    const before = await channelRow(client, orgId, q.channelId, true);
-    if (q.url !== undefined && before.type === "EMAIL") throw badRequest("an email channel has recipients (to), not a url");
-    if (q.to !== undefined && before.type !== "EMAIL") throw badRequest(`a ${before.type.toLowerCase()} channel has a url, not recipients`);
-    const config = before.type === "EMAIL" ? { to: q.to ?? before.config.to } : { url: q.url ?? before.config.url };
-    const { rows } = await client.query<Row>(
-      `UPDATE alert_channels SET name = $3, config = $4,
-         "disabledAt" = CASE WHEN $5::boolean IS NULL THEN "disabledAt" WHEN $5 THEN NULL ELSE COALESCE("disabledAt", now()) END,
-         "stormGrouping" = COALESCE($6, "stormGrouping")
-       WHERE "orgId" = $1 AND id = $2 RETURNING ${COLUMNS}`,
-      [orgId, q.channelId, q.name ?? before.name, JSON.stringify(config), q.enabled ?? null, q.stormGrouping ?? null],
-    );
-    const after = toView(rows[0]!);
+  const u = updateChannelInput.parse(input);
+  return audited(ctx, { recordRefusals: false, action: "channel.update", resourceType: "alert_channel", resourceId: u.channelId }, async (client) => {
+    const before = await channelRow(client, orgId, u.channelId, true);
+    if (u.url !== undefined && before.type === "EMAIL") throw badRequest("an email channel has recipients (to), not a url");
+    if (u.to !== undefined && before.type !== "EMAIL") throw badRequest(`a ${before.type.toLowerCase()} channel has a url, not recipients`);
+    const config = before.type === "EMAIL" ? { to: u.to ?? before.config.to } : { url: u.url ?? before.config.url };
+    const row = await q.updateChannelRow(client, orgId, u.channelId, { name: u.name ?? before.name, config, enabled: u.enabled ?? null, stormGrouping: u.stormGrouping ?? null });
+    const after = toView(row);
     return { result: after, before: toView(before), after };
   });
 }
@@ -141,7 +125,7 @@ export async function rotateChannelSecret(ctx: ServiceContext, input: { channelI
   const secret = newChannelSecret();
   return audited(ctx, { recordRefusals: false, action: "channel.rotate_secret", resourceType: "alert_channel", resourceId: id }, async (client) => {
     const before = await channelRow(client, orgId, id, true);
-    await client.query(`UPDATE alert_channels SET secret = $3 WHERE "orgId" = $1 AND id = $2`, [orgId, id, secret]);
+    await q.setChannelSecret(client, orgId, id, secret);
     return { result: { channel: toView(before), secret } };
   });
 }
@@ -152,7 +136,7 @@ export async function deleteChannel(ctx: ServiceContext, input: { channelId: str
   const id = channelId.parse(input.channelId);
   await audited(ctx, { recordRefusals: false, action: "channel.delete", resourceType: "alert_channel", resourceId: id }, async (client) => {
     const before = await channelRow(client, orgId, id, true);
-    await client.query(`DELETE FROM alert_channels WHERE "orgId" = $1 AND id = $2`, [orgId, id]);
+    await q.deleteChannelRow(client, orgId, id);
     return { result: undefined, before: toView(before) };
   });
 }
@@ -171,19 +155,13 @@ export async function sendTestMessage(ctx: ServiceContext, input: { channelId: s
   const message: TestMessage = { type: "test", message: `This is a test message from Runwatch, sent by ${actor.label}.`, channel: { id: ch.id, name: ch.name }, sentAt: new Date().toISOString() };
   const at = new Date();
   const [notificationId] = await enqueue(pool(), [{ orgId, channelId: id, type: "test", alertIds: [], message }], "FAILED");
-  const { rows } = await pool().query<{ messageId: string }>(`SELECT "messageId" FROM notifications WHERE "orgId" = $1 AND id = $2`, [orgId, notificationId]);
-  const result = await send({ id: ch.id, type: ch.type, name: ch.name, config: ch.config, secret: ch.secret }, rows[0]!.messageId, message, { timeoutMs: s.timeoutMs, smtpUrl: s.smtpUrl, smtpFrom: s.smtpFrom });
+  if (notificationId === undefined) throw new Error("the outbox returned no notification for the test message");
+  const messageId = await q.notificationMessageId(pool(), orgId, notificationId);
+  const result = await send({ id: ch.id, type: ch.type, name: ch.name, config: ch.config, secret: ch.secret }, messageId, message, { timeoutMs: s.timeoutMs, smtpUrl: s.smtpUrl, smtpFrom: s.smtpFrom });
   // the attempt and its audit entry (success as delivered) in one transaction
   await audited(ctx, { recordRefusals: false, action: "channel.test", resourceType: "alert_channel", resourceId: id }, async (client) => {
-    await client.query(
-      `INSERT INTO delivery_attempts ("orgId", "notificationId", "channelId", attempt, at, "statusCode", "latencyMs", ok, error) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8)`,
-      [orgId, notificationId, id, at, result.statusCode, result.latencyMs, result.ok, result.error],
-    );
-    await client.query(
-      `UPDATE notifications SET attempts = 1, state = $3::"NotificationState", "deliveredAt" = CASE WHEN $3 = 'DELIVERED' THEN now() END, "lastError" = $4 WHERE "orgId" = $1 AND id = $2`,
-      [orgId, notificationId, result.ok ? "DELIVERED" : "FAILED", result.error],
-    );
+    await q.recordTestAttempt(client, orgId, { notificationId, channelId: id, at, statusCode: result.statusCode, latencyMs: result.latencyMs, ok: result.ok, error: result.error });
     return { result: undefined, details: { statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error }, success: result.ok };
   });
-  return { ...result, notificationId: notificationId! };
+  return { ...result, notificationId };
 }

@@ -14,19 +14,21 @@
 // The process running a job holds a lease on it (renewed every chunk); resumeBulkJobs, called at
 // boot and every LEASE_MS, takes over running jobs whose lease expired.
 import { createHash } from "node:crypto";
-import type { Pool, PoolClient } from "pg";
 import { z } from "zod";
 import { acknowledgeAlertIn, resolveAlertIn } from "../alerts/service";
 import type { Actor } from "../audit/service";
+import type { ReadContext, ServiceContext } from "../context";
 import { pool } from "../db/client";
+import type { Queryable } from "../db/sql";
 import { withTransaction } from "../db/transaction";
 import { BadRequestError, NotFoundError } from "../errors";
 import { ingestEvents } from "../ingest/service";
 import { log } from "../log";
 import { audited } from "../rbac/audited";
 import { operateReasonSchema } from "./operate";
-import { countExecutionsCapped, latestExecutionId, selectExecutionPage, type Cursor, type ListFilter } from "../executions/read";
-import { ACTIVE_STATUSES, type Status } from "../executions/status";
+import * as q from "./queries";
+import { countExecutionsCapped, latestExecutionId, type Cursor, type ListFilter } from "../executions/read";
+import { ACTIVE_STATUSES } from "../executions/status";
 
 export const BULK_ACTIONS = ["cancel", "markFailed", "acknowledgeAlerts", "resolveAlerts"] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
@@ -73,11 +75,8 @@ export const bulkJobSchema = z.object({
 });
 export type BulkJob = z.infer<typeof bulkJobSchema>;
 
-export type BulkCaller = { orgId: string; actor: Actor; ip?: string | null; userAgent?: string | null };
-
-/** What a chunk works on. */
-type Target = { id: string; createdAt: Date; executionId: string; attempt: number; status: Status };
-const TARGET_COLUMNS = `e.id, e."createdAt", e."executionId", e.attempt, e.status`;
+/** What starting a job takes; `filter` is the resolved list filter when target.kind is "filter". */
+export type BulkJobInput = { action: BulkAction; target: BulkTarget; filter: ListFilter | null; reason: string };
 
 /**
  * Which executions a job walks. Every action works on active executions: a terminal status is
@@ -97,76 +96,54 @@ export async function settleBulkJobs(): Promise<void> {
 
 /**
  * Starts a job: counts its targets, writes the job row and the one audit entry, and runs the job
- * in the background. `filter` is the resolved list filter when target.kind is "filter".
+ * in the background.
  */
-export async function startBulkJob(
-  caller: BulkCaller,
-  action: BulkAction,
-  target: BulkTarget,
-  filter: ListFilter | null,
-  rawReason: string,
-  opts: { chunk?: number; abandonAt?: AbandonAt } = {},
-): Promise<BulkJob> {
+export async function startBulkJob(ctx: ServiceContext, input: BulkJobInput, opts: { chunk?: number; abandonAt?: AbandonAt } = {}): Promise<BulkJob> {
+  const { action, target, filter } = input;
   const chunkSize = Math.max(1, Math.min(BULK_CHUNK, opts.chunk ?? BULK_CHUNK));
-  const reason = operateReasonSchema.parse(rawReason);
+  const reason = operateReasonSchema.parse(input.reason);
   let total: number;
   let ids: string[] | null = null;
   let alertIds: string[] | null = null;
   if (target.kind === "alerts") {
     if (action !== "acknowledgeAlerts" && action !== "resolveAlerts") throw new BadRequestError("choose executions, not alerts, to mark them cancelled or failed");
     alertIds = [...new Set(target.alertIds)];
-    const { rows } = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[]) AND state::text = ANY($3::text[])`, [
-      caller.orgId,
-      alertIds,
-      ALERT_STATES_FOR[action],
-    ]);
-    total = rows[0]!.n;
+    total = await q.countAlertsInStates(pool(), ctx.orgId, alertIds, ALERT_STATES_FOR[action]);
   } else if (target.kind === "ids") {
     ids = [...new Set(target.executionIds)];
-    // another organization's ids simply do not match: orgId is in the where
-    const { rows } = await pool().query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM executions e WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[]) AND e.status::text = ANY($3::text[])`,
-      [caller.orgId, ids, ACTIVE_STATUSES],
-    );
-    total = rows[0]!.n;
+    total = await q.countExecutionsIn(pool(), ctx.orgId, ids, ACTIVE_STATUSES);
   } else {
     if (!filter) throw new BadRequestError("a filter target needs its filters");
-    const counted = await countExecutionsCapped(caller.orgId, activeOnly(filter), { cap: BULK_MAX });
+    const counted = await countExecutionsCapped(ctx.orgId, activeOnly(filter), { cap: BULK_MAX });
     if (counted.capped) throw new BadRequestError(`more than ${BULK_MAX.toLocaleString("en-US")} active executions match; narrow the filter`);
     total = counted.count;
   }
-  const snapshotId = await latestExecutionId(caller.orgId);
+  const snapshotId = await latestExecutionId(ctx.orgId);
   const filterQuery = target.kind === "filter" ? target.query : null;
 
-  const resume: ResumeState = { target: target.kind, actor: caller.actor, chunk: chunkSize, snapshotId, filter: target.kind === "filter" ? filter : null, cursor: null, idsDone: 0 };
+  const resume: ResumeState = { target: target.kind, actor: ctx.actor, chunk: chunkSize, snapshotId, filter: target.kind === "filter" ? filter : null, cursor: null, idsDone: 0 };
 
   // the job and its one audit entry for the whole batch, in one transaction
-  const job = await audited(caller, { recordRefusals: false, action: ACTION[action].audit, resourceType: "bulk_job" }, async (client) => {
-    const { rows } = await client.query<{ id: string; createdAt: Date }>(
-      `INSERT INTO bulk_jobs ("orgId", action, "filterQuery", "executionIds", reason, total, "createdBy", state, resume, "leaseUntil")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10 * interval '1 millisecond') RETURNING id::text, "createdAt"`,
-      [
-        caller.orgId,
-        action,
-        filterQuery,
-        ids || alertIds ? JSON.stringify(ids ?? alertIds) : null,
-        reason,
-        total,
-        caller.actor.label,
-        total === 0 ? "done" : "running",
-        JSON.stringify(resume),
-        BULK_LEASE_MS,
-      ],
-    );
-    const row = rows[0]!;
+  const job = await audited(ctx, { recordRefusals: false, action: ACTION[action].audit, resourceType: "bulk_job" }, async (client) => {
+    const row = await q.insertJob(client, ctx.orgId, {
+      action,
+      filterQuery,
+      chosenIds: ids ?? alertIds,
+      reason,
+      total,
+      createdByUserId: ctx.actor.type === "USER" ? ctx.actor.userId : null,
+      state: total === 0 ? "done" : "running",
+      resume,
+      leaseMs: BULK_LEASE_MS,
+    });
     return {
       result: row,
       resourceId: row.id,
       details: { filter: filterQuery, executionIds: ids ? ids.length : undefined, alertIds: alertIds ?? undefined, count: total, reason, engineNotified: false },
     };
   });
-  if (total > 0) track(runClaimedJob(caller.orgId, job.id, opts.abandonAt));
-  return (await getBulkJob(caller.orgId, job.id))!;
+  if (total > 0) track(runClaimedJob(ctx.orgId, job.id, opts.abandonAt));
+  return requireBulkJob(ctx, { jobId: job.id });
 }
 
 /**
@@ -181,7 +158,7 @@ function track(work: Promise<void>) {
 }
 
 /** Where a job's walk stands; stored in bulk_jobs.resume. */
-type ResumeState = {
+export type ResumeState = {
   target: BulkTarget["kind"];
   actor: Actor;
   chunk: number;
@@ -193,14 +170,12 @@ type ResumeState = {
   idsDone: number;
 };
 /** The chunk of status events being applied, and where the walk stands after it. */
-type Pending = { targets: { executionId: string; attempt: number }[]; next: { cursor: Cursor | null; idsDone: number; last: boolean } };
+export type Pending = { targets: { executionId: string; attempt: number }[]; next: { cursor: Cursor | null; idsDone: number; last: boolean } };
 
 function reviveFilter(f: ListFilter | null): ListFilter | null {
   if (!f) return null;
   return { ...f, createdFrom: f.createdFrom ? new Date(f.createdFrom) : undefined, createdTo: f.createdTo ? new Date(f.createdTo) : undefined };
 }
-
-type ClaimedRow = { orgId: string; id: string; action: BulkAction; reason: string; executionIds: string[] | null; resume: ResumeState | null; pending: Pending | null };
 
 /**
  * Takes over every running job whose lease expired (its process stopped) and continues it from
@@ -208,12 +183,7 @@ type ClaimedRow = { orgId: string; id: string; action: BulkAction; reason: strin
  * each job goes to one of them. Returns the ids of the jobs taken over.
  */
 export async function resumeBulkJobs(): Promise<string[]> {
-  const { rows } = await pool().query<{ orgId: string; id: string }>(
-    `UPDATE bulk_jobs SET "leaseUntil" = now() + $1 * interval '1 millisecond'
-      WHERE state = 'running' AND resume IS NOT NULL AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
-      RETURNING "orgId"::text, id::text`,
-    [BULK_LEASE_MS],
-  );
+  const rows = await q.claimExpiredJobs(pool(), BULK_LEASE_MS);
   for (const r of rows) {
     log.info({ orgId: r.orgId, jobId: r.id }, "resuming a bulk job its process left unfinished");
     track(runClaimedJob(r.orgId, r.id));
@@ -223,19 +193,16 @@ export async function resumeBulkJobs(): Promise<string[]> {
 
 /** Runs a job this process holds the lease of, from where its row says it stands. */
 async function runClaimedJob(orgId: string, jobId: string, abandonAt?: AbandonAt): Promise<void> {
-  const { rows } = await pool().query<ClaimedRow>(
-    `SELECT "orgId"::text, id::text, action, reason, "executionIds", resume, pending FROM bulk_jobs WHERE "orgId" = $1 AND id = $2::bigint AND state = 'running'`,
-    [orgId, jobId],
-  );
-  const job = rows[0];
+  const job = await q.claimedJob(pool(), orgId, jobId);
   if (!job?.resume) return;
-  const caller: BulkCaller = { orgId, actor: job.resume.actor };
+  // the job acts as the one who started it: its alert changes name them
+  const caller: ServiceContext = { orgId, actor: job.resume.actor };
   if (job.resume.target === "alerts") return runAlertJob(caller, jobId, job.action as AlertAction, job.executionIds ?? [], job.reason);
   return runJob(caller, jobId, job.action, job.executionIds, { ...job.resume, filter: reviveFilter(job.resume.filter) }, job.pending, job.reason, abandonAt);
 }
 
 async function runJob(
-  caller: BulkCaller,
+  caller: ServiceContext,
   jobId: string,
   action: BulkAction,
   ids: string[] | null,
@@ -244,8 +211,6 @@ async function runJob(
   reason: string,
   abandonAt?: AbandonAt,
 ): Promise<void> {
-  const where = `"orgId" = $1 AND id = $2::bigint`;
-  const lease = `"leaseUntil" = now() + ${BULK_LEASE_MS} * interval '1 millisecond'`;
   const statusAction = action === "cancel" || action === "markFailed";
   let pending = pendingAtStart;
   let position = { cursor: resume.cursor, idsDone: resume.idsDone };
@@ -253,7 +218,7 @@ async function runJob(
   try {
     for (;;) {
       if (abandonAt?.chunk === chunks && !abandonAt.applied) return;
-      let targets: Target[] | Pending["targets"];
+      let targets: q.Target[] | Pending["targets"];
       let next: Pending["next"];
       if (pending) {
         // a chunk its process may or may not have applied before it stopped: replayed with the
@@ -262,30 +227,25 @@ async function runJob(
       } else if (ids) {
         if (position.idsDone >= ids.length) break;
         const slice = ids.slice(position.idsDone, position.idsDone + resume.chunk);
-        const { rows } = await pool().query<Target>(
-          `SELECT ${TARGET_COLUMNS} FROM executions e WHERE e."orgId" = $1 AND e."executionId" = ANY($2::text[]) AND e.status::text = ANY($3::text[]) ORDER BY e."createdAt" DESC, e.id DESC`,
-          [caller.orgId, slice, ACTIVE_STATUSES],
-        );
-        targets = rows;
+        targets = await q.targetsByIds(pool(), caller.orgId, slice, ACTIVE_STATUSES);
         next = { cursor: null, idsDone: position.idsDone + slice.length, last: position.idsDone + slice.length >= ids.length };
       } else if (resume.filter && resume.snapshotId) {
-        const rows: Target[] = await selectExecutionPage<Target>(caller.orgId, activeOnly(resume.filter), { limit: resume.chunk, cursor: position.cursor, snapshotId: resume.snapshotId }, TARGET_COLUMNS);
-        targets = rows.slice(0, resume.chunk);
-        if (!targets.length) break;
-        const last = targets[targets.length - 1] as Target;
+        const rows = await q.targetPage(caller.orgId, activeOnly(resume.filter), { limit: resume.chunk, cursor: position.cursor, snapshotId: resume.snapshotId });
+        const page = rows.slice(0, resume.chunk);
+        const last = page[page.length - 1];
+        if (!last) break;
+        targets = page;
         next = { cursor: { createdAt: last.createdAt.toISOString(), id: last.id }, idsDone: 0, last: rows.length <= resume.chunk };
       } else break;
 
       // the chunk's progress and where the walk continues, with the lease renewed
-      const done = (client: Pool | PoolClient, r: { changed: number; skipped: number }) =>
-        client.query(
-          `UPDATE bulk_jobs SET processed = processed + $3, changed = changed + $4, skipped = skipped + $5, resume = resume || $6::jsonb, pending = NULL, ${lease}, "updatedAt" = now() WHERE ${where}`,
-          [caller.orgId, jobId, targets.length, r.changed, r.skipped, JSON.stringify({ cursor: next.cursor, idsDone: next.idsDone })],
-        );
+      const processed = targets.length;
+      const after = { cursor: next.cursor, idsDone: next.idsDone };
+      const done = (db: Queryable, r: { changed: number; skipped: number }) => q.recordProgress(db, caller.orgId, jobId, { processed, ...r, position: after, leaseMs: BULK_LEASE_MS });
       if (statusAction) {
         if (!pending && targets.length) {
           const stored: Pending = { targets: targets.map((t) => ({ executionId: t.executionId, attempt: t.attempt })), next };
-          await pool().query(`UPDATE bulk_jobs SET pending = $3::jsonb, ${lease} WHERE ${where}`, [caller.orgId, jobId, JSON.stringify(stored)]);
+          await q.setPending(pool(), caller.orgId, jobId, stored, BULK_LEASE_MS);
         }
         const r = await applyStatusChunk(caller, jobId, action, targets, reason);
         if (abandonAt?.chunk === chunks && abandonAt.applied) return;
@@ -299,16 +259,10 @@ async function runJob(
       chunks += 1;
       if (next.last) break;
     }
-    await pool().query(`UPDATE bulk_jobs SET state = 'done', pending = NULL, "leaseUntil" = NULL, "finishedAt" = now(), "updatedAt" = now() WHERE ${where}`, [caller.orgId, jobId]);
+    await q.finishJob(pool(), caller.orgId, jobId);
   } catch (err) {
     log.error({ err, jobId, orgId: caller.orgId }, "bulk job failed");
-    await pool()
-      .query(`UPDATE bulk_jobs SET state = 'failed', error = $3, "leaseUntil" = NULL, "finishedAt" = now(), "updatedAt" = now() WHERE ${where}`, [
-        caller.orgId,
-        jobId,
-        "the job stopped on an internal error; the executions changed so far stay changed",
-      ])
-      .catch(() => undefined);
+    await q.failJob(pool(), caller.orgId, jobId, "the job stopped on an internal error; the executions changed so far stay changed").catch(() => undefined);
   }
 }
 
@@ -318,7 +272,7 @@ function bulkEventId(jobId: string, executionId: string, attempt: number): strin
 }
 
 /** One chunk of status events through ingestion: the lifecycle rules decide each execution as for any engine's event. */
-async function applyStatusChunk(caller: BulkCaller, jobId: string, action: "cancel" | "markFailed", rows: Pending["targets"], reason: string): Promise<{ changed: number; skipped: number }> {
+async function applyStatusChunk(caller: ServiceContext, jobId: string, action: "cancel" | "markFailed", rows: Pending["targets"], reason: string): Promise<{ changed: number; skipped: number }> {
   if (!rows.length) return { changed: 0, skipped: 0 };
   const now = new Date();
   const events = rows.map((r) => ({
@@ -338,63 +292,45 @@ async function applyStatusChunk(caller: BulkCaller, jobId: string, action: "canc
 }
 
 /** The open alerts of one chunk's executions, in the caller's transaction. */
-async function applyAlertChunk(client: PoolClient, caller: BulkCaller, action: BulkAction, executionIds: string[], reason: string): Promise<{ changed: number; skipped: number }> {
+async function applyAlertChunk(client: Queryable, caller: ServiceContext, action: BulkAction, executionIds: string[], reason: string): Promise<{ changed: number; skipped: number }> {
   if (!executionIds.length) return { changed: 0, skipped: 0 };
-  const states = ALERT_STATES_FOR[action as AlertAction];
-  const { rows: alerts } = await client.query<{ id: string }>(
-    `SELECT id::text FROM alerts WHERE "orgId" = $1 AND "executionId" = ANY($2::text[]) AND state::text = ANY($3::text[]) ORDER BY id`,
-    [caller.orgId, executionIds, states],
-  );
-  for (const a of alerts) {
-    if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason);
-    else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason);
-  }
+  const alerts = await q.alertsOfExecutions(client, caller.orgId, executionIds, ALERT_STATES_FOR[action as AlertAction]);
+  await changeAlerts(client, caller, action, alerts, reason);
   // changed counts alerts; an execution without an open alert is skipped
-  const withAlert = new Set((await client.query<{ executionId: string }>(`SELECT DISTINCT "executionId" FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [caller.orgId, alerts.map((a) => a.id)])).rows.map((r) => r.executionId));
+  const withAlert = new Set(await q.executionsOfAlerts(client, caller.orgId, alerts));
   return { changed: alerts.length, skipped: executionIds.filter((id) => !withAlert.has(id)).length };
 }
 
 type AlertAction = "acknowledgeAlerts" | "resolveAlerts";
 const ALERT_STATES_FOR: Record<AlertAction, string[]> = { acknowledgeAlerts: ["FIRING"], resolveAlerts: ["FIRING", "ACKNOWLEDGED"] };
 
-/** Chosen alerts (≤ BULK_MAX_IDS): one transaction; an alert that moved on meanwhile is skipped. */
-async function runAlertJob(caller: BulkCaller, jobId: string, action: AlertAction, alertIds: string[], reason: string): Promise<void> {
-  try {
-    await withTransaction(async (client) => {
-      const { rows } = await client.query<{ id: string }>(`SELECT id::text FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[]) AND state::text = ANY($3::text[]) ORDER BY id`, [
-        caller.orgId,
-        alertIds,
-        ALERT_STATES_FOR[action],
-      ]);
-      for (const a of rows) {
-        if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason);
-        else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason);
-      }
-      // with the changes, so a job whose process stopped before this commit simply runs again
-      await client.query(
-        `UPDATE bulk_jobs SET processed = total, changed = $3, skipped = $4, state = 'done', "leaseUntil" = NULL, "finishedAt" = now(), "updatedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`,
-        [caller.orgId, jobId, rows.length, alertIds.length - rows.length],
-      );
-    });
-  } catch (err) {
-    log.error({ err, jobId, orgId: caller.orgId }, "bulk alert job failed");
-    await pool()
-      .query(`UPDATE bulk_jobs SET state = 'failed', error = 'the job stopped on an internal error; nothing was changed', "finishedAt" = now() WHERE "orgId" = $1 AND id = $2::bigint`, [caller.orgId, jobId])
-      .catch(() => undefined);
+/** Acknowledges or resolves these alerts in the caller's transaction, each with its alert event. */
+async function changeAlerts(client: Queryable, caller: ServiceContext, action: BulkAction, alertIds: readonly string[], reason: string): Promise<void> {
+  for (const id of alertIds) {
+    if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, id, reason);
+    else await resolveAlertIn(client, caller.orgId, caller.actor, id, reason);
   }
 }
 
-type JobRow = Omit<BulkJob, "jobId" | "state"> & { id: string; state: "running" | "done" | "failed"; updatedAt: Date };
+/** Chosen alerts (≤ BULK_MAX_IDS): one transaction; an alert that moved on meanwhile is skipped. */
+async function runAlertJob(caller: ServiceContext, jobId: string, action: AlertAction, alertIds: string[], reason: string): Promise<void> {
+  try {
+    await withTransaction(async (client) => {
+      const open = await q.alertsInStates(client, caller.orgId, alertIds, ALERT_STATES_FOR[action]);
+      await changeAlerts(client, caller, action, open, reason);
+      // with the changes, so a job whose process stopped before this commit simply runs again
+      await q.finishAlertJob(client, caller.orgId, jobId, open.length, alertIds.length - open.length);
+    });
+  } catch (err) {
+    log.error({ err, jobId, orgId: caller.orgId }, "bulk alert job failed");
+    await q.failJob(pool(), caller.orgId, jobId, "the job stopped on an internal error; nothing was changed").catch(() => undefined);
+  }
+}
 
 /** A job of this organization, or null. */
-export async function getBulkJob(orgId: string, jobId: string, now = new Date()): Promise<BulkJob | null> {
-  if (!/^\d{1,19}$/.test(jobId)) return null;
-  const { rows } = await pool().query<JobRow>(
-    `SELECT id::text, action, state, "filterQuery", total, processed, changed, skipped, error, "createdAt", "updatedAt", "finishedAt"
-       FROM bulk_jobs WHERE "orgId" = $1 AND id = $2::bigint`,
-    [orgId, jobId],
-  );
-  const r = rows[0];
+export async function getBulkJob(ctx: ReadContext, input: { jobId: string }, now = new Date()): Promise<BulkJob | null> {
+  if (!/^\d{1,19}$/.test(input.jobId)) return null;
+  const r = await q.jobRow(ctx.client ?? pool(), ctx.orgId, input.jobId);
   if (!r) return null;
   const stalled = r.state === "running" && now.getTime() - r.updatedAt.getTime() > BULK_STALL_MS;
   return {
@@ -412,9 +348,9 @@ export async function getBulkJob(orgId: string, jobId: string, now = new Date())
   };
 }
 
-export async function requireBulkJob(orgId: string, jobId: string): Promise<BulkJob> {
-  const job = await getBulkJob(orgId, jobId);
-  if (!job) throw new NotFoundError(`bulk job "${jobId}" not found`);
+export async function requireBulkJob(ctx: ReadContext, input: { jobId: string }): Promise<BulkJob> {
+  const job = await getBulkJob(ctx, input);
+  if (!job) throw new NotFoundError(`bulk job "${input.jobId}" not found`);
   return job;
 }
 

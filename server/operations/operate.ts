@@ -6,7 +6,7 @@
 // the transaction of the change (server/rbac/audited.ts).
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { Actor } from "../audit/service";
+import type { ServiceContext } from "../context";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors";
 import { rawEventSchema } from "../ingest/event-schema";
 import { ingestOne } from "../ingest/service";
@@ -20,7 +20,8 @@ export const operateReasonSchema = z
   .min(1, "a reason is required: say why, e.g. \"stuck after the worker pool was drained\"")
   .max(1000, "the reason must be at most 1000 characters");
 
-export type OperateCaller = { orgId: string; actor: Actor; ip?: string | null; userAgent?: string | null };
+/** Which execution, and why (the reason goes to the audit log and, for markFailed, to the execution's error). */
+export type OperateInput = { executionId: string; reason: string };
 
 export type OperateAction = "cancel" | "markFailed";
 
@@ -33,13 +34,14 @@ export const OPERATE_AUDIT_ACTIONS = { cancel: ACTIONS.cancel.audit, markFailed:
 
 export type OperateResult = { executionId: string; status: Status; previousStatus: Status };
 
-async function operate(caller: OperateCaller, action: OperateAction, executionId: string, rawReason: string, now: Date): Promise<OperateResult> {
-  const reason = operateReasonSchema.parse(rawReason);
+async function operate(ctx: ServiceContext, action: OperateAction, input: OperateInput, now: Date): Promise<OperateResult> {
+  const { executionId } = input;
+  const reason = operateReasonSchema.parse(input.reason);
   const target = ACTIONS[action];
   const statusOf = (s: Status | null) => (s ? { status: s } : null);
   // one audit entry per attempt, in the transaction of the status change (or of the refusal)
-  return audited(caller, { action: target.audit, resourceType: "execution", resourceId: executionId }, async (client) => {
-    const current = await getExecution(caller.orgId, executionId);
+  return audited(ctx, { action: target.audit, resourceType: "execution", resourceId: executionId }, async (client) => {
+    const current = await getExecution(ctx.orgId, executionId);
     if (!current) {
       return { result: null as never, before: null, after: null, details: { reason, outcome: "not_found" }, refused: new NotFoundError(`execution "${executionId}" not found`) };
     }
@@ -59,7 +61,7 @@ async function operate(caller: OperateCaller, action: OperateAction, executionId
       attempt: current.attempt,
       ...(action === "markFailed" ? { error: { message: reason } } : {}),
     });
-    const result = await ingestOne(caller.orgId, event, now, client);
+    const result = await ingestOne(ctx.orgId, event, now, client);
 
     if (result.outcome === "applied") {
       const done: OperateResult = { executionId, status: result.status ?? target.status, previousStatus: current.status };
@@ -70,15 +72,15 @@ async function operate(caller: OperateCaller, action: OperateAction, executionId
       return { result: null as never, before: statusOf(current.status), after: statusOf(current.status), details: { reason, outcome: "invalid", eventId: event.eventId }, refused };
     }
     // another writer finished it between our read and our write: the lifecycle rules kept theirs
-    const latest = result.status ?? (await getExecution(caller.orgId, executionId))?.status ?? current.status;
+    const latest = result.status ?? (await getExecution(ctx.orgId, executionId))?.status ?? current.status;
     return { result: null as never, before: statusOf(current.status), after: statusOf(latest), details: { reason, outcome: result.outcome, eventId: event.eventId }, refused: conflictWith(latest) };
   });
 }
 
-export function cancelExecution(caller: OperateCaller, executionId: string, reason: string, now = new Date()): Promise<OperateResult> {
-  return operate(caller, "cancel", executionId, reason, now);
+export function cancelExecution(ctx: ServiceContext, input: OperateInput, now = new Date()): Promise<OperateResult> {
+  return operate(ctx, "cancel", input, now);
 }
 
-export function markExecutionFailed(caller: OperateCaller, executionId: string, reason: string, now = new Date()): Promise<OperateResult> {
-  return operate(caller, "markFailed", executionId, reason, now);
+export function markExecutionFailed(ctx: ServiceContext, input: OperateInput, now = new Date()): Promise<OperateResult> {
+  return operate(ctx, "markFailed", input, now);
 }

@@ -22,7 +22,7 @@ const channelAudit = (action: string) => ({ audit: { action, resourceType: "aler
 export const channelsRouter = createTRPCRouter({
   list: permissionProcedure("channels:manage")
     .output(z.object({ items: z.array(channelViewSchema) }))
-    .query(async ({ ctx }) => ({ items: await listChannels(ctx.org.id) })),
+    .query(async ({ ctx }) => ({ items: await listChannels(serviceContext(ctx)) })),
 
   create: permissionProcedure("channels:manage")
     .meta({ audit: { action: "channel.create", resourceType: "alert_channel" } })

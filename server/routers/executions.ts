@@ -3,7 +3,7 @@ import { toListFilter } from "../dashboard/list";
 import { bulkJobSchema, bulkTargetSchema, requireBulkJob, startBulkJob, type BulkAction, type BulkTarget } from "../operations/bulk";
 import { cancelExecution, markExecutionFailed, operateReasonSchema } from "../operations/operate";
 import { STATUSES } from "../executions/status";
-import { createTRPCRouter, permissionProcedure, type OrgContext } from "../trpc";
+import { createTRPCRouter, permissionProcedure, serviceContext, type OrgContext } from "../trpc";
 import { filtersOfQuery } from "./dashboard";
 
 export const operateInput = z.object({
@@ -25,7 +25,7 @@ export const bulkInput = z.object({ target: bulkTargetSchema, reason: operateRea
 /** The shared body of the four bulk procedures (each guarded by its own permission). */
 export function startBulk(ctx: OrgContext, action: BulkAction, input: { target: BulkTarget; reason: string }) {
   const filter = input.target.kind === "filter" ? toListFilter(filtersOfQuery(input.target.query, new Date())) : null;
-  return startBulkJob({ orgId: ctx.org.id, actor: ctx.actor, ip: ctx.ip, userAgent: ctx.userAgent }, action, input.target, filter, input.reason);
+  return startBulkJob(serviceContext(ctx), { action, target: input.target, filter, reason: input.reason });
 }
 
 const bulkAudit = (action: string) => ({ audit: { action, resourceType: "bulk_job" } });
@@ -35,17 +35,13 @@ export const executionsRouter = createTRPCRouter({
     .meta(operateAudit("execution.cancel"))
     .input(operateInput)
     .output(operateOutput)
-    .mutation(({ ctx, input }) =>
-      cancelExecution({ orgId: ctx.org.id, actor: ctx.actor, ip: ctx.ip, userAgent: ctx.userAgent }, input.executionId, input.reason),
-    ),
+    .mutation(({ ctx, input }) => cancelExecution(serviceContext(ctx), input)),
 
   markFailed: permissionProcedure("executions:operate")
     .meta(operateAudit("execution.mark_failed"))
     .input(operateInput)
     .output(operateOutput)
-    .mutation(({ ctx, input }) =>
-      markExecutionFailed({ orgId: ctx.org.id, actor: ctx.actor, ip: ctx.ip, userAgent: ctx.userAgent }, input.executionId, input.reason),
-    ),
+    .mutation(({ ctx, input }) => markExecutionFailed(serviceContext(ctx), input)),
 
   /** Marks many active executions CANCELLED in Runwatch (engines are not told), as a job. */
   bulkCancel: permissionProcedure("executions:operate")
@@ -64,5 +60,5 @@ export const executionsRouter = createTRPCRouter({
   bulkJob: permissionProcedure("executions:read")
     .input(z.object({ jobId: z.string().min(1).max(20) }))
     .output(bulkJobSchema)
-    .query(({ ctx, input }) => requireBulkJob(ctx.org.id, input.jobId)),
+    .query(({ ctx, input }) => requireBulkJob(serviceContext(ctx), input)),
 });

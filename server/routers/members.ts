@@ -9,7 +9,7 @@ export const membersRouter = createTRPCRouter({
   // the member list is management information: those who manage members see it
   list: permissionProcedure("members:manage")
     .output(z.object({ items: z.array(memberOutput) }))
-    .query(async ({ ctx }) => ({ items: await listMembers(ctx.org.id) })),
+    .query(async ({ ctx }) => ({ items: await listMembers(serviceContext(ctx)) })),
 
   add: permissionProcedure("members:manage")
     .meta({ audit: { action: "member.add", resourceType: "membership" } })

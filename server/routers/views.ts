@@ -26,13 +26,13 @@ const PAGE_KEYS = ["snap", "pages"];
 export const viewsRouter = createTRPCRouter({
   list: permissionProcedure("executions:read")
     .output(z.object({ items: z.array(savedViewOutputSchema) }))
-    .query(async ({ ctx }) => ({ items: (await listSavedViews(ctx.org.id)).map(toOutput) })),
+    .query(async ({ ctx }) => ({ items: (await listSavedViews(serviceContext(ctx))).map(toOutput) })),
 
   get: permissionProcedure("executions:read")
     .input(z.object({ id: viewId }))
     .output(savedViewOutputSchema)
     .query(async ({ ctx, input }) => {
-      const view = await getSavedView(ctx.org.id, input.id);
+      const view = await getSavedView(serviceContext(ctx), input);
       if (!view) throw new NotFoundError("saved view not found");
       return toOutput(view);
     }),
@@ -45,7 +45,7 @@ export const viewsRouter = createTRPCRouter({
       // only the list's filter keys: the page's own keys (snap, pages) are not part of a view
       const q = new URLSearchParams(input.query.startsWith("?") ? input.query.slice(1) : input.query);
       for (const k of PAGE_KEYS) q.delete(k);
-      const view = await createSavedView(serviceContext(ctx), { name: input.name, query: q.toString() }, ctx.user.id);
+      const view = await createSavedView(serviceContext(ctx), { name: input.name, query: q.toString() });
       return toOutput(view);
     }),
 
@@ -53,5 +53,5 @@ export const viewsRouter = createTRPCRouter({
     .meta({ audit: { action: "view.delete", resourceType: "saved_view", resourceIdFrom: "id" } })
     .input(z.object({ id: viewId }))
     .output(z.object({ id: z.string(), name: z.string() }))
-    .mutation(({ ctx, input }) => deleteSavedView(serviceContext(ctx), input.id)),
+    .mutation(({ ctx, input }) => deleteSavedView(serviceContext(ctx), input)),
 });

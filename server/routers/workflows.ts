@@ -42,7 +42,7 @@ export const workflowsRouter = createTRPCRouter({
     .input(z.object({ key }))
     .output(workflowSlotsOutputSchema)
     .query(async ({ ctx, input }) => {
-      const slots = await getWorkflowSlots(ctx.org.id, input.key);
+      const slots = await getWorkflowSlots(serviceContext(ctx), input);
       if (!slots) throw new NotFoundError(`workflow "${input.key}" not found`);
       return slots;
     }),
@@ -56,7 +56,7 @@ export const workflowsRouter = createTRPCRouter({
     .input(z.object({ key, patch: workflowPatchSchema }))
     .output(workflowSummarySchema)
     .mutation(async ({ ctx, input }) => {
-      const changed = await updateWorkflow(serviceContext(ctx), input.key, input.patch);
+      const changed = await updateWorkflow(serviceContext(ctx), input);
       if (!changed) throw new NotFoundError(`workflow "${input.key}" not found`);
       const summary = await getWorkflowSummary(ctx.org.id, { key: input.key });
       if (!summary) throw new NotFoundError(`workflow "${input.key}" not found`);

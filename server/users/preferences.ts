@@ -3,7 +3,8 @@
 // the tRPC procedure, never from the request, so one user can neither read nor write another's.
 // Not audited: a layout choice changes nothing anyone else sees.
 import { z } from "zod";
-import { pool } from "../db/client";
+import { pool, prisma } from "../db/client";
+import { mergePreference } from "./queries";
 import { CHART_SCALES, CHARTS_PLACEMENTS, LIST_COLUMNS, LIST_DENSITIES, normalizeListPrefs, type ListPrefs } from "../dashboard/list-prefs";
 
 const LIST_PREFS_KEY = "executions-list";
@@ -25,8 +26,8 @@ export const listPrefsSchema = listPrefsPatchSchema.required();
 
 /** The user's list layout: the defaults until they choose, normalized whatever is stored. */
 export async function getListPrefs(userId: string): Promise<ListPrefs> {
-  const { rows } = await pool().query<{ value: unknown }>(`SELECT value FROM user_preferences WHERE "userId" = $1 AND key = $2`, [userId, LIST_PREFS_KEY]);
-  return normalizeListPrefs(rows[0]?.value);
+  const row = await prisma().userPreference.findUnique({ where: { userId_key: { userId, key: LIST_PREFS_KEY } }, select: { value: true } });
+  return normalizeListPrefs(row?.value);
 }
 
 /**
@@ -35,11 +36,6 @@ export async function getListPrefs(userId: string): Promise<ListPrefs> {
  */
 export async function updateListPrefs(userId: string, patch: ListPrefsPatch): Promise<ListPrefs> {
   const clean = listPrefsPatchSchema.parse(patch);
-  const { rows } = await pool().query<{ value: unknown }>(
-    `INSERT INTO user_preferences ("userId", key, value) VALUES ($1, $2, $3::jsonb)
-     ON CONFLICT ("userId", key) DO UPDATE SET value = user_preferences.value || EXCLUDED.value, "updatedAt" = now()
-     RETURNING value`,
-    [userId, LIST_PREFS_KEY, JSON.stringify(clean)],
-  );
-  return normalizeListPrefs(rows[0]!.value);
+  // not a Prisma upsert: that would read, merge and write, and lose one of two concurrent changes
+  return normalizeListPrefs(await mergePreference(pool(), userId, LIST_PREFS_KEY, clean));
 }

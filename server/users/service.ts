@@ -70,7 +70,11 @@ export async function setPlatformAdmin(userId: string, isPlatformAdmin: boolean)
   await prisma().user.update({ where: { id: userId }, data: { isPlatformAdmin } });
 }
 
-/** Adds the user to the organization with this role, or changes the role of an existing member. */
+/**
+ * Adds the user to the organization with this role, or changes the role of an existing member,
+ * without an audit entry: for setting up (the demo seed, benchmarks, test fixtures). A person or
+ * the CLI changes memberships through server/members/service.ts, audited.
+ */
 export async function addMembership(orgId: string, userId: string, role: MemberRole): Promise<{ created: boolean }> {
   const existing = await prisma().membership.findUnique({ where: { orgId_userId: { orgId, userId } }, select: { role: true } });
   await prisma().membership.upsert({

@@ -2,10 +2,12 @@
 // the list's filter schema when saved (and stored in canonical form) and again when read, so a
 // view saved before a filter changed shows up as invalid instead of breaking the page.
 import { z } from "zod";
-import { pool } from "../db/client";
+import type { ReadContext } from "../context";
+import { prisma } from "../db/client";
 import { DomainError } from "../errors";
 import { FILTER_URL_KEYS, parseFilterQuery, serializeFilterQuery, type FilterUrlState } from "../dashboard/filters";
 import { audited, type ServiceContext, type Queryable } from "../rbac/audited";
+import * as q from "./queries";
 
 /** A domain error the caller maps to its transport (tRPC code, HTTP status). */
 export class SavedViewError extends DomainError {
@@ -37,9 +39,7 @@ export const savedViewSchema = z.object({
 });
 export type SavedView = z.infer<typeof savedViewSchema>;
 
-type Row = { id: string; name: string; query: string; createdByUserId: string | null; createdAt: Date };
-
-function toView(r: Row): SavedView {
+function toView(r: q.SavedViewRow): SavedView {
   const parsed = parseFilterQuery(r.query, { strict: true });
   return parsed.ok
     ? { ...r, filters: parsed.state, invalidReason: null }
@@ -48,16 +48,17 @@ function toView(r: Row): SavedView {
 
 /** Validates a query string for a view: only filter keys, each valid; returns its canonical form. */
 export function canonicalViewQuery(query: string): string {
-  const q = new URLSearchParams(query.startsWith("?") ? query.slice(1) : query);
-  const unknown = [...new Set([...q.keys()].filter((k) => !(FILTER_URL_KEYS as readonly string[]).includes(k)))];
+  const params = new URLSearchParams(query.startsWith("?") ? query.slice(1) : query);
+  const unknown = [...new Set([...params.keys()].filter((k) => !(FILTER_URL_KEYS as readonly string[]).includes(k)))];
   if (unknown.length) throw new SavedViewError("BAD_REQUEST", `unknown filter key(s): ${unknown.join(", ")}; accepted: ${FILTER_URL_KEYS.join(", ")}`);
-  const parsed = parseFilterQuery(q, { strict: true });
+  const parsed = parseFilterQuery(params, { strict: true });
   if (!parsed.ok) throw new SavedViewError("BAD_REQUEST", `the view's filters are not valid: ${parsed.issues.map((i) => i.message).join("; ")}`);
   return serializeFilterQuery(parsed.state);
 }
 
-/** Saves a view, audited (view.create) in the same transaction. */
-export async function createSavedView(ctx: ServiceContext, input: CreateSavedViewInput, createdByUserId: string | null = null): Promise<SavedView> {
+/** Saves a view, audited (view.create) in the same transaction; a person's view names them as its creator. */
+export async function createSavedView(ctx: ServiceContext, input: CreateSavedViewInput): Promise<SavedView> {
+  const createdByUserId = ctx.actor.type === "USER" ? ctx.actor.userId : null;
   const parsed = createSavedViewInputSchema.safeParse(input);
   if (!parsed.success) throw new SavedViewError("BAD_REQUEST", parsed.error.issues.map((i) => i.message).join("; "));
   const query = canonicalViewQuery(parsed.data.query);
@@ -69,43 +70,38 @@ export async function createSavedView(ctx: ServiceContext, input: CreateSavedVie
 
 async function insertSavedView(client: Queryable, orgId: string, name: string, query: string, createdByUserId: string | null): Promise<SavedView> {
   try {
-    // the cap is checked in the INSERT itself, so concurrent saves cannot pass it together by much
-    const { rows } = await client.query<Row>(
-      `INSERT INTO saved_views ("orgId", id, name, query, "createdByUserId")
-       SELECT $1, gen_random_uuid(), $2, $3, $4 WHERE (SELECT count(*) FROM saved_views WHERE "orgId" = $1) < $5
-       RETURNING id::text, name, query, "createdByUserId", "createdAt"`,
-      [orgId, name, query, createdByUserId, MAX_SAVED_VIEWS],
-    );
-    if (!rows[0]) throw new SavedViewError("BAD_REQUEST", `an organization keeps at most ${MAX_SAVED_VIEWS} saved views; delete one first`);
-    return toView(rows[0]);
+    const row = await q.insertSavedView(client, orgId, { name, query, createdByUserId, cap: MAX_SAVED_VIEWS });
+    if (!row) throw new SavedViewError("BAD_REQUEST", `an organization keeps at most ${MAX_SAVED_VIEWS} saved views; delete one first`);
+    return toView(row);
   } catch (err) {
     if ((err as { code?: string }).code === "23505") throw new SavedViewError("CONFLICT", `a view named "${name}" already exists`);
     throw err;
   }
 }
 
-export async function listSavedViews(orgId: string): Promise<SavedView[]> {
-  const { rows } = await pool().query<Row>(
-    `SELECT id::text, name, query, "createdByUserId", "createdAt" FROM saved_views WHERE "orgId" = $1 ORDER BY name LIMIT $2`,
-    [orgId, MAX_SAVED_VIEWS],
-  );
+// Reads go to the primary (prisma, not readPrisma): a view just saved is listed at once.
+const viewColumns = { id: true, name: true, query: true, createdByUserId: true, createdAt: true } as const;
+
+export async function listSavedViews(ctx: ReadContext): Promise<SavedView[]> {
+  const rows = await prisma().savedView.findMany({ where: { orgId: ctx.orgId }, orderBy: { name: "asc" }, take: MAX_SAVED_VIEWS, select: viewColumns });
   return rows.map(toView);
 }
 
 const viewIdSchema = z.uuid();
 
-export async function getSavedView(orgId: string, id: string): Promise<SavedView | null> {
-  if (!viewIdSchema.safeParse(id).success) return null;
-  const { rows } = await pool().query<Row>(`SELECT id::text, name, query, "createdByUserId", "createdAt" FROM saved_views WHERE "orgId" = $1 AND id = $2`, [orgId, id]);
-  return rows[0] ? toView(rows[0]) : null;
+export async function getSavedView(ctx: ReadContext, input: { id: string }): Promise<SavedView | null> {
+  if (!viewIdSchema.safeParse(input.id).success) return null;
+  const row = await prisma().savedView.findUnique({ where: { orgId_id: { orgId: ctx.orgId, id: input.id } }, select: viewColumns });
+  return row ? toView(row) : null;
 }
 
 /** Deletes a view, audited (view.delete); NOT_FOUND when it is unknown here (or another organization's). */
-export async function deleteSavedView(ctx: ServiceContext, id: string): Promise<{ id: string; name: string }> {
+export async function deleteSavedView(ctx: ServiceContext, input: { id: string }): Promise<{ id: string; name: string }> {
+  const { id } = input;
   return audited(ctx, { recordRefusals: false, action: "view.delete", resourceType: "saved_view", resourceId: id }, async (client) => {
     if (!viewIdSchema.safeParse(id).success) throw new SavedViewError("NOT_FOUND", "saved view not found");
-    const { rows } = await client.query<{ id: string; name: string }>(`DELETE FROM saved_views WHERE "orgId" = $1 AND id = $2 RETURNING id::text, name`, [ctx.orgId, id]);
-    if (!rows[0]) throw new SavedViewError("NOT_FOUND", "saved view not found");
-    return { result: rows[0], resourceId: rows[0].id, before: { name: rows[0].name } };
+    const deleted = await q.deleteSavedViewRow(client, ctx.orgId, id);
+    if (!deleted) throw new SavedViewError("NOT_FOUND", "saved view not found");
+    return { result: deleted, resourceId: deleted.id, before: { name: deleted.name } };
   });
 }

@@ -1,8 +1,10 @@
 // Workflows: counters, stuck thresholds (a workflow's own, or its organization's default) and
 // the schedule its executions are expected on.
 import { z } from "zod";
+import type { ReadContext } from "../context";
 import { pool } from "../db/client";
 import { audited, type ServiceContext, type Queryable } from "../rbac/audited";
+import * as q from "./queries";
 import { readSchedule, scheduleSchema, type Schedule } from "./schedule";
 
 export type WorkflowView = {
@@ -24,31 +26,7 @@ export type WorkflowView = {
   createdAt: string;
 };
 
-type Row = {
-  id: string;
-  key: string;
-  name: string;
-  executionCount: number;
-  successCount: number;
-  failureCount: number;
-  cancelledCount: number;
-  wfScheduled: number | null;
-  wfRunning: number | null;
-  orgScheduled: number;
-  orgRunning: number;
-  schedule: unknown;
-  scheduleSetAt: Date | null;
-  lastExecutionAt: Date | null;
-  createdAt: Date;
-};
-
-const SELECT = `SELECT w.id, w.key, w.name, w."executionCount", w."successCount", w."failureCount", w."cancelledCount",
-  w."stuckScheduledAfterSeconds" AS "wfScheduled", w."stuckRunningAfterSeconds" AS "wfRunning",
-  o."stuckScheduledAfterSeconds" AS "orgScheduled", o."stuckRunningAfterSeconds" AS "orgRunning",
-  w.schedule, w."scheduleSetAt", w."lastExecutionAt", w."createdAt"
-  FROM workflows w JOIN organizations o ON o.id = w."orgId"`;
-
-function toView(r: Row): WorkflowView {
+function toView(r: q.WorkflowRow): WorkflowView {
   return {
     key: r.key,
     name: r.name,
@@ -66,9 +44,9 @@ function toView(r: Row): WorkflowView {
   };
 }
 
-export async function getWorkflow(orgId: string, key: string): Promise<WorkflowView | null> {
-  const { rows } = await pool().query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2`, [orgId, key]);
-  return rows[0] ? toView(rows[0]) : null;
+export async function getWorkflow(ctx: ReadContext, input: { key: string }): Promise<WorkflowView | null> {
+  const row = await q.workflowRowByKey(ctx.client ?? pool(), ctx.orgId, input.key);
+  return row ? toView(row) : null;
 }
 
 const MAX_THRESHOLD_SECONDS = 30 * 24 * 3600;
@@ -105,20 +83,23 @@ export type WorkflowPatch = z.infer<typeof workflowBodySchema>;
 /** A workflow key as engines send it (CONTRACT.md §3: ≤ 200 characters). */
 export const workflowKeySchema = z.string().min(1, "a workflow key must not be empty").max(200, "a workflow key is at most 200 characters");
 
-type WorkflowChange = { before: WorkflowView; after: WorkflowView };
+/** before is null when this call created the workflow (createIfNew). */
+type WorkflowChange = { before: WorkflowView | null; after: WorkflowView };
 
 /**
  * Applies a patch under the row lock, audited (workflow.update) in the same transaction; returns
  * the workflow before and after, or null if unknown (then nothing is written, audit included).
+ * With createIfNew (the CLI's schedule command) an unknown workflow is created first, in the
+ * same transaction, and the entry is still workflow.update, with details.created.
  */
-export async function updateWorkflow(ctx: ServiceContext, key: string, patch: WorkflowPatch): Promise<WorkflowChange | null> {
-  const change = await audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
-    const r = await writeWorkflow(client, ctx.orgId, key, patch, false);
+export async function updateWorkflow(ctx: ServiceContext, input: { key: string; patch: WorkflowPatch; createIfNew?: boolean }): Promise<WorkflowChange | null> {
+  const { key, patch } = input;
+  return audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
+    const r = await writeWorkflow(client, ctx.orgId, key, patch, input.createIfNew === true);
     // unknown: nothing changed, nothing to record; the caller answers NOT_FOUND
     if (!r) return { result: null, noop: true };
-    return { result: r as WorkflowChange, before: r.before, after: r.after };
+    return { result: r, before: r.before, after: r.after, details: r.before ? undefined : { created: true } };
   });
-  return change;
 }
 
 /**
@@ -126,39 +107,28 @@ export async function updateWorkflow(ctx: ServiceContext, key: string, patch: Wo
  * thresholds apply from its first execution, then applies the body like a patch. `before` is null
  * when it was created; audited as workflow.create or workflow.update in the same transaction.
  */
-export async function putWorkflow(ctx: ServiceContext, key: string, body: WorkflowPatch): Promise<{ before: WorkflowView | null; after: WorkflowView }> {
+export async function putWorkflow(ctx: ServiceContext, input: { key: string; body: WorkflowPatch }): Promise<{ before: WorkflowView | null; after: WorkflowView }> {
+  const { key, body } = input;
   return audited(ctx, { recordRefusals: false, action: "workflow.update", resourceType: "workflow", resourceId: key }, async (client) => {
-    const r = (await writeWorkflow(client, ctx.orgId, key, body, true))!;
+    const r = await writeWorkflow(client, ctx.orgId, key, body, true);
+    if (!r) throw new Error(`workflow "${key}" was not found right after it was created`);
     return { result: r, action: r.before ? "workflow.update" : "workflow.create", before: r.before, after: r.after };
   });
 }
 
 async function writeWorkflow(client: Queryable, orgId: string, key: string, patch: WorkflowPatch, create: boolean): Promise<{ before: WorkflowView | null; after: WorkflowView } | null> {
-  // the same statement ingestion uses to create a workflow, so a racing first event is harmless
-  const created = create
-    ? ((await client.query(`INSERT INTO workflows ("orgId", key, name) VALUES ($1, $2, $2) ON CONFLICT ("orgId", key) DO NOTHING`, [orgId, key])).rowCount ?? 0) > 0
-    : false;
-  const { rows } = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2 FOR UPDATE OF w`, [orgId, key]);
-  if (!rows[0]) return null;
-  const sets: string[] = [];
-  const params: unknown[] = [orgId, key];
-  for (const [field, value] of Object.entries(patch)) {
-    if (value === undefined || field === "schedule") continue;
-    params.push(value);
-    sets.push(`"${field}" = $${params.length}`);
-  }
-  if (patch.schedule !== undefined && JSON.stringify(patch.schedule) !== JSON.stringify(readSchedule(rows[0].schedule))) {
-    // a changed schedule starts afresh: its slots count from now, never from before
-    params.push(patch.schedule === null ? null : JSON.stringify(patch.schedule));
-    sets.push(`schedule = $${params.length}::jsonb`, `"scheduleSetAt" = CASE WHEN $${params.length}::jsonb IS NULL THEN NULL ELSE now() END`, `"missedCheckAt" = NULL`);
-  }
-  if (sets.length) await client.query(`UPDATE workflows SET ${sets.join(", ")}, "updatedAt" = now() WHERE "orgId" = $1 AND key = $2`, params);
-  const after = await client.query<Row>(`${SELECT} WHERE w."orgId" = $1 AND w.key = $2`, [orgId, key]);
-  return { before: created ? null : toView(rows[0]), after: toView(after.rows[0]!) };
-}
-
-/** Creates the workflow (named by its key) when it is new, so a schedule can be set before its first execution. */
-export async function createWorkflowIfNew(orgId: string, key: string): Promise<boolean> {
-  const { rowCount } = await pool().query(`INSERT INTO workflows ("orgId", key, name) VALUES ($1, $2, $2) ON CONFLICT ("orgId", key) DO NOTHING`, [orgId, key]);
-  return rowCount === 1;
+  const created = create ? await q.createWorkflowIfNew(client, orgId, key) : false;
+  const current = await q.workflowRowByKey(client, orgId, key, true);
+  if (!current) return null;
+  // an unchanged schedule is left alone: rewriting it would restart its slots
+  const scheduleChanged = patch.schedule !== undefined && JSON.stringify(patch.schedule) !== JSON.stringify(readSchedule(current.schedule));
+  await q.updateWorkflowFields(client, orgId, key, {
+    name: patch.name,
+    stuckScheduledAfterSeconds: patch.stuckScheduledAfterSeconds,
+    stuckRunningAfterSeconds: patch.stuckRunningAfterSeconds,
+    schedule: scheduleChanged ? patch.schedule : undefined,
+  });
+  const after = await q.workflowRowByKey(client, orgId, key);
+  if (!after) return null;
+  return { before: created ? null : toView(current), after: toView(after) };
 }

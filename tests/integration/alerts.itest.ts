@@ -122,7 +122,7 @@ describe("channels", () => {
     const rx = await receiver();
     const created = await createChannel({ orgId: org.orgId, actor: alice }, { type: "WEBHOOK", url: rx.url, name: "ops" });
     expect(created.secret).toMatch(/^whsec_/);
-    const reads = [await listChannels(org.orgId), await getChannel(org.orgId, { channelId: created.channel.id })];
+    const reads = [await listChannels({ orgId: org.orgId }), await getChannel({ orgId: org.orgId }, { channelId: created.channel.id })];
     expect(JSON.stringify(reads)).not.toContain(created.secret.slice(6));
 
     const test = await sendTestMessage({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id });
@@ -143,7 +143,7 @@ describe("channels", () => {
     expect(slack.channel.target).toBe("https://hooks.slack.com/…wxyz");
 
     await deleteChannel({ orgId: org.orgId, actor: alice }, { channelId: created.channel.id });
-    expect((await listChannels(org.orgId)).map((c) => c.id)).toEqual([slack.channel.id]);
+    expect((await listChannels({ orgId: org.orgId })).map((c) => c.id)).toEqual([slack.channel.id]);
     const { rows } = await pool().query(`SELECT action FROM audit_logs WHERE "orgId" = $1 AND "resourceType" = 'alert_channel' ORDER BY id`, [org.orgId]);
     expect(rows.map((r) => r.action)).toEqual(["channel.create", "channel.test", "channel.rotate_secret", "channel.test", "channel.update", "channel.create", "channel.delete"]);
   });
@@ -189,8 +189,8 @@ describe("another organization", () => {
     expect(await alertCounts(b.orgId)).toMatchObject({ open: 0 });
     expect(await alertsForExecution(b.orgId, { executionId: a.executionIds[0]! })).toEqual([]);
 
-    expect(await listChannels(b.orgId)).toEqual([]);
-    expect(await code(getChannel(b.orgId, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
+    expect(await listChannels({ orgId: b.orgId })).toEqual([]);
+    expect(await code(getChannel({ orgId: b.orgId }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
     expect(await code(updateChannel({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id, name: "x" }))).toBe("NOT_FOUND");
     expect(await code(rotateChannelSecret({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
     expect(await code(sendTestMessage({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
@@ -200,7 +200,7 @@ describe("another organization", () => {
 
     // nothing changed on A's side, and B's channels never hear about A's alerts
     expect((await getAlert(a.orgId, { alertId })).state).toBe("FIRING");
-    expect(await listChannels(a.orgId)).toHaveLength(1);
+    expect(await listChannels({ orgId: a.orgId })).toHaveLength(1);
     expect(rx.requests).toHaveLength(0);
   });
 });

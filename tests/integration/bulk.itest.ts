@@ -7,6 +7,7 @@ import { createMemberSession } from "../../server/auth/testing";
 import type { AuthSession } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
 import { toListFilter } from "../../server/dashboard/list";
+import { systemContext } from "../../server/context";
 import { getBulkJob, resumeBulkJobs, settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createCaller } from "../../server/routers/_app";
@@ -74,10 +75,10 @@ describe("bulk actions", () => {
     ]);
     const query = "workflow=bulk.many";
     const filter = toListFilter(filtersOfQuery(query, new Date()));
-    const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "test" } }, "markFailed", { kind: "filter", query }, filter, "bad deploy", { chunk: 40 });
+    const job = await startBulkJob(systemContext(org.orgId, "test"), { action: "markFailed", target: { kind: "filter", query }, filter, reason: "bad deploy" }, { chunk: 40 });
     expect(job.total).toBe(250);
     await settleBulkJobs();
-    expect(await getBulkJob(org.orgId, job.jobId)).toMatchObject({ state: "done", processed: 250, changed: 250, skipped: 0, filterQuery: query });
+    expect(await getBulkJob(systemContext(org.orgId, "test"), { jobId: job.jobId })).toMatchObject({ state: "done", processed: 250, changed: 250, skipped: 0, filterQuery: query });
     expect(await statuses(org.orgId, "many-%")).toEqual({ FAILED: 250 });
     expect(await statuses(org.orgId, "other-%")).toEqual({ RUNNING: 3 });
     expect(await statuses(org.orgId, "done-%")).toEqual({ COMPLETED: 1 });
@@ -95,7 +96,7 @@ describe("bulk actions", () => {
       await runningMany(org.orgId, "cr", 100, "bulk.crash");
       const query = "workflow=bulk.crash";
       const filter = toListFilter(filtersOfQuery(query, new Date()));
-      const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "test" } }, "cancel", { kind: "filter", query }, filter, "drain", { chunk: 30, abandonAt });
+      const job = await startBulkJob(systemContext(org.orgId, "test"), { action: "cancel", target: { kind: "filter", query }, filter, reason: "drain" }, { chunk: 30, abandonAt });
       await settleBulkJobs();
       return { org, job };
     };
@@ -107,7 +108,7 @@ describe("bulk actions", () => {
       const claims = await Promise.all([resumeBulkJobs(), resumeBulkJobs()]);
       expect(claims.flat()).toEqual([jobId]);
       await settleBulkJobs();
-      expect(await getBulkJob(orgId, jobId)).toMatchObject({ state: "done", total: 100, processed: 100, changed: 100, skipped: 0 });
+      expect(await getBulkJob(systemContext(orgId, "test"), { jobId: jobId })).toMatchObject({ state: "done", total: 100, processed: 100, changed: 100, skipped: 0 });
       expect(await statuses(orgId, "cr-%")).toEqual({ CANCELLED: 100 });
       // each execution got the job's CANCELLED once: its workflow counted 100, and one event each
       const { rows: wf } = await pool().query(`SELECT "cancelledCount" FROM workflows WHERE "orgId" = $1 AND key = 'bulk.crash'`, [orgId]);
@@ -124,14 +125,14 @@ describe("bulk actions", () => {
 
     it("stopped between chunks: continues from its keyset cursor", async () => {
       const { org, job } = await crash({ chunk: 2 });
-      expect(await getBulkJob(org.orgId, job.jobId)).toMatchObject({ state: "running", processed: 60, changed: 60 });
+      expect(await getBulkJob(systemContext(org.orgId, "test"), { jobId: job.jobId })).toMatchObject({ state: "running", processed: 60, changed: 60 });
       expect(await statuses(org.orgId, "cr-%")).toEqual({ CANCELLED: 60, RUNNING: 40 });
       await expectFinishedOnce(org.orgId, job.jobId);
     });
 
     it("stopped after a chunk was applied but before its progress was written: the chunk is replayed, not re-applied", async () => {
       const { org, job } = await crash({ chunk: 1, applied: true });
-      expect(await getBulkJob(org.orgId, job.jobId)).toMatchObject({ state: "running", processed: 30, changed: 30 });
+      expect(await getBulkJob(systemContext(org.orgId, "test"), { jobId: job.jobId })).toMatchObject({ state: "running", processed: 30, changed: 30 });
       expect(await statuses(org.orgId, "cr-%")).toEqual({ CANCELLED: 60, RUNNING: 40 });
       await expectFinishedOnce(org.orgId, job.jobId);
     });

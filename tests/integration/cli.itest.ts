@@ -136,6 +136,16 @@ describe.skipIf(!serverUrl)("runwatch CLI (needs a PostgreSQL server: DATABASE_U
     expect(promoted.code).toBe(0);
     const { rows: memberships } = await db.query(`SELECT m.role FROM memberships m JOIN users u ON u.id = m."userId" WHERE u.email = 'ana@example.com'`);
     expect(memberships).toEqual([{ role: "ADMIN" }]);
+    // each membership change is audited as the system user "cli", with the roles before and after
+    const { rows: audit } = await db.query(
+      `SELECT a.action, a."actorType", a."actorLabel", a.before, a.after FROM audit_logs a JOIN organizations o ON o.id = a."orgId"
+        WHERE o.slug = 'acme' AND a."resourceType" = 'membership' AND a."resourceId" = $1 ORDER BY a.id`,
+      [accounts[0].id],
+    );
+    expect(audit).toEqual([
+      { action: "member.add", actorType: "SYSTEM", actorLabel: "cli", before: null, after: expect.objectContaining({ role: "OPERATOR" }) },
+      { action: "member.change_role", actorType: "SYSTEM", actorLabel: "cli", before: expect.objectContaining({ role: "OPERATOR" }), after: expect.objectContaining({ role: "ADMIN" }) },
+    ]);
 
     expectOneLineFailure(await runwatch("user", "create", "bob@example.com", "--password", "correct horse", "--org", "acme", "--role", "KING"), /role/);
     expectOneLineFailure(await runwatch("user", "create", "carol@example.com", "--password", "correct horse", "--org", "nope", "--role", "VIEWER"), /nope/);

@@ -61,7 +61,7 @@ describe("members service", () => {
     await expect(addMember(ctx, { email: existing.email, role: "ADMIN", password: "another password" })).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(addMember(ctx, { email: email(), role: "ADMIN" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("password") });
 
-    expect((await listMembers(orgId)).map((m) => [m.email, m.role])).toEqual([
+    expect((await listMembers({ orgId })).map((m) => [m.email, m.role])).toEqual([
       [owner.user.email, "OWNER"],
       [existing.email, "OPERATOR"],
       [newEmail, "VIEWER"],
@@ -167,7 +167,7 @@ describe("members service", () => {
     await expect(changeMemberRole(ctx, { userId: victim.user.id, role: "VIEWER" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(removeMember(ctx, { userId: victim.user.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(await roleOf(a.orgId, victim.user.id)).toBe("ADMIN");
-    expect(await listMembers(b.orgId)).toHaveLength(1);
+    expect(await listMembers({ orgId: b.orgId })).toHaveLength(1);
     expect(await auditRows(a.orgId)).toEqual([]);
   });
 });
@@ -208,7 +208,7 @@ describe("members procedures", () => {
       await expect(c.members.remove({ orgSlug: org.slug, userId: target.user.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     }
     expect(await roleOf(org.orgId, target.user.id)).toBe("VIEWER");
-    expect((await listMembers(org.orgId)).length).toBe(3);
+    expect((await listMembers({ orgId: org.orgId })).length).toBe(3);
     const audit = await auditRows(org.orgId);
     expect(audit.map((a) => [a.action, a.success])).toEqual([
       ["member.add", false],
@@ -240,6 +240,6 @@ describe("members procedures", () => {
     const org = await createTestOrg();
     const c = await callerAs(await createSessionUser({ isPlatformAdmin: true }));
     await expect(c.members.add({ orgSlug: org.slug, email: email(), role: "OWNER", password: "a long enough password" })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    expect(await listMembers(org.orgId)).toEqual([]);
+    expect(await listMembers({ orgId: org.orgId })).toEqual([]);
   });
 });

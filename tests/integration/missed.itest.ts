@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
 import { DeliveryWorker } from "../../server/delivery/worker";
 import { Monitor } from "../../server/monitor/monitor";
+import { systemContext } from "../../server/context";
 import { updateWorkflow } from "../../server/workflows/service";
 import type { Schedule } from "../../server/workflows/schedule";
 import { createTestApiKey } from "../setup/helpers";
@@ -52,7 +53,7 @@ async function newWorkflow(orgId: string, key: string) {
 }
 
 async function setSchedule(orgId: string, key: string, schedule: Schedule | null) {
-  const changed = await updateWorkflow({ orgId, actor: { type: "SYSTEM", label: "missed test" } }, key, { schedule });
+  const changed = await updateWorkflow(systemContext(orgId, "missed test"), { key, patch: { schedule } });
   if (!changed) throw new Error(`no workflow ${key}`);
   return changed.after;
 }

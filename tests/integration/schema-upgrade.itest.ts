@@ -92,12 +92,18 @@ async function snapshot(): Promise<Record<string, unknown[]>> {
   return out;
 }
 
-/** `now` cut to the tables and columns `before` had: migrations after the upgrade may add both */
+/** Columns a later migration renamed, by table: their new name → the name `before` knew. */
+const RENAMED: Record<string, Record<string, string>> = { bulk_jobs: { createdByUserId: "createdBy" } };
+
+/** `now` cut to the tables and columns `before` had: migrations after the upgrade may add both, or rename a column */
 function asBefore(before: Record<string, unknown[]>, now: Record<string, unknown[]>): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const [table, rows] of Object.entries(before)) {
     const columns = new Set(rows.flatMap((row) => Object.keys(row as object)));
-    out[table] = (now[table] ?? []).map((row) => Object.fromEntries(Object.entries(row as object).filter(([column]) => columns.has(column))));
+    const oldName = (column: string) => RENAMED[table]?.[column] ?? column;
+    out[table] = (now[table] ?? []).map((row) =>
+      Object.fromEntries(Object.entries(row as object).map(([column, value]) => [oldName(column), value] as const).filter(([column]) => columns.has(column))),
+    );
   }
   return out;
 }
@@ -129,11 +135,17 @@ describe(`upgrading from ${PREVIOUS}`, () => {
     for (const [t, rows] of Object.entries(before)) expect(rows.length, t).toBeGreaterThan(0);
     // a row of an organization deleted long ago, which the old code could leave behind
     await client.query(`INSERT INTO deferred_events ("orgId", "executionId", "receivedAt", event) VALUES ($1, 'orphan', now(), '{}')`, [randomUUID()]);
+    // bulk jobs as the old code wrote them: the actor's label (a user's email, or "cli")
+    await client.query(`INSERT INTO bulk_jobs ("orgId", action, reason, total, "createdBy") VALUES ($1, 'cancel', 'by label', 1, 'ada@example.com'), ($1, 'cancel', 'by label', 1, 'cli')`, [ORG]);
 
     // every later migration applies in this step, the one with the keys and CHECKs among them
     const applied = await applyMigrations(db.url);
     expect(applied).toContain(UPGRADE);
     expect(applied.every((name) => name > PREVIOUS)).toBe(true);
+
+    // createdBy became createdByUserId: an email names its user, anything else is no user
+    const { rows: byLabel } = await client.query(`DELETE FROM bulk_jobs WHERE reason = 'by label' RETURNING "createdByUserId"`);
+    expect(byLabel.map((r) => r.createdByUserId).sort()).toEqual([null, "u1"].sort());
 
     expect(asBefore(before, await snapshot())).toEqual(before);
     expect(await checkValues("alerts_reason_check")).toEqual([...ALERT_REASONS]);

@@ -12,6 +12,7 @@ import { createMemberSession, createSessionUser } from "../../server/auth/testin
 import type { AuthSession } from "../../server/auth/session";
 import { DEFAULT_LIST_PREFS } from "../../server/dashboard/list-prefs";
 import { pool } from "../../server/db/client";
+import { systemContext } from "../../server/context";
 import { settleBulkJobs, startBulkJob } from "../../server/operations/bulk";
 import { ingestEvents } from "../../server/ingest/service";
 import { createSavedView } from "../../server/views/service";
@@ -79,7 +80,7 @@ async function apiKeys(org: TestOrg) {
 }
 
 async function savedView(org: TestOrg): Promise<string> {
-  return (await createSavedView({ orgId: org.orgId, actor: { type: "SYSTEM", label: "access test" } }, { name: `view-${Math.random().toString(36).slice(2, 8)}`, query: "status=FAILED" })).id;
+  return (await createSavedView(systemContext(org.orgId, "access test"), { name: `view-${Math.random().toString(36).slice(2, 8)}`, query: "status=FAILED" })).id;
 }
 
 async function savedViews(org: TestOrg) {
@@ -128,7 +129,7 @@ async function bulkState(org: TestOrg) {
 }
 
 async function bulkJobIn(org: TestOrg): Promise<string> {
-  const job = await startBulkJob({ orgId: org.orgId, actor: { type: "SYSTEM", label: "access test" } }, "cancel", { kind: "ids", executionIds: [await activeExecution(org)] }, null, "access test");
+  const job = await startBulkJob(systemContext(org.orgId, "access test"), { action: "cancel", target: { kind: "ids", executionIds: [await activeExecution(org)] }, filter: null, reason: "access test" });
   await settleBulkJobs();
   return job.jobId;
 }

@@ -2,6 +2,7 @@
 // acting as the system user "cli"; the Standard Webhooks secret is printed once.
 import { z } from "zod";
 import { createChannel } from "../../channels/service";
+import { systemContext } from "../../context";
 import { orgSlugSchema, requireOrgBySlug } from "../../orgs/service";
 import { parseCommandArgs, validateArgs } from "../args";
 import type { Command } from "./types";
@@ -34,7 +35,7 @@ export const channelCreateCommand: Command = {
     const parsed = parseCommandArgs(argv, { org: { type: "string" }, type: { type: "string" }, url: { type: "string" }, name: { type: "string" }, "storm-grouping": { type: "string" } }, usage);
     const { values } = validateArgs(argsSchema, parsed, usage);
     const org = await requireOrgBySlug(values.org);
-    const { channel, secret } = await createChannel({ orgId: org.id, actor: { type: "SYSTEM", label: "cli" } }, {
+    const { channel, secret } = await createChannel(systemContext(org.id, "cli"), {
       type: "WEBHOOK",
       url: values.url,
       name: values.name,

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { systemContext } from "../../context";
+import { setMembership } from "../../members/service";
 import { requireOrgBySlug } from "../../orgs/service";
-import { addMembership, createUser, emailSchema, findUserByEmail, passwordSchema, roleSchema, setPlatformAdmin } from "../../users/service";
+import { createUser, emailSchema, findUserByEmail, passwordSchema, roleSchema, setPlatformAdmin } from "../../users/service";
 import { parseCommandArgs, validateArgs } from "../args";
 import { CliError } from "../errors";
 import { orgSlugSchema } from "../../orgs/service";
@@ -54,7 +56,7 @@ export const userCreateCommand: Command = {
 
     let membership: { org: string; role: string; created: boolean } | null = null;
     if (org) {
-      const { created: membershipCreated } = await addMembership(org.id, user.id, role);
+      const { created: membershipCreated } = await setMembership(systemContext(org.id, "cli"), { userId: user.id, role });
       membership = { org: org.slug, role, created: membershipCreated };
       lines.push(`${user.email} is ${role} in ${org.slug}${membershipCreated ? "" : " (role updated)"}`);
     }

@@ -2,9 +2,10 @@
 // through the same service and schema as PATCH /api/v1/workflows/{key}, audited as the system
 // user "cli". A workflow that does not exist yet is created, so a schedule can come first.
 import { z } from "zod";
+import { systemContext } from "../../context";
 import { orgSlugSchema, requireOrgBySlug } from "../../orgs/service";
 import { describeSchedule, scheduleSchema, type Schedule } from "../../workflows/schedule";
-import { createWorkflowIfNew, updateWorkflow } from "../../workflows/service";
+import { updateWorkflow } from "../../workflows/service";
 import { parseCommandArgs, validateArgs } from "../args";
 import { UsageError } from "../errors";
 import type { Command } from "./types";
@@ -53,9 +54,10 @@ export const workflowScheduleCommand: Command = {
     }
     const schedule: Schedule | null = checked.data;
     const org = await requireOrgBySlug(values.org);
-    const created = await createWorkflowIfNew(org.id, key);
-    const changed = await updateWorkflow({ orgId: org.id, actor: { type: "SYSTEM", label: "cli" } }, key, { schedule });
+    // created when new, in the same transaction and audit entry as the schedule
+    const changed = await updateWorkflow(systemContext(org.id, "cli"), { key, patch: { schedule }, createIfNew: true });
     if (!changed) throw new Error(`workflow "${key}" disappeared while its schedule was set`);
+    const created = changed.before === null;
     return {
       lines: [`${created ? "Created workflow" : "Workflow"} ${key} in ${org.slug}: ${schedule ? `schedule ${describeSchedule(schedule)}` : "schedule cleared"}`],
       json: { org: org.slug, workflow: key, created, schedule },

@@ -10,8 +10,7 @@ type KeyParams = { key: string };
 const workflowNotFound = (key: string) => new NotFoundError(`workflow "${key}" not found`, { apiCode: "WORKFLOW_NOT_FOUND" });
 
 export const getWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async (req, { key }) => {
-  const { orgId } = await requireApiKey(req);
-  const workflow = await getWorkflow(orgId, key);
+  const workflow = await getWorkflow(apiKeyContext(req, await requireApiKey(req)), { key });
   if (!workflow) throw workflowNotFound(key);
   return json(workflow);
 });
@@ -20,7 +19,7 @@ export const patchWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", asy
   const principal = await requireApiKey(req);
   const parsed = workflowPatchSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error), { apiCode: "INVALID_BODY" });
-  const changed = await updateWorkflow(apiKeyContext(req, principal), key, parsed.data);
+  const changed = await updateWorkflow(apiKeyContext(req, principal), { key, patch: parsed.data });
   if (!changed) throw workflowNotFound(key);
   return json(changed.after);
 });
@@ -31,6 +30,6 @@ export const putWorkflowRoute = route<KeyParams>("/api/v1/workflows/:key", async
   if (!validKey.success) throw new BadRequestError(describeIssues(validKey.error), { apiCode: "INVALID_PATH" });
   const parsed = workflowBodySchema.safeParse(await readJson(req));
   if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error), { apiCode: "INVALID_BODY" });
-  const written = await putWorkflow(apiKeyContext(req, principal), key, parsed.data);
+  const written = await putWorkflow(apiKeyContext(req, principal), { key, body: parsed.data });
   return json(written.after);
 });
