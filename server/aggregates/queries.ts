@@ -178,7 +178,8 @@ export function chartTerminalRows(db: Queryable, i: ChartQueryInput) {
 /** Active executions per bucket (by the hour they were created) and status, and how many are stuck. */
 export function chartActiveRows(db: Queryable, i: ChartQueryInput) {
   const { values, p } = params([i.orgId, i.from, i.to, i.bucketMs]);
-  const wf = i.workflows ? `AND e."workflowId" = ANY(${workflowIdsByKey(p(i.workflows))})` : "";
+  // by key on the joined workflow, as the active part of a count does (a known number of rows)
+  const wf = i.workflows ? `AND w.key = ANY(${p(i.workflows)}::text[])` : "";
   const st = i.statuses ? `AND e.status::text = ANY(${p(i.statuses)}::text[])` : "";
   const stuck = i.stuckOnly ? `AND (${STUCK_REASON_SQL}) IS NOT NULL` : "";
   return CHART_ACTIVE.all(db, {
