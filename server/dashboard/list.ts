@@ -1,13 +1,11 @@
 // The dashboard's executions list: light rows (no input, output, error or metadata), keyset
-// pages over a snapshot, the "N new" count for arrivals after the snapshot, capped counts, and
-// a refresh of the visible rows for live updates.
+// pages over a snapshot, and a refresh of the visible rows for live updates. Its counts (the
+// total, "N new" since the snapshot) are in server/aggregates/counters.ts.
 import { z } from "zod";
 import { pool } from "../db/client";
 import { BadRequestError } from "../errors";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
-import { COUNT_CAP } from "../paging/limits";
 import {
-  countExecutionsCapped,
   latestExecutionId,
   selectExecutionPage,
   STUCK_REASON_SQL,
@@ -15,9 +13,7 @@ import {
   type ListFilter,
 } from "../executions/read";
 import { STATUSES } from "../executions/status";
-import { formatCappedCount } from "./capped-count";
-import { exactCounts } from "./exact-counts";
-import { canCountExactly, effectiveStatuses, executionFiltersSchema, type ExecutionFilters } from "./filters";
+import { effectiveStatuses, executionFiltersSchema, type ExecutionFilters } from "./filters";
 
 const ROW_COLUMNS = `e.id, e."executionId", w.key AS workflow, e.status, e.attempt, e."createdAt", e."scheduledAt", e."startedAt",
   e."completedAt", e."durationMs", e."updatedAt", ${STUCK_REASON_SQL} AS "stuckReason", ${STUCK_SINCE_SQL} AS "stuckSince"`;
@@ -139,53 +135,6 @@ export async function listExecutionRows(orgId: string, input: ListExecutionsInpu
     nextCursor: more && last ? encodeListCursor({ createdAt: last.createdAt.toISOString(), id: last.id, snapshotId }) : null,
     snapshotId,
   };
-}
-
-/* --- counts -------------------------------------------------------------------------------- */
-
-export const cappedCountSchema = z.object({
-  count: z.number().int(),
-  /** true: there are more than `count`; show "10,000+" */
-  capped: z.boolean(),
-  display: z.string(),
-});
-export type CappedCount = z.infer<typeof cappedCountSchema>;
-
-
-export const countExecutionsInputSchema = z.object({
-  filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),
-});
-export type CountExecutionsInput = z.input<typeof countExecutionsInputSchema>;
-
-/**
- * Executions matching the filters: exact from the aggregates (./exact-counts.ts) unless an id or
- * metadata search is set; those are exact up to 10,000, then "10,000+".
- */
-export async function countExecutions(orgId: string, input: CountExecutionsInput): Promise<CappedCount> {
-  const { filters } = countExecutionsInputSchema.parse(input);
-  if (canCountExactly(filters)) {
-    const { total } = await exactCounts(orgId, filters);
-    return { count: total, capped: false, display: formatCappedCount(total, false) };
-  }
-  const { count, capped } = await countExecutionsCapped(orgId, toListFilter(filters), { cap: COUNT_CAP });
-  return { count, capped, display: formatCappedCount(count, capped) };
-}
-
-export const countNewExecutionsInputSchema = z.object({
-  filters: executionFiltersSchema.default(executionFiltersSchema.parse({})),
-  /** the snapshotId of the list being shown */
-  snapshotId: z.string().regex(/^\d{1,19}$/, "snapshotId must be the snapshotId of a list page"),
-});
-export type CountNewExecutionsInput = z.input<typeof countNewExecutionsInputSchema>;
-
-/**
- * "N new — show": executions matching the filters that arrived after the list's snapshot. Counted
- * by arrival (id), not by createdAt, so a late report of an old execution is counted too.
- */
-export async function countNewExecutions(orgId: string, input: CountNewExecutionsInput): Promise<CappedCount> {
-  const { filters, snapshotId } = countNewExecutionsInputSchema.parse(input);
-  const { count, capped } = await countExecutionsCapped(orgId, toListFilter(filters), { cap: COUNT_CAP, afterId: snapshotId });
-  return { count, capped, display: formatCappedCount(count, capped) };
 }
 
 /* --- live refresh of the visible rows ------------------------------------------------------ */

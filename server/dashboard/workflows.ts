@@ -5,7 +5,7 @@ import { z } from "zod";
 import { readPool } from "../db/client";
 import { STUCK_REASON_SQL } from "../executions/read";
 import { readSchedule, scheduleOutputSchema } from "../workflows/schedule";
-import { getExecutionCharts, type ChartInput, type ChartOutput } from "./charts";
+import { getExecutionCharts, type ChartInput, type ChartOutput } from "../aggregates/charts";
 
 export const MAX_WORKFLOWS_LISTED = 1000;
 
@@ -117,5 +117,5 @@ export async function getWorkflowCharts(
   const { key, ...range } = input;
   const { rows } = await readPool().query(`SELECT 1 FROM workflows WHERE "orgId" = $1 AND key = $2`, [orgId, key]);
   if (!rows.length) return null;
-  return getExecutionCharts(orgId, { ...range, workflows: [key] }, now);
+  return getExecutionCharts({ orgId }, { ...range, workflows: [key] }, now);
 }

@@ -3,14 +3,11 @@
 // procedure parses the list's filter query, calls a service function with the caller's
 // organization, and shapes the output through a schema.
 import { z } from "zod";
-import { getExecutionCharts, chartOutputSchema } from "../dashboard/charts";
-import { countersOutputSchema, getCounters } from "../dashboard/counters";
+import { getExecutionCharts, chartOutputSchema } from "../aggregates/charts";
+import { cappedCountSchema, countersOutputSchema, countExecutions, countNewExecutions, getCounters } from "../aggregates/counters";
 import { executionDetailSchema, getExecutionDetail, listExecutionEvents, timelineItemSchema } from "../dashboard/detail";
 import { effectiveStatuses, parseFilterQuery, PRESET_MS, resolveFilters, type ExecutionFilters } from "../dashboard/filters";
 import {
-  cappedCountSchema,
-  countExecutions,
-  countNewExecutions,
   encodeListCursor,
   executionRowSchema,
   listExecutionRows,
@@ -19,7 +16,7 @@ import {
   refreshExecutionRows,
 } from "../dashboard/list";
 import { BadRequestError, NotFoundError } from "../errors";
-import { createTRPCRouter, permissionProcedure } from "../trpc";
+import { createTRPCRouter, permissionProcedure, serviceContext } from "../trpc";
 
 /** The list's URL query string (server/dashboard/filters.ts), as the page and saved views hold it. */
 export const filterQuerySchema = z.string().max(4000, "the filter query must be at most 4000 characters").default("");
@@ -63,12 +60,12 @@ export const dashboardRouter = createTRPCRouter({
   count: read
     .input(z.object({ query: filterQuerySchema }))
     .output(cappedCountSchema)
-    .query(({ ctx, input }) => countExecutions(ctx.org.id, { filters: filtersOfQuery(input.query, new Date()) })),
+    .query(({ ctx, input }) => countExecutions(serviceContext(ctx), { filters: filtersOfQuery(input.query, new Date()) })),
 
   countNew: read
     .input(z.object({ query: filterQuerySchema, snapshotId: snapshotIdSchema }))
     .output(cappedCountSchema)
-    .query(({ ctx, input }) => countNewExecutions(ctx.org.id, { filters: filtersOfQuery(input.query, new Date()), snapshotId: input.snapshotId })),
+    .query(({ ctx, input }) => countNewExecutions(serviceContext(ctx), { filters: filtersOfQuery(input.query, new Date()), snapshotId: input.snapshotId })),
 
   refreshRows: read
     .input(z.object({ executionIds: z.array(z.string().min(1).max(200)).max(MAX_LIST_LIMIT) }))
@@ -78,7 +75,7 @@ export const dashboardRouter = createTRPCRouter({
   counters: read
     .input(z.object({ query: filterQuerySchema }))
     .output(countersOutputSchema)
-    .query(({ ctx, input }) => getCounters(ctx.org.id, { filters: filtersOfQuery(input.query, new Date()) })),
+    .query(({ ctx, input }) => getCounters(serviceContext(ctx), { filters: filtersOfQuery(input.query, new Date()) })),
 
   /** Charts follow the filters' workflows, statuses, stuck flag and time range (7 days when none is set). */
   charts: read
@@ -89,7 +86,7 @@ export const dashboardRouter = createTRPCRouter({
       const f = filtersOfQuery(input.query, now);
       const to = f.to && f.to < now ? f.to : undefined;
       const from = f.from ?? new Date((to ?? now).getTime() - DEFAULT_CHART_RANGE_MS);
-      return getExecutionCharts(ctx.org.id, { from, to, workflows: f.workflows, statuses: effectiveStatuses(f), stuck: f.stuck }, now);
+      return getExecutionCharts(serviceContext(ctx), { from, to, workflows: f.workflows, statuses: effectiveStatuses(f), stuck: f.stuck }, now);
     }),
 
   detail: read

@@ -3,11 +3,11 @@
 // organizations. Data comes in through the ingestion service, as from an engine.
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordAudit } from "../../server/audit/service";
-import { getExecutionCharts } from "../../server/dashboard/charts";
-import { getCounters } from "../../server/dashboard/counters";
+import { getExecutionCharts } from "../../server/aggregates/charts";
+import { countExecutions, countNewExecutions, getCounters } from "../../server/aggregates/counters";
 import { getExecutionDetail, listExecutionEvents } from "../../server/dashboard/detail";
 import type { ExecutionFiltersInput } from "../../server/dashboard/filters";
-import { countExecutions, countNewExecutions, listExecutionRows, refreshExecutionRows, type ExecutionRow } from "../../server/dashboard/list";
+import { listExecutionRows, refreshExecutionRows, type ExecutionRow } from "../../server/dashboard/list";
 import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries } from "../../server/dashboard/workflows";
 import { pool } from "../../server/db/client";
 import { listExecutions } from "../../server/executions/read";
@@ -150,7 +150,7 @@ describe("executions list", () => {
       );
       const got = await allPages(org.orgId, c.filters, 7);
       expect(got.map((r) => r.executionId), JSON.stringify(c.filters)).toEqual(expected.map((r) => r.executionId));
-      const count = await countExecutions(org.orgId, { filters: c.filters });
+      const count = await countExecutions({ orgId: org.orgId }, { filters: c.filters });
       expect(count).toEqual({ count: expected.length, capped: false, display: String(expected.length) });
     }
   });
@@ -200,9 +200,9 @@ describe("executions list", () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.sort()).toEqual([...before].sort());
 
-    const news = await countNewExecutions(o.orgId, { snapshotId: snapshotId! });
+    const news = await countNewExecutions({ orgId: o.orgId }, { snapshotId: snapshotId! });
     expect(news.count).toBe(arrived.length);
-    const newsFiltered = await countNewExecutions(o.orgId, { snapshotId: snapshotId!, filters: { statuses: ["RUNNING"] } });
+    const newsFiltered = await countNewExecutions({ orgId: o.orgId }, { snapshotId: snapshotId!, filters: { statuses: ["RUNNING"] } });
     expect(newsFiltered.count).toBe(arrived.length / 2);
     // "show": a new first page has them
     const first = await allPages(o.orgId, {}, 50);
@@ -236,11 +236,11 @@ describe("capped count", () => {
     // an id search is what the aggregates cannot answer: it is counted from the rows, up to the cap
     const search = { search: "bulk-", searchMode: "prefix" } as const;
     await insert(1, 10_000);
-    expect(await countExecutions(o.orgId, { filters: search })).toEqual({ count: 10_000, capped: false, display: "10,000" });
+    expect(await countExecutions({ orgId: o.orgId }, { filters: search })).toEqual({ count: 10_000, capped: false, display: "10,000" });
     await insert(10_001, 10_050);
-    expect(await countExecutions(o.orgId, { filters: search })).toEqual({ count: 10_000, capped: true, display: "10,000+" });
-    expect((await countExecutions(o.orgId, { filters: { ...search, statuses: ["FAILED"] } })).count).toBe(0);
-    const counters = await getCounters(o.orgId, { filters: { ...search, statuses: ["COMPLETED"] } });
+    expect(await countExecutions({ orgId: o.orgId }, { filters: search })).toEqual({ count: 10_000, capped: true, display: "10,000+" });
+    expect((await countExecutions({ orgId: o.orgId }, { filters: { ...search, statuses: ["FAILED"] } })).count).toBe(0);
+    const counters = await getCounters({ orgId: o.orgId }, { filters: { ...search, statuses: ["COMPLETED"] } });
     expect(counters.source).toBe("executions");
     expect(counters.total.display).toBe("10,000+");
     expect(counters.successRate).toBeNull();
@@ -261,7 +261,7 @@ describe("counters", () => {
     const ragged = new Date(Date.now() - 8 * HOUR - 12_345);
     const aligned = new Date(Math.floor((Date.now() - 8 * HOUR) / HOUR) * HOUR);
     for (const filters of [{ from: ragged }, { from: aligned, workflows: ["email.send"] }, { from: ragged, to: new Date(Date.now() - 3 * HOUR - 999) }, {}]) {
-      const c = await getCounters(org.orgId, { filters });
+      const c = await getCounters({ orgId: org.orgId }, { filters });
       expect(c.source).toBe("aggregates");
       const where = [
         ...("workflows" in filters ? [`w.key = 'email.send'`] : []),
@@ -271,7 +271,7 @@ describe("counters", () => {
       const r = await recount(org.orgId, where, [..."from" in filters ? [filters.from] : [], ..."to" in filters ? [filters.to] : []]);
       expectTilesToEqual(c, r);
       expect(c.total.count).toBeGreaterThan(0);
-      expect((await countExecutions(org.orgId, { filters })).count).toBe(r.total);
+      expect((await countExecutions({ orgId: org.orgId }, { filters })).count).toBe(r.total);
       const fin = r.by.COMPLETED + r.by.FAILED + r.by.TIMED_OUT;
       expect(c.successRate).toBeCloseTo(r.by.COMPLETED / fin, 10);
     }
@@ -279,12 +279,12 @@ describe("counters", () => {
 
   it("executions: any other filter counts the list's rows, equal to a recount", async () => {
     const from = new Date(Date.now() - 7 * HOUR - 123);
-    const c = await getCounters(org.orgId, { filters: { from, metadata: [{ key: "env", value: "prod" }] } });
+    const c = await getCounters({ orgId: org.orgId }, { filters: { from, metadata: [{ key: "env", value: "prod" }] } });
     expect(c.source).toBe("executions");
     const r = await recount(org.orgId, `e."createdAt" >= $2 AND e.metadata @> '{"env":"prod"}'`, [from]);
     expectTilesToEqual(c, r);
 
-    const onlyFailed = await getCounters(org.orgId, { filters: { statuses: ["FAILED"] } });
+    const onlyFailed = await getCounters({ orgId: org.orgId }, { filters: { statuses: ["FAILED"] } });
     expect(onlyFailed.completed.count).toBe(0);
     expect(onlyFailed.failed.count).toBe((await recount(org.orgId, `e.status = 'FAILED'`)).total);
     expect(onlyFailed.successRate).toBe(0);
@@ -305,7 +305,7 @@ describe("charts", () => {
   ])("%s: at most 2,000 points, and the sums equal the counts", async (_, span) => {
     const now = new Date();
     const from = new Date(now.getTime() - span);
-    const chart = await getExecutionCharts(org.orgId, { from }, now);
+    const chart = await getExecutionCharts({ orgId: org.orgId }, { from }, now);
     expect(chart.points.length).toBeLessThanOrEqual(2000);
     expect(chart.points.length).toBeGreaterThan(0);
     const chartFrom = chart.from;
@@ -338,12 +338,12 @@ describe("charts", () => {
 
   it("the charts follow the list's status and stuck filters", async () => {
     const from = new Date(Date.now() - 7 * 24 * HOUR);
-    const all = await getExecutionCharts(org.orgId, { from });
-    const failed = await getExecutionCharts(org.orgId, { from, statuses: ["FAILED"] });
+    const all = await getExecutionCharts({ orgId: org.orgId }, { from });
+    const failed = await getExecutionCharts({ orgId: org.orgId }, { from, statuses: ["FAILED"] });
     const sum = (c: typeof all, s: (typeof STATUSES)[number]) => c.points.reduce((a, p) => a + p.counts[s], 0);
     expect(sum(failed, "FAILED")).toBe(sum(all, "FAILED"));
     for (const s of STATUSES) if (s !== "FAILED") expect(sum(failed, s), s).toBe(0);
-    const stuck = await getExecutionCharts(org.orgId, { from, statuses: ["SCHEDULED", "RUNNING"], stuck: true });
+    const stuck = await getExecutionCharts({ orgId: org.orgId }, { from, statuses: ["SCHEDULED", "RUNNING"], stuck: true });
     const total = stuck.points.reduce((a, p) => a + p.total, 0);
     expect(total).toBe(all.active.stuck);
     expect(sum(stuck, "COMPLETED")).toBe(0);
@@ -355,7 +355,7 @@ describe("charts", () => {
     const r = await recount(org.orgId, `w.key = 'report.build' AND ((e."completedAt" >= $2) OR (e.status IN ('PENDING','SCHEDULED','RUNNING','WAITING') AND e."createdAt" >= $2))`, [chart!.from]);
     expect(chart!.points.reduce((a, p) => a + p.total, 0)).toBe(r.total);
     expect(await getWorkflowCharts(org.orgId, { key: "nope", from })).toBeNull();
-    const none = await getExecutionCharts(org.orgId, { from, workflows: ["nope"] });
+    const none = await getExecutionCharts({ orgId: org.orgId }, { from, workflows: ["nope"] });
     expect(none.empty).toBe(true);
   });
 });
@@ -462,17 +462,17 @@ describe("another organization sees nothing", () => {
     expect((await listExecutionRows(b.orgId, {})).items).toEqual([]);
     // A's cursor and snapshot, replayed from B
     expect((await listExecutionRows(b.orgId, { cursor: first.nextCursor! })).items).toEqual([]);
-    expect((await countNewExecutions(b.orgId, { snapshotId: "0" })).count).toBe(0);
-    expect((await countExecutions(b.orgId, {})).count).toBe(0);
-    expect((await countExecutions(b.orgId, { filters: { search: "secret" } })).count).toBe(0);
+    expect((await countNewExecutions({ orgId: b.orgId }, { snapshotId: "0" })).count).toBe(0);
+    expect((await countExecutions({ orgId: b.orgId }, {})).count).toBe(0);
+    expect((await countExecutions({ orgId: b.orgId }, { filters: { search: "secret" } })).count).toBe(0);
     expect(await refreshExecutionRows(b.orgId, { executionIds: ids })).toEqual([]);
     for (const filters of [{}, { statuses: ["FAILED" as const] }, { workflows: WORKFLOWS }]) {
-      expect((await getCounters(b.orgId, { filters })).total.count).toBe(0);
+      expect((await getCounters({ orgId: b.orgId }, { filters })).total.count).toBe(0);
     }
-    const chart = await getExecutionCharts(b.orgId, { from });
+    const chart = await getExecutionCharts({ orgId: b.orgId }, { from });
     expect(chart.empty).toBe(true);
     expect(chart.active).toEqual({ PENDING: 0, SCHEDULED: 0, RUNNING: 0, WAITING: 0, stuck: 0 });
-    expect(await getExecutionCharts(b.orgId, { from, workflows: WORKFLOWS }).then((c) => c.empty)).toBe(true);
+    expect(await getExecutionCharts({ orgId: b.orgId }, { from, workflows: WORKFLOWS }).then((c) => c.empty)).toBe(true);
     expect(await getExecutionDetail(b.orgId, { executionId: ids[0]! })).toBeNull();
     expect(await getExecutionDetail(b.orgId, { executionId: "kid" })).toBeNull();
     expect((await listExecutionEvents(b.orgId, { executionId: ids[0]! })).items).toEqual([]);
@@ -480,7 +480,7 @@ describe("another organization sees nothing", () => {
     expect(await getWorkflowSummary(b.orgId, { key: WORKFLOWS[0]! })).toBeNull();
     expect(await getWorkflowCharts(b.orgId, { key: WORKFLOWS[0]!, from })).toBeNull();
     // and A still sees its own
-    expect((await countExecutions(a.orgId, {})).count).toBe(25);
+    expect((await countExecutions({ orgId: a.orgId }, {})).count).toBe(25);
     expect((await getExecutionDetail(a.orgId, { executionId: ids[0]! }))!.children.map((c) => c.executionId)).toEqual(["kid"]);
   });
 });
