@@ -13,12 +13,11 @@ const databaseUrl = values["database-url"] ?? process.env.DATABASE_URL ?? "postg
 process.env.DATABASE_URL = databaseUrl;
 const RUNS = Math.max(3, Number(values.runs));
 
-const { getCounters } = await import("../server/dashboard/counters");
-const { countExecutions } = await import("../server/dashboard/list-counts");
+const { countExecutions, getCounters } = await import("../server/aggregates/counters");
 const { filterOfUrlState, filterUrlStateSchema } = await import("../server/executions/filters");
 /** a filter as the dashboard sends it, resolved as filterOfQuery does */
 const filterOf = (s: import("../server/executions/filters").FilterUrlStateInput) => filterOfUrlState(filterUrlStateSchema.parse(s), new Date());
-const { getExecutionCharts } = await import("../server/dashboard/charts");
+const { getExecutionCharts } = await import("../server/aggregates/charts");
 const { closeDb } = await import("../server/db/client");
 
 const db = new pg.Client({ connectionString: databaseUrl });
@@ -62,14 +61,14 @@ const chart = (r: unknown) => {
 };
 
 say(`bench:counts on ${databaseUrl.replace(/\/\/[^@]*@/, "//")}: org ${orgId} (${Number(n).toLocaleString("en-US")} executions), ${RUNS} runs each`);
-await measure("counters, no range", "p50 ≤ 25, p95 ≤ 50 (HTTP)", () => getCounters(orgId, {}), header);
-for (const [label, ms] of presets) await measure(`counters ${label}`, "exact", () => getCounters(orgId, { filter: filterOf({ from: ago(ms) }) }), header);
+await measure("counters, no range", "p50 ≤ 25, p95 ≤ 50 (HTTP)", () => getCounters({ orgId }, {}), header);
+for (const [label, ms] of presets) await measure(`counters ${label}`, "exact", () => getCounters({ orgId }, { filter: filterOf({ from: ago(ms) }) }), header);
 await measure("count FAILED", "p50 ≤ 6, p95 ≤ 12 (HTTP)", () => countExecutions({ orgId }, { filter: filterOf({ statuses: ["FAILED"] }) }), count);
 await measure("count FAILED 24h", "p50 ≤ 6, p95 ≤ 12 (HTTP)", () => countExecutions({ orgId }, { filter: filterOf({ statuses: ["FAILED"], from: ago(DAY) }) }), count);
 await measure("count FAILED 7d", "p50 ≤ 6, p95 ≤ 12 (HTTP)", () => countExecutions({ orgId }, { filter: filterOf({ statuses: ["FAILED"], from: ago(7 * DAY) }) }), count);
 await measure(`count workflow ${workflow}`, "p50 ≤ 6, p95 ≤ 12 (HTTP)", () => countExecutions({ orgId }, { filter: filterOf({ workflows: [workflow] }) }), count);
 await measure("count stuck", "p50 ≤ 6, p95 ≤ 12 (HTTP)", () => countExecutions({ orgId }, { filter: filterOf({ stuck: true }) }), count);
-for (const [label, ms] of presets) await measure(`charts ${label}`, "p95 ≤ 100", () => getExecutionCharts(orgId, { from: ago(ms) }), chart);
+for (const [label, ms] of presets) await measure(`charts ${label}`, "p95 ≤ 100", () => getExecutionCharts({ orgId }, { from: ago(ms) }), chart);
 await closeDb();
 
 const load = os.loadavg().map((l) => l.toFixed(2)).join(", ");

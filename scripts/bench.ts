@@ -321,8 +321,8 @@ async function listSection() {
 }
 
 async function countsSection() {
-  const { getCounters } = await import("../server/dashboard/counters");
-  const { getExecutionCharts } = await import("../server/dashboard/charts");
+  const { getCounters } = await import("../server/aggregates/counters");
+  const { getExecutionCharts } = await import("../server/aggregates/charts");
   const target = "p95 ≤ 100 ms";
   for (const f of filters) {
     const s = await measure(SERVICE_RUNS, () => countExecutionsCapped({ orgId }, f.list));
@@ -332,7 +332,7 @@ async function countsSection() {
     rows.push({ section: "counts", measure: `capped count ${f.label}`, stats: s, value: `${fmt(c.count)}${c.capped ? "+" : ""}`, ...t });
   }
   // the header's targets are over HTTP (the "http" section); in process for comparison
-  const counters = await measure(SERVICE_RUNS, () => getCounters(orgId, {}));
+  const counters = await measure(SERVICE_RUNS, () => getCounters({ orgId }, {}));
   rows.push({ section: "counts", measure: "counters header, in process", stats: counters });
   for (const [label, hours] of [
     ["24 h", 24],
@@ -340,7 +340,7 @@ async function countsSection() {
     ["30 d", 24 * 30],
     ["90 d", 24 * 90],
   ] as const) {
-    const s = await measure(SERVICE_RUNS, () => getExecutionCharts(orgId, { from: new Date(Date.now() - hours * 3_600_000) }));
+    const s = await measure(SERVICE_RUNS, () => getExecutionCharts({ orgId }, { from: new Date(Date.now() - hours * 3_600_000) }));
     rows.push({ section: "charts", measure: `charts ${label}`, stats: s, target, ok: s.p95 <= 100 });
   }
   say(`  counts, counters and charts done`);

@@ -2,7 +2,7 @@
 
 // The alert center: Firing / Acknowledged / Resolved tabs (the tab in the URL), each a keyset-paged
 // list, and the alert drawer opened by ?alert=<id> (the link the webhooks send).
-import { formatCappedCount } from "@/server/dashboard/capped-count";
+import { formatCappedCount } from "@/server/aggregates/capped-count";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { createParser, parseAsStringLiteral, useQueryStates } from "nuqs";

@@ -4,7 +4,7 @@
 // so it is not part of any route's first-load JavaScript.
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatDuration, formatPercent, STATUS_LABELS } from "@/components/executions/format";
-import type { ChartOutput } from "@/server/dashboard/charts";
+import type { ChartOutput } from "@/server/aggregates/charts";
 import { STATUSES, type Status } from "@/server/executions/status";
 import { STATUS_COLORS } from "./colors";
 

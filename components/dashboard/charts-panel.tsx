@@ -6,7 +6,7 @@ import { ChartsSkeleton, LazyExecutionCharts } from "@/components/charts/lazy";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import type { ChartOutput } from "@/server/dashboard/charts";
+import type { ChartOutput } from "@/server/aggregates/charts";
 
 type Collapse = {
   open: boolean;

@@ -6,7 +6,7 @@ import type { UseQueryResult } from "@tanstack/react-query";
 import { formatPercent } from "@/components/executions/format";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
-import type { CountersOutput } from "@/server/dashboard/counters";
+import type { CountersOutput } from "@/server/aggregates/counters";
 
 const TILES: { key: keyof Omit<CountersOutput, "source" | "basis" | "successRate">; label: string; tone?: string }[] = [
   { key: "total", label: "Total" },

@@ -4,7 +4,7 @@
 // at once after an acknowledge or resolve, which invalidates alerts.*). Nothing while zero.
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/react";
-import { formatCappedCount } from "@/server/dashboard/capped-count";
+import { formatCappedCount } from "@/server/aggregates/capped-count";
 
 export function AlertsBadge({ orgSlug }: { orgSlug: string }) {
   const trpc = useTRPC();

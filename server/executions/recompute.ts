@@ -4,11 +4,27 @@
 // rule (before the merge of issue 9) or anything else that drifted.
 import type { Queryable } from "../db/sql";
 import { BUCKET_COUNT, BUCKET_UPPER_MS } from "../metrics/histogram";
-import { hourlyRecountRows, storedHourlyRows, type HourlyRow, type StageTimesRow } from "./queries";
+import { hourlyRecountRows, storedHourlyRows, type HourlyRow } from "./queries";
 
-export type { HourlyRow, StageTimesRow } from "./queries";
-// what `runwatch verify` and `repair` read besides the recounts below
-export { executionCountOf, stageTimeRows } from "./queries";
+export type { HourlyRow } from "./queries";
+
+/** An execution's stored stage times beside the ones its timeline gives (server/aggregates/queries.ts reads them). */
+export type StageTimesRow = {
+  orgId: string;
+  id: string;
+  executionId: string;
+  status: string;
+  createdAt: Date;
+  scheduledAt: Date | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  durationMs: string | null;
+  wantCreatedAt: Date;
+  wantScheduledAt: Date | null;
+  wantStartedAt: Date | null;
+  wantCompletedAt: Date | null;
+  wantDurationMs: string | null;
+};
 
 export const STAGE_FIELDS = ["createdAt", "scheduledAt", "startedAt", "completedAt", "durationMs"] as const;
 export type StageField = (typeof STAGE_FIELDS)[number];

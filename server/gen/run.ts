@@ -6,9 +6,9 @@
 // rebuilt once at the end (one sorted build beats millions of index insertions).
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { rebuildRollups } from "../executions/rollups";
+import { rebuildRollups } from "../aggregates/rollups";
 import { DEFAULT_THRESHOLDS, effectiveThresholds, stuckVerdict } from "../executions/stuck";
-import { addDuration, emptyTotals, HOUR_MS as HOUR, hourlyContribution, hourlyKey, type DurationTotals } from "../executions/hourly";
+import { addDuration, emptyTotals, HOUR_MS as HOUR, hourlyContribution, hourlyKey, type DurationTotals } from "../aggregates/hourly";
 import { CopyBuffer } from "./copy";
 import { generateExecution, type GeneratedExecution } from "./execution";
 import { buildPlan, type GenOptions, type Plan, type PlannedWorkflow } from "./plan";

@@ -10,13 +10,13 @@
 // bad event cannot spoil its neighbours.
 import type pg from "pg";
 import { config } from "../config";
-import { rollupDeltas, writeRollups } from "../executions/rollups";
+import { rollupDeltas, writeRollups } from "../aggregates/rollups";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
 import { EXECUTION_COLUMNS, stateOf, type ExecutionStateRow } from "../executions/row";
 import { recheckCandidate, recheckInsertSql, type RecheckCandidate } from "../executions/stuck-recheck";
 import type { Status } from "../executions/status";
-import { addDuration, emptyTotals, hourlyContribution, hourlyKey, type HourlyContribution } from "../executions/hourly";
+import { addDuration, emptyTotals, hourlyContribution, hourlyKey, type HourlyContribution } from "../aggregates/hourly";
 import { rawEventSchema, validateEvent, type ValidEvent } from "./event-schema";
 
 export type IngestOutcome = "applied" | "duplicate" | "stale" | "rejected" | "deferred" | "invalid";

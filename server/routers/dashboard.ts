@@ -3,11 +3,10 @@
 // procedure parses the list's filter query, calls a service function with the caller's
 // organization, and shapes the output through a schema.
 import { z } from "zod";
-import { getExecutionCharts, chartOutputSchema } from "../dashboard/charts";
-import { countersOutputSchema, getCounters } from "../dashboard/counters";
+import { getExecutionCharts, chartOutputSchema } from "../aggregates/charts";
+import { cappedCountSchema, countersOutputSchema, countExecutions, countNewExecutions, getCounters } from "../aggregates/counters";
 import { executionDetailSchema, getExecutionDetail, listExecutionEvents, timelineItemSchema } from "../executions/detail";
 import { effectiveStatuses, filterOfQuery, PRESET_MS, timeRangeOf, urlStateOfQuery } from "../executions/filters";
-import { cappedCountSchema, countExecutions, countNewExecutions } from "../dashboard/list-counts";
 import {
   encodeListCursor,
   executionListRowSchema,
@@ -69,7 +68,7 @@ export const dashboardRouter = createTRPCRouter({
   counters: read
     .input(z.object({ query: filterQuerySchema }))
     .output(countersOutputSchema)
-    .query(({ ctx, input }) => getCounters(ctx.org.id, { filter: filterOfQuery(input.query, new Date()) })),
+    .query(({ ctx, input }) => getCounters(serviceContext(ctx), { filter: filterOfQuery(input.query, new Date()) })),
 
   /** Charts follow the filters' workflows, statuses, stuck flag and time range (7 days when none is set). */
   charts: read
@@ -82,7 +81,7 @@ export const dashboardRouter = createTRPCRouter({
       const range = timeRangeOf(state, now);
       const to = range.to && range.to < now ? range.to : undefined;
       const from = range.from ?? new Date((to ?? now).getTime() - DEFAULT_CHART_RANGE_MS);
-      return getExecutionCharts(ctx.org.id, { from, to, workflows: state.workflows, statuses: effectiveStatuses(state), stuck: state.stuck }, now);
+      return getExecutionCharts(serviceContext(ctx), { from, to, workflows: state.workflows, statuses: effectiveStatuses(state), stuck: state.stuck }, now);
     }),
 
   detail: read

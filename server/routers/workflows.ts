@@ -1,7 +1,7 @@
 // Workflows: the overview, one workflow's summary, chart and schedule slots, and its settings:
 // stuck thresholds and schedule (ADMIN+, audited with the values before and after).
 import { z } from "zod";
-import { chartOutputSchema } from "../dashboard/charts";
+import { chartOutputSchema } from "../aggregates/charts";
 import { RANGE_PRESETS, PRESET_MS } from "../executions/filters";
 import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries, workflowsOverviewOutputSchema, workflowSummarySchema } from "../workflows/summary";
 import { NotFoundError } from "../errors";

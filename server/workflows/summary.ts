@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { ReadContext } from "../context";
 import { readPool } from "../db/client";
 import { readSchedule, scheduleOutputSchema } from "./schedule";
-import { getExecutionCharts, type ChartInput, type ChartOutput } from "../dashboard/charts";
+import { getExecutionCharts, type ChartInput, type ChartOutput } from "../aggregates/charts";
 import { workflowKeyExists, workflowSummaryRow, workflowSummaryRows, type WorkflowSummaryRow } from "./queries";
 
 export const MAX_WORKFLOWS_LISTED = 1000;
@@ -79,5 +79,5 @@ export async function getWorkflowCharts(
 ): Promise<ChartOutput | null> {
   const { key, ...range } = input;
   if (!(await workflowKeyExists(ctx.client ?? readPool(), ctx.orgId, key))) return null;
-  return getExecutionCharts(ctx.orgId, { ...range, workflows: [key] }, now);
+  return getExecutionCharts(ctx, { ...range, workflows: [key] }, now);
 }

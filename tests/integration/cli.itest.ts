@@ -204,7 +204,7 @@ describe.skipIf(!serverUrl)("runwatch CLI (needs a PostgreSQL server: DATABASE_U
 
   it("seed-demo seeds once, and verify checks the counters and names a tampered one", async () => {
     const seeded = await runwatch("seed-demo", "--json");
-    expect(seeded.code).toBe(0);
+    expect(seeded.code, seeded.stderr).toBe(0);
     expect(seeded.json).toMatchObject({ seeded: true, org: "demo" });
     expect(seeded.json!.executions as number).toBeGreaterThan(2000);
     expect((await runwatch("seed-demo", "--json")).json).toMatchObject({ seeded: false });
@@ -223,5 +223,23 @@ describe.skipIf(!serverUrl)("runwatch CLI (needs a PostgreSQL server: DATABASE_U
     expect(tampered.json).toMatchObject({ ok: false, differences: [{ workflow: "email.digest", counter: "failureCount" }] });
     const diff = (tampered.json!.differences as { stored: number; actual: number }[])[0]!;
     expect(diff.stored).toBe(diff.actual + 1);
+  }, 60_000);
+
+  it("verify names a corrupted rollup row, repair rebuilds it and the counters, verify is then clean", async () => {
+    const demo = `(SELECT id FROM organizations WHERE slug = 'demo')`;
+    await db.query(`UPDATE org_execution_totals SET count = count + 7 WHERE "orgId" = ${demo} AND status = 'FAILED' AND count > 0 AND shard = (
+      SELECT min(shard) FROM org_execution_totals WHERE "orgId" = ${demo} AND status = 'FAILED' AND count > 0)`);
+    const corrupted = await runwatch("verify", "--org", "demo", "--json");
+    expectOneLineFailure(corrupted, /org_execution_totals of demo at FAILED shard \d+/);
+    expect(corrupted.code).toBe(1);
+    // the counter the test above tampered with is still named beside it
+    expect(corrupted.json).toMatchObject({ ok: false, differences: [{ workflow: "email.digest" }], rollupDifferences: [{ table: "org_execution_totals" }] });
+
+    const repaired = await runwatch("repair", "--org", "demo", "--json");
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(repaired.json).toMatchObject({ workflowsRepaired: 1 });
+    const clean = await runwatch("verify", "--org", "demo", "--json");
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.json).toMatchObject({ ok: true, differences: [], rollupDifferences: [] });
   }, 60_000);
 });

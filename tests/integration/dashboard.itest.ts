@@ -3,12 +3,11 @@
 // organizations. Data comes in through the ingestion service, as from an engine.
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordAudit } from "../../server/audit/service";
-import { getExecutionCharts } from "../../server/dashboard/charts";
-import { getCounters } from "../../server/dashboard/counters";
+import { getExecutionCharts } from "../../server/aggregates/charts";
 import { getExecutionDetail, listExecutionEvents } from "../../server/executions/detail";
 import type { FilterUrlStateInput } from "../../server/executions/filters";
 import { filterOf } from "../setup/filters";
-import { countExecutions, countNewExecutions } from "../../server/dashboard/list-counts";
+import { countExecutions, countNewExecutions, getCounters } from "../../server/aggregates/counters";
 import { listExecutionRows, refreshExecutionRows, type ExecutionListRow } from "../../server/executions/list";
 import { getWorkflowCharts, getWorkflowSummary, listWorkflowSummaries } from "../../server/workflows/summary";
 import { pool } from "../../server/db/client";
@@ -242,7 +241,7 @@ describe("capped count", () => {
     await insert(10_001, 10_050);
     expect(await countExecutions({ orgId: o.orgId }, { filter: filterOf(search) })).toEqual({ count: 10_000, capped: true, display: "10,000+" });
     expect((await countExecutions({ orgId: o.orgId }, { filter: filterOf({ ...search, statuses: ["FAILED"] }) })).count).toBe(0);
-    const counters = await getCounters(o.orgId, { filter: filterOf({ ...search, statuses: ["COMPLETED"] }) });
+    const counters = await getCounters({ orgId: o.orgId }, { filter: filterOf({ ...search, statuses: ["COMPLETED"] }) });
     expect(counters.source).toBe("executions");
     expect(counters.total.display).toBe("10,000+");
     expect(counters.successRate).toBeNull();
@@ -263,7 +262,7 @@ describe("counters", () => {
     const ragged = new Date(Date.now() - 8 * HOUR - 12_345);
     const aligned = new Date(Math.floor((Date.now() - 8 * HOUR) / HOUR) * HOUR);
     for (const filters of [{ from: ragged }, { from: aligned, workflows: ["email.send"] }, { from: ragged, to: new Date(Date.now() - 3 * HOUR - 999) }, {}]) {
-      const c = await getCounters(org.orgId, { filter: filterOf(filters) });
+      const c = await getCounters({ orgId: org.orgId }, { filter: filterOf(filters) });
       expect(c.source).toBe("aggregates");
       const where = [
         ...("workflows" in filters ? [`w.key = 'email.send'`] : []),
@@ -281,12 +280,12 @@ describe("counters", () => {
 
   it("executions: any other filter counts the list's rows, equal to a recount", async () => {
     const from = new Date(Date.now() - 7 * HOUR - 123);
-    const c = await getCounters(org.orgId, { filter: filterOf({ from, metadata: [{ key: "env", value: "prod" }] }) });
+    const c = await getCounters({ orgId: org.orgId }, { filter: filterOf({ from, metadata: [{ key: "env", value: "prod" }] }) });
     expect(c.source).toBe("executions");
     const r = await recount(org.orgId, `e."createdAt" >= $2 AND e.metadata @> '{"env":"prod"}'`, [from]);
     expectTilesToEqual(c, r);
 
-    const onlyFailed = await getCounters(org.orgId, { filter: filterOf({ statuses: ["FAILED"] }) });
+    const onlyFailed = await getCounters({ orgId: org.orgId }, { filter: filterOf({ statuses: ["FAILED"] }) });
     expect(onlyFailed.completed.count).toBe(0);
     expect(onlyFailed.failed.count).toBe((await recount(org.orgId, `e.status = 'FAILED'`)).total);
     expect(onlyFailed.successRate).toBe(0);
@@ -307,7 +306,7 @@ describe("charts", () => {
   ])("%s: at most 2,000 points, and the sums equal the counts", async (_, span) => {
     const now = new Date();
     const from = new Date(now.getTime() - span);
-    const chart = await getExecutionCharts(org.orgId, { from }, now);
+    const chart = await getExecutionCharts({ orgId: org.orgId }, { from }, now);
     expect(chart.points.length).toBeLessThanOrEqual(2000);
     expect(chart.points.length).toBeGreaterThan(0);
     const chartFrom = chart.from;
@@ -340,12 +339,12 @@ describe("charts", () => {
 
   it("the charts follow the list's status and stuck filters", async () => {
     const from = new Date(Date.now() - 7 * 24 * HOUR);
-    const all = await getExecutionCharts(org.orgId, { from });
-    const failed = await getExecutionCharts(org.orgId, { from, statuses: ["FAILED"] });
+    const all = await getExecutionCharts({ orgId: org.orgId }, { from });
+    const failed = await getExecutionCharts({ orgId: org.orgId }, { from, statuses: ["FAILED"] });
     const sum = (c: typeof all, s: (typeof STATUSES)[number]) => c.points.reduce((a, p) => a + p.counts[s], 0);
     expect(sum(failed, "FAILED")).toBe(sum(all, "FAILED"));
     for (const s of STATUSES) if (s !== "FAILED") expect(sum(failed, s), s).toBe(0);
-    const stuck = await getExecutionCharts(org.orgId, { from, statuses: ["SCHEDULED", "RUNNING"], stuck: true });
+    const stuck = await getExecutionCharts({ orgId: org.orgId }, { from, statuses: ["SCHEDULED", "RUNNING"], stuck: true });
     const total = stuck.points.reduce((a, p) => a + p.total, 0);
     expect(total).toBe(all.active.stuck);
     expect(sum(stuck, "COMPLETED")).toBe(0);
@@ -357,7 +356,7 @@ describe("charts", () => {
     const r = await recount(org.orgId, `w.key = 'report.build' AND ((e."completedAt" >= $2) OR (e.status IN ('PENDING','SCHEDULED','RUNNING','WAITING') AND e."createdAt" >= $2))`, [chart!.from]);
     expect(chart!.points.reduce((a, p) => a + p.total, 0)).toBe(r.total);
     expect(await getWorkflowCharts({ orgId: org.orgId }, { key: "nope", from })).toBeNull();
-    const none = await getExecutionCharts(org.orgId, { from, workflows: ["nope"] });
+    const none = await getExecutionCharts({ orgId: org.orgId }, { from, workflows: ["nope"] });
     expect(none.empty).toBe(true);
   });
 });
@@ -469,12 +468,12 @@ describe("another organization sees nothing", () => {
     expect((await countExecutions({ orgId: b.orgId }, { filter: filterOf({ search: "secret" }) })).count).toBe(0);
     expect(await refreshExecutionRows({ orgId: b.orgId }, { executionIds: ids })).toEqual([]);
     for (const filters of [{}, { statuses: ["FAILED" as const] }, { workflows: WORKFLOWS }]) {
-      expect((await getCounters(b.orgId, { filter: filterOf(filters) })).total.count).toBe(0);
+      expect((await getCounters({ orgId: b.orgId }, { filter: filterOf(filters) })).total.count).toBe(0);
     }
-    const chart = await getExecutionCharts(b.orgId, { from });
+    const chart = await getExecutionCharts({ orgId: b.orgId }, { from });
     expect(chart.empty).toBe(true);
     expect(chart.active).toEqual({ PENDING: 0, SCHEDULED: 0, RUNNING: 0, WAITING: 0, stuck: 0 });
-    expect(await getExecutionCharts(b.orgId, { from, workflows: WORKFLOWS }).then((c) => c.empty)).toBe(true);
+    expect(await getExecutionCharts({ orgId: b.orgId }, { from, workflows: WORKFLOWS }).then((c) => c.empty)).toBe(true);
     expect(await getExecutionDetail({ orgId: b.orgId }, { executionId: ids[0]! })).toBeNull();
     expect(await getExecutionDetail({ orgId: b.orgId }, { executionId: "kid" })).toBeNull();
     expect((await listExecutionEvents({ orgId: b.orgId }, { executionId: ids[0]! })).items).toEqual([]);

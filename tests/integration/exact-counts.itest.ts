@@ -3,11 +3,10 @@
 // ends and the presets. Data comes in through the ingestion service, as from an engine.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bucketIndex } from "../../server/dashboard/buckets";
-import { getExecutionCharts } from "../../server/dashboard/charts";
-import { getCounters } from "../../server/dashboard/counters";
+import { bucketIndex } from "../../server/aggregates/buckets";
+import { getExecutionCharts } from "../../server/aggregates/charts";
 import { PRESET_MS, RANGE_PRESETS } from "../../server/executions/filters";
-import { countExecutions } from "../../server/dashboard/list-counts";
+import { countExecutions, getCounters } from "../../server/aggregates/counters";
 import { pool } from "../../server/db/client";
 import { isTerminal, STATUSES, type Status } from "../../server/executions/status";
 import { ingestEvents } from "../../server/ingest/service";
@@ -105,7 +104,7 @@ describe("exact counts on randomized histories", () => {
     await fc.assert(
       fc.asyncProperty(filtersArb, async (f) => {
         const want = recount(f);
-        const c = await getCounters(org.orgId, { filter: filterOf(f) });
+        const c = await getCounters({ orgId: org.orgId }, { filter: filterOf(f) });
         expect(c.source).toBe("aggregates");
         expect({ total: c.total.count, failed: c.failed.count, completed: c.completed.count, timedOut: c.timedOut.count, running: c.running.count, stuck: c.stuck.count }).toEqual({
           total: want.total,
@@ -125,7 +124,7 @@ describe("exact counts on randomized histories", () => {
   it.each(RANGE_PRESETS)("preset %s: exact numbers and a success rate", async (preset) => {
     const from = new Date(Date.now() - PRESET_MS[preset]);
     const want = recount({ from });
-    const c = await getCounters(org.orgId, { filter: filterOf({ from }) });
+    const c = await getCounters({ orgId: org.orgId }, { filter: filterOf({ from }) });
     expect(c.total).toMatchObject({ count: want.total, capped: false });
     const finished = want.by.COMPLETED + want.by.FAILED + want.by.TIMED_OUT;
     if (finished) expect(c.successRate).toBeCloseTo(want.by.COMPLETED / finished, 10);
@@ -141,7 +140,7 @@ describe("charts on randomized histories", () => {
     ["90 d", 90 * DAY],
   ])("%s: every bucket equals a recount (terminal by completion, active by creation)", async (_label, range) => {
     const now = new Date();
-    const chart = await getExecutionCharts(org.orgId, { from: new Date(now.getTime() - range) }, now);
+    const chart = await getExecutionCharts({ orgId: org.orgId }, { from: new Date(now.getTime() - range) }, now);
     expect(chart.points.length).toBeLessThanOrEqual(2000);
     const want = new Map<number, Record<Status, number>>();
     for (const r of rows) {

@@ -4,8 +4,8 @@
 // timeline; verify is then clean, and a second repair changes nothing.
 import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
-import { repairExecutions } from "../../server/executions/repair";
-import { verifyAll } from "../../server/executions/verify";
+import { repairExecutions } from "../../server/aggregates/repair";
+import { verifyAll } from "../../server/aggregates/verify";
 import { ingestEvents } from "../../server/ingest/service";
 import { emptyHistogram } from "../../server/metrics/histogram";
 import { createTestOrg } from "../setup/helpers";
@@ -69,5 +69,48 @@ describe("runwatch repair", () => {
     expect(drifted.hourlyDifferences).toEqual([expect.objectContaining({ status: "FAILED", stored: expect.objectContaining({ count: 2 }), actual: expect.objectContaining({ count: 1 }) })]);
     await repairExecutions(orgId);
     expect((await verifyAll(orgId)).ok).toBe(true);
+  });
+});
+
+describe("runwatch verify and repair: the rollups and the workflow counters", () => {
+  it("names a corrupted running total, daily row and created-at row, and repair rebuilds them", async () => {
+    const org = await createTestOrg();
+    const events = [
+      { eventId: "r-1", executionId: "r1", workflow: "etl", status: "COMPLETED" as const, occurredAt: at("09:10") },
+      { eventId: "r-2", executionId: "r2", workflow: "etl", status: "RUNNING" as const, occurredAt: at("09:20") },
+      { eventId: "r-3", executionId: "r2", status: "FAILED" as const, occurredAt: at("09:30") },
+      { eventId: "r-4", executionId: "r3", workflow: "mail", status: "CANCELLED" as const, occurredAt: at("10:05") },
+      { eventId: "r-5", executionId: "r4", workflow: "mail", status: "RUNNING" as const, occurredAt: at("10:06") },
+    ];
+    await ingestEvents(org.orgId, events);
+    expect(await verifyAll(org.orgId)).toMatchObject({ ok: true, rollupDifferences: [] });
+
+    // one wrong row in each rollup, and a drifted workflow counter
+    await pool().query(`UPDATE org_execution_totals SET count = count + 5 WHERE "orgId" = $1 AND status = 'COMPLETED'`, [org.orgId]);
+    await pool().query(`DELETE FROM execution_daily WHERE "orgId" = $1 AND status = 'FAILED'`, [org.orgId]);
+    await pool().query(
+      `INSERT INTO execution_created_rollup ("orgId", "grainHours", bucket, "workflowId", status, count)
+       SELECT "orgId", 1, '2026-03-01T00:00:00Z', id, 'COMPLETED', 3 FROM workflows WHERE "orgId" = $1 AND key = 'mail'`,
+      [org.orgId],
+    );
+    await pool().query(`UPDATE workflows SET "successCount" = "successCount" + 1 WHERE "orgId" = $1 AND key = 'mail'`, [org.orgId]);
+
+    const drifted = await verifyAll(org.orgId);
+    expect(drifted.ok).toBe(false);
+    expect(drifted.differences).toEqual([expect.objectContaining({ workflow: "mail", counter: "successCount", stored: 1, actual: 0 })]);
+    const of = (table: string) => drifted.rollupDifferences.filter((d) => d.table === table);
+    expect(of("org_execution_totals")).toEqual([expect.objectContaining({ stored: "count 6", actual: "count 1" })]);
+    expect(of("execution_daily")).toEqual([expect.objectContaining({ key: expect.stringMatching(/ 2026-03-02 FAILED$/), stored: null, actual: expect.stringMatching(/^count 1, sum 600000 ms/) })]);
+    expect(of("execution_created_rollup")).toEqual([expect.objectContaining({ key: expect.stringMatching(/^1h 2026-03-01T00:00Z workflow \d+ COMPLETED$/), stored: "count 3", actual: null })]);
+    expect(drifted.rollupDifferences).toHaveLength(3);
+    // another organization's rows are not this one's differences
+    expect(await verifyAll(orgId)).toMatchObject({ rollupDifferences: [] });
+
+    expect(await repairExecutions(org.orgId)).toMatchObject({ executionsRepaired: 0, workflowsRepaired: 1 });
+    expect(await verifyAll(org.orgId)).toMatchObject({ ok: true, differences: [], rollupDifferences: [], hourlyDifferences: [], stageTimeDifferences: [] });
+    // and the repaired rollups are the ones ingestion keeps moving
+    await ingestEvents(org.orgId, [{ eventId: "r-6", executionId: "r4", status: "COMPLETED", occurredAt: at("10:30") }]);
+    expect(await verifyAll(org.orgId)).toMatchObject({ ok: true });
+    expect(await repairExecutions(org.orgId)).toMatchObject({ executionsRepaired: 0, workflowsRepaired: 0 });
   });
 });

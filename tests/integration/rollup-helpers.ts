@@ -1,4 +1,4 @@
-// The aggregates of server/executions/rollups.ts against a recount: running totals and the
+// The aggregates of server/aggregates/rollups.ts against a recount: running totals and the
 // created-at rollup from the executions, the daily rollup from the hourly aggregate (itself held
 // to the executions by the hourly checks). Rows that hold zero are the same as no row.
 import { pool } from "../../server/db/client";

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pool } from "../../server/db/client";
-import { verifyWorkflowCounters } from "../../server/executions/verify";
+import { verifyWorkflowCounters } from "../../server/aggregates/verify";
 import { type ApiProcess, startApiProcess } from "../setup/api-process";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 

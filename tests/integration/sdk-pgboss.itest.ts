@@ -7,7 +7,7 @@ import { watchPgBoss } from "@runwatch/node/pg-boss";
 import { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pool } from "../../server/db/client";
-import { verifyWorkflowCounters } from "../../server/executions/verify";
+import { verifyWorkflowCounters } from "../../server/aggregates/verify";
 import { type ApiProcess, startApiProcess } from "../setup/api-process";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
 

@@ -6,7 +6,7 @@
 // read once replay catches up.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getExecutionCharts } from "../../server/dashboard/charts";
+import { getExecutionCharts } from "../../server/aggregates/charts";
 import { closeDb, replicaPools } from "../../server/db/client";
 import { applyMigrations } from "../../server/db/migrate";
 import { replicaLag } from "../../server/health/queries";
@@ -71,7 +71,7 @@ describe.skipIf(embedded)("a streaming replica (pg_basebackup -R) in DATABASE_RE
   });
 
   it("ingests on the primary while lists, counts and charts read the replica's older state", async () => {
-    const before = await getExecutionCharts(orgId, { from: new Date(Date.now() - 3_600_000) });
+    const before = await getExecutionCharts({ orgId }, { from: new Date(Date.now() - 3_600_000) });
     await pauseReplay();
     try {
       const id = uid("replica");
@@ -87,13 +87,13 @@ describe.skipIf(embedded)("a streaming replica (pg_basebackup -R) in DATABASE_RE
       expect(lag).toBe(true);
       expect(await listed()).not.toContain(id);
       expect((await countExecutionsCapped({ orgId }, {})).count).toBe(0);
-      expect((await getExecutionCharts(orgId, { from: new Date(Date.now() - 3_600_000) })).points).toEqual(before.points);
+      expect((await getExecutionCharts({ orgId }, { from: new Date(Date.now() - 3_600_000) })).points).toEqual(before.points);
 
       await resumeReplay();
       // a row written on the primary appears in a replica read after the lag
       await waitFor(async () => (await listed()).includes(id) || null, { what: "the execution in a replica read" });
       expect((await countExecutionsCapped({ orgId }, {})).count).toBe(1);
-      const after = await getExecutionCharts(orgId, { from: new Date(Date.now() - 3_600_000) });
+      const after = await getExecutionCharts({ orgId }, { from: new Date(Date.now() - 3_600_000) });
       expect(after.points.reduce((n, p) => n + p.counts.COMPLETED, 0)).toBe(1);
       await waitFor(async () => (await replicaLagSeconds()) === 0 || null, { what: "the replica caught up" });
     } finally {

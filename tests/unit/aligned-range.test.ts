@@ -1,8 +1,8 @@
 // splitRange: days, hours and ragged edges cover [from, to) exactly once, each piece on its grain.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { splitRange } from "../../server/dashboard/aligned-range";
-import { DAY_MS, HOUR_MS } from "../../server/dashboard/buckets";
+import { splitRange } from "../../server/aggregates/aligned-range";
+import { DAY_MS, HOUR_MS } from "../../server/aggregates/buckets";
 
 const T = Date.parse("2026-03-01T00:00:00Z");
 const INF = 1e15;

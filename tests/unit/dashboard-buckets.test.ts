@@ -1,7 +1,7 @@
 // Chart buckets: size from the range, the cap on points, alignment, and filled series.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BUCKET_ORIGIN_MS, bucketCount, bucketIndex, bucketStart, bucketStarts, chooseBucketMs, DAY_MS, failureRate, fillSeries, HOUR_MS, MAX_POINTS } from "../../server/dashboard/buckets";
+import { BUCKET_ORIGIN_MS, bucketCount, bucketIndex, bucketStart, bucketStarts, chooseBucketMs, DAY_MS, failureRate, fillSeries, HOUR_MS, MAX_POINTS } from "../../server/aggregates/buckets";
 
 const T = Date.parse("2026-03-01T00:00:00Z");
 

@@ -2,7 +2,7 @@
 // execution counts in, and adding then taking back a duration leaves the cell empty.
 import { describe, expect, it } from "vitest";
 import { bucketOf } from "../../server/metrics/histogram";
-import { addDuration, emptyTotals, hourlyContribution, hourlyKey } from "../../server/executions/hourly";
+import { addDuration, emptyTotals, hourlyContribution, hourlyKey } from "../../server/aggregates/hourly";
 
 const done = { status: "COMPLETED" as const, completedAt: new Date("2026-11-30T10:59:59.999Z"), durationMs: 1500 };
 

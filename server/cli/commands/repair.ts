@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { repairExecutions } from "../../executions/repair";
+import { repairExecutions } from "../../aggregates/repair";
 import { orgSlugSchema, requireOrgBySlug } from "../../orgs/service";
 import { parseCommandArgs, validateArgs } from "../args";
 import type { Command } from "./types";
@@ -14,14 +14,17 @@ const argsSchema = z.object({
 export const repairCommand: Command = {
   path: ["repair"],
   usage,
-  summary: "recompute stage times, durations and the hourly aggregate from the stored timeline (rows written by older rules)",
+  summary: "recompute stage times, durations and the hourly aggregate from the stored timeline (rows written by older rules); rebuild the rollups and recount the workflow counters",
   async run(argv) {
     const { values } = validateArgs(argsSchema, parseCommandArgs(argv, { org: { type: "string" } }, usage), usage);
     const org = values.org ? await requireOrgBySlug(values.org) : null;
     const report = await repairExecutions(org?.id ?? null);
     const scope = org ? `in ${org.slug}` : "in all organizations";
     return {
-      lines: [`Repaired ${report.executionsRepaired} of ${report.executions} execution(s) ${scope}; rebuilt ${report.hourlyRows} hourly row(s).`],
+      lines: [
+        `Repaired ${report.executionsRepaired} of ${report.executions} execution(s) ${scope}; rebuilt ${report.hourlyRows} hourly row(s)` +
+          (report.workflowsRepaired ? `; recounted the counters of ${report.workflowsRepaired} workflow(s).` : "."),
+      ],
       json: { ...report },
     };
   },

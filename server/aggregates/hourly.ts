@@ -2,8 +2,8 @@
 // execution counts in and what it adds there. Ingestion (server/ingest/service.ts) and the bulk
 // generator (server/gen/run.ts) both build their rows with these, so a generated database equals
 // what ingesting the same events would have written, and `runwatch verify` agrees with both.
-import type { ExecutionState } from "./lifecycle";
-import { isTerminal, type Status } from "./status";
+import type { ExecutionState } from "../executions/lifecycle";
+import { isTerminal, type Status } from "../executions/status";
 import { bucketOf, emptyHistogram } from "../metrics/histogram";
 
 export const HOUR_MS = 3_600_000;

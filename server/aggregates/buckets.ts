@@ -2,7 +2,7 @@
 // to a fixed origin so the same instant always falls in the same bucket (the SQL in charts.ts
 // computes the same index). Pure.
 
-import { DAY_MS, HOUR_MS } from "../executions/hourly";
+import { DAY_MS, HOUR_MS } from "./hourly";
 
 export { DAY_MS, HOUR_MS };
 /** The hard cap on points per series. */

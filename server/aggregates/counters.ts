@@ -6,14 +6,60 @@
 //   the organization's active set and the range's days and hours, never on history.
 // - "executions": an id or metadata search. Every counter is a capped count over the list's
 //   query, exact up to 10,000 and then "10,000+".
+// The list's own counts (its total, and "N new" since its snapshot) are here too, so every count
+// of executions is in one place.
 import { z } from "zod";
+import type { ReadContext } from "../context";
 import { countExecutionsCapped } from "../executions/read";
 import { COUNT_CAP } from "../paging/limits";
 import type { Status } from "../executions/status";
 import { exactCounts } from "./exact-counts";
 import { canCountExactly, type ExecutionFilter } from "../executions/filters";
 import { formatCappedCount } from "./capped-count";
-import { cappedCountSchema, type CappedCount } from "./list-counts";
+
+export const cappedCountSchema = z.object({
+  count: z.number().int(),
+  /** true: there are more than `count`; show "10,000+" */
+  capped: z.boolean(),
+  display: z.string(),
+});
+export type CappedCount = z.infer<typeof cappedCountSchema>;
+
+/** the resolved filter (filterOfQuery); none: every execution */
+export type CountExecutionsInput = { filter?: ExecutionFilter };
+
+/**
+ * Executions matching the filters: exact from the aggregates (./exact-counts.ts) unless an id or
+ * metadata search is set; those are exact up to 10,000, then "10,000+".
+ */
+export async function countExecutions(ctx: ReadContext, input: CountExecutionsInput): Promise<CappedCount> {
+  const filters = input.filter ?? {};
+  if (canCountExactly(filters)) {
+    // the total alone: no stuck rule to judge, unless the filter is "stuck"
+    const { total } = await exactCounts(ctx, filters, { stuck: false });
+    return { count: total, capped: false, display: formatCappedCount(total, false) };
+  }
+  const { count, capped } = await countExecutionsCapped(ctx, filters, { cap: COUNT_CAP });
+  return { count, capped, display: formatCappedCount(count, capped) };
+}
+
+export const countNewExecutionsInputSchema = z.object({
+  /** the resolved filter (filterOfQuery); none: every execution */
+  filter: z.custom<ExecutionFilter>().default({}),
+  /** the snapshotId of the list being shown */
+  snapshotId: z.string().regex(/^\d{1,19}$/, "snapshotId must be the snapshotId of a list page"),
+});
+export type CountNewExecutionsInput = z.input<typeof countNewExecutionsInputSchema>;
+
+/**
+ * "N new — show": executions matching the filters that arrived after the list's snapshot. Counted
+ * by arrival (id), not by createdAt, so a late report of an old execution is counted too.
+ */
+export async function countNewExecutions(ctx: ReadContext, input: CountNewExecutionsInput): Promise<CappedCount> {
+  const { filter: filters, snapshotId } = countNewExecutionsInputSchema.parse(input);
+  const { count, capped } = await countExecutionsCapped(ctx, filters, { cap: COUNT_CAP, afterId: snapshotId });
+  return { count, capped, display: formatCappedCount(count, capped) };
+}
 
 export const countersInputSchema = z.object({
   /** the resolved filter (filterOfQuery); none: every execution */
@@ -62,13 +108,13 @@ export function successRate(completed: CappedCount, failed: CappedCount, timedOu
   return finished === 0 ? null : completed.count / finished;
 }
 
-export async function getCounters(orgId: string, input: CountersInput): Promise<CountersOutput> {
-  const { filter } = countersInputSchema.parse(input);
-  return canCountExactly(filter) ? countersFromAggregates(orgId, filter) : countersFromExecutions(orgId, filter);
+export async function getCounters(ctx: ReadContext, input: CountersInput): Promise<CountersOutput> {
+  const { filter: filters } = countersInputSchema.parse(input);
+  return canCountExactly(filters) ? countersFromAggregates(ctx, filters) : countersFromExecutions(ctx.orgId, filters);
 }
 
-async function countersFromAggregates(orgId: string, f: ExecutionFilter): Promise<CountersOutput> {
-  const { by, total, stuck } = await exactCounts(orgId, f);
+async function countersFromAggregates(ctx: ReadContext, f: ExecutionFilter): Promise<CountersOutput> {
+  const { by, total, stuck } = await exactCounts(ctx, f);
   const counters = Object.fromEntries(Object.entries(COUNTER_STATUS).map(([k, s]) => [k, exact(by[s])])) as Record<StatusCounter, CappedCount>;
   return {
     source: "aggregates",

@@ -7,14 +7,13 @@
 // transaction that moves the workflow counters, so each execution counts once wherever its
 // events' merge puts it: a late event that moves createdAt, completedAt or the duration takes it
 // out of its old rows and into the new ones.
-import type pg from "pg";
-import type { ExecutionState } from "./lifecycle";
-import { isTerminal, TERMINAL_STATUSES, type Status } from "./status";
-import { BUCKET_COUNT, BUCKET_UPPER_MS, bucketOf, emptyHistogram } from "../metrics/histogram";
+import type { Queryable } from "../db/sql";
+import type { ExecutionState } from "../executions/lifecycle";
+import { isTerminal, type Status } from "../executions/status";
+import { bucketOf, emptyHistogram } from "../metrics/histogram";
 import { DAY_MS, HOUR_MS } from "./hourly";
+import { rebuildRollupTable, ROLLUP_TABLES, TOTAL_SHARDS, writeRollupDeltas } from "./queries";
 
-/** Running totals are split by workflowId % TOTAL_SHARDS (see the migration's table comment). */
-export const TOTAL_SHARDS = 16;
 export const CREATED_GRAINS_HOURS = [1, 24] as const;
 
 export type RollupChange = { workflowId: string; before: ExecutionState | null; after: ExecutionState };
@@ -86,74 +85,16 @@ export function rollupDeltas(changes: readonly RollupChange[]): RollupDeltas {
  * so every writer takes the rows of the three tables in the same order: daily, created, totals,
  * each sorted by key. Called after execution_hourly and before the workflow counters.
  */
-export async function writeRollups(client: Pick<pg.ClientBase, "query">, orgId: string, d: RollupDeltas): Promise<void> {
+export async function writeRollups(client: Queryable, orgId: string, d: RollupDeltas): Promise<void> {
   if (!d.daily.length && !d.created.length && !d.totals.length) return;
-  await client.query(
-    `WITH daily AS (
-       INSERT INTO execution_daily AS t ("orgId", "workflowId", day, status, count, "durationSumMs", histogram)
-       SELECT $1, x."workflowId", x.day, x.status, x.count, x."durationSumMs", x.histogram
-         FROM json_to_recordset($2::json) AS x("workflowId" bigint, day timestamptz, status "ExecutionStatus", count int, "durationSumMs" bigint, histogram int[])
-        ORDER BY x."workflowId", x.day, x.status
-       ON CONFLICT ("orgId", "workflowId", day, status) DO UPDATE SET count = t.count + EXCLUDED.count,
-         "durationSumMs" = t."durationSumMs" + EXCLUDED."durationSumMs",
-         histogram = ARRAY(SELECT a + b FROM unnest(coalesce(t.histogram, array_fill(0, ARRAY[${BUCKET_COUNT}])), EXCLUDED.histogram) AS u(a, b))
-     ), created AS (
-       INSERT INTO execution_created_rollup AS t ("orgId", "grainHours", bucket, "workflowId", status, count)
-       SELECT $1, x."grainHours", x.bucket, x."workflowId", x.status, x.count
-         FROM json_to_recordset($3::json) AS x("grainHours" smallint, bucket timestamptz, "workflowId" bigint, status "ExecutionStatus", count int)
-        ORDER BY x."grainHours", x.bucket, x."workflowId", x.status
-       ON CONFLICT ("orgId", "grainHours", bucket, "workflowId", status) DO UPDATE SET count = t.count + EXCLUDED.count
-     )
-     INSERT INTO org_execution_totals AS t ("orgId", status, shard, count)
-     SELECT $1, x.status, x.shard, x.count
-       FROM json_to_recordset($4::json) AS x(status "ExecutionStatus", shard smallint, count bigint)
-      ORDER BY x.status, x.shard
-     ON CONFLICT ("orgId", status, shard) DO UPDATE SET count = t.count + EXCLUDED.count`,
-    [orgId, JSON.stringify(d.daily), JSON.stringify(d.created), JSON.stringify(d.totals)],
-  );
+  await writeRollupDeltas(client, orgId, d.daily, d.created, d.totals);
 }
-
-// bucket i of a histogram from rows grouped by width_bucket (bucketOf's SQL twin, as in recountHourly)
-const HISTOGRAM_FROM_BUCKETS = Array.from({ length: BUCKET_COUNT }, (_, i) => `coalesce(sum(c.n) FILTER (WHERE c.bucket = ${i}), 0)::int`).join(", ");
-
-const TERMINAL_SQL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /**
  * Rebuilds the three aggregates of one organization (null: all) from the executions, for the
  * generator and `runwatch repair`. The caller holds execution_hourly steady (repair locks it);
  * the tables are locked here the way repair locks execution_hourly.
  */
-export async function rebuildRollups(client: Pick<pg.ClientBase, "query">, orgId: string | null): Promise<void> {
-  for (const t of ["execution_daily", "execution_created_rollup", "org_execution_totals"]) {
-    await client.query(`LOCK TABLE ${t} IN SHARE ROW EXCLUSIVE MODE`);
-    await client.query(`DELETE FROM ${t} WHERE $1::uuid IS NULL OR "orgId" = $1::uuid`, [orgId]);
-  }
-  await client.query(
-    `INSERT INTO execution_daily ("orgId", "workflowId", day, status, count, "durationSumMs", histogram)
-     SELECT c."orgId", c."workflowId", c.day, c.status, sum(c.n)::int, sum(c.sum)::bigint, ARRAY[${HISTOGRAM_FROM_BUCKETS}]
-       FROM (SELECT e."orgId", e."workflowId", date_trunc('day', e."completedAt", 'UTC') AS day, e.status,
-                    width_bucket(e."durationMs", $2::bigint[]) AS bucket, count(*)::int AS n, sum(e."durationMs") AS sum
-               FROM executions e
-              WHERE e.status IN (${TERMINAL_SQL}) AND e."completedAt" IS NOT NULL AND e."durationMs" IS NOT NULL
-                AND ($1::uuid IS NULL OR e."orgId" = $1::uuid)
-              GROUP BY 1, 2, 3, 4, 5) c
-      GROUP BY 1, 2, 3, 4`,
-    [orgId, BUCKET_UPPER_MS],
-  );
-  await client.query(
-    `INSERT INTO execution_created_rollup ("orgId", "grainHours", bucket, "workflowId", status, count)
-     SELECT e."orgId", g.hours, date_trunc(CASE g.hours WHEN 1 THEN 'hour' ELSE 'day' END, e."createdAt", 'UTC'), e."workflowId", e.status, count(*)::int
-       FROM executions e, (VALUES (1::smallint), (24::smallint)) AS g(hours)
-      WHERE e.status IN (${TERMINAL_SQL}) AND ($1::uuid IS NULL OR e."orgId" = $1::uuid)
-      GROUP BY 1, 2, 3, 4, 5`,
-    [orgId],
-  );
-  await client.query(
-    `INSERT INTO org_execution_totals ("orgId", status, shard, count)
-     SELECT e."orgId", e.status, (e."workflowId" % ${TOTAL_SHARDS})::smallint, count(*)
-       FROM executions e
-      WHERE e.status IN (${TERMINAL_SQL}) AND ($1::uuid IS NULL OR e."orgId" = $1::uuid)
-      GROUP BY 1, 2, 3`,
-    [orgId],
-  );
+export async function rebuildRollups(client: Queryable, orgId: string | null): Promise<void> {
+  for (const t of ROLLUP_TABLES) await rebuildRollupTable(client, t, orgId);
 }
