@@ -99,7 +99,6 @@ const eslintConfig = [
       "server/gen/copy.ts",
       "server/gen/run.ts",
       "server/health.ts",
-      "server/ingest/service.ts",
       "server/members/service.ts",
       "server/monitor/deferred.ts",
       "server/monitor/lease.ts",
