@@ -85,7 +85,6 @@ const eslintConfig = [
       "server/dashboard/exact-counts.ts",
       "server/dashboard/list.ts",
       "server/dashboard/workflows.ts",
-      "server/db/partitions.ts",
       "server/db/replica-lag.ts",
       "server/delivery/outbox.ts",
       "server/delivery/worker.ts",
