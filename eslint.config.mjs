@@ -95,8 +95,6 @@ const eslintConfig = [
       "server/executions/rollups.ts",
       "server/executions/timeline.ts",
       "server/executions/verify.ts",
-      "server/gen/copy.ts",
-      "server/gen/run.ts",
       "server/health.ts",
       "server/members/service.ts",
       "server/monitor/deferred.ts",
