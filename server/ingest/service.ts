@@ -10,6 +10,7 @@
 // bad event cannot spoil its neighbours.
 import type pg from "pg";
 import { config } from "../config";
+import type { ServiceContext } from "../context";
 import { rollupDeltas, writeRollups } from "../executions/rollups";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
@@ -41,11 +42,28 @@ export type IngestResult = {
   reason?: string;
 };
 
-export type IngestOptions = { receivedAt?: Date };
+/**
+ * What ingestion needs of the service context: the organization, and the caller's transaction to
+ * join, if any. It writes no audit entry (the events are their own record, on the timeline), so
+ * any ServiceContext will do, and so will `{ orgId }`.
+ */
+export type IngestContext = Pick<ServiceContext, "orgId" | "client">;
 
-/** Validates and applies events; results come back in input order. */
-export async function ingestEvents(orgId: string, rawEvents: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult[]> {
-  const receivedAt = options.receivedAt ?? new Date();
+export type IngestInput = {
+  /** raw events, validated here */
+  events: readonly unknown[];
+  /** when they arrived (default: now) */
+  receivedAt?: Date;
+};
+
+/**
+ * Validates and applies events; results come back in input order. Always in transactions of its
+ * own (ctx.client is not joined): a batch spoiled by one event's data is retried event by event.
+ */
+export async function ingestEvents(ctx: IngestContext, input: IngestInput): Promise<IngestResult[]> {
+  const { orgId } = ctx;
+  const rawEvents = input.events;
+  const receivedAt = input.receivedAt ?? new Date();
   const results: IngestResult[] = new Array(rawEvents.length);
   const valid: Indexed[] = [];
   rawEvents.forEach((raw, index) => {
@@ -81,8 +99,14 @@ export async function ingestEvents(orgId: string, rawEvents: readonly unknown[],
   return results;
 }
 
-/** Applies one already-validated event alone; used by the explicit status endpoint. */
-export async function ingestOne(orgId: string, event: ValidEvent, receivedAt = new Date(), inTransaction?: pg.PoolClient): Promise<IngestResult> {
+/**
+ * Applies one already-validated event alone: the explicit status endpoint, and callers with a
+ * transaction of their own in ctx.client (an audited operator action, the monitor's timeout).
+ */
+export async function ingestOne(ctx: IngestContext, input: { event: ValidEvent; receivedAt?: Date }): Promise<IngestResult> {
+  const { orgId, client: inTransaction } = ctx;
+  const { event } = input;
+  const receivedAt = input.receivedAt ?? new Date();
   const hint: BatchHint = { exclusive: false };
   try {
     if (!inTransaction) return (await withTransaction((client) => applyBatch(client, orgId, [{ index: 0, event }], receivedAt, hint)))[0]!;

@@ -331,7 +331,7 @@ async function applyStatusChunk(caller: BulkCaller, jobId: string, action: "canc
     attempt: r.attempt,
     ...(action === "markFailed" ? { error: { message: reason } } : {}),
   }));
-  const results = await ingestEvents(caller.orgId, events, { receivedAt: now });
+  const results = await ingestEvents({ orgId: caller.orgId }, { events, receivedAt: now });
   // "duplicate": this job's own event, applied before its process stopped
   const changed = results.filter((r) => r.outcome === "applied" || r.outcome === "duplicate").length;
   return { changed, skipped: rows.length - changed };

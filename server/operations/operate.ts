@@ -59,7 +59,7 @@ async function operate(caller: OperateCaller, action: OperateAction, executionId
       attempt: current.attempt,
       ...(action === "markFailed" ? { error: { message: reason } } : {}),
     });
-    const result = await ingestOne(caller.orgId, event, now, client);
+    const result = await ingestOne({ orgId: caller.orgId, client }, { event, receivedAt: now });
 
     if (result.outcome === "applied") {
       const done: OperateResult = { executionId, status: result.status ?? target.status, previousStatus: current.status };

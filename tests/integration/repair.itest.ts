@@ -19,12 +19,12 @@ const at = (hhmm: string) => `2026-03-02T${hhmm}:00.000Z`;
 
 describe("runwatch repair", () => {
   it("fixes a row written with the old first-received rule, and verify sees the difference before and none after", async () => {
-    await ingestEvents(orgId, [
+    await ingestEvents({ orgId }, { events: [
       { eventId: "old-1", executionId: "old", workflow: "legacy", status: "COMPLETED", occurredAt: at("08:10") },
       { eventId: "old-2", executionId: "old", status: "RUNNING", occurredAt: at("08:00") },
       { eventId: "ok-1", executionId: "ok", workflow: "legacy", status: "RUNNING", occurredAt: at("08:00") },
       { eventId: "ok-2", executionId: "ok", status: "FAILED", occurredAt: at("08:01") },
-    ]);
+    ] });
     expect((await verifyAll(orgId)).ok).toBe(true);
 
     // what the old rules wrote: stage times of the first event received, the duration from it
