@@ -131,7 +131,7 @@ async function seed(databaseUrl: string): Promise<string> {
       { executionId: "demo-exec-3", status: "RUNNING", occurredAt: at(8) },
       { executionId: "demo-exec-4", status: "PENDING", occurredAt: at(9) },
     ].map((e, i) => ({ eventId: `demo-seed-${i}`, workflow: "demo.orders", ...e }));
-    const outcomes = await ingestEvents(org.id, events);
+    const outcomes = await ingestEvents({ orgId: org.id }, { events });
     const notApplied = outcomes.filter((o) => o.outcome !== "applied");
     if (notApplied.length) throw new Error(`seed events not applied: ${JSON.stringify(notApplied)}`);
     return `minimal demo org (${events.length} events)`;

@@ -152,18 +152,19 @@ export class Monitor {
       const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = $3, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId, at]);
       if (rowCount !== 1) return { result: undefined, noop: true };
       const outcome = await ingestOne(
-        task.orgId,
+        { orgId: task.orgId, client },
         {
-          eventId: `monitor-timeout-${task.alertId}`,
-          executionId: task.executionId,
-          type: "status",
-          status: "TIMED_OUT",
-          attempt: task.attempt,
-          occurredAt: at,
-          error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
+          event: {
+            eventId: `monitor-timeout-${task.alertId}`,
+            executionId: task.executionId,
+            type: "status",
+            status: "TIMED_OUT",
+            attempt: task.attempt,
+            occurredAt: at,
+            error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
+          },
+          receivedAt: new Date(),
         },
-        new Date(),
-        client,
       );
       await recordAlertEvents(client, [{ orgId: task.orgId, alertId: task.alertId, kind: "timed_out", actor: MONITOR_ACTOR, note: `${outcome.outcome}${outcome.reason ? `: ${outcome.reason}` : ""}` }]);
       return {

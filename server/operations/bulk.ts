@@ -285,7 +285,7 @@ async function applyStatusChunk(caller: ServiceContext, jobId: string, action: "
     attempt: r.attempt,
     ...(action === "markFailed" ? { error: { message: reason } } : {}),
   }));
-  const results = await ingestEvents(caller.orgId, events, { receivedAt: now });
+  const results = await ingestEvents({ orgId: caller.orgId }, { events, receivedAt: now });
   // "duplicate": this job's own event, applied before its process stopped
   const changed = results.filter((r) => r.outcome === "applied" || r.outcome === "duplicate").length;
   return { changed, skipped: rows.length - changed };

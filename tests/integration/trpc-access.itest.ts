@@ -45,10 +45,10 @@ type AccessCase = OrgCase | OwnCase;
 
 async function activeExecution(org: TestOrg): Promise<string> {
   const executionId = `exec-${Math.random().toString(36).slice(2, 10)}`;
-  const results = await ingestEvents(org.orgId, [
+  const results = await ingestEvents({ orgId: org.orgId }, { events: [
     { eventId: `${executionId}-1`, executionId, workflow: "access.test", status: "PENDING" },
     { eventId: `${executionId}-2`, executionId, status: "RUNNING" },
-  ]);
+  ] });
   expect(results.map((r) => r.outcome)).toEqual(["applied", "applied"]);
   return executionId;
 }
