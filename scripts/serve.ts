@@ -53,5 +53,8 @@ server.once("error", (err) => {
 });
 server.listen(port, hostname, () => {
   const ms = Math.round(performance.now() - started);
-  process.stdout.write(`[runwatch] Server ready on port ${port} in ${ms} ms (REST API direct, pages through Next.js).\n`);
+  // the port it got (-p 0 asks for any free one, as the integration test does)
+  const address = server.address();
+  const bound = typeof address === "object" && address ? address.port : port;
+  process.stdout.write(`[runwatch] Server ready on port ${bound} in ${ms} ms (REST API direct, pages through Next.js).\n`);
 });
