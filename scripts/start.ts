@@ -17,6 +17,7 @@ import { loadOrRenewDemoCredentials, saveDemoCredentials, type DemoCredentials }
 import { DEMO_LOGINS, DEMO_ORG_SLUG, demoExists, seedDemo } from "../server/demo/seed";
 import { redactUrl, renderBanner } from "../server/cli/start/banner";
 import { buildPhaseOf, explainWarningBlock, formatElapsed, harmlessWarning } from "../server/cli/start/build-progress";
+import { bundleServe } from "../server/cli/start/serve-bundle";
 import { checkBuild } from "../server/cli/start/needs-build";
 
 const devMode = process.argv.includes("--dev");
@@ -173,16 +174,25 @@ export const SERVER_OLD_SPACE_MB = 256;
 
 /**
  * The web server: in production scripts/serve.ts, which answers the REST API itself and hands
- * pages to Next in the same process (server/http/front.ts); with --dev, `next dev`.
+ * pages to Next in the same process (server/http/front.ts), run as a bundle
+ * (server/cli/start/serve-bundle.ts); with --dev, `next dev`.
  */
-function startServer(env: NodeJS.ProcessEnv): ChildProcess {
+async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   // the monitor and delivery worker run in the server process unless told otherwise
   const monitor = settings.RUNWATCH_MONITOR ?? "inprocess";
   const heap = /--max-old-space-size/.test(env.NODE_OPTIONS ?? "") ? [] : [`--max-old-space-size=${SERVER_OLD_SPACE_MB}`];
-  const args = devMode
-    ? [require.resolve("next/dist/bin/next"), "dev", "-p", port]
-    : ["--import", pathToFileURL(require.resolve("tsx")).href, path.join(projectRoot, "scripts/serve.ts")];
+  const args = devMode ? [require.resolve("next/dist/bin/next"), "dev", "-p", port] : await productionServer();
   return spawnChild(process.execPath, [...heap, ...args], { ...env, RUNWATCH_MONITOR: monitor, ...(devMode ? {} : { NODE_ENV: "production" }) }, "The server");
+}
+
+/** scripts/serve.ts bundled; through tsx (about 60 MB more memory) if bundling fails. */
+async function productionServer(): Promise<string[]> {
+  try {
+    return [await bundleServe(projectRoot)];
+  } catch (err) {
+    say(`Could not bundle scripts/serve.ts (${err instanceof Error ? err.message : String(err)}); running it through tsx.`);
+    return ["--import", pathToFileURL(require.resolve("tsx")).href, path.join(projectRoot, "scripts/serve.ts")];
+  }
 }
 
 function assertPortFree(portNumber: number): Promise<void> {
@@ -278,7 +288,7 @@ async function main(): Promise<void> {
     // sessions are signed with it; kept in .runwatch/auth-secret so they survive restarts
     env.BETTER_AUTH_SECRET ??= await loadOrCreateAuthSecret(projectRoot);
 
-    const server = startServer(env);
+    const server = await startServer(env);
     server.on("exit", (code, signal) => {
       if (shuttingDown) return;
       say(`The server exited (${signal ?? `code ${code}`}).`);

@@ -12,8 +12,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 // @ts-expect-error -- Next's bundled copy of the `compression` middleware ships without types
-import compression from "next/dist/compiled/compression";
-import { releaseCompressionStream } from "next/dist/server/lib/release-compression-stream";
+import compression from "next/dist/compiled/compression/index.js";
+import { releaseCompressionStream } from "next/dist/server/lib/release-compression-stream.js";
 import nextConfig, { securityHeaders } from "../../next.config.js";
 import { InvalidTextError } from "../errors";
 import { assertCleanUrl } from "../guard";
