@@ -9,6 +9,7 @@ import http from "node:http";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prisma } from "../../server/db/client";
 import { MAX_BODY_BYTES } from "../../server/http/api";
 import { API_CONTENT_SECURITY_POLICY } from "../../server/http/csp";
 import { frontListener } from "../../server/http/front";
@@ -158,10 +159,11 @@ describe.skipIf(!hasBuild || EMBEDDED)(`scripts/serve.ts with Next behind it${ha
   let child: ChildProcess;
   let base: string;
   let key: string;
+  let orgId: string;
   let output = "";
 
   beforeAll(async () => {
-    const { orgId } = await createTestOrg();
+    ({ orgId } = await createTestOrg());
     key = (await createTestApiKey(orgId)).key;
     child = spawn(process.execPath, ["--import", tsxLoader, path.join(projectRoot, "scripts/serve.ts"), "-p", "0", "-H", "127.0.0.1"], {
       cwd: projectRoot,
@@ -219,6 +221,16 @@ describe.skipIf(!hasBuild || EMBEDDED)(`scripts/serve.ts with Next behind it${ha
     // Next's own answer to a trailing slash
     const slash = await request(base, "GET", "/api/v1/events/");
     expect([slash.status, slash.headers.location]).toEqual([308, "/api/v1/events"]);
+  });
+
+  it("records the TCP peer as the client's address, not what the client claims (client-address.ts)", async () => {
+    const res = await request(base, "PUT", "/api/v1/workflows/front-peer", {
+      body: JSON.stringify({ name: "Front peer" }),
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "x-runwatch-peer": "forged 6.6.6.6", "x-forwarded-for": "7.7.7.7" },
+    });
+    expect(res.status, res.text).toBe(200);
+    const entry = await prisma().auditLog.findFirst({ where: { orgId, resourceId: "front-peer" }, select: { ip: true, actorType: true } });
+    expect(entry).toEqual({ ip: "127.0.0.1", actorType: "API_KEY" });
   });
 
   it("stops on SIGTERM as next start does: in-flight work finished, exit code 143", async () => {
