@@ -128,7 +128,11 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
       }
     };
     const onEnd = () => resolve(chunks.length ? Buffer.concat(chunks) : undefined);
-    req.on("data", onData).once("end", onEnd).once("error", reject);
+    // a client gone before the end of its body: nothing to answer
+    const onClose = () => {
+      if (!req.complete) reject(new Error("the client closed the connection before the end of its request body"));
+    };
+    req.on("data", onData).once("end", onEnd).once("error", reject).once("close", onClose);
   });
 }
 
