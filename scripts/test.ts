@@ -5,7 +5,7 @@
 // Databases: the integration tests provision their own (tests/setup/global-db.ts). For e2e this
 // script provisions one the same way (a fresh database on DATABASE_URL's server, or embedded
 // PostgreSQL when DATABASE_URL is unset), migrates and seeds it, and hands it to Playwright,
-// whose webServer runs `next start` against it.
+// whose webServer runs the production server (scripts/serve.ts) against it.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -148,7 +148,7 @@ async function e2e() {
     db = await provisionTestDatabase();
     const seeded = await seed(db.url);
     console.log(`e2e database: ${db.kind}, migrated, seeded with ${seeded}`);
-    // next start runs with NODE_ENV=production, where better-auth needs a real secret: one per run
+    // the production server runs with NODE_ENV=production, where better-auth needs a real secret: one per run
     const env = {
       ...process.env,
       DATABASE_URL: db.url,
