@@ -346,8 +346,8 @@ async function applyAlertChunk(client: PoolClient, caller: BulkCaller, action: B
     [caller.orgId, executionIds, states],
   );
   for (const a of alerts) {
-    if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason);
-    else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason);
+    if (action === "acknowledgeAlerts") await acknowledgeAlertIn({ ...caller, client }, { alertId: a.id, note: reason });
+    else await resolveAlertIn({ ...caller, client }, { alertId: a.id, note: reason });
   }
   // changed counts alerts; an execution without an open alert is skipped
   const withAlert = new Set((await client.query<{ executionId: string }>(`SELECT DISTINCT "executionId" FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [caller.orgId, alerts.map((a) => a.id)])).rows.map((r) => r.executionId));
@@ -367,8 +367,8 @@ async function runAlertJob(caller: BulkCaller, jobId: string, action: AlertActio
         ALERT_STATES_FOR[action],
       ]);
       for (const a of rows) {
-        if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, a.id, reason);
-        else await resolveAlertIn(client, caller.orgId, caller.actor, a.id, reason);
+        if (action === "acknowledgeAlerts") await acknowledgeAlertIn({ ...caller, client }, { alertId: a.id, note: reason });
+        else await resolveAlertIn({ ...caller, client }, { alertId: a.id, note: reason });
       }
       // with the changes, so a job whose process stopped before this commit simply runs again
       await client.query(
