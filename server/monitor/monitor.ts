@@ -13,6 +13,7 @@ import { audited } from "../rbac/audited";
 import { dropExpiredDeferredEvents } from "./deferred";
 import { LeaderLease } from "./lease";
 import { checkMissedRuns, type MissedCheckResult } from "./missed";
+import { markAlertTimedOut } from "./queries";
 import { STUCK_GAUGE_EVERY_MS, sweep, type SweepResult, type TimeoutTask } from "./sweep";
 
 export type TickResult = SweepResult & { missed: MissedCheckResult };
@@ -149,8 +150,7 @@ export class Monitor {
   private async applyTimeout(task: TimeoutTask, at: Date): Promise<void> {
     const message = `Runwatch marked this execution TIMED_OUT: ${task.reason === "scheduled" ? "SCHEDULED" : "RUNNING without a sign of life"} since ${task.since.toISOString()}, ${task.multiple}× its ${task.thresholdSeconds} s threshold`;
     await audited({ orgId: task.orgId, actor: MONITOR_ACTOR }, { action: "execution.auto_timeout", resourceType: "execution", resourceId: task.executionId }, async (client) => {
-      const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = $3, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId, at]);
-      if (rowCount !== 1) return { result: undefined, noop: true };
+      if (!(await markAlertTimedOut(client, task.orgId, task.alertId, at))) return { result: undefined, noop: true };
       const outcome = await ingestOne(
         task.orgId,
         {

@@ -7,8 +7,8 @@ import { executionFiltersSchema, type ExecutionFiltersInput } from "../../server
 import { rebuildRollups } from "../../server/executions/rollups";
 import { pool } from "../../server/db/client";
 import { explainableCountQuery, explainableListQuery, explainableSubstringWalk, SEARCH_WALK_ROWS, selectExecutionPage, type ListFilter } from "../../server/executions/read";
-import { MISSED_CHECK_SQL } from "../../server/monitor/missed";
-import { STUCK_DIFF_SQL, STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
+import { missedCheckSql, stuckDiffSql, stuckSetSql } from "../../server/monitor/queries";
+import type { SqlText } from "../../server/db/sql";
 import { createTestOrg } from "../setup/helpers";
 
 const ROWS = 200_000;
@@ -185,7 +185,8 @@ describe("missed-run check plan", () => {
   it("reads each scheduled workflow's newest execution through (orgId, workflowId, createdAt), never scanning executions", async () => {
     await pool().query(`UPDATE workflows SET schedule = '{"everySeconds": 3600}', "scheduleSetAt" = now(), "missedCheckAt" = NULL WHERE "orgId" = $1`, [orgId]);
     try {
-      const plan = await explain({ sql: MISSED_CHECK_SQL, values: [new Date()] });
+      const q = missedCheckSql(new Date());
+      const plan = await explain({ sql: q.text, values: [...q.values] });
       const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? n["Relation Name"] ?? ""}`));
       expect(seqScansOfExecutions(plan), shape).toEqual([]);
       expect(plan.some((n) => n["Index Name"] === "executions_orgId_workflowId_createdAt_id_idx"), shape).toBe(true);
@@ -199,11 +200,12 @@ describe("sweep plans", () => {
   const indexesOf = (plan: PlanNode[]) => new Set(plan.filter((n) => n["Relation Name"] === "executions").map((n) => n["Index Name"] ?? n["Node Type"]));
 
   it.each([
-    ["the full stuck set", STUCK_SWEEP_SQL, (now: Date) => [now, [orgId]]],
-    ["the incremental diff", STUCK_DIFF_SQL, (now: Date) => [now, [orgId], false]],
-    ["the incremental diff, every organization", STUCK_DIFF_SQL, (now: Date) => [now, null, false]],
-  ] as Array<[string, string, (now: Date) => unknown[]]>)("%s reads the active sets through the org-leading partial indexes", async (_name, sql, values) => {
-    const plan = await explain({ sql, values: values(new Date()) });
+    ["the full stuck set", (now: Date) => stuckSetSql(now, [orgId])],
+    ["the incremental diff", (now: Date) => stuckDiffSql(now, [orgId], false)],
+    ["the incremental diff, every organization", (now: Date) => stuckDiffSql(now, null, false)],
+  ] as Array<[string, (now: Date) => SqlText]>)("%s reads the active sets through the org-leading partial indexes", async (_name, statement) => {
+    const q = statement(new Date());
+    const plan = await explain({ sql: q.text, values: [...q.values] });
     const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? n["Relation Name"] ?? ""}`));
     expect(seqScansOfExecutions(plan), shape).toEqual([]);
     expect(indexesOf(plan).has("executions_scheduled_org_since_idx"), shape).toBe(true);
