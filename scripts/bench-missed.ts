@@ -134,7 +134,7 @@ async function main() {
       quietLast = r;
     }
 
-    const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${missedCheckSql(new Date()).text}`, [new Date()])).rows.map((r) => r["QUERY PLAN"]);
+    const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${missedCheckSql(new Date()).text}`, [new Date(), null])).rows.map((r) => r["QUERY PLAN"]);
     const execTime = plan.find((l) => l.startsWith("Execution Time"));
     const usesIndex = plan.some((l) => l.includes("executions_orgId_workflowId_createdAt_id_idx"));
     const openAlerts = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE reason = 'missed' AND state <> 'RESOLVED'`)).rows[0]!.n;

@@ -22,10 +22,10 @@ export const SLOT_BUDGET_PER_CHECK = 200;
 
 const missedFacts = (d: MissedDetails) => ({ slot: new Date(d.slot), count: d.count });
 
-export async function checkMissedRuns(client: Queryable, opts: { now: Date; baseUrl?: string }): Promise<MissedCheckResult> {
+export async function checkMissedRuns(client: Queryable, opts: { now: Date; baseUrl?: string; /** only these organizations (tests); all by default */ orgIds?: readonly string[] }): Promise<MissedCheckResult> {
   const base = opts.baseUrl ?? publicBaseUrl();
   // the scheduled workflows that are due and those with an open missed alert (monitor/queries.ts)
-  const rows = await missedCheckRows(client, opts.now);
+  const rows = await missedCheckRows(client, opts.now, opts.orgIds ?? null);
   const result: MissedCheckResult = { checked: rows.length, opened: 0, counted: 0, resolved: 0, notifications: 0 };
   const messages: { orgId: string; alertIds: string[]; message: Message }[] = [];
   let budget = SLOT_BUDGET_PER_CHECK;

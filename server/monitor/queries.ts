@@ -416,9 +416,10 @@ export const markAlertTimedOut = async (db: Queryable, orgId: string, alertId: s
 const MISSED_CHECK_SQL = `
 WITH keys AS (
   SELECT w."orgId", w.id FROM workflows w
-  WHERE w.schedule IS NOT NULL AND (w."missedCheckAt" IS NULL OR w."missedCheckAt" <= $1)
+  WHERE w.schedule IS NOT NULL AND (w."missedCheckAt" IS NULL OR w."missedCheckAt" <= $1) AND ($2::uuid[] IS NULL OR w."orgId" = ANY($2::uuid[]))
   UNION
-  SELECT a."orgId", a."workflowId" FROM alerts a WHERE a.state <> 'RESOLVED' AND a."executionId" IS NULL AND a.reason = 'missed'
+  SELECT a."orgId", a."workflowId" FROM alerts a
+  WHERE a.state <> 'RESOLVED' AND a."executionId" IS NULL AND a.reason = 'missed' AND ($2::uuid[] IS NULL OR a."orgId" = ANY($2::uuid[]))
 )
 SELECT w."orgId", w.id::text AS "workflowId", w.key, o.slug, w.schedule, w."scheduleSetAt", w."missedCheckAt",
        (SELECT e."createdAt" FROM executions e WHERE e."orgId" = w."orgId" AND e."workflowId" = w.id
@@ -451,8 +452,9 @@ const MISSED_CHECK = defineQuery(
     alertDetails: z.unknown(),
   }),
 );
-export const missedCheckSql = (now: Date): SqlText => ({ text: MISSED_CHECK_SQL, values: [now] });
-export const missedCheckRows = (db: Queryable, now: Date) => MISSED_CHECK.all(db, [now]);
+export const missedCheckSql = (now: Date, orgIds: readonly string[] | null = null): SqlText => ({ text: MISSED_CHECK_SQL, values: [now, orgIds] });
+/** The workflows the missed-run check reads at `now`, in the organizations `orgIds` (null: all). */
+export const missedCheckRows = (db: Queryable, now: Date, orgIds: readonly string[] | null = null) => MISSED_CHECK.all(db, [now, orgIds]);
 
 const STAMP_SCHEDULE = defineCommand("monitor.stampSchedule", `UPDATE workflows SET "scheduleSetAt" = $3 WHERE "orgId" = $1 AND id = $2 AND "scheduleSetAt" IS NULL`);
 export const stampScheduleSetAt = (db: Queryable, orgId: string, workflowId: string, at: Date) => STAMP_SCHEDULE.run(db, [orgId, workflowId, at]);
