@@ -32,7 +32,7 @@ const RULE = stuckSql({ now: "$1::timestamptz", scheduledAfterSeconds: "", runni
 
 /** Per organization in scope ($2, null for all): its threshold bounds, fingerprint and window start. */
 const SCOPE_SQL = `
-SELECT o.id AS "orgId", t.fingerprint,
+SELECT o.id AS "orgId", t.fingerprint, o."stuckScheduledAfterSeconds" AS "orgSched", o."stuckRunningAfterSeconds" AS "orgRun",
        LEAST(o."stuckScheduledAfterSeconds", t."minSched") AS "minSched", GREATEST(o."stuckScheduledAfterSeconds", t."maxSched") AS "maxSched",
        LEAST(o."stuckRunningAfterSeconds", t."minRun") AS "minRun", GREATEST(o."stuckRunningAfterSeconds", t."maxRun") AS "maxRun",
        CASE WHEN NOT $3::boolean AND c.fingerprint = t.fingerprint AND c."sweptUntil" <= $1::timestamptz
@@ -49,28 +49,55 @@ CROSS JOIN LATERAL (
 ) t
 WHERE $2::uuid[] IS NULL OR o.id = ANY($2::uuid[])`;
 
-/** Executions of scope s whose floor-threshold crossing lies in [s.fromAt, $1): a superset of the newly stuck. */
+/**
+ * Executions of scope s whose floor-threshold crossing lies in [s.fromAt, $1): a superset of the
+ * newly stuck, with the columns their verdict needs, read once from the partial indexes' rows.
+ */
+const CROSSED_COLUMNS = `e."executionId", e."workflowId", e.status, e.attempt, e."statusChangedAt", e."startedAt", e."lastHeartbeatAt", e."lastEventAt"`;
 const CROSSED_SQL = `
-SELECT s."orgId", e."executionId"
+SELECT s."orgId", s."orgSched", s."orgRun", ${CROSSED_COLUMNS}
 FROM scope s
 CROSS JOIN LATERAL (
-  SELECT e."executionId" FROM executions e
+  SELECT ${CROSSED_COLUMNS} FROM executions e
   WHERE e."orgId" = s."orgId" AND e.status = 'SCHEDULED'
     AND ${RULE.scheduledSince} < $1::timestamptz - make_interval(secs => s."minSched")
     AND ${RULE.scheduledSince} >= COALESCE(s."fromAt" - make_interval(secs => s."maxSched"), '-infinity')
   UNION ALL
-  SELECT e."executionId" FROM executions e
+  SELECT ${CROSSED_COLUMNS} FROM executions e
   WHERE e."orgId" = s."orgId" AND e.status = 'RUNNING'
     AND ${RULE.signOfLife} < $1::timestamptz - make_interval(secs => s."minRun")
     AND ${RULE.signOfLife} >= COALESCE(s."fromAt" - make_interval(secs => s."maxRun"), '-infinity')
 ) e`;
 
+/** The verdict at $1 of an execution row `e` of workflow `w`, given its organization's thresholds: v.reason NULL when not stuck. */
+const verdictSql = (orgSched: string, orgRun: string) => `LEFT JOIN LATERAL (
+    SELECT r.reason, r.since, r.secs FROM (
+      SELECT CASE e.status WHEN 'SCHEDULED' THEN 'scheduled' WHEN 'RUNNING' THEN 'running' END AS reason,
+             ${RULE.since} AS since,
+             CASE e.status WHEN 'SCHEDULED' THEN COALESCE(w."stuckScheduledAfterSeconds", ${orgSched})
+                           ELSE COALESCE(w."stuckRunningAfterSeconds", ${orgRun}) END AS secs
+    ) r WHERE r.reason IS NOT NULL AND ${RULE.olderThan("r.since", "r.secs")}
+  ) v ON true`;
+
 /**
- * The judged executions with their verdict at $1 (reason NULL: not stuck; status NULL: gone). Each
- * key is looked up on its own (LIMIT 1 keeps the lookup a nested loop over the unique index: the
- * planner cannot know that the keys are few, and would rather hash-join every execution).
+ * The crossed executions with their verdict, set-based: from the rows the crossing already read
+ * (with their organization's thresholds from scope), joined to their workflow, never looked up
+ * again by key.
  */
-const JUDGE_SQL = `
+const JUDGE_CROSSED_SQL = `
+SELECT e."orgId", e."executionId", e."workflowId"::text AS "workflowId", e.status, e.attempt, v.reason, v.since, v.secs AS "thresholdSeconds", ws."autoTimeoutMultiple"
+FROM crossed e
+JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
+LEFT JOIN workflow_alert_settings ws ON ws."orgId" = e."orgId" AND ws."workflowId" = e."workflowId"
+${verdictSql('e."orgSched"', 'e."orgRun"')}`;
+
+/**
+ * The other judged keys (rechecked, watched, audited, less the crossed) with their verdict (status
+ * NULL: gone). Each is looked up on its own (LIMIT 1 keeps the lookup a nested loop over the
+ * unique index: the planner cannot know that the keys are few, and would rather hash-join every
+ * execution); they are few, as what is still stuck was crossed.
+ */
+const JUDGE_KEYS_SQL = `
 SELECT k."orgId", k."executionId", x."workflowId", x.status, x.attempt, x.reason, x.since, x."thresholdSeconds", x."autoTimeoutMultiple"
 FROM keys k
 LEFT JOIN LATERAL (
@@ -79,14 +106,7 @@ LEFT JOIN LATERAL (
   JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
   JOIN organizations o ON o.id = e."orgId"
   LEFT JOIN workflow_alert_settings ws ON ws."orgId" = e."orgId" AND ws."workflowId" = e."workflowId"
-  LEFT JOIN LATERAL (
-    SELECT r.reason, r.since, r.secs FROM (
-      SELECT CASE e.status WHEN 'SCHEDULED' THEN 'scheduled' WHEN 'RUNNING' THEN 'running' END AS reason,
-             ${RULE.since} AS since,
-             CASE e.status WHEN 'SCHEDULED' THEN COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")
-                           ELSE COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds") END AS secs
-    ) r WHERE r.reason IS NOT NULL AND ${RULE.olderThan("r.since", "r.secs")}
-  ) v ON true
+  ${verdictSql('o."stuckScheduledAfterSeconds"', 'o."stuckRunningAfterSeconds"')}
   WHERE e."orgId" = k."orgId" AND e."executionId" = k."executionId"
   LIMIT 1
 ) x ON true`;
@@ -112,9 +132,15 @@ WITH scope AS MATERIALIZED (${SCOPE_SQL}
     WHERE s."fromAt" IS NULL AND a."orgId" = s."orgId" AND a.state <> 'RESOLVED' AND a."executionId" IS NOT NULL OFFSET 0
   ) a
 ), keys AS (
-  SELECT "orgId", "executionId" FROM crossed UNION SELECT "orgId", "executionId" FROM rechecked
-  UNION SELECT "orgId", "executionId" FROM watched UNION SELECT "orgId", "executionId" FROM audited
-), judged AS (${JUDGE_SQL}
+  -- an anti-join (hashed) rather than EXCEPT (sorted): on a full sweep both sides hold every stuck execution
+  SELECT k."orgId", k."executionId" FROM (
+    SELECT "orgId", "executionId" FROM rechecked UNION ALL SELECT "orgId", "executionId" FROM watched
+    UNION ALL SELECT "orgId", "executionId" FROM audited
+  ) k
+  WHERE NOT EXISTS (SELECT 1 FROM crossed c WHERE c."orgId" = k."orgId" AND c."executionId" = k."executionId")
+  GROUP BY 1, 2
+), judged AS (${JUDGE_CROSSED_SQL}
+  UNION ALL ${JUDGE_KEYS_SQL}
 ), checkpoint AS (
   INSERT INTO stuck_sweep_checkpoints ("orgId", "sweptUntil", fingerprint) SELECT "orgId", $1::timestamptz, fingerprint FROM scope
   ON CONFLICT ("orgId") DO UPDATE SET "sweptUntil" = EXCLUDED."sweptUntil", fingerprint = EXCLUDED.fingerprint
@@ -132,8 +158,8 @@ LEFT JOIN LATERAL (
  */
 const STUCK_SWEEP_SQL = `
 WITH scope AS MATERIALIZED (${SCOPE_SQL.replace("NOT $3::boolean AND ", "false AND ")}
-), keys AS (${CROSSED_SQL}
-), judged AS (${JUDGE_SQL}
+), crossed AS (${CROSSED_SQL}
+), judged AS (${JUDGE_CROSSED_SQL}
 )
 SELECT * FROM judged WHERE reason IS NOT NULL`;
 
