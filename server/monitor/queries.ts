@@ -254,9 +254,7 @@ export const resolveStuckAlerts = (db: Queryable, rows: readonly { orgId: string
 // per workflow: its execution alerts not in a storm that fired within its window (through
 // alerts_orgId_workflowId_firedAt_idx), and its open storm that an alert joined within the window
 // (alert_storms_orgId_workflowId_lastAlertAt_idx)
-const STORM_STATE = defineQuery(
-  "monitor.stormState",
-  `SELECT g."orgId"::text AS "orgId", g."workflowId"::text AS "workflowId", r.recent, st.id AS "stormId"
+const STORM_STATE_SQL = `SELECT g."orgId"::text AS "orgId", g."workflowId"::text AS "workflowId", r.recent, st.id AS "stormId"
    FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS g("orgId", "workflowId", secs)
    CROSS JOIN LATERAL (
      SELECT count(*)::int AS recent FROM alerts a
@@ -268,12 +266,13 @@ const STORM_STATE = defineQuery(
      WHERE s."orgId" = g."orgId" AND s."workflowId" = g."workflowId" AND s."resolvedAt" IS NULL
        AND s."lastAlertAt" >= $4::timestamptz - make_interval(secs => g.secs)
      ORDER BY s.id DESC LIMIT 1
-   ) st ON true`,
-  z.object({ orgId: z.string(), workflowId: z.string(), recent: z.number(), stormId: z.string().nullable() }),
-);
+   ) st ON true`;
+const STORM_STATE = defineQuery("monitor.stormState", STORM_STATE_SQL, z.object({ orgId: z.string(), workflowId: z.string(), recent: z.number(), stormId: z.string().nullable() }));
 export type StormGroup = { orgId: string; workflowId: string; windowSeconds: number };
-export const stormStateRows = (db: Queryable, groups: readonly StormGroup[], now: Date) =>
-  STORM_STATE.all(db, [groups.map((g) => g.orgId), groups.map((g) => g.workflowId), groups.map((g) => g.windowSeconds), now]);
+const stormStateValues = (groups: readonly StormGroup[], now: Date) => [groups.map((g) => g.orgId), groups.map((g) => g.workflowId), groups.map((g) => g.windowSeconds), now];
+/** The statement, for EXPLAIN (plan tests). */
+export const stormStateSql = (groups: readonly StormGroup[], now: Date): SqlText => ({ text: STORM_STATE_SQL, values: stormStateValues(groups, now) });
+export const stormStateRows = (db: Queryable, groups: readonly StormGroup[], now: Date) => STORM_STATE.all(db, stormStateValues(groups, now));
 
 const JOIN_STORMS = defineCommand(
   "monitor.joinStorms",
@@ -304,20 +303,20 @@ export const assignStorms = (db: Queryable, rows: readonly { orgId: string; aler
 
 // the first alerts of each new storm (the storm's message names them), through
 // alerts_orgId_workflowId_firedAt_idx
-const STORM_SAMPLES = defineQuery(
-  "monitor.stormSamples",
-  `SELECT g."stormId"::text AS "stormId", a.*
+const STORM_SAMPLES_SQL = `SELECT g."stormId"::text AS "stormId", a.*
    FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::bigint[]) AS g("orgId", "workflowId", secs, "stormId")
    CROSS JOIN LATERAL (
      SELECT ${OPENED_COLUMNS} FROM alerts a
      WHERE a."orgId" = g."orgId" AND a."workflowId" = g."workflowId" AND a."executionId" IS NOT NULL
        AND a."firedAt" >= $6::timestamptz - make_interval(secs => g.secs) AND (a."stormId" IS NULL OR a."stormId" = g."stormId")
      ORDER BY a."firedAt", a.id LIMIT $5
-   ) a`,
-  openedRow.extend({ stormId: z.string() }),
-);
-export const stormSampleRows = (db: Queryable, storms: readonly (StormGroup & { stormId: string })[], size: number, now: Date) =>
-  STORM_SAMPLES.all(db, [storms.map((s) => s.orgId), storms.map((s) => s.workflowId), storms.map((s) => s.windowSeconds), storms.map((s) => s.stormId), size, now]);
+   ) a`;
+const STORM_SAMPLES = defineQuery("monitor.stormSamples", STORM_SAMPLES_SQL, openedRow.extend({ stormId: z.string() }));
+type NewStorm = StormGroup & { stormId: string };
+const stormSampleValues = (storms: readonly NewStorm[], size: number, now: Date) => [storms.map((s) => s.orgId), storms.map((s) => s.workflowId), storms.map((s) => s.windowSeconds), storms.map((s) => s.stormId), size, now];
+/** The statement, for EXPLAIN (plan tests). */
+export const stormSamplesSql = (storms: readonly NewStorm[], size: number, now: Date): SqlText => ({ text: STORM_SAMPLES_SQL, values: stormSampleValues(storms, size, now) });
+export const stormSampleRows = (db: Queryable, storms: readonly NewStorm[], size: number, now: Date) => STORM_SAMPLES.all(db, stormSampleValues(storms, size, now));
 
 // a storm ends as soon as none of its alerts is open: each open storm (alert_storms_open_idx)
 // probes alerts_open_storm_idx once. No self-join for the settings (a subquery per ended storm):
@@ -344,22 +343,32 @@ export const openStuckByReasonRows = (db: Queryable, orgIds: readonly string[] |
 
 // --- The failure-rate rule ----------------------------------------------------------------------
 
-// Counts per workflow over the executions that finished within its window, read through the
-// completedAt index, plus every workflow with an open failure-rate alert or a held rule (so
-// those resolve when nothing fails any more).
+// Counts per workflow over the executions that finished within its window, read per
+// organization in scope as one range of executions_orgId_completedAt_idx (back to the widest
+// window any of its rules uses), plus every workflow with an open failure-rate alert
+// (alerts_open_workflow_key) or a held rule (alerts_holds_rule_idx), so those resolve when
+// nothing fails any more.
 const FAILURE_RATE_SQL = `
 WITH horizon AS (
-  SELECT GREATEST(900, COALESCE((SELECT max("failureRateWindowSeconds") FROM org_alert_settings), 0),
-                       COALESCE((SELECT max("failureRateWindowSeconds") FROM workflow_alert_settings), 0)) AS secs
+  SELECT o.id AS "orgId",
+         GREATEST(900, COALESCE(os."failureRateWindowSeconds", 0),
+                  COALESCE((SELECT max(ws."failureRateWindowSeconds") FROM workflow_alert_settings ws WHERE ws."orgId" = o.id), 0)) AS secs
+  FROM organizations o LEFT JOIN org_alert_settings os ON os."orgId" = o.id
+  WHERE $2::uuid[] IS NULL OR o.id = ANY($2::uuid[])
 ), counts AS (
-  SELECT e."orgId", e."workflowId", count(*)::int AS total, count(*) FILTER (WHERE e.status IN ('FAILED', 'TIMED_OUT'))::int AS failed
-  FROM executions e
-  LEFT JOIN workflow_alert_settings ws ON ws."orgId" = e."orgId" AND ws."workflowId" = e."workflowId"
-  LEFT JOIN org_alert_settings os ON os."orgId" = e."orgId"
-  WHERE e."completedAt" >= $1::timestamptz - make_interval(secs => (SELECT secs FROM horizon))
-    AND e."completedAt" >= $1::timestamptz - make_interval(secs => COALESCE(ws."failureRateWindowSeconds", os."failureRateWindowSeconds", 900))
-    AND ($2::uuid[] IS NULL OR e."orgId" = ANY($2::uuid[]))
-  GROUP BY e."orgId", e."workflowId"
+  SELECT h."orgId", e."workflowId", count(*)::int AS total, count(*) FILTER (WHERE e.status IN ('FAILED', 'TIMED_OUT'))::int AS failed
+  FROM horizon h
+  CROSS JOIN LATERAL (
+    SELECT e."workflowId", e.status, e."completedAt" FROM executions e
+    WHERE e."orgId" = h."orgId" AND e."completedAt" >= $1::timestamptz - make_interval(secs => h.secs)
+    -- OFFSET 0: a range per organization; flattened, the planner cannot see that the window is
+    -- short and would hash-join every execution
+    OFFSET 0
+  ) e
+  LEFT JOIN workflow_alert_settings ws ON ws."orgId" = h."orgId" AND ws."workflowId" = e."workflowId"
+  LEFT JOIN org_alert_settings os ON os."orgId" = h."orgId"
+  WHERE e."completedAt" >= $1::timestamptz - make_interval(secs => COALESCE(ws."failureRateWindowSeconds", os."failureRateWindowSeconds", 900))
+  GROUP BY h."orgId", e."workflowId"
 ), open AS (
   SELECT "orgId", "workflowId", id, since FROM alerts WHERE state <> 'RESOLVED' AND "executionId" IS NULL AND reason = 'failure_rate' AND ($2::uuid[] IS NULL OR "orgId" = ANY($2::uuid[]))
 ), held AS (
