@@ -145,7 +145,7 @@ export const lockAlertRow = (db: Queryable, orgId: string, alertId: string) => L
 
 const ACKNOWLEDGE = defineCommand(
   "alerts.acknowledge",
-  `UPDATE alerts SET state = 'ACKNOWLEDGED', "acknowledgedAt" = now(), "acknowledgedBy" = $3, "acknowledgedByLabel" = $4, "updatedAt" = now()
+  `UPDATE alerts SET state = 'ACKNOWLEDGED', "acknowledgedAt" = now(), "acknowledgedByUserId" = $3, "acknowledgedByLabel" = $4, "updatedAt" = now()
    WHERE "orgId" = $1 AND id = $2`,
 );
 export const markAcknowledged = (db: Queryable, orgId: string, alertId: string, by: { userId: string | null; label: string }) =>
@@ -154,7 +154,7 @@ export const markAcknowledged = (db: Queryable, orgId: string, alertId: string, 
 // a failure-rate alert resolved by hand holds its rule until the rate drops back
 const RESOLVE_BY_HAND = defineQuery(
   "alerts.resolveByHand",
-  `UPDATE alerts SET state = 'RESOLVED', "resolvedAt" = now(), "resolvedBy" = $3, "resolvedByLabel" = $4, resolution = 'manual',
+  `UPDATE alerts SET state = 'RESOLVED', "resolvedAt" = now(), "resolvedByUserId" = $3, "resolvedByLabel" = $4, resolution = 'manual',
      "holdsRule" = (reason = 'failure_rate'), "updatedAt" = now()
    WHERE "orgId" = $1 AND id = $2 RETURNING "resolvedAt"`,
   z.object({ resolvedAt: z.date() }),

@@ -92,12 +92,18 @@ async function snapshot(): Promise<Record<string, unknown[]>> {
   return out;
 }
 
-/** `now` cut to the tables and columns `before` had: migrations after the upgrade may add both */
+/** Columns later migrations renamed, new name → the name `before` had (20261201163100). */
+const RENAMED: Record<string, Record<string, string>> = { alerts: { acknowledgedByUserId: "acknowledgedBy", resolvedByUserId: "resolvedBy" } };
+
+/** `now` cut to the tables and columns `before` had (by their old names): migrations after the upgrade may add both */
 function asBefore(before: Record<string, unknown[]>, now: Record<string, unknown[]>): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const [table, rows] of Object.entries(before)) {
     const columns = new Set(rows.flatMap((row) => Object.keys(row as object)));
-    out[table] = (now[table] ?? []).map((row) => Object.fromEntries(Object.entries(row as object).filter(([column]) => columns.has(column))));
+    const old = (column: string) => RENAMED[table]?.[column] ?? column;
+    out[table] = (now[table] ?? []).map((row) =>
+      Object.fromEntries(Object.entries(row as object).flatMap(([column, value]) => (columns.has(old(column)) ? [[old(column), value]] : []))),
+    );
   }
   return out;
 }
