@@ -223,19 +223,41 @@ const openedRow = z.object({ orgId: z.string(), id: z.string(), reason: stuckRea
 export type OpenedRow = z.output<typeof openedRow>;
 const OPENED_COLUMNS = `"orgId"::text AS "orgId", id::text, reason, "workflowId"::text AS "workflowId", "executionId", since, "executionStatus", "firedAt"`;
 
-// ON CONFLICT: another monitor (or a manual resolve of the same episode) got there first; only
-// rows inserted here notify
+// Episodes already on record (alerts_episode_key): an execution whose alert was resolved by hand
+// while it stays stuck since the same moment gets no new alert. Read before the insert, so storm
+// control decides on the alerts that will really open and can write their storm with them.
+const KNOWN_EPISODES = defineQuery(
+  "monitor.knownEpisodes",
+  `SELECT x."orgId"::text AS "orgId", x."executionId", x.reason
+   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS x("orgId", "executionId", reason, since)
+   WHERE EXISTS (SELECT 1 FROM alerts a WHERE a."orgId" = x."orgId" AND a."executionId" = x."executionId" AND a.reason = x.reason AND a.since = x.since)`,
+  z.object({ orgId: z.string(), executionId: z.string(), reason: z.string() }),
+);
+export const knownEpisodes = (db: Queryable, rows: readonly { orgId: string; executionId: string; reason: string; since: Date }[]) =>
+  KNOWN_EPISODES.all(db, [rows.map((r) => r.orgId), rows.map((r) => r.executionId), rows.map((r) => r.reason), rows.map((r) => r.since)]);
+
+// ON CONFLICT: a race (another monitor past the lease, a concurrent manual resolve) got there
+// first; only rows inserted here notify. stormId: the storm the alert joins or starts, if any.
 const OPEN_ALERTS = defineQuery(
   "monitor.openAlerts",
-  `INSERT INTO alerts ("orgId", reason, "workflowId", "executionId", since, "executionStatus", "firedAt")
-   SELECT x.*, $7::timestamptz FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[], $6::"ExecutionStatus"[]) AS x
+  `INSERT INTO alerts ("orgId", reason, "workflowId", "executionId", since, "executionStatus", "stormId", "firedAt")
+   SELECT x.*, $8::timestamptz FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[], $6::"ExecutionStatus"[], $7::bigint[]) AS x
    ON CONFLICT DO NOTHING
    RETURNING ${OPENED_COLUMNS}`,
   openedRow,
 );
-export type StuckAlertInsert = { orgId: string; reason: string; workflowId: string; executionId: string; since: Date; status: string };
+export type StuckAlertInsert = { orgId: string; reason: string; workflowId: string; executionId: string; since: Date; status: string; stormId: string | null };
 export const insertStuckAlerts = (db: Queryable, rows: readonly StuckAlertInsert[], firedAt: Date) =>
-  OPEN_ALERTS.all(db, [rows.map((s) => s.orgId), rows.map((s) => s.reason), rows.map((s) => s.workflowId), rows.map((s) => s.executionId), rows.map((s) => s.since), rows.map((s) => s.status), firedAt]);
+  OPEN_ALERTS.all(db, [
+    rows.map((s) => s.orgId),
+    rows.map((s) => s.reason),
+    rows.map((s) => s.workflowId),
+    rows.map((s) => s.executionId),
+    rows.map((s) => s.since),
+    rows.map((s) => s.status),
+    rows.map((s) => s.stormId),
+    firedAt,
+  ]);
 
 const RESOLVE_ALERTS = defineQuery(
   "monitor.resolveAlerts",
@@ -293,13 +315,14 @@ const START_STORMS = defineQuery(
 export const startStorms = (db: Queryable, starts: readonly { orgId: string; workflowId: string; reason: string; count: number }[], at: Date) =>
   START_STORMS.all(db, [starts.map((s) => s.orgId), starts.map((s) => s.workflowId), starts.map((s) => s.reason), starts.map((s) => s.count), at]);
 
-const SET_STORM = defineCommand(
-  "monitor.setStorm",
-  `UPDATE alerts a SET "stormId" = x."stormId" FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS x("orgId", id, "stormId")
-   WHERE a."orgId" = x."orgId" AND a.id = x.id`,
+// a storm started for alerts a race kept from opening counts only those that did
+const RECOUNT_STORMS = defineCommand(
+  "monitor.recountStorms",
+  `UPDATE alert_storms s SET "alertCount" = x.n FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS x("orgId", id, n)
+   WHERE s."orgId" = x."orgId" AND s.id = x.id`,
 );
-export const assignStorms = (db: Queryable, rows: readonly { orgId: string; alertId: string; stormId: string }[]) =>
-  SET_STORM.run(db, [rows.map((r) => r.orgId), rows.map((r) => r.alertId), rows.map((r) => r.stormId)]);
+export const recountStorms = (db: Queryable, rows: readonly { orgId: string; stormId: string; count: number }[]) =>
+  RECOUNT_STORMS.run(db, [rows.map((r) => r.orgId), rows.map((r) => r.stormId), rows.map((r) => r.count)]);
 
 // the first alerts of each new storm (the storm's message names them), through
 // alerts_orgId_workflowId_firedAt_idx

@@ -23,7 +23,8 @@ import { enabledChannels, enqueueForChannels, type Queryable, type QueuedMessage
 import type { Status } from "../executions/status";
 import {
   applySweepSettings,
-  assignStorms,
+  knownEpisodes,
+  recountStorms,
   endQuietStorms,
   failureRateRows,
   fireRateAlert,
@@ -132,14 +133,6 @@ async function workflowContexts(client: Queryable, pairs: readonly { orgId: stri
   return out;
 }
 
-/** Step 3: an alert for each newly stuck execution; only rows inserted here notify. */
-async function openAlerts(client: Queryable, create: readonly StuckRow[], now: Date): Promise<OpenedRow[]> {
-  if (create.length === 0) return [];
-  const rows = await insertStuckAlerts(client, create, now);
-  await recordAlertEvents(client, rows.map((a) => ({ orgId: a.orgId, alertId: a.id, kind: "fired" as const, actor: MONITOR_ACTOR })));
-  return rows;
-}
-
 /** Step 4: resolve the alerts whose execution moved on, ended or disappeared. */
 async function resolveAlerts(client: Queryable, resolve: StuckPlan["resolve"], now: Date): Promise<ResolvedRow[]> {
   if (resolve.length === 0) return [];
@@ -157,23 +150,29 @@ function factsFrom(contexts: Map<string, WorkflowContext>): Facts {
   };
 }
 
-type StormPlan = { orgId: string; workflowId: string; group: OpenedRow[]; window: number; decision: StormDecision };
+type StormPlan = { orgId: string; workflowId: string; group: StuckRow[]; window: number; decision: StormDecision };
 
 /**
- * Step 5: storm control for every workflow that opened alerts in this sweep, set-based: one read
- * of every group's recent alerts and open storm, then one statement each to join storms, start
- * storms, mark their alerts and read the new storms' first alerts; the firing messages.
+ * Step 3: an alert for each newly stuck execution, under storm control, set-based: one read of
+ * the episodes already on record (they get no new alert) and of each workflow's recent alerts
+ * and open storm, then the storms it starts, the alerts (with the storm they join or start, so
+ * no alert is written twice), the joined storms' counts and the new storms' first alerts, one
+ * statement each; the firing messages.
  */
-async function stormControl(client: Queryable, opened: readonly OpenedRow[], contexts: Map<string, WorkflowContext>, scope: Scope): Promise<{ messages: QueuedMessage[]; storms: number }> {
-  const facts = factsFrom(contexts);
-  const groups = new Map<string, OpenedRow[]>();
-  for (const a of opened) {
-    const key = wfKey(a.orgId, a.workflowId);
+async function openAlerts(client: Queryable, candidates: readonly StuckRow[], contexts: Map<string, WorkflowContext>, scope: Scope): Promise<{ opened: OpenedRow[]; messages: QueuedMessage[]; storms: number }> {
+  if (candidates.length === 0) return { opened: [], messages: [], storms: 0 };
+  const episodeKey = (r: { orgId: string; executionId: string; reason: string }) => `${r.orgId}\u0000${r.executionId}\u0000${r.reason}`;
+  const known = new Set((await knownEpisodes(client, candidates)).map(episodeKey));
+  const create = known.size === 0 ? candidates : candidates.filter((c) => !known.has(episodeKey(c)));
+  if (create.length === 0) return { opened: [], messages: [], storms: 0 };
+
+  const groups = new Map<string, StuckRow[]>();
+  for (const c of create) {
+    const key = wfKey(c.orgId, c.workflowId);
     const g = groups.get(key);
-    if (g) g.push(a);
-    else groups.set(key, [a]);
+    if (g) g.push(c);
+    else groups.set(key, [c]);
   }
-  if (groups.size === 0) return { messages: [], storms: 0 };
   const windowOf = (key: string) => contexts.get(key)?.stormWindowSeconds ?? DEFAULT_STORM.windowSeconds;
   const state = new Map(
     (await stormStateRows(client, [...groups].map(([key, g]) => ({ orgId: g[0]!.orgId, workflowId: g[0]!.workflowId, windowSeconds: windowOf(key) })), scope.now)).map((r) => [wfKey(r.orgId, r.workflowId), r]),
@@ -182,12 +181,11 @@ async function stormControl(client: Queryable, opened: readonly OpenedRow[], con
     const window = windowOf(key);
     const threshold = contexts.get(key)?.stormThreshold ?? DEFAULT_STORM.threshold;
     const st = state.get(key);
-    const decision = stormDecision({ newCount: group.length, recentCount: st?.recent ?? 0, activeStormId: st?.stormId ?? null }, { threshold, windowSeconds: window });
+    // recent counts the workflow's unstormed alerts within the window, these new ones included
+    const decision = stormDecision({ newCount: group.length, recentCount: (st?.recent ?? 0) + group.length, activeStormId: st?.stormId ?? null }, { threshold, windowSeconds: window });
     return { orgId: group[0]!.orgId, workflowId: group[0]!.workflowId, group, window, decision };
   });
 
-  const joins = plans.flatMap((p) => (p.decision.kind === "join" ? [{ orgId: p.orgId, stormId: p.decision.stormId, count: p.group.length }] : []));
-  if (joins.length > 0) await joinStorms(client, joins, scope.now);
   const starting = plans.filter((p) => p.decision.kind === "start");
   const started = new Map<string, string>();
   if (starting.length > 0) {
@@ -195,11 +193,26 @@ async function stormControl(client: Queryable, opened: readonly OpenedRow[], con
     for (const r of rows) started.set(wfKey(r.orgId, r.workflowId), r.id);
   }
   const stormOf = (p: StormPlan) => (p.decision.kind === "join" ? p.decision.stormId : p.decision.kind === "start" ? started.get(wfKey(p.orgId, p.workflowId))! : null);
-  const members = plans.flatMap((p) => {
-    const stormId = stormOf(p);
-    return stormId === null ? [] : p.group.map((a) => ({ orgId: p.orgId, alertId: a.id, stormId }));
-  });
-  if (members.length > 0) await assignStorms(client, members);
+  const opened = await insertStuckAlerts(
+    client,
+    plans.flatMap((p) => p.group.map((c) => ({ ...c, stormId: stormOf(p) }))),
+    scope.now,
+  );
+  await recordAlertEvents(client, opened.map((a) => ({ orgId: a.orgId, alertId: a.id, kind: "fired" as const, actor: MONITOR_ACTOR })));
+  const openedBy = new Map<string, OpenedRow[]>();
+  for (const a of opened) {
+    const key = wfKey(a.orgId, a.workflowId);
+    const g = openedBy.get(key);
+    if (g) g.push(a);
+    else openedBy.set(key, [a]);
+  }
+  const openedOf = (p: StormPlan) => openedBy.get(wfKey(p.orgId, p.workflowId)) ?? [];
+
+  const joins = plans.flatMap((p) => (p.decision.kind === "join" && openedOf(p).length > 0 ? [{ orgId: p.orgId, stormId: p.decision.stormId, count: openedOf(p).length }] : []));
+  if (joins.length > 0) await joinStorms(client, joins, scope.now);
+  // only a race keeps a candidate from opening; a started storm then counts what did open
+  const short = starting.flatMap((p) => (openedOf(p).length < p.group.length && p.decision.kind === "start" ? [{ orgId: p.orgId, stormId: stormOf(p)!, count: p.decision.count - (p.group.length - openedOf(p).length) }] : []));
+  if (short.length > 0) await recountStorms(client, short);
   const samples = new Map<string, OpenedRow[]>();
   if (starting.length > 0) {
     const rows = await stormSampleRows(client, starting.map((p) => ({ orgId: p.orgId, workflowId: p.workflowId, windowSeconds: p.window, stormId: stormOf(p)! })), STORM_SAMPLE_SIZE, scope.now);
@@ -210,31 +223,35 @@ async function stormControl(client: Queryable, opened: readonly OpenedRow[], con
     }
   }
 
+  const facts = factsFrom(contexts);
   const messages: QueuedMessage[] = [];
   for (const p of plans) {
+    const group = openedOf(p);
+    if (group.length === 0) continue;
     const firing = (a: OpenedRow) => alertMessage("alert.firing", facts(a, a.executionStatus), scope.base);
     if (p.decision.kind === "individual") {
-      for (const a of p.group) messages.push({ orgId: p.orgId, alertIds: [a.id], message: firing(a) });
+      for (const a of group) messages.push({ orgId: p.orgId, alertIds: [a.id], message: firing(a) });
       continue;
     }
     // channels that do not group storms (webhooks by default) still get one message per execution
-    for (const a of p.group) messages.push({ orgId: p.orgId, alertIds: [a.id], message: firing(a), audience: "ungrouped" });
+    for (const a of group) messages.push({ orgId: p.orgId, alertIds: [a.id], message: firing(a), audience: "ungrouped" });
     if (p.decision.kind === "start") {
       const stormId = stormOf(p)!;
       const ctx = contexts.get(wfKey(p.orgId, p.workflowId));
+      const count = p.decision.count - (p.group.length - group.length);
       messages.push({
         orgId: p.orgId,
-        alertIds: p.group.map((a) => a.id),
+        alertIds: group.map((a) => a.id),
         audience: "grouped",
         message: stormMessage(
           "alert.storm",
-          { id: stormId, orgSlug: ctx?.slug ?? p.orgId, workflow: ctx?.key ?? p.workflowId, count: p.decision.count, windowSeconds: p.window, first: (samples.get(stormId) ?? []).map((a) => facts(a, a.executionStatus)) },
+          { id: stormId, orgSlug: ctx?.slug ?? p.orgId, workflow: ctx?.key ?? p.workflowId, count, windowSeconds: p.window, first: (samples.get(stormId) ?? []).map((a) => facts(a, a.executionStatus)) },
           scope.base,
         ),
       });
     }
   }
-  return { messages, storms: starting.length };
+  return { opened, messages, storms: starting.length };
 }
 
 /**
@@ -296,11 +313,11 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
   await applySweepSettings(client);
   const { stuck, open } = splitJudged(await judgeChanged(client, scope, opts.full ?? false));
   const plan = planStuckSweep(stuck, open, scope.now);
-  const opened = await openAlerts(client, plan.create, scope.now);
+  const contexts = await workflowContexts(client, plan.create);
+  const storm = await openAlerts(client, plan.create, contexts, scope);
+  const opened = storm.opened;
   const resolved = await resolveAlerts(client, plan.resolve, scope.now);
-
-  const contexts = await workflowContexts(client, [...opened, ...resolved]);
-  const storm = await stormControl(client, opened, contexts, scope);
+  for (const [key, ctx] of await workflowContexts(client, resolved.filter((r) => !contexts.has(wfKey(r.orgId, r.workflowId))))) contexts.set(key, ctx);
   const statusNow = new Map(plan.resolve.map((x) => [x.alert.id, x.alert.currentStatus]));
   const messages = [...storm.messages, ...resolvedMessages(resolved, statusNow, factsFrom(contexts), scope.base), ...(await endStorms(client, scope))];
 
