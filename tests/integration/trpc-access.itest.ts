@@ -135,7 +135,7 @@ async function bulkJobIn(org: TestOrg): Promise<string> {
 }
 
 async function alertState(org: TestOrg, input: Input) {
-  const { rows } = await pool().query(`SELECT state, "acknowledgedBy", "resolvedBy" FROM alerts WHERE "orgId" = $1 AND id = $2::bigint`, [org.orgId, input.alertId]);
+  const { rows } = await pool().query(`SELECT state, "acknowledgedByUserId", "resolvedByUserId" FROM alerts WHERE "orgId" = $1 AND id = $2::bigint`, [org.orgId, input.alertId]);
   return rows;
 }
 
