@@ -67,27 +67,6 @@ const eslintConfig = [
     rules: { "runwatch/capability-cycles": "error", "runwatch/sql-in-queries": "error" },
   },
   {
-    // Files whose SQL has not moved to their capability's queries.ts yet. Remove a line when its
-    // file is done; the list must end empty (issue 14: raw queries outside query modules, 0).
-    files: [
-      "server/alerts/history.ts",
-      "server/alerts/service.ts",
-      "server/alerts/settings.ts",
-      "server/db/partitions.ts",
-      "server/delivery/outbox.ts",
-      "server/delivery/worker.ts",
-      "server/gen/copy.ts",
-      "server/gen/run.ts",
-      "server/ingest/service.ts",
-      "server/monitor/deferred.ts",
-      "server/monitor/lease.ts",
-      "server/monitor/missed.ts",
-      "server/monitor/monitor.ts",
-      "server/monitor/sweep.ts",
-    ],
-    rules: { "runwatch/sql-in-queries": "off" },
-  },
-  {
     files: ["components/**/*.{ts,tsx}"],
     rules: { "@typescript-eslint/no-restricted-imports": ["error", onlyFrom(CLIENT_SAFE_SERVER_MODULES, "components/ (browser code)")] },
   },

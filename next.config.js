@@ -2,8 +2,9 @@
 // of the bundle (they load native bindings, WebAssembly or worker threads at run time).
 
 // The Content-Security-Policy is set per request by proxy.ts (a fresh script nonce for every
-// page, server/http/csp.ts); these are the headers that do not change.
-const securityHeaders = [
+// page, server/http/csp.ts); these are the headers that do not change. The production server's
+// front (server/http/front.ts) adds them to the REST answers it serves without Next.
+export const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
   { key: "X-Frame-Options", value: "DENY" },

@@ -1,4 +1,5 @@
-// Browser tests against a production build (`next build` first). The database named by
+// Browser tests against a production build (`next build` first), served as `npm start` serves
+// it: scripts/serve.ts, the REST API's front server with Next behind it. The database named by
 // DATABASE_URL must be migrated and seeded with the demo organization: `npm test` provisions,
 // migrates and seeds a throwaway one before it runs this suite.
 import { defineConfig, devices } from "@playwright/test";
@@ -34,7 +35,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx next start -p ${PORT} -H 127.0.0.1`,
+    command: `npx tsx scripts/serve.ts -p ${PORT} -H 127.0.0.1`,
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -4,7 +4,7 @@
 // no serious or critical violations. The alert center's channel and rule settings (with each
 // channel's storm grouping) for an ADMIN.
 //
-// The e2e server runs without the in-process monitor (scripts/test.ts starts `next start` without
+// The e2e server runs without the in-process monitor (scripts/test.ts starts scripts/serve.ts without
 // RUNWATCH_MONITOR), so the test runs the leader's sweep itself, in one transaction on its own
 // connection, exactly as server/monitor/monitor.ts does: no waiting on an interval.
 import AxeBuilder from "@axe-core/playwright";

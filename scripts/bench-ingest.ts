@@ -143,7 +143,7 @@ function httpTransport(url: string, key: string, concurrency: number): { send: T
 
 let directErrors = 0;
 
-type IngestModule = { ingestEvents: (orgId: string, events: unknown[]) => Promise<{ outcome: string }[]> };
+type IngestModule = { ingestEvents: (ctx: { orgId: string }, input: { events: unknown[] }) => Promise<{ outcome: string }[]> };
 
 /** Statements sent to PostgreSQL, counted in direct mode to show round trips per request. */
 let statements = 0;
@@ -164,7 +164,7 @@ async function directTransport(orgId: string, service: string | undefined): Prom
   }
   return async (events) => {
     try {
-      const results = await ingestEvents(orgId, events);
+      const results = await ingestEvents({ orgId }, { events });
       const outcomes: Record<string, number> = {};
       for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
       return { ok: true, status: 200, events: events.length, outcomes };

@@ -12,7 +12,8 @@
 // database runwatch_bench_missed_<random> is created there and dropped afterwards (unless --keep).
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { checkMissedRuns, MISSED_CHECK_SQL } from "../server/monitor/missed";
+import { checkMissedRuns } from "../server/monitor/missed";
+import { missedCheckRows, missedCheckSql } from "../server/monitor/queries";
 import { say, stats, timed, withScratchDatabase } from "./bench-lib";
 
 const { values } = parseArgs({
@@ -105,7 +106,7 @@ async function main() {
     const nodeCpuMs: number[] = [];
     let last = first;
     for (let i = 0; i < RUNS; i++) {
-      sqlMs.push((await timed(() => client.query({ name: "bench-missed-sql", text: MISSED_CHECK_SQL, values: [new Date()] })))[1]);
+      sqlMs.push((await timed(() => missedCheckRows(client, new Date())))[1]);
       // inside the sweep's transaction, as the monitor runs it: the check's own cost
       await client.query("BEGIN");
       const cpu = process.cpuUsage();
@@ -133,7 +134,7 @@ async function main() {
       quietLast = r;
     }
 
-    const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${MISSED_CHECK_SQL}`, [new Date()])).rows.map((r) => r["QUERY PLAN"]);
+    const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${missedCheckSql(new Date()).text}`, [new Date(), null])).rows.map((r) => r["QUERY PLAN"]);
     const execTime = plan.find((l) => l.startsWith("Execution Time"));
     const usesIndex = plan.some((l) => l.includes("executions_orgId_workflowId_createdAt_id_idx"));
     const openAlerts = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE reason = 'missed' AND state <> 'RESOLVED'`)).rows[0]!.n;

@@ -12,7 +12,8 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { explainableCountQuery } from "../server/executions/queries";
 import { COUNT_CAP } from "../server/paging/limits";
-import { sweep, STUCK_SWEEP_SQL } from "../server/monitor/sweep";
+import { stuckSet, stuckSetSql } from "../server/monitor/queries";
+import { sweep } from "../server/monitor/sweep";
 import { say, stats, timed, withScratchDatabase } from "./bench-lib";
 
 const { values } = parseArgs({
@@ -103,7 +104,7 @@ async function main() {
     }
 
     const queryOnly: number[] = [];
-    for (let i = 0; i < RUNS; i++) queryOnly.push((await timed(() => client.query(STUCK_SWEEP_SQL, [new Date(), null])))[1]);
+    for (let i = 0; i < RUNS; i++) queryOnly.push((await timed(() => stuckSet(client, new Date(), null)))[1]);
 
     const failureRate: number[] = [];
     for (let i = 0; i < Math.min(RUNS, 20); i++) {
@@ -117,7 +118,7 @@ async function main() {
         )[1],
       );
     }
-    const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${STUCK_SWEEP_SQL}`, [new Date(), null]);
+    const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${stuckSetSql(new Date(), null).text}`, [new Date(), null]);
 
     // the list's capped count of stuck=true: the app's SQL, run on this database
     const {

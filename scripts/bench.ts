@@ -494,7 +494,8 @@ async function rssMb(pid: number): Promise<number | null> {
 }
 
 async function sweepSection() {
-  const { sweep, STUCK_SWEEP_SQL } = await import("../server/monitor/sweep");
+  const { sweep } = await import("../server/monitor/sweep");
+  const { stuckSet, stuckSetSql } = await import("../server/monitor/queries");
   const sweepClient = new pg.Client({ connectionString: databaseUrl });
   await sweepClient.connect();
   try {
@@ -535,9 +536,9 @@ async function sweepSection() {
     } finally {
       await sweepClient.query("ROLLBACK");
     }
-    const q = await measure(SWEEP_RUNS, () => sweepClient.query(STUCK_SWEEP_SQL, [new Date(), null]));
+    const q = await measure(SWEEP_RUNS, () => stuckSet(sweepClient, new Date(), null));
     rows.push({ section: "sweep", measure: "stuck query alone (read-only)", stats: q });
-    const { rows: plan } = await sweepClient.query(`EXPLAIN (ANALYZE, BUFFERS) ${STUCK_SWEEP_SQL}`, [new Date(), null]);
+    const { rows: plan } = await sweepClient.query(`EXPLAIN (ANALYZE, BUFFERS) ${stuckSetSql(new Date(), null).text}`, [new Date(), null]);
     plans.push(`── sweep stuck query\n${plan.map((r) => r["QUERY PLAN"]).join("\n")}`);
   } finally {
     await sweepClient.end();

@@ -1,7 +1,7 @@
 // `npm start` (and `npm run dev` = `npm start -- --dev`): everything needed to run Runwatch
 // with one command. Without DATABASE_URL it serves an embedded PostgreSQL from .runwatch/pgdata;
 // then it applies migrations, seeds the demo on first run, builds when sources changed, starts
-// Next.js, and prints where to sign in. Ctrl-C stops everything, the database last.
+// the web server (scripts/serve.ts; `next dev` with --dev), and prints where to sign in. Ctrl-C stops everything, the database last.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,6 +17,7 @@ import { loadOrRenewDemoCredentials, saveDemoCredentials, type DemoCredentials }
 import { DEMO_LOGINS, DEMO_ORG_SLUG, demoExists, seedDemo } from "../server/demo/seed";
 import { redactUrl, renderBanner } from "../server/cli/start/banner";
 import { buildPhaseOf, explainWarningBlock, formatElapsed, harmlessWarning } from "../server/cli/start/build-progress";
+import { bundleServe } from "../server/cli/start/serve-bundle";
 import { checkBuild } from "../server/cli/start/needs-build";
 
 const devMode = process.argv.includes("--dev");
@@ -171,12 +172,27 @@ function buildWithProgress(env: NodeJS.ProcessEnv): Promise<number> {
  */
 export const SERVER_OLD_SPACE_MB = 256;
 
-function startNext(env: NodeJS.ProcessEnv): ChildProcess {
-  const nextBin = require.resolve("next/dist/bin/next");
+/**
+ * The web server: in production scripts/serve.ts, which answers the REST API itself and hands
+ * pages to Next in the same process (server/http/front.ts), run as a bundle
+ * (server/cli/start/serve-bundle.ts); with --dev, `next dev`.
+ */
+async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   // the monitor and delivery worker run in the server process unless told otherwise
   const monitor = settings.RUNWATCH_MONITOR ?? "inprocess";
   const heap = /--max-old-space-size/.test(env.NODE_OPTIONS ?? "") ? [] : [`--max-old-space-size=${SERVER_OLD_SPACE_MB}`];
-  return spawnChild(process.execPath, [...heap, nextBin, devMode ? "dev" : "start", "-p", port], { ...env, RUNWATCH_MONITOR: monitor }, "Next.js");
+  const args = devMode ? [require.resolve("next/dist/bin/next"), "dev", "-p", port] : await productionServer();
+  return spawnChild(process.execPath, [...heap, ...args], { ...env, RUNWATCH_MONITOR: monitor, ...(devMode ? {} : { NODE_ENV: "production" }) }, "The server");
+}
+
+/** scripts/serve.ts bundled; through tsx (about 60 MB more memory) if bundling fails. */
+async function productionServer(): Promise<string[]> {
+  try {
+    return [await bundleServe(projectRoot)];
+  } catch (err) {
+    say(`Could not bundle scripts/serve.ts (${err instanceof Error ? err.message : String(err)}); running it through tsx.`);
+    return ["--import", pathToFileURL(require.resolve("tsx")).href, path.join(projectRoot, "scripts/serve.ts")];
+  }
 }
 
 function assertPortFree(portNumber: number): Promise<void> {
@@ -272,16 +288,16 @@ async function main(): Promise<void> {
     // sessions are signed with it; kept in .runwatch/auth-secret so they survive restarts
     env.BETTER_AUTH_SECRET ??= await loadOrCreateAuthSecret(projectRoot);
 
-    const next = startNext(env);
-    next.on("exit", (code, signal) => {
+    const server = await startServer(env);
+    server.on("exit", (code, signal) => {
       if (shuttingDown) return;
-      say(`Next.js exited (${signal ?? `code ${code}`}).`);
+      say(`The server exited (${signal ?? `code ${code}`}).`);
       void shutdown(embedded, code ?? 1);
     });
     const appUrl = `http://localhost:${port}`;
     const ready = await waitForServer(appUrl, devMode ? 120_000 : 60_000);
     if (shuttingDown) return;
-    if (!ready) say(`Next.js is not answering on port ${port} yet; the details are above.`);
+    if (!ready) say(`The server is not answering on port ${port} yet; the details are above.`);
     process.stdout.write(
       renderBanner({ url: appUrl, logins: credentials.logins, apiKey: credentials.apiKey, database: redactUrl(env.DATABASE_URL!), mode: devMode ? "development" : "production" }),
     );

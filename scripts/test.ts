@@ -5,7 +5,7 @@
 // Databases: the integration tests provision their own (tests/setup/global-db.ts). For e2e this
 // script provisions one the same way (a fresh database on DATABASE_URL's server, or embedded
 // PostgreSQL when DATABASE_URL is unset), migrates and seeds it, and hands it to Playwright,
-// whose webServer runs `next start` against it.
+// whose webServer runs the production server (scripts/serve.ts) against it.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -131,7 +131,7 @@ async function seed(databaseUrl: string): Promise<string> {
       { executionId: "demo-exec-3", status: "RUNNING", occurredAt: at(8) },
       { executionId: "demo-exec-4", status: "PENDING", occurredAt: at(9) },
     ].map((e, i) => ({ eventId: `demo-seed-${i}`, workflow: "demo.orders", ...e }));
-    const outcomes = await ingestEvents(org.id, events);
+    const outcomes = await ingestEvents({ orgId: org.id }, { events });
     const notApplied = outcomes.filter((o) => o.outcome !== "applied");
     if (notApplied.length) throw new Error(`seed events not applied: ${JSON.stringify(notApplied)}`);
     return `minimal demo org (${events.length} events)`;
@@ -148,7 +148,7 @@ async function e2e() {
     db = await provisionTestDatabase();
     const seeded = await seed(db.url);
     console.log(`e2e database: ${db.kind}, migrated, seeded with ${seeded}`);
-    // next start runs with NODE_ENV=production, where better-auth needs a real secret: one per run
+    // the production server runs with NODE_ENV=production, where better-auth needs a real secret: one per run
     const env = {
       ...process.env,
       DATABASE_URL: db.url,

@@ -190,10 +190,33 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
+/**
+ * Whether err is a write refused because its organization no longer exists (SQLSTATE 23503 on a
+ * foreign key to organizations). A process may still hold a deleted organization's API key in
+ * its cache for the few milliseconds until it hears of the deletion: its key is revoked by then.
+ */
+export function isOrganizationGone(err: unknown): boolean {
+  const e = err as { code?: unknown; detail?: unknown } | null;
+  return !!e && e.code === "23503" && typeof e.detail === "string" && e.detail.includes('is not present in table "organizations"');
+}
+
+/** The answer to a write for an organization deleted meanwhile: its keys are revoked (§3: 401). */
+export class OrganizationGoneError extends DomainError {
+  constructor(cause?: unknown) {
+    super("UNAUTHORIZED", "unknown or revoked API key: its organization no longer exists", {
+      apiCode: "API_KEY_INVALID",
+      headers: { "www-authenticate": "Bearer" },
+      cause,
+    });
+    this.name = "OrganizationGoneError";
+  }
+}
+
 /** What any thrown value means to a caller: its domain error, a 503 for an outage, or null (a bug). */
 export function classifyError(err: unknown): DomainError | null {
   const domain = findDomainError(err);
   if (domain) return domain;
   if (isDatabaseUnavailable(err)) return new ServiceUnavailableError(err);
+  if (isOrganizationGone(err)) return new OrganizationGoneError(err);
   return null;
 }

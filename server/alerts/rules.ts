@@ -9,7 +9,8 @@ export type StuckReason = "scheduled" | "running";
 // 20261201134000, kept equal by tests/integration/schema-upgrade.itest.ts)
 export const ALERT_REASONS = ["scheduled", "running", "failure_rate", "missed"] as const;
 export type AlertReason = (typeof ALERT_REASONS)[number];
-export type AlertState = "FIRING" | "ACKNOWLEDGED" | "RESOLVED";
+export const ALERT_STATES = ["FIRING", "ACKNOWLEDGED", "RESOLVED"] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
 export const RESOLUTIONS = ["moved_on", "ended", "gone", "timed_out", "manual", "rate_recovered", "rule_disabled", "ran", "schedule_changed", "schedule_removed"] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 

@@ -1,9 +1,12 @@
 // Alert rule settings: storm control and failure-rate defaults per organization, and per workflow
 // the failure-rate overrides and the optional auto-timeout. Every change is audited.
 import { z } from "zod";
-import { audited, type ServiceContext } from "../rbac/audited";
+import type { ReadContext, ServiceContext } from "../context";
 import { pool } from "../db/client";
+import type { Queryable } from "../db/sql";
+import { audited } from "../rbac/audited";
 import { notFound } from "./errors";
+import { lockOrganization, orgSettingsRowOf, upsertOrgSettings, upsertWorkflowSettings, workflowSettingsRowOf, type OrgSettingsRow, type WorkflowSettingsRow } from "./queries";
 import { DEFAULT_FAILURE_RATE, DEFAULT_STORM, effectiveFailureRate, type FailureRateSettings } from "./rules";
 
 export type OrgAlertSettingsView = { stormThreshold: number; stormWindowSeconds: number; failureRate: FailureRateSettings };
@@ -17,7 +20,7 @@ const ORG_DEFAULTS = {
   failureRateWindowSeconds: DEFAULT_FAILURE_RATE.windowSeconds,
 };
 
-type OrgRow = typeof ORG_DEFAULTS;
+type OrgRow = OrgSettingsRow;
 
 const orgView = (r: OrgRow): OrgAlertSettingsView => ({
   stormThreshold: r.stormThreshold,
@@ -25,17 +28,12 @@ const orgView = (r: OrgRow): OrgAlertSettingsView => ({
   failureRate: { enabled: r.failureRateEnabled, percent: r.failureRatePercent, minExecutions: r.failureRateMinExecutions, windowSeconds: r.failureRateWindowSeconds },
 });
 
-async function orgRow(orgId: string): Promise<OrgRow> {
-  const { rows } = await pool().query<OrgRow>(
-    `SELECT "stormThreshold", "stormWindowSeconds", "failureRateEnabled", "failureRatePercent", "failureRateMinExecutions", "failureRateWindowSeconds"
-     FROM org_alert_settings WHERE "orgId" = $1`,
-    [orgId],
-  );
-  return rows[0] ?? ORG_DEFAULTS;
+async function orgRow(db: Queryable, orgId: string): Promise<OrgRow> {
+  return (await orgSettingsRowOf(db, orgId)) ?? ORG_DEFAULTS;
 }
 
-export async function getOrgAlertSettings(orgId: string): Promise<OrgAlertSettingsView> {
-  return orgView(await orgRow(orgId));
+export async function getOrgAlertSettings(ctx: ReadContext): Promise<OrgAlertSettingsView> {
+  return orgView(await orgRow(ctx.client ?? pool(), ctx.orgId));
 }
 
 const percent = z.number().gt(0, "percent must be above 0").max(100, "percent is at most 100");
@@ -54,9 +52,8 @@ export async function updateOrgAlertSettings(ctx: ServiceContext, input: z.input
   const { orgId } = ctx;
   const q = updateOrgAlertSettingsInput.parse(input);
   return audited(ctx, { recordRefusals: false, action: "alert_settings.update", resourceType: "organization", resourceId: orgId }, async (client) => {
-    const org = await client.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [orgId]);
-    if (org.rowCount === 0) throw notFound("organization");
-    const beforeRow = await orgRow(orgId);
+    if (!(await lockOrganization(client, orgId))) throw notFound("organization");
+    const beforeRow = await orgRow(client, orgId);
     const next: OrgRow = {
       stormThreshold: q.stormThreshold ?? beforeRow.stormThreshold,
       stormWindowSeconds: q.stormWindowSeconds ?? beforeRow.stormWindowSeconds,
@@ -65,13 +62,7 @@ export async function updateOrgAlertSettings(ctx: ServiceContext, input: z.input
       failureRateMinExecutions: q.failureRate?.minExecutions ?? beforeRow.failureRateMinExecutions,
       failureRateWindowSeconds: q.failureRate?.windowSeconds ?? beforeRow.failureRateWindowSeconds,
     };
-    await client.query(
-      `INSERT INTO org_alert_settings ("orgId", "stormThreshold", "stormWindowSeconds", "failureRateEnabled", "failureRatePercent", "failureRateMinExecutions", "failureRateWindowSeconds")
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT ("orgId") DO UPDATE SET "stormThreshold" = $2, "stormWindowSeconds" = $3, "failureRateEnabled" = $4, "failureRatePercent" = $5,
-         "failureRateMinExecutions" = $6, "failureRateWindowSeconds" = $7, "updatedAt" = now()`,
-      [orgId, next.stormThreshold, next.stormWindowSeconds, next.failureRateEnabled, next.failureRatePercent, next.failureRateMinExecutions, next.failureRateWindowSeconds],
-    );
+    await upsertOrgSettings(client, orgId, next);
     return { result: orgView(next), before: orgView(beforeRow), after: orgView(next) };
   });
 }
@@ -86,18 +77,12 @@ export type WorkflowAlertSettingsView = {
   failureRate: FailureRateSettings;
 };
 
-type WfRow = { id: string; key: string; autoTimeoutMultiple: number | null; enabled: boolean | null; percent: number | null; minExecutions: number | null; windowSeconds: number | null };
+type WfRow = WorkflowSettingsRow;
 
-async function workflowRow(client: Pick<import("pg").PoolClient, "query">, orgId: string, key: string, lock = false): Promise<WfRow> {
-  const { rows } = await client.query<WfRow>(
-    `SELECT w.id::text, w.key, s."autoTimeoutMultiple", s."failureRateEnabled" AS enabled, s."failureRatePercent" AS percent,
-            s."failureRateMinExecutions" AS "minExecutions", s."failureRateWindowSeconds" AS "windowSeconds"
-     FROM workflows w LEFT JOIN workflow_alert_settings s ON s."orgId" = w."orgId" AND s."workflowId" = w.id
-     WHERE w."orgId" = $1 AND w.key = $2 ${lock ? "FOR UPDATE OF w" : ""}`,
-    [orgId, key],
-  );
-  if (!rows[0]) throw notFound("workflow");
-  return rows[0];
+async function workflowRow(db: Queryable, orgId: string, key: string, lock = false): Promise<WfRow> {
+  const row = await workflowSettingsRowOf(db, orgId, key, lock);
+  if (!row) throw notFound("workflow");
+  return row;
 }
 
 function wfView(r: WfRow, org: OrgRow): WorkflowAlertSettingsView {
@@ -110,8 +95,9 @@ function wfView(r: WfRow, org: OrgRow): WorkflowAlertSettingsView {
   };
 }
 
-export async function getWorkflowAlertSettings(orgId: string, input: { workflow: string }): Promise<WorkflowAlertSettingsView> {
-  const [r, org] = await Promise.all([workflowRow(pool(), orgId, input.workflow), orgRow(orgId)]);
+export async function getWorkflowAlertSettings(ctx: ReadContext, input: { workflow: string }): Promise<WorkflowAlertSettingsView> {
+  const db = ctx.client ?? pool();
+  const [r, org] = await Promise.all([workflowRow(db, ctx.orgId, input.workflow), orgRow(db, ctx.orgId)]);
   return wfView(r, org);
 }
 
@@ -125,7 +111,7 @@ export const updateWorkflowAlertSettingsInput = z.object({
 export async function updateWorkflowAlertSettings(ctx: ServiceContext, input: z.input<typeof updateWorkflowAlertSettingsInput>): Promise<WorkflowAlertSettingsView> {
   const { orgId } = ctx;
   const q = updateWorkflowAlertSettingsInput.parse(input);
-  const org = await orgRow(orgId);
+  const org = await orgRow(ctx.client ?? pool(), orgId);
   return audited(ctx, { recordRefusals: false, action: "workflow.alert_settings.update", resourceType: "workflow", resourceId: q.workflow }, async (client) => {
     const before = await workflowRow(client, orgId, q.workflow, true);
     const pick = <T>(v: T | undefined, old: T): T => (v === undefined ? old : v);
@@ -137,13 +123,7 @@ export async function updateWorkflowAlertSettings(ctx: ServiceContext, input: z.
       minExecutions: pick(q.failureRate?.minExecutions, before.minExecutions),
       windowSeconds: pick(q.failureRate?.windowSeconds, before.windowSeconds),
     };
-    await client.query(
-      `INSERT INTO workflow_alert_settings ("orgId", "workflowId", "autoTimeoutMultiple", "failureRateEnabled", "failureRatePercent", "failureRateMinExecutions", "failureRateWindowSeconds")
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT ("orgId", "workflowId") DO UPDATE SET "autoTimeoutMultiple" = $3, "failureRateEnabled" = $4, "failureRatePercent" = $5,
-         "failureRateMinExecutions" = $6, "failureRateWindowSeconds" = $7, "updatedAt" = now()`,
-      [orgId, before.id, next.autoTimeoutMultiple, next.enabled, next.percent, next.minExecutions, next.windowSeconds],
-    );
+    await upsertWorkflowSettings(client, orgId, next);
     return { result: wfView(next, org), before: wfView(before, org), after: wfView(next, org) };
   });
 }

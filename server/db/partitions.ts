@@ -2,6 +2,8 @@
 // retention by dropping whole partitions. Partition names are computed from dates, so this is
 // code rather than a migration (the schema engine cannot run PL/pgSQL bodies).
 import pg from "pg";
+import { createEventPartition, dropEventPartition, eventPartitions, forgetEventIds, isPartitioned, oldestInDefaultPartition } from "./queries";
+import type { Queryable } from "./sql";
 
 export const MONTHS_AHEAD = 12;
 
@@ -24,18 +26,8 @@ export function monthsBetween(from: Date, to: Date): Date[] {
   return months;
 }
 
-import type { Queryable } from "./sql";
-
-async function isPartitioned(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query(`SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('execution_events')`);
-  return rows.length > 0;
-}
-
 async function existingPartitions(db: Queryable): Promise<Set<string>> {
-  const { rows } = await db.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass('execution_events')`,
-  );
-  return new Set(rows.map((r) => r.name));
+  return new Set((await eventPartitions(db)).map((r) => r.name));
 }
 
 /**
@@ -52,27 +44,17 @@ export async function ensureEventPartitions(databaseUrl: string, now = new Date(
   try {
     if (!(await isPartitioned(client))) return [];
     const existing = await existingPartitions(client);
-    const { rows } = await client.query<{ oldest: Date | null }>(`SELECT min("receivedAt") AS oldest FROM execution_events_default`);
+    const oldest = await oldestInDefaultPartition(client);
     // from the earliest of: rows waiting in the default partition, `since` (a bulk load's first
     // month), and now
-    const from = [rows[0]?.oldest, since].reduce<Date>((min, d) => (d && d < min ? d : min), now);
+    const from = [oldest, since].reduce<Date>((min, d) => (d && d < min ? d : min), now);
     const created: string[] = [];
     for (const month of monthsBetween(from, addMonths(monthStart(now), MONTHS_AHEAD))) {
       const name = partitionName(month);
       if (existing.has(name)) continue;
-      const lower = month.toISOString();
-      const upper = addMonths(month, 1).toISOString();
       await client.query("BEGIN");
       try {
-        // The default partition must hold no row of the new range when the partition is
-        // attached: move them into the (still detached) table first.
-        await client.query(`CREATE TABLE "${name}" (LIKE execution_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
-        await client.query(
-          `WITH moved AS (DELETE FROM execution_events_default WHERE "receivedAt" >= $1 AND "receivedAt" < $2 RETURNING *)
-           INSERT INTO "${name}" SELECT * FROM moved`,
-          [lower, upper],
-        );
-        await client.query(`ALTER TABLE execution_events ATTACH PARTITION "${name}" FOR VALUES FROM ('${lower}') TO ('${upper}')`);
+        await createEventPartition(client, name, month, addMonths(month, 1));
         await client.query("COMMIT");
         created.push(name);
       } catch (err) {
@@ -101,15 +83,12 @@ export async function applyRetention(databaseUrl: string, keepDays: number, now 
   try {
     const dropped: string[] = [];
     if (await isPartitioned(client)) {
-      const { rows } = await client.query<{ name: string; bound: string }>(
-        `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
-         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass('execution_events')`,
-      );
+      const rows = await eventPartitions(client);
       for (const r of rows) {
         const match = /TO \('([^']+)'\)/.exec(r.bound);
         if (!match) continue; // the default partition has no bound
         if (new Date(match[1]!) <= cutoff) {
-          await client.query(`DROP TABLE "${r.name}"`);
+          await dropEventPartition(client, r.name);
           dropped.push(r.name);
         }
       }
@@ -117,12 +96,9 @@ export async function applyRetention(databaseUrl: string, keepDays: number, now 
     // in batches, so a large backlog never holds one long transaction
     let forgotten = 0;
     for (;;) {
-      const res = await client.query(
-        `DELETE FROM processed_events WHERE ctid = ANY(ARRAY(SELECT ctid FROM processed_events WHERE "receivedAt" < $1 LIMIT 10000))`,
-        [cutoff],
-      );
-      forgotten += res.rowCount ?? 0;
-      if ((res.rowCount ?? 0) < 10000) break;
+      const n = await forgetEventIds(client, cutoff, 10000);
+      forgotten += n;
+      if (n < 10000) break;
     }
     return { droppedPartitions: dropped.sort(), forgottenEventIds: forgotten, cutoff: cutoff.toISOString() };
   } finally {

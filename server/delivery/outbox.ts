@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../db/sql";
 import type { Message } from "./payload";
+import { enabledChannelRows, insertNotifications } from "./queries";
 
 export type { Queryable };
 
@@ -29,10 +30,7 @@ export type QueuedMessage = { orgId: string; alertIds: string[]; message: Messag
 export async function enabledChannels(client: Queryable, orgIds: readonly string[]): Promise<Map<string, ChannelTarget[]>> {
   const byOrg = new Map<string, ChannelTarget[]>();
   if (orgIds.length === 0) return byOrg;
-  const { rows } = await client.query<{ orgId: string } & ChannelTarget>(
-    `SELECT "orgId", id, "stormGrouping" FROM alert_channels WHERE "orgId" = ANY($1::uuid[]) AND "disabledAt" IS NULL ORDER BY "createdAt", id`,
-    [[...new Set(orgIds)]],
-  );
+  const rows = await enabledChannelRows(client, [...new Set(orgIds)]);
   for (const r of rows) byOrg.set(r.orgId, [...(byOrg.get(r.orgId) ?? []), { id: r.id, stormGrouping: r.stormGrouping }]);
   return byOrg;
 }
@@ -56,12 +54,5 @@ export async function enqueueForChannels(client: Queryable, messages: readonly Q
 export async function enqueue(client: Queryable, entries: readonly OutboxEntry[], state: "PENDING" | "DELIVERED" | "FAILED" = "PENDING"): Promise<string[]> {
   if (entries.length === 0) return [];
   const rows = entries.map((e) => ({ orgId: e.orgId, channelId: e.channelId, type: e.type, alertIds: e.alertIds, messageId: newMessageId(), payload: e.message }));
-  const { rows: out } = await client.query<{ id: string }>(
-    `INSERT INTO notifications ("orgId", "channelId", type, "alertIds", "messageId", payload, state)
-     SELECT x."orgId", x."channelId", x.type, x."alertIds", x."messageId", x.payload, $2::"NotificationState"
-     FROM jsonb_to_recordset($1::jsonb) AS x("orgId" uuid, "channelId" uuid, type text, "alertIds" bigint[], "messageId" text, payload jsonb)
-     RETURNING id::text`,
-    [JSON.stringify(rows), state],
-  );
-  return out.map((r) => r.id);
+  return insertNotifications(client, rows, state);
 }

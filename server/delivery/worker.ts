@@ -7,8 +7,9 @@ import { withTransaction } from "../db/transaction";
 import { metrics } from "../metrics/prometheus";
 import { log } from "../log";
 import type { Message } from "./payload";
-import { send, type AttemptResult, type SendableChannel } from "./senders";
+import { send, type AttemptResult } from "./senders";
 import { nextStep, type BackoffPolicy } from "./backoff";
+import { claimDue, insertAttempt, settleNotification, type ClaimedRow } from "./queries";
 
 export type DeliveryOptions = {
   pollMs: number;
@@ -20,21 +21,8 @@ export type DeliveryOptions = {
   random?: () => number;
 };
 
-type Claimed = {
-  orgId: string;
-  id: string;
-  channelId: string;
-  messageId: string;
-  payload: Message;
-  attempts: number;
-  createdAt: Date;
-  type: string;
-  channelType: SendableChannel["type"] | null;
-  channelName: string | null;
-  config: unknown;
-  secret: string | null;
-  disabledAt: Date | null;
-};
+/** A claimed notification; its payload is the Message the outbox queued (written by enqueue, never by hand). */
+type Claimed = Omit<ClaimedRow, "payload"> & { payload: Message };
 
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -95,23 +83,7 @@ export class DeliveryWorker {
    */
   async claim(limit: number): Promise<Claimed[]> {
     const claimSeconds = Math.ceil((this.opts.timeoutMs * 2) / 1000) + 30;
-    const { rows } = await pool().query<Claimed>(
-      `WITH due AS (
-         SELECT "orgId", id FROM notifications
-         WHERE state = 'PENDING' AND "nextAttemptAt" <= now()
-         ORDER BY "nextAttemptAt" LIMIT $1
-         FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE notifications n SET attempts = n.attempts + 1, "nextAttemptAt" = now() + make_interval(secs => $2)
-         FROM due WHERE n."orgId" = due."orgId" AND n.id = due.id
-         RETURNING n."orgId", n.id, n."channelId", n."messageId", n.payload, n.attempts, n."createdAt", n.type
-       )
-       SELECT c."orgId", c.id::text AS id, c."channelId", c."messageId", c.payload, c.attempts, c."createdAt", c.type,
-              ch.type AS "channelType", ch.name AS "channelName", ch.config, ch.secret, ch."disabledAt"
-       FROM claimed c LEFT JOIN alert_channels ch ON ch."orgId" = c."orgId" AND ch.id = c."channelId"`,
-      [limit, claimSeconds],
-    );
-    return rows;
+    return (await claimDue(pool(), limit, claimSeconds)).map((r) => ({ ...r, payload: r.payload as Message }));
   }
 
   /** Runs until nothing is due (tests and scripts); returns the number of attempts made. */
@@ -146,19 +118,9 @@ export class DeliveryWorker {
       "delivery: attempt",
     );
     await withTransaction(async (client) => {
-      await client.query(
-        `INSERT INTO delivery_attempts ("orgId", "notificationId", "channelId", attempt, at, "statusCode", "latencyMs", ok, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [n.orgId, n.id, n.channelId, n.attempts, at, result.statusCode, result.latencyMs, result.ok, result.error],
-      );
+      await insertAttempt(client, { orgId: n.orgId, notificationId: n.id, channelId: n.channelId, attempt: n.attempts, at, statusCode: result.statusCode, latencyMs: result.latencyMs, ok: result.ok, error: result.error });
       const state = step.kind === "delivered" ? "DELIVERED" : step.kind === "gone" ? "GONE" : step.kind === "give_up" ? "FAILED" : "PENDING";
-      // the attempts guard: if this claim expired and another worker took the row, its outcome wins
-      await client.query(
-        `UPDATE notifications SET state = $4::"NotificationState", "nextAttemptAt" = COALESCE($5, "nextAttemptAt"),
-           "deliveredAt" = CASE WHEN $4 = 'DELIVERED' THEN now() ELSE "deliveredAt" END, "lastError" = $6
-         WHERE "orgId" = $1 AND id = $2 AND attempts = $3 AND state = 'PENDING'`,
-        [n.orgId, n.id, n.attempts, state, step.kind === "retry" ? step.at : null, result.error],
-      );
+      await settleNotification(client, n, state, step.kind === "retry" ? step.at : null, result.error);
     });
   }
 }

@@ -72,7 +72,7 @@ export async function seedDemo(options: SeedDemoOptions = {}): Promise<DemoSeedR
   for (let start = 0; start < scenario.events.length; start += INGEST_BATCH_SIZE) {
     const batch = scenario.events.slice(start, start + INGEST_BATCH_SIZE);
     // receivedAt is "now" for every batch, as if an engine had just replayed its history
-    const results = await ingestEvents(org.id, batch, { receivedAt: now });
+    const results = await ingestEvents({ orgId: org.id }, { events: batch, receivedAt: now });
     for (const r of results) outcomes[r.outcome]++;
     progress(`  events ${Math.min(start + INGEST_BATCH_SIZE, scenario.events.length)}/${scenario.events.length}`);
   }

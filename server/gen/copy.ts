@@ -2,7 +2,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { copyInto } from "./queries";
 
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
@@ -50,9 +50,7 @@ export class CopyBuffer {
     if (!rows) return 0;
     const pieces = this.pieces.splice(0);
     this.rows = 0;
-    const cols = this.columns.map((c) => `"${c}"`).join(", ");
-    const stream = client.query(copyFrom(`COPY "${this.table}" (${cols}) FROM STDIN`));
-    await pipeline(Readable.from(pieces), stream);
+    await pipeline(Readable.from(pieces), copyInto(client, this.table, this.columns));
     return rows;
   }
 }

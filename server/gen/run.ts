@@ -10,6 +10,27 @@ import { rebuildRollups } from "../aggregates/rollups";
 import { DEFAULT_THRESHOLDS, effectiveThresholds, stuckVerdict } from "../executions/stuck";
 import { addDuration, emptyTotals, HOUR_MS as HOUR, hourlyContribution, hourlyKey, type DurationTotals } from "../aggregates/hourly";
 import { CopyBuffer } from "./copy";
+import {
+  addConstraint,
+  advanceEventIds,
+  analyze,
+  createIndex,
+  databaseBytes,
+  dropConstraint,
+  dropIndex,
+  existingSlugs,
+  firstFreeEventId,
+  hasRows,
+  insertOrgs,
+  insertWorkflows,
+  keysOf,
+  rebuildMemory,
+  reserveExecutionIds,
+  secondaryIndexesOf,
+  setCounters,
+  skipCommitFlush,
+  setUtcTimeZone,
+} from "./queries";
 import { generateExecution, type GeneratedExecution } from "./execution";
 import { buildPlan, type GenOptions, type Plan, type PlannedWorkflow } from "./plan";
 import { ProgressBar, formatDuration } from "./progress";
@@ -74,7 +95,7 @@ export async function runGenerator(opts: GenRunOptions, log: (line: string) => v
   pool.on("connect", (client) => client.on("error", () => {}));
   let deferred: Deferred | null = null;
   try {
-    await admin.query("SET TIME ZONE 'UTC'");
+    await setUtcTimeZone(admin);
     const { orgIds, workflows } = await createOrgsAndWorkflows(admin, plan);
     const empty = await tablesEmpty(admin);
     if (opts.deferIndexes && empty) {
@@ -86,7 +107,7 @@ export async function runGenerator(opts: GenRunOptions, log: (line: string) => v
     const ids = await reserveIds(admin, opts.executions);
 
     const clients = await Promise.all(TABLES.map(() => pool.connect()));
-    for (const c of clients) await c.query("SET synchronous_commit = off");
+    for (const c of clients) await skipCommitFlush(c);
     const stats = await generateAndCopy(plan, opts, orgIds, workflows, ids, clients, log);
     clients.forEach((c) => c.release());
     const tCopy = Date.now();
@@ -104,10 +125,10 @@ export async function runGenerator(opts: GenRunOptions, log: (line: string) => v
     await admin.query("BEGIN");
     await rebuildRollups(admin, null);
     await admin.query("COMMIT");
-    await admin.query(`SELECT setval(pg_get_serial_sequence('execution_events', 'id'), GREATEST($1::bigint, (SELECT coalesce(max(id), 1) FROM execution_events)))`, [stats.lastEventId]);
+    await advanceEventIds(admin, stats.lastEventId);
     log(`gen: ${opts.vacuum ? "VACUUM ANALYZE" : "ANALYZE"} …`);
-    for (const t of [...TABLES, "execution_hourly", "execution_daily", "execution_created_rollup", "org_execution_totals", "workflows"]) await admin.query(`${opts.vacuum ? "VACUUM (ANALYZE)" : "ANALYZE"} "${t}"`);
-    const { rows: size } = await admin.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
+    for (const t of [...TABLES, "execution_hourly", "execution_daily", "execution_created_rollup", "org_execution_totals", "workflows"]) await analyze(admin, t, opts.vacuum);
+    const bytes = await databaseBytes(admin);
     const tEnd = Date.now();
 
     const largest = stats.perOrg.reduce((best, n, i) => (n > stats.perOrg[best]! ? i : best), 0);
@@ -130,7 +151,7 @@ export async function runGenerator(opts: GenRunOptions, log: (line: string) => v
       },
       rowsPerSecond: Math.round(totalRows / ((tCopy - t0) / 1000)),
       executionsPerSecond: Math.round(stats.executions / ((tEnd - t0) / 1000)),
-      databaseBytes: Number(size[0]!.bytes),
+      databaseBytes: bytes,
     };
   } finally {
     if (deferred) {
@@ -145,39 +166,27 @@ export async function runGenerator(opts: GenRunOptions, log: (line: string) => v
 
 async function createOrgsAndWorkflows(client: pg.Client, plan: Plan): Promise<{ orgIds: string[]; workflows: WorkflowRow[] }> {
   const slugs = plan.orgs.map((o) => o.slug);
-  const { rows: existing } = await client.query<{ slug: string }>(`SELECT slug FROM organizations WHERE slug = ANY($1::text[])`, [slugs]);
+  const existing = await existingSlugs(client, slugs);
   if (existing.length) {
-    throw new Error(`organization ${existing[0]!.slug} already exists; generate into an empty database or pass another --org-prefix`);
+    throw new Error(`organization ${existing[0]!} already exists; generate into an empty database or pass another --org-prefix`);
   }
   const orgIds = plan.orgs.map(() => randomUUID());
-  await client.query(
-    `INSERT INTO organizations (id, slug, name, "updatedAt") SELECT * , now() FROM unnest($1::uuid[], $2::text[], $3::text[])`,
-    [orgIds, slugs, plan.orgs.map((o) => o.name)],
-  );
-  const { rows } = await client.query<{ id: string; ord: number }>(
-    `INSERT INTO workflows ("orgId", key, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds", "createdAt")
-     SELECT o, k, n, s, r, $6 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[]) WITH ORDINALITY AS t(o, k, n, s, r, ord)
-     ORDER BY ord
-     RETURNING id::text`,
-    [
-      plan.workflows.map((w) => orgIds[w.orgIndex]),
-      plan.workflows.map((w) => w.key),
-      plan.workflows.map((w) => w.name),
-      plan.workflows.map((w) => w.stuckScheduledAfterSeconds),
-      plan.workflows.map((w) => w.stuckRunningAfterSeconds),
-      new Date(plan.startMs - 7 * 24 * HOUR),
-    ],
-  );
-  // RETURNING follows the insertion order of INSERT … SELECT … ORDER BY
-  const workflows = plan.workflows.map((w, i) => ({ ...w, id: rows[i]!.id, orgId: orgIds[w.orgIndex]! }));
+  await insertOrgs(client, { ids: orgIds, slugs, names: plan.orgs.map((o) => o.name) });
+  const ids = await insertWorkflows(client, {
+    orgIds: plan.workflows.map((w) => orgIds[w.orgIndex]!),
+    keys: plan.workflows.map((w) => w.key),
+    names: plan.workflows.map((w) => w.name),
+    stuckScheduled: plan.workflows.map((w) => w.stuckScheduledAfterSeconds),
+    stuckRunning: plan.workflows.map((w) => w.stuckRunningAfterSeconds),
+    createdAt: new Date(plan.startMs - 7 * 24 * HOUR),
+  });
+  // in the order given (queries.ts, insertWorkflows)
+  const workflows = plan.workflows.map((w, i) => ({ ...w, id: ids[i]!, orgId: orgIds[w.orgIndex]! }));
   return { orgIds, workflows };
 }
 
 async function tablesEmpty(client: pg.Client): Promise<boolean> {
-  for (const t of TABLES) {
-    const { rows } = await client.query(`SELECT 1 FROM "${t}" LIMIT 1`);
-    if (rows.length) return false;
-  }
+  for (const t of TABLES) if (await hasRows(client, t)) return false;
   return true;
 }
 
@@ -185,22 +194,13 @@ type Deferred = { indexes: { name: string; def: string }[]; constraints: { table
 
 /** Drops the loaded tables' foreign keys, primary keys and secondary indexes, remembering their definitions. */
 async function dropDeferrable(client: pg.Client): Promise<Deferred> {
-  const { rows: constraints } = await client.query<{ table: string; name: string; def: string; contype: string }>(
-    `SELECT c.conrelid::regclass::text AS table, c.conname AS name, pg_get_constraintdef(c.oid) AS def, c.contype
-     FROM pg_constraint c WHERE c.conrelid = ANY($1::regclass[]) AND c.contype IN ('p', 'f', 'u')`,
-    [TABLES.map((t) => `"${t}"`)],
-  );
-  const { rows: indexes } = await client.query<{ name: string; def: string }>(
-    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
-     FROM pg_index i WHERE i.indrelid = ANY($1::regclass[])
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
-    [TABLES.map((t) => `"${t}"`)],
-  );
+  const constraints = await keysOf(client, TABLES);
+  const indexes = await secondaryIndexesOf(client, TABLES);
   await client.query("BEGIN");
   // foreign keys first: a primary key cannot go while a foreign key leans on it
   const ordered = [...constraints].sort((a, b) => (a.contype === "f" ? -1 : 0) - (b.contype === "f" ? -1 : 0));
-  for (const c of ordered) await client.query(`ALTER TABLE ${c.table} DROP CONSTRAINT "${c.name}"`);
-  for (const i of indexes) await client.query(`DROP INDEX ${i.name}`);
+  for (const c of ordered) await dropConstraint(client, c.table, c.name);
+  for (const i of indexes) await dropIndex(client, i.name);
   await client.query("COMMIT");
   // primary and unique keys are rebuilt before foreign keys and secondary indexes
   const rank = (c: { def: string }) => (c.def.startsWith("FOREIGN KEY") ? 1 : 0);
@@ -208,29 +208,22 @@ async function dropDeferrable(client: pg.Client): Promise<Deferred> {
 }
 
 async function rebuild(client: pg.Client, d: Deferred, log: (line: string) => void): Promise<void> {
-  await client.query("SET maintenance_work_mem = '256MB'");
+  await rebuildMemory(client);
   for (const c of d.constraints) {
     const t = Date.now();
-    await client.query(`ALTER TABLE ${c.table} ADD CONSTRAINT "${c.name}" ${c.def}`);
+    await addConstraint(client, c.table, c.name, c.def);
     log(`gen:   ${c.name} ${formatDuration((Date.now() - t) / 1000)}`);
   }
   for (const i of d.indexes) {
     const t = Date.now();
-    await client.query(i.def);
+    await createIndex(client, i.def);
     log(`gen:   ${i.name} ${formatDuration((Date.now() - t) / 1000)}`);
   }
 }
 
 /** Takes a block of execution ids from the sequence, so concurrent ingestion cannot collide with them. */
 async function reserveIds(client: pg.Client, n: number): Promise<{ firstExecutionId: bigint; firstEventId: bigint }> {
-  const { rows } = await client.query<{ first: string }>(
-    `SELECT setval(pg_get_serial_sequence('executions', 'id'), GREATEST((SELECT coalesce(max(id), 0) FROM executions), nextval(pg_get_serial_sequence('executions', 'id'))) + $1) - $1 + 1 AS first`,
-    [n],
-  );
-  const { rows: ev } = await client.query<{ first: string }>(
-    `SELECT GREATEST((SELECT coalesce(max(id), 0) FROM execution_events), nextval(pg_get_serial_sequence('execution_events', 'id'))) + 1 AS first`,
-  );
-  return { firstExecutionId: BigInt(rows[0]!.first), firstEventId: BigInt(ev[0]!.first) };
+  return { firstExecutionId: await reserveExecutionIds(client, n), firstEventId: await firstFreeEventId(client) };
 }
 
 type Stats = {
@@ -393,18 +386,12 @@ function isStuck(g: GeneratedExecution, wf: PlannedWorkflow, now: Date): boolean
 
 async function writeCounters(client: pg.Client, workflows: WorkflowRow[], counters: Map<number, Counters>): Promise<void> {
   const entries = [...counters.entries()];
-  await client.query(
-    `UPDATE workflows w SET "executionCount" = x.e, "successCount" = x.s, "failureCount" = x.f, "cancelledCount" = x.c,
-       "lastExecutionAt" = x.l, "updatedAt" = now()
-     FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[], $6::timestamptz[]) AS x(id, e, s, f, c, l)
-     WHERE w.id = x.id`,
-    [
-      entries.map(([i]) => workflows[i]!.id),
-      entries.map(([, c]) => c.executionCount),
-      entries.map(([, c]) => c.successCount),
-      entries.map(([, c]) => c.failureCount),
-      entries.map(([, c]) => c.cancelledCount),
-      entries.map(([, c]) => new Date(c.lastExecutionAt)),
-    ],
-  );
+  await setCounters(client, {
+    ids: entries.map(([i]) => workflows[i]!.id),
+    executions: entries.map(([, c]) => c.executionCount),
+    successes: entries.map(([, c]) => c.successCount),
+    failures: entries.map(([, c]) => c.failureCount),
+    cancelled: entries.map(([, c]) => c.cancelledCount),
+    lastExecutionAt: entries.map(([, c]) => new Date(c.lastExecutionAt)),
+  });
 }

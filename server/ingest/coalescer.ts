@@ -10,12 +10,12 @@
 // soon as a group as large as the recent ones has formed; when requests come slower than
 // flushes finish, that never happens and it is plain group commit.
 import { MAX_EVENTS_PER_BATCH } from "./event-schema";
-import { ingestEvents, type IngestResult } from "./service";
+import { ingestEvents, type IngestContext, type IngestResult } from "./service";
 
 type Waiting = { events: readonly unknown[]; resolve(results: IngestResult[]): void; reject(err: unknown): void };
 type Queue = { waiting: Waiting[]; queuedEvents: number; inFlight: number; typicalGroup: number };
 
-export type Ingest = (orgId: string, events: readonly unknown[]) => Promise<IngestResult[]>;
+export type Ingest = (ctx: IngestContext, input: { events: readonly unknown[] }) => Promise<IngestResult[]>;
 
 export type CoalescerOptions = { maxEvents?: number; maxInFlight?: number };
 
@@ -59,7 +59,7 @@ export function createCoalescer(ingest: Ingest = ingestEvents, options: Coalesce
     try {
       const group = take(queue);
       try {
-        const results = await ingest(orgId, group.flatMap((w) => w.events));
+        const results = await ingest({ orgId }, { events: group.flatMap((w) => w.events) });
         let offset = 0;
         for (const w of group) {
           w.resolve(results.slice(offset, offset + w.events.length));
@@ -75,7 +75,9 @@ export function createCoalescer(ingest: Ingest = ingestEvents, options: Coalesce
     }
   }
 
-  return function ingestCoalesced(orgId: string, events: readonly unknown[]): Promise<IngestResult[]> {
+  return function ingestCoalesced(ctx: IngestContext, input: { events: readonly unknown[] }): Promise<IngestResult[]> {
+    const { orgId } = ctx;
+    const { events } = input;
     return new Promise((resolve, reject) => {
       let queue = queues.get(orgId);
       if (!queue) {
@@ -91,8 +93,11 @@ export function createCoalescer(ingest: Ingest = ingestEvents, options: Coalesce
 
 const globalForCoalescer = globalThis as unknown as { runwatchIngest?: Ingest };
 
-/** The process's coalescing ingestion, used by POST /api/v1/events. */
-export function ingestCoalesced(orgId: string, events: readonly unknown[]): Promise<IngestResult[]> {
+/**
+ * The process's coalescing ingestion, used by POST /api/v1/events: requests of one organization
+ * share a transaction, so only ctx.orgId counts (ctx.client is never joined).
+ */
+export function ingestCoalesced(ctx: IngestContext, input: { events: readonly unknown[] }): Promise<IngestResult[]> {
   globalForCoalescer.runwatchIngest ??= createCoalescer();
-  return globalForCoalescer.runwatchIngest(orgId, events);
+  return globalForCoalescer.runwatchIngest(ctx, input);
 }

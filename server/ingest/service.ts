@@ -10,14 +10,27 @@
 // bad event cannot spoil its neighbours.
 import type pg from "pg";
 import { config } from "../config";
+import type { ServiceContext } from "../context";
 import { rollupDeltas, writeRollups } from "../aggregates/rollups";
 import { withTransaction } from "../db/transaction";
 import { applyEvent, initialState, type CounterDelta, type ExecutionState, type LifecycleEvent } from "../executions/lifecycle";
-import { EXECUTION_COLUMNS, stateOf, type ExecutionStateRow } from "../executions/row";
-import { recheckCandidate, recheckInsertSql, type RecheckCandidate } from "../executions/stuck-recheck";
+import { stateOf } from "../executions/row";
+import { recheckCandidate, type RecheckCandidate } from "../executions/stuck-recheck";
 import type { Status } from "../executions/status";
 import { addDuration, emptyTotals, hourlyContribution, hourlyKey, type HourlyContribution } from "../aggregates/hourly";
 import { rawEventSchema, validateEvent, type ValidEvent } from "./event-schema";
+import {
+  addWorkflowCounters,
+  deleteEmptyHourly,
+  insertWorkflows,
+  lockClaimAndRead,
+  lockWorkflows,
+  releaseDeferredRows,
+  upsertHourly,
+  workflowIdsOf,
+  writeBatch,
+  type LockMode,
+} from "./queries";
 
 export type IngestOutcome = "applied" | "duplicate" | "stale" | "rejected" | "deferred" | "invalid";
 
@@ -29,11 +42,28 @@ export type IngestResult = {
   reason?: string;
 };
 
-export type IngestOptions = { receivedAt?: Date };
+/**
+ * What ingestion needs of the service context: the organization, and the caller's transaction to
+ * join, if any. It writes no audit entry (the events are their own record, on the timeline), so
+ * any ServiceContext will do, and so will `{ orgId }`.
+ */
+export type IngestContext = Pick<ServiceContext, "orgId" | "client">;
 
-/** Validates and applies events; results come back in input order. */
-export async function ingestEvents(orgId: string, rawEvents: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult[]> {
-  const receivedAt = options.receivedAt ?? new Date();
+export type IngestInput = {
+  /** raw events, validated here */
+  events: readonly unknown[];
+  /** when they arrived (default: now) */
+  receivedAt?: Date;
+};
+
+/**
+ * Validates and applies events; results come back in input order. Always in transactions of its
+ * own (ctx.client is not joined): a batch spoiled by one event's data is retried event by event.
+ */
+export async function ingestEvents(ctx: IngestContext, input: IngestInput): Promise<IngestResult[]> {
+  const { orgId } = ctx;
+  const rawEvents = input.events;
+  const receivedAt = input.receivedAt ?? new Date();
   const results: IngestResult[] = new Array(rawEvents.length);
   const valid: Indexed[] = [];
   rawEvents.forEach((raw, index) => {
@@ -69,8 +99,14 @@ export async function ingestEvents(orgId: string, rawEvents: readonly unknown[],
   return results;
 }
 
-/** Applies one already-validated event alone; used by the explicit status endpoint. */
-export async function ingestOne(orgId: string, event: ValidEvent, receivedAt = new Date(), inTransaction?: pg.PoolClient): Promise<IngestResult> {
+/**
+ * Applies one already-validated event alone: the explicit status endpoint, and callers with a
+ * transaction of their own in ctx.client (an audited operator action, the monitor's timeout).
+ */
+export async function ingestOne(ctx: IngestContext, input: { event: ValidEvent; receivedAt?: Date }): Promise<IngestResult> {
+  const { orgId, client: inTransaction } = ctx;
+  const { event } = input;
+  const receivedAt = input.receivedAt ?? new Date();
   const hint: BatchHint = { exclusive: false };
   try {
     if (!inTransaction) return (await withTransaction((client) => applyBatch(client, orgId, [{ index: 0, event }], receivedAt, hint)))[0]!;
@@ -181,15 +217,13 @@ const canCreate = (e: ValidEvent) => e.type === "status" && e.workflow !== undef
 const deferredReason = (e: ValidEvent) =>
   `execution "${e.executionId}" is not known yet; the ${e.type === "heartbeat" ? "heartbeat" : "event"} is kept and applied when an event that names its workflow creates the execution`;
 
-// Deferral and creation of one organization's executions serialize on this advisory lock,
-// taken before the executions are read: a batch that may create executions holds it shared
-// (creators never wait for each other), a batch that defers events holds it exclusively. So a
-// deferred event is either seen by the batch that creates its execution, or finds the execution
-// created. A batch finds out that it defers only after reading its executions: it then runs
-// again with the exclusive lock from the start (rare: only out-of-order first events).
-type LockMode = "shared" | "exclusive";
-const deferLockCall = (mode: LockMode, orgParam: string) =>
-  `${mode === "shared" ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock"}(hashtextextended('runwatch.defer:' || ${orgParam}, 0))`;
+// Deferral and creation of one organization's executions serialize on an advisory lock
+// (queries.ts, lockClaimAndRead), taken before the executions are read: a batch that may create
+// executions holds it shared (creators never wait for each other), a batch that defers events
+// holds it exclusively. So a deferred event is either seen by the batch that creates its
+// execution, or finds the execution created. A batch finds out that it defers only after
+// reading its executions: it then runs again with the exclusive lock from the start (rare: only
+// out-of-order first events).
 
 /** This batch defers events but did not hold the lock exclusively: run it again with it. */
 export class DeferralNeedsExclusiveLock extends Error {
@@ -463,12 +497,9 @@ async function applyBatch(client: pg.PoolClient, orgId: string, items: Indexed[]
 
 type DeferredRow = { executionId: string; receivedAt: Date; event: unknown; repeats: number };
 
-const RELEASE_SQL = `DELETE FROM deferred_events WHERE "orgId" = $1 AND "executionId" = ANY($2::text[]) RETURNING "executionId", "receivedAt", event, repeats`;
-
 /** Takes the deferred events of executions this batch creates out of deferred_events. */
 async function releaseDeferred(client: pg.PoolClient, orgId: string, executionIds: string[], into: Map<string, Released[]>): Promise<void> {
-  const { rows } = await client.query<DeferredRow>(RELEASE_SQL, [orgId, executionIds]);
-  addReleased(rows, into);
+  addReleased(await releaseDeferredRows(client, orgId, executionIds), into);
 }
 
 function addReleased(rows: DeferredRow[], into: Map<string, Released[]>): void {
@@ -507,56 +538,30 @@ async function readBatch(client: pg.PoolClient, orgId: string, r: BatchRead): Pr
   const claimed = new Set<string>();
   const workflowIds = new Map<string, string>();
   const run = async (parts: { lock: boolean; claims: boolean; read: boolean }) => {
-    const values: unknown[] = [orgId];
-    const param = (v: unknown) => {
-      values.push(v);
-      return `$${values.length}`;
-    };
-    const ctes: string[] = [];
-    const lock = parts.lock && r.lockMode;
-    if (lock) ctes.push(`l AS MATERIALIZED (SELECT ${deferLockCall(r.lockMode!, "$1::uuid::text")})`);
-    const claims = parts.claims && r.claims.length > 0;
-    if (claims) {
-      ctes.push(`c AS (INSERT INTO processed_events ("orgId", "eventId", "executionId", "receivedAt")
-         SELECT $1, t.e, t.x, ${param(r.receivedAt)} FROM unnest(${param(r.claims)}::text[], ${param(r.claimExecutionIds)}::text[]) AS t(e, x)${lock ? " CROSS JOIN l" : ""}
-         ON CONFLICT DO NOTHING RETURNING "eventId")`);
+    const read = await lockClaimAndRead(client, {
+      orgId,
+      lockMode: parts.lock ? r.lockMode : null,
+      claims: parts.claims ? { eventIds: r.claims, executionIds: r.claimExecutionIds, receivedAt: r.receivedAt } : null,
+      executionIds: parts.read ? r.executionIds : [],
+      workflowKeys: parts.read ? r.workflowKeys : [],
+      relaxDurability: parts.claims && !durable(),
+    });
+    for (const full of read.executions) {
+      r.into.set(full.executionId, {
+        id: full.id,
+        workflowId: full.workflowId,
+        state: stateOf(full),
+        initial: stateOf(full),
+        input: full.input,
+        metadata: full.metadata,
+        parentExecutionId: full.parentExecutionId,
+        continuedFromId: full.continuedFromId,
+        isNew: false,
+        changed: false,
+      });
     }
-    const read = parts.read && r.executionIds.length > 0;
-    if (read) {
-      // joined to the lock, so no row is locked before the deferral lock is held
-      ctes.push(`x AS (SELECT ${EXECUTION_COLUMNS} FROM executions e${lock ? " CROSS JOIN l" : ""}
-         WHERE e."orgId" = $1 AND e."executionId" = ANY(${param(r.executionIds)}::text[]) ORDER BY e."executionId" FOR UPDATE OF e)`);
-    }
-    const workflows = parts.read && r.workflowKeys.length > 0;
-    if (workflows) ctes.push(`wf AS (SELECT id, key FROM workflows WHERE "orgId" = $1 AND key = ANY(${param(r.workflowKeys)}::text[]))`);
-    const { rows } = await client.query<Partial<ExecutionStateRow> & { claimedEventIds: string[] | null; workflowIds: Record<string, string> | null }>(
-      `${ctes.length ? `WITH ${ctes.join(",\n")} ` : ""}
-       SELECT ${read ? "x.*" : "NULL AS \"executionId\""},
-         ${claims ? `(SELECT array_agg("eventId") FROM c)` : "NULL::text[]"} AS "claimedEventIds",
-         ${workflows ? `(SELECT json_object_agg(key, id::text) FROM wf)` : "NULL::json"} AS "workflowIds",
-         ${lock ? "(SELECT 1 FROM l)" : "1"} AS locked${parts.claims && !durable() ? `, set_config('synchronous_commit', 'off', true) AS durability` : ""}
-       FROM (SELECT 1) AS one${read ? " LEFT JOIN x ON true" : ""}`,
-      values,
-    );
-    for (const row of rows) {
-      if (row.executionId) {
-        const full = row as ExecutionStateRow;
-        r.into.set(full.executionId, {
-          id: full.id,
-          workflowId: full.workflowId,
-          state: stateOf(full),
-          initial: stateOf(full),
-          input: full.input,
-          metadata: full.metadata,
-          parentExecutionId: full.parentExecutionId,
-          continuedFromId: full.continuedFromId,
-          isNew: false,
-          changed: false,
-        });
-      }
-    }
-    for (const id of rows[0]?.claimedEventIds ?? []) claimed.add(id);
-    for (const [key, id] of Object.entries(rows[0]?.workflowIds ?? {})) workflowIds.set(key, id);
+    for (const id of read.claimedEventIds) claimed.add(id);
+    for (const [key, id] of Object.entries(read.workflowIds)) workflowIds.set(key, id);
   };
   if (r.lockMode === "exclusive") {
     await run({ lock: true, claims: true, read: false });
@@ -572,13 +577,9 @@ const durable = () => config().RUNWATCH_INGEST_SYNCHRONOUS_COMMIT === "on";
 
 /** Creates the workflows that are new (named after their key) and adds their ids to `found`. */
 async function createWorkflows(client: pg.PoolClient, orgId: string, keys: string[], found: Map<string, string>): Promise<void> {
-  await client.query(`INSERT INTO workflows ("orgId", key, name) SELECT $1, k, k FROM unnest($2::text[]) AS k ORDER BY k ON CONFLICT ("orgId", key) DO NOTHING`, [
-    orgId,
-    keys,
-  ]);
+  await insertWorkflows(client, orgId, keys);
   // a statement of its own: one created concurrently is visible only to a later snapshot
-  const { rows } = await client.query<{ id: string; key: string }>(`SELECT id, key FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[])`, [orgId, keys]);
-  for (const r of rows) found.set(r.key, r.id);
+  for (const r of await workflowIdsOf(client, orgId, keys)) found.set(r.key, r.id);
 }
 
 type Draft = {
@@ -620,29 +621,9 @@ function executionRecord(d: Draft) {
   };
 }
 
-const EXECUTION_RECORDSET = `x("executionId" text, "workflowId" bigint, status "ExecutionStatus", attempt int, "statusAttempt" int,
-  "statusEventId" text, "statusChangedAt" timestamptz, "createdAt" timestamptz, "scheduledAt" timestamptz, "startedAt" timestamptz,
-  "lastHeartbeatAt" timestamptz, "lastEventAt" timestamptz, "completedAt" timestamptz, "durationMs" bigint, error jsonb,
-  "errorAt" timestamptz, "errorEventId" text, output jsonb, input jsonb, metadata jsonb, "continuedFromId" text,
-  "continuedAsNewToId" text, "parentExecutionId" text)`;
-
 /** A concurrent writer created an execution this batch also created: retry the batch. */
 export class ExecutionCreationRace extends Error {
   readonly code = "40001"; // retried by withTransaction like a serialization failure
-}
-
-/** The INSERT of the executions a batch creates, as one part of writeChanges' statement. */
-function insertExecutionsSql(records: string): string {
-  return `INSERT INTO executions ("orgId", "executionId", "workflowId", status, attempt, "statusAttempt", "statusEventId", "statusChangedAt",
-       "createdAt", "scheduledAt", "startedAt", "lastHeartbeatAt", "lastEventAt", "completedAt", "durationMs", error, "errorAt",
-       "errorEventId", output, input, metadata, "continuedFromId", "continuedAsNewToId", "parentExecutionId")
-     SELECT $1, x."executionId", x."workflowId", x.status, x.attempt, x."statusAttempt", x."statusEventId", x."statusChangedAt",
-       x."createdAt", x."scheduledAt", x."startedAt", x."lastHeartbeatAt", x."lastEventAt", x."completedAt", x."durationMs", x.error,
-       x."errorAt", x."errorEventId", x.output, x.input, x.metadata, x."continuedFromId", x."continuedAsNewToId", x."parentExecutionId"
-     FROM json_to_recordset(${records}) AS ${EXECUTION_RECORDSET}
-     ORDER BY x."executionId"
-     ON CONFLICT ("orgId", "executionId") DO NOTHING
-     RETURNING "executionId"`;
 }
 
 function addCounters(counters: Map<string, Counters>, workflowId: string, delta: CounterDelta, createdAt: Date | null) {
@@ -708,131 +689,43 @@ async function writeChanges(
     .map(([id, c]) => ({ id, ...c }));
   const hourlyRows = [...hourly.values()].filter((h) => h.count !== 0 || h.durationSumMs !== 0 || h.histogram.some((n) => n !== 0));
   const heartbeats = t.heartbeats.sort((a, b) => (a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : a.attempt - b.attempt));
-  // Executions are already locked, and so are the timeline and heartbeat rows of those
-  // executions (only writers of a locked execution write them): one statement, made of the
-  // parts this batch needs (a part with nothing to write would still cost planning).
-  const values: unknown[] = [orgId];
-  const param = (rows: unknown[]) => {
-    values.push(JSON.stringify(rows));
-    return `$${values.length}::json`;
-  };
-  const parts: string[] = [];
-  const counted: string[] = [];
-  if (fresh.length) {
-    parts.push(insertExecutionsSql(param(fresh.map(([executionId, w]) => executionRecord({ executionId, ...w })))));
-    counted.push(`(SELECT count(*) FROM w${parts.length - 1})::int AS inserted`);
-  }
-  if (releaseIds.length) {
-    values.push(releaseIds);
-    parts.push(`DELETE FROM deferred_events WHERE "orgId" = $1 AND "executionId" = ANY($${values.length}::text[]) RETURNING 1`);
-    counted.push(`(SELECT count(*) FROM w${parts.length - 1})::int AS released`);
-  }
-  if (updates.length) {
-    parts.push(`UPDATE executions e SET status = x.status, attempt = x.attempt, "statusAttempt" = x."statusAttempt",
-         "statusEventId" = x."statusEventId", "statusChangedAt" = x."statusChangedAt", "createdAt" = x."createdAt",
-         "scheduledAt" = x."scheduledAt", "startedAt" = x."startedAt", "lastHeartbeatAt" = x."lastHeartbeatAt",
-         "lastEventAt" = x."lastEventAt", "completedAt" = x."completedAt", "durationMs" = x."durationMs", error = x.error,
-         "errorAt" = x."errorAt", "errorEventId" = x."errorEventId", output = x.output, input = x.input, metadata = x.metadata,
-         "continuedFromId" = x."continuedFromId", "continuedAsNewToId" = x."continuedAsNewToId",
-         "parentExecutionId" = x."parentExecutionId", "updatedAt" = now()
-       FROM json_to_recordset(${param(updates)}) AS x(id bigint, status "ExecutionStatus", attempt int, "statusAttempt" int, "statusEventId" text,
-         "statusChangedAt" timestamptz, "createdAt" timestamptz, "scheduledAt" timestamptz, "startedAt" timestamptz,
-         "lastHeartbeatAt" timestamptz, "lastEventAt" timestamptz, "completedAt" timestamptz, "durationMs" bigint, error jsonb,
-         "errorAt" timestamptz, "errorEventId" text, output jsonb, input jsonb, metadata jsonb, "continuedFromId" text,
-         "continuedAsNewToId" text, "parentExecutionId" text)
-       WHERE e."orgId" = $1 AND e.id = x.id`);
-  }
-  if (heartbeats.length) {
-    parts.push(`INSERT INTO execution_heartbeats AS h ("orgId", "executionId", attempt, count, "firstOccurredAt", "lastOccurredAt", "waitedMs")
-       SELECT $1, x."executionId", x.attempt, x.count, x."firstOccurredAt", x."lastOccurredAt", x."waitedMs"
-       FROM json_to_recordset(${param(heartbeats)}) AS x("executionId" text, attempt int, count int, "firstOccurredAt" timestamptz,
-         "lastOccurredAt" timestamptz, "waitedMs" int)
-       ON CONFLICT ("orgId", "executionId", attempt) DO UPDATE SET count = h.count + EXCLUDED.count,
-         "firstOccurredAt" = LEAST(h."firstOccurredAt", EXCLUDED."firstOccurredAt"),
-         "lastOccurredAt" = GREATEST(h."lastOccurredAt", EXCLUDED."lastOccurredAt"),
-         "waitedMs" = GREATEST(h."waitedMs", EXCLUDED."waitedMs")`);
-  }
   // the incremental sweep's hook: executions moved near or past their stuck threshold
   const rechecks = [...working.entries()]
     .filter(([, w]) => w.changed)
     .map(([executionId, w]) => recheckCandidate(executionId, w.workflowId, w.initial, w.state))
     .filter((c): c is RecheckCandidate => c !== null);
-  if (rechecks.length) parts.push(recheckInsertSql(param(rechecks)));
-  if (t.repeats.length) {
-    const repeats = param(t.repeats);
-    parts.push(`UPDATE execution_events ev SET repeats = ev.repeats + x.n
-       FROM json_to_recordset(${repeats}) AS x("executionId" text, "eventId" text, n int)
-       WHERE ev."orgId" = $1 AND ev."executionId" = x."executionId" AND ev."eventId" = x."eventId"`);
-    parts.push(`UPDATE deferred_events d SET repeats = d.repeats + x.n
-       FROM json_to_recordset(${repeats}) AS x("executionId" text, "eventId" text, n int)
-       WHERE d."orgId" = $1 AND d."executionId" = x."executionId" AND d."eventId" = x."eventId"`);
-  }
-  if (t.deferNow.length) {
-    parts.push(`INSERT INTO deferred_events ("orgId", "executionId", "eventId", "receivedAt", event, repeats)
-       SELECT $1, x."executionId", x."eventId", x."receivedAt", x.event, x.repeats
-       FROM json_to_recordset(${param(t.deferNow)}) AS x("executionId" text, "eventId" text, "receivedAt" timestamptz, event jsonb, repeats int)`);
-  }
-  if (t.timeline.length) {
-    parts.push(`INSERT INTO execution_events ("orgId", "executionId", "eventId", type, status, attempt, "occurredAt", "receivedAt", outcome,
-       reason, "statusBefore", "statusAfter", payload, repeats, "waitedMs")
-     SELECT $1, x."executionId", x."eventId", x.type, x.status, x.attempt, x."occurredAt", x."receivedAt", x.outcome, x.reason,
-       x."statusBefore", x."statusAfter", x.payload, x.repeats, x."waitedMs"
-     FROM json_to_recordset(${param(t.timeline)}) AS x("executionId" text, "eventId" text, type "EventType", status "ExecutionStatus",
-       attempt int, "occurredAt" timestamptz, "receivedAt" timestamptz, outcome "EventOutcome", reason text,
-       "statusBefore" "ExecutionStatus", "statusAfter" "ExecutionStatus", payload jsonb, repeats int, "waitedMs" int)`);
-  }
-  let released = 0;
-  if (parts.length) {
-    const ctes = parts.map((sql, i) => `w${i} AS (${sql})`);
-    const { rows } = await client.query<{ inserted?: number; released?: number }>(`WITH ${ctes.join(", ")} SELECT ${counted.length ? counted.join(", ") : "1"}`, values);
-    if ((rows[0]!.inserted ?? 0) !== fresh.length) throw new ExecutionCreationRace("an execution was created concurrently");
-    released = rows[0]!.released ?? 0;
-    if (released > 0) return { released };
+  // Executions are already locked, and so are the timeline and heartbeat rows of those
+  // executions (only writers of a locked execution write them): one statement.
+  const written = await writeBatch(client, orgId, {
+    inserts: fresh.map(([executionId, w]) => executionRecord({ executionId, ...w })),
+    releaseIds,
+    updates,
+    heartbeats,
+    rechecks,
+    repeats: t.repeats,
+    deferNow: t.deferNow,
+    timeline: t.timeline,
+  });
+  if (written) {
+    if (written.inserted !== fresh.length) throw new ExecutionCreationRace("an execution was created concurrently");
+    if (written.released > 0) return { released: written.released };
   }
   // The contended rows (hourly buckets, then workflow counters) are locked in one global order
   // (sorted keys, hourly before workflows), so two batches never wait on each other in a cycle.
   if (hourlyRows.length) {
-    await client.query(
-      `INSERT INTO execution_hourly ("orgId", "workflowId", hour, status, count, "durationSumMs", histogram)
-       SELECT $1, x."workflowId", x.hour, x.status, x.count, x."durationSumMs", x.histogram
-       FROM json_to_recordset($2::json) AS x("workflowId" bigint, hour timestamptz, status "ExecutionStatus", count int,
-         "durationSumMs" bigint, histogram int[])
-       ORDER BY x."workflowId", x.hour, x.status
-       ON CONFLICT ("orgId", "workflowId", hour, status) DO UPDATE SET
-         count = execution_hourly.count + EXCLUDED.count,
-         "durationSumMs" = execution_hourly."durationSumMs" + EXCLUDED."durationSumMs",
-         histogram = ARRAY(SELECT a + b FROM unnest(execution_hourly.histogram, EXCLUDED.histogram) AS t(a, b))`,
-      [orgId, JSON.stringify(hourlyRows)],
-    );
+    await upsertHourly(client, orgId, hourlyRows);
     // an execution that moved out of an hour may leave it empty: a recount has no such row
-    if (hourlyRows.some((h) => h.count < 0)) {
-      await client.query(
-        `DELETE FROM execution_hourly h USING json_to_recordset($2::json) AS x("workflowId" bigint, hour timestamptz, status "ExecutionStatus")
-         WHERE h."orgId" = $1 AND h."workflowId" = x."workflowId" AND h.hour = x.hour AND h.status = x.status AND h.count = 0`,
-        [orgId, JSON.stringify(hourlyRows.filter((h) => h.count < 0))],
-      );
-    }
+    if (hourlyRows.some((h) => h.count < 0)) await deleteEmptyHourly(client, orgId, hourlyRows.filter((h) => h.count < 0));
   }
   // daily rollup, created-at rollup and running totals: after the hourly rows, before the counters
   await writeRollups(client, orgId, rollupDeltas([...working.values()].filter((w) => w.changed).map((w) => ({ workflowId: w.workflowId, before: w.initial, after: w.state }))));
   if (counterRows.length) {
-    // FOR NO KEY UPDATE, not FOR UPDATE: executions inserted earlier in this transaction hold
-    // KEY SHARE locks on their workflows (foreign key), which FOR UPDATE would conflict with.
     // Counters come last: the workflow row is the most contended lock, so it is held the least.
     // (A statement of its own: a locking CTE is read lazily, so it would not fix the order.)
     // (One row needs no order: the UPDATE locks it, which saves a round trip for most requests.)
     const ids = counterRows.map((c) => c.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    if (ids.length > 1) await client.query(`SELECT 1 FROM workflows WHERE "orgId" = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [orgId, ids]);
-    await client.query(
-      `UPDATE workflows w SET "executionCount" = w."executionCount" + x."executionCount",
-         "successCount" = w."successCount" + x."successCount", "failureCount" = w."failureCount" + x."failureCount",
-         "cancelledCount" = w."cancelledCount" + x."cancelledCount",
-         "lastExecutionAt" = GREATEST(w."lastExecutionAt", x."lastExecutionAt"), "updatedAt" = now()
-       FROM json_to_recordset($2::json) AS x(id bigint, "executionCount" int, "successCount" int, "failureCount" int,
-         "cancelledCount" int, "lastExecutionAt" timestamptz)
-       WHERE w."orgId" = $1 AND w.id = x.id`,
-      [orgId, JSON.stringify(counterRows)],
-    );
+    if (ids.length > 1) await lockWorkflows(client, orgId, ids);
+    await addWorkflowCounters(client, orgId, counterRows);
   }
   return { released: 0 };
 }

@@ -3,12 +3,12 @@
 // of the monitor's loop, run by the leader after its sweep.
 import type { Queryable } from "../db/sql";
 import { metrics } from "../metrics/prometheus";
+import { dropDeferredBefore } from "./queries";
 
 /** Deletes the deferred events received before `now − maxAgeHours`; returns how many went. */
 export async function dropExpiredDeferredEvents(db: Queryable, opts: { now: Date; maxAgeHours: number }): Promise<number> {
   const cutoff = new Date(opts.now.getTime() - opts.maxAgeHours * 3_600_000);
-  const { rowCount } = await db.query(`DELETE FROM deferred_events WHERE "receivedAt" < $1`, [cutoff]);
-  const dropped = rowCount ?? 0;
+  const dropped = await dropDeferredBefore(db, cutoff);
   if (dropped) metrics().deferredEventsDropped.inc(dropped);
   return dropped;
 }

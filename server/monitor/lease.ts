@@ -9,6 +9,7 @@
 import os from "node:os";
 import pg from "pg";
 import { log } from "../log";
+import { advisoryLockHeld, advisoryUnlock, recordTakeover, renewLease, setIdleSessionTimeout, tryAdvisoryLock } from "./queries";
 
 /** Two-int advisory lock key ("RW", "MON"): shows up in pg_locks as classid/objid, objsubid 2. */
 export const MONITOR_LOCK_KEY: readonly [number, number] = [0x5257, 0x4d4f4e];
@@ -60,11 +61,8 @@ export class LeaderLease {
         this.stepDown("the advisory lock is no longer held");
         return null;
       }
-      const {
-        rows: [row],
-      } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock($1, $2) AS locked`, [this.key[0], this.key[1]]);
-      if (!row?.locked) return null;
-      this.token = await this.recordTakeover(client);
+      if (!(await tryAdvisoryLock(client, this.key))) return null;
+      this.token = await recordTakeover(client, this.name, this.holder);
       this.leader = true;
       log.info({ lease: this.name, holder: this.holder, token: this.token }, "monitor: became the leader");
       return client;
@@ -77,19 +75,11 @@ export class LeaderLease {
 
   /** The leader checks, inside its sweep's transaction, that its token is still the current one. */
   async renewWithin(client: pg.ClientBase): Promise<boolean> {
-    const res = await client.query(`UPDATE monitor_leases SET "renewedAt" = now() WHERE name = $1 AND token = $2 AND holder = $3`, [this.name, this.token, this.holder]);
-    return res.rowCount === 1;
+    return renewLease(client, { name: this.name, token: this.token, holder: this.holder });
   }
 
   async stillHeld(client: pg.ClientBase): Promise<boolean> {
-    const {
-      rows: [row],
-    } = await client.query<{ held: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
-         AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted) AS held`,
-      [this.key[0], this.key[1]],
-    );
-    return row?.held === true;
+    return advisoryLockHeld(client, this.key);
   }
 
   stepDown(why: string): void {
@@ -102,7 +92,7 @@ export class LeaderLease {
 
   async release(): Promise<void> {
     const client = this.client;
-    if (client && this.leader) await client.query(`SELECT pg_advisory_unlock($1, $2)`, [this.key[0], this.key[1]]).catch(() => {});
+    if (client && this.leader) await advisoryUnlock(client, this.key).catch(() => {});
     this.leader = false;
     this.token = null;
     await this.dropConnection();
@@ -119,7 +109,7 @@ export class LeaderLease {
       }
     });
     await client.connect();
-    await client.query(`SELECT set_config('idle_session_timeout', $1, false)`, [`${Math.round(this.opts.idleSessionTimeoutMs)}ms`]);
+    await setIdleSessionTimeout(client, this.opts.idleSessionTimeoutMs);
     this.client = client;
   }
 
@@ -128,17 +118,5 @@ export class LeaderLease {
     this.client = null;
     this.leader = false;
     if (client) await client.end().catch(() => {});
-  }
-
-  private async recordTakeover(client: pg.Client): Promise<string> {
-    const {
-      rows: [row],
-    } = await client.query<{ token: string }>(
-      `INSERT INTO monitor_leases (name, token, holder, "acquiredAt", "renewedAt") VALUES ($1, 1, $2, now(), now())
-       ON CONFLICT (name) DO UPDATE SET token = monitor_leases.token + 1, holder = EXCLUDED.holder, "acquiredAt" = now(), "renewedAt" = now()
-       RETURNING token::text`,
-      [this.name, this.holder],
-    );
-    return row!.token;
   }
 }

@@ -9,47 +9,9 @@ import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { alertMessage, publicBaseUrl, type Message } from "../delivery/payload";
 import { missedRunAction, readMissedDetails, type MissedDetails, type Resolution } from "../alerts/rules";
 import { enqueueForChannels, type Queryable } from "../delivery/outbox";
+import { fireMissedAlert, missedCheckRows, moveMissedBookmarks, resolveMissedAlert, stampScheduleSetAt, updateMissedDetails } from "./queries";
 
 export type MissedCheckResult = { /** workflows read: due ones and those with an open missed alert */ checked: number; opened: number; counted: number; resolved: number; notifications: number };
-
-type Row = {
-  orgId: string;
-  workflowId: string;
-  key: string;
-  slug: string;
-  schedule: unknown;
-  scheduleSetAt: Date | null;
-  missedCheckAt: Date | null;
-  lastExecutionAt: Date | null;
-  alertId: string | null;
-  alertOpen: boolean | null;
-  alertSince: Date | null;
-  alertDetails: unknown;
-};
-
-// The scheduled workflows due to be checked (workflows_missed_check_idx: their bookmark passed,
-// or none is set) and every workflow with an open missed alert (to count, or resolve it when an
-// execution arrived or the schedule changed or went), each with its newest execution's createdAt
-// and its latest missed alert. Workflows whose next slot is still ahead are not read at all.
-export const MISSED_CHECK_SQL = `
-WITH keys AS (
-  SELECT w."orgId", w.id FROM workflows w
-  WHERE w.schedule IS NOT NULL AND (w."missedCheckAt" IS NULL OR w."missedCheckAt" <= $1)
-  UNION
-  SELECT a."orgId", a."workflowId" FROM alerts a WHERE a.state <> 'RESOLVED' AND a."executionId" IS NULL AND a.reason = 'missed'
-)
-SELECT w."orgId", w.id::text AS "workflowId", w.key, o.slug, w.schedule, w."scheduleSetAt", w."missedCheckAt",
-       (SELECT e."createdAt" FROM executions e WHERE e."orgId" = w."orgId" AND e."workflowId" = w.id
-         ORDER BY e."createdAt" DESC, e.id DESC LIMIT 1) AS "lastExecutionAt",
-       m.id::text AS "alertId", m.state <> 'RESOLVED' AS "alertOpen", m.since AS "alertSince", m.details AS "alertDetails"
-FROM keys k
-JOIN workflows w ON w."orgId" = k."orgId" AND w.id = k.id
-JOIN organizations o ON o.id = w."orgId"
-LEFT JOIN LATERAL (
-  SELECT a.id, a.state, a.since, a.details FROM alerts a
-  WHERE a."orgId" = w."orgId" AND a."workflowId" = w.id AND a.reason = 'missed'
-  ORDER BY a."firedAt" DESC, a.id DESC LIMIT 1
-) m ON true`;
 
 /**
  * How many cron slots one check may step through in all. Stepping a cron expression through a
@@ -60,10 +22,10 @@ export const SLOT_BUDGET_PER_CHECK = 200;
 
 const missedFacts = (d: MissedDetails) => ({ slot: new Date(d.slot), count: d.count });
 
-export async function checkMissedRuns(client: Queryable, opts: { now: Date; baseUrl?: string }): Promise<MissedCheckResult> {
+export async function checkMissedRuns(client: Queryable, opts: { now: Date; baseUrl?: string; /** only these organizations (tests); all by default */ orgIds?: readonly string[] }): Promise<MissedCheckResult> {
   const base = opts.baseUrl ?? publicBaseUrl();
-  // a named statement: planned once per connection (the leader keeps its lease connection)
-  const { rows } = await client.query<Row>({ name: "runwatch-missed-check", text: MISSED_CHECK_SQL, values: [opts.now] });
+  // the scheduled workflows that are due and those with an open missed alert (monitor/queries.ts)
+  const rows = await missedCheckRows(client, opts.now, opts.orgIds ?? null);
   const result: MissedCheckResult = { checked: rows.length, opened: 0, counted: 0, resolved: 0, notifications: 0 };
   const messages: { orgId: string; alertIds: string[]; message: Message }[] = [];
   let budget = SLOT_BUDGET_PER_CHECK;
@@ -74,7 +36,7 @@ export async function checkMissedRuns(client: Queryable, opts: { now: Date; base
       // a schedule written without going through updateWorkflow (which stamps it): it counts from
       // now, so it never alerts for slots before it was seen
       r.scheduleSetAt = opts.now;
-      await client.query(`UPDATE workflows SET "scheduleSetAt" = $3 WHERE "orgId" = $1 AND id = $2 AND "scheduleSetAt" IS NULL`, [r.orgId, r.workflowId, opts.now]);
+      await stampScheduleSetAt(client, r.orgId, r.workflowId, opts.now);
     }
     const latest = r.alertId ? { open: r.alertOpen === true, details: readMissedDetails(r.alertDetails) } : null;
     const limit = Math.max(1, Math.min(budget, 50));
@@ -87,29 +49,19 @@ export async function checkMissedRuns(client: Queryable, opts: { now: Date; base
     const facts = { orgSlug: r.slug, executionId: null, workflow: r.key, status: null, reason: "missed" as const };
 
     if (action.kind === "fire") {
-      // ON CONFLICT: alerts_open_workflow_key allows one open missed alert per workflow
-      const { rows: inserted } = await client.query<{ id: string; since: Date }>(
-        `INSERT INTO alerts ("orgId", reason, "workflowId", since, details) VALUES ($1, 'missed', $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING id::text, since`,
-        [r.orgId, r.workflowId, action.run.dueAt, JSON.stringify(action.details)],
-      );
-      const a = inserted[0];
+      // null: alerts_open_workflow_key allows one open missed alert per workflow, and one is
+      const a = await fireMissedAlert(client, r.orgId, r.workflowId, action.run.dueAt, action.details);
       if (!a) continue;
       result.opened++;
       await recordAlertEvents(client, [{ orgId: r.orgId, alertId: a.id, kind: "fired", actor: MONITOR_ACTOR, note: `slot ${action.details.slot}${action.details.count > 1 ? `, ${action.details.count} in a row` : ""}` }]);
       messages.push({ orgId: r.orgId, alertIds: [a.id], message: alertMessage("alert.firing", { ...facts, id: a.id, since: a.since, missed: missedFacts(action.details) }, base) });
     } else if (action.kind === "count") {
       // more slots in a row: the same alert counts them, with no new notification
-      await client.query(`UPDATE alerts SET details = $3, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND state <> 'RESOLVED'`, [r.orgId, r.alertId, JSON.stringify(action.details)]);
+      await updateMissedDetails(client, r.orgId, r.alertId!, action.details);
       result.counted++;
     } else if (action.kind === "resolve") {
       const resolution: Resolution = action.resolution;
-      const { rows: done } = await client.query<{ id: string; since: Date; resolvedAt: Date; details: unknown }>(
-        `UPDATE alerts SET state = 'RESOLVED', "resolvedAt" = now(), resolution = $3, "resolvedByLabel" = 'monitor', "updatedAt" = now()
-         WHERE "orgId" = $1 AND id = $2 AND state <> 'RESOLVED' RETURNING id::text, since, "resolvedAt", details`,
-        [r.orgId, r.alertId, resolution],
-      );
-      const a = done[0];
+      const a = await resolveMissedAlert(client, r.orgId, r.alertId!, resolution);
       if (!a) continue;
       result.resolved++;
       await recordAlertEvents(client, [{ orgId: r.orgId, alertId: a.id, kind: "resolved", actor: MONITOR_ACTOR, note: resolution }]);
@@ -122,11 +74,7 @@ export async function checkMissedRuns(client: Queryable, opts: { now: Date; base
     }
   }
   if (bookmarks.length > 0) {
-    await client.query(
-      `UPDATE workflows w SET "missedCheckAt" = b.at FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[]) AS b("orgId", id, at)
-       WHERE w."orgId" = b."orgId" AND w.id = b.id`,
-      [bookmarks.map((b) => b.orgId), bookmarks.map((b) => b.workflowId), bookmarks.map((b) => b.at)],
-    );
+    await moveMissedBookmarks(client, bookmarks);
   }
   if (messages.length > 0) result.notifications = await enqueueForChannels(client, messages);
   return result;

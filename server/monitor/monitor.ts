@@ -4,6 +4,7 @@
 // only way an execution's status changes).
 import type pg from "pg";
 import { config, sessionDatabaseUrl } from "../config";
+import { systemContext } from "../context";
 import { pool } from "../db/client";
 import { MONITOR_ACTOR, recordAlertEvents } from "../alerts/history";
 import { ingestOne } from "../ingest/service";
@@ -13,6 +14,7 @@ import { audited } from "../rbac/audited";
 import { dropExpiredDeferredEvents } from "./deferred";
 import { LeaderLease } from "./lease";
 import { checkMissedRuns, type MissedCheckResult } from "./missed";
+import { markAlertTimedOut } from "./queries";
 import { STUCK_GAUGE_EVERY_MS, sweep, type SweepResult, type TimeoutTask } from "./sweep";
 
 export type TickResult = SweepResult & { missed: MissedCheckResult };
@@ -24,7 +26,7 @@ export type MonitorOptions = {
   holder?: string;
   /** the time the sweep and the missed-run check judge by (tests move it instead of sleeping) */
   clock: () => Date;
-  /** sweep only these organizations (tests, each in its own); all of them by default */
+  /** sweep and check only these organizations (tests, each in its own); all of them by default */
   orgIds?: readonly string[];
   /** called after each sweep the leader commits (tests, metrics) */
   onSweep?: (r: TickResult & { durationMs: number }) => void;
@@ -132,7 +134,7 @@ export class Monitor {
       }
       const now = this.opts.clock();
       const result = await sweep(client, { now, ...what, orgIds: this.opts.orgIds });
-      const missed = await checkMissedRuns(client, { now });
+      const missed = await checkMissedRuns(client, { now, orgIds: this.opts.orgIds });
       await client.query("COMMIT");
       return { ...result, missed };
     } catch (err) {
@@ -148,22 +150,22 @@ export class Monitor {
    */
   private async applyTimeout(task: TimeoutTask, at: Date): Promise<void> {
     const message = `Runwatch marked this execution TIMED_OUT: ${task.reason === "scheduled" ? "SCHEDULED" : "RUNNING without a sign of life"} since ${task.since.toISOString()}, ${task.multiple}× its ${task.thresholdSeconds} s threshold`;
-    await audited({ orgId: task.orgId, actor: MONITOR_ACTOR }, { action: "execution.auto_timeout", resourceType: "execution", resourceId: task.executionId }, async (client) => {
-      const { rowCount } = await client.query(`UPDATE alerts SET "timedOutAt" = $3, "updatedAt" = now() WHERE "orgId" = $1 AND id = $2 AND "timedOutAt" IS NULL`, [task.orgId, task.alertId, at]);
-      if (rowCount !== 1) return { result: undefined, noop: true };
+    await audited(systemContext(task.orgId, MONITOR_ACTOR.label), { action: "execution.auto_timeout", resourceType: "execution", resourceId: task.executionId }, async (client) => {
+      if (!(await markAlertTimedOut(client, task.orgId, task.alertId, at))) return { result: undefined, noop: true };
       const outcome = await ingestOne(
-        task.orgId,
+        { orgId: task.orgId, client },
         {
-          eventId: `monitor-timeout-${task.alertId}`,
-          executionId: task.executionId,
-          type: "status",
-          status: "TIMED_OUT",
-          attempt: task.attempt,
-          occurredAt: at,
-          error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
+          event: {
+            eventId: `monitor-timeout-${task.alertId}`,
+            executionId: task.executionId,
+            type: "status",
+            status: "TIMED_OUT",
+            attempt: task.attempt,
+            occurredAt: at,
+            error: { message, code: "RUNWATCH_STUCK_TIMEOUT" },
+          },
+          receivedAt: new Date(),
         },
-        new Date(),
-        client,
       );
       await recordAlertEvents(client, [{ orgId: task.orgId, alertId: task.alertId, kind: "timed_out", actor: MONITOR_ACTOR, note: `${outcome.outcome}${outcome.reason ? `: ${outcome.reason}` : ""}` }]);
       return {

@@ -12,6 +12,7 @@ import {
   failureRatePercent,
   planStuckSweep,
   stormDecision,
+  type StormDecision,
   type StuckPlan,
   type OpenExecutionAlert,
   type Resolution,
@@ -20,147 +21,37 @@ import {
 } from "../alerts/rules";
 import { enabledChannels, enqueueForChannels, type Queryable, type QueuedMessage } from "../delivery/outbox";
 import type { Status } from "../executions/status";
-import { stuckSql } from "../executions/stuck";
-import { STUCK_OVERLAP_SECONDS } from "../executions/stuck-recheck";
+import {
+  applySweepSettings,
+  knownEpisodes,
+  recountStorms,
+  endQuietStorms,
+  failureRateRows,
+  fireRateAlert,
+  insertStuckAlerts,
+  joinStorms,
+  openStuckByReasonRows,
+  releaseHolds,
+  resolveRateAlert,
+  resolveStuckAlerts,
+  startStorms,
+  stormSampleRows,
+  stormStateRows,
+  stuckDiff,
+  workflowContextRows,
+  type JudgedRow,
+  type OpenedRow,
+  type ResolvedRow,
+  type WorkflowContextRow,
+} from "./queries";
 
-// --- Which executions a sweep judges -------------------------------------------------------------
-//
-// The one stuck rule (stuckSql, server/executions/stuck.ts) at the sweep's clock ($1), never the
-// database's now(). Per organization in scope, a sweep judges:
-// - crossed: the executions that crossed their threshold since the organization's checkpoint
-//   (less STUCK_OVERLAP_SECONDS), read as a range of "since" on the org-leading partial indexes
-//   (executions_scheduled_org_since_idx, executions_running_org_alive_idx): terminal rows and
-//   executions stuck for long are never read again. Without a usable checkpoint (first sweep,
-//   thresholds changed, clock moved back, or a full sweep asked for) the range is open below,
-//   which is every stuck execution of the organization;
-// - rechecked: what ingestion queued in stuck_rechecks (server/executions/stuck-recheck.ts);
-// - watched: the open alerts of workflows with an auto-timeout, until they time out;
-// - audited: on a full sweep, every execution with an open alert.
-// and diffs those (and only those) against their open alerts.
-const RULE = stuckSql({ now: "$1::timestamptz", scheduledAfterSeconds: "", runningAfterSeconds: "" });
+// Which executions a sweep judges, and how, is the one statement stuckDiff (server/monitor/queries.ts):
+// per organization in scope, the executions that crossed their threshold since its checkpoint,
+// those ingestion queued for a recheck, the open alerts of workflows with an auto-timeout, and on
+// a full sweep every execution with an open alert; each with its verdict at the sweep's clock and
+// its open alerts.
 
-/** Per organization in scope ($2, null for all): its threshold bounds, fingerprint and window start. */
-const SCOPE_SQL = `
-SELECT o.id AS "orgId", t.fingerprint,
-       LEAST(o."stuckScheduledAfterSeconds", t."minSched") AS "minSched", GREATEST(o."stuckScheduledAfterSeconds", t."maxSched") AS "maxSched",
-       LEAST(o."stuckRunningAfterSeconds", t."minRun") AS "minRun", GREATEST(o."stuckRunningAfterSeconds", t."maxRun") AS "maxRun",
-       CASE WHEN NOT $3::boolean AND c.fingerprint = t.fingerprint AND c."sweptUntil" <= $1::timestamptz
-            THEN c."sweptUntil" - make_interval(secs => ${STUCK_OVERLAP_SECONDS}) END AS "fromAt"
-FROM organizations o
-LEFT JOIN stuck_sweep_checkpoints c ON c."orgId" = o.id
-CROSS JOIN LATERAL (
-  SELECT min(w."stuckScheduledAfterSeconds") AS "minSched", max(w."stuckScheduledAfterSeconds") AS "maxSched",
-         min(w."stuckRunningAfterSeconds") AS "minRun", max(w."stuckRunningAfterSeconds") AS "maxRun",
-         md5(o."stuckScheduledAfterSeconds" || '/' || o."stuckRunningAfterSeconds" || ';'
-             || COALESCE(string_agg(w.id || ':' || COALESCE(w."stuckScheduledAfterSeconds"::text, '-') || ':' || COALESCE(w."stuckRunningAfterSeconds"::text, '-'), ',' ORDER BY w.id), '')) AS fingerprint
-  FROM workflows w
-  WHERE w."orgId" = o.id AND (w."stuckScheduledAfterSeconds" IS NOT NULL OR w."stuckRunningAfterSeconds" IS NOT NULL)
-) t
-WHERE $2::uuid[] IS NULL OR o.id = ANY($2::uuid[])`;
-
-/** Executions of scope s whose floor-threshold crossing lies in [s.fromAt, $1): a superset of the newly stuck. */
-const CROSSED_SQL = `
-SELECT s."orgId", e."executionId"
-FROM scope s
-CROSS JOIN LATERAL (
-  SELECT e."executionId" FROM executions e
-  WHERE e."orgId" = s."orgId" AND e.status = 'SCHEDULED'
-    AND ${RULE.scheduledSince} < $1::timestamptz - make_interval(secs => s."minSched")
-    AND ${RULE.scheduledSince} >= COALESCE(s."fromAt" - make_interval(secs => s."maxSched"), '-infinity')
-  UNION ALL
-  SELECT e."executionId" FROM executions e
-  WHERE e."orgId" = s."orgId" AND e.status = 'RUNNING'
-    AND ${RULE.signOfLife} < $1::timestamptz - make_interval(secs => s."minRun")
-    AND ${RULE.signOfLife} >= COALESCE(s."fromAt" - make_interval(secs => s."maxRun"), '-infinity')
-) e`;
-
-/**
- * The judged executions with their verdict at $1 (reason NULL: not stuck; status NULL: gone). Each
- * key is looked up on its own (LIMIT 1 keeps the lookup a nested loop over the unique index: the
- * planner cannot know that the keys are few, and would rather hash-join every execution).
- */
-const JUDGE_SQL = `
-SELECT k."orgId", k."executionId", x."workflowId", x.status, x.attempt, x.reason, x.since, x."thresholdSeconds", x."autoTimeoutMultiple"
-FROM keys k
-LEFT JOIN LATERAL (
-  SELECT e."workflowId"::text AS "workflowId", e.status, e.attempt, v.reason, v.since, v.secs AS "thresholdSeconds", ws."autoTimeoutMultiple"
-  FROM executions e
-  JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
-  JOIN organizations o ON o.id = e."orgId"
-  LEFT JOIN workflow_alert_settings ws ON ws."orgId" = e."orgId" AND ws."workflowId" = e."workflowId"
-  LEFT JOIN LATERAL (
-    SELECT r.reason, r.since, r.secs FROM (
-      SELECT CASE e.status WHEN 'SCHEDULED' THEN 'scheduled' WHEN 'RUNNING' THEN 'running' END AS reason,
-             ${RULE.since} AS since,
-             CASE e.status WHEN 'SCHEDULED' THEN COALESCE(w."stuckScheduledAfterSeconds", o."stuckScheduledAfterSeconds")
-                           ELSE COALESCE(w."stuckRunningAfterSeconds", o."stuckRunningAfterSeconds") END AS secs
-    ) r WHERE r.reason IS NOT NULL AND ${RULE.olderThan("r.since", "r.secs")}
-  ) v ON true
-  WHERE e."orgId" = k."orgId" AND e."executionId" = k."executionId"
-  LIMIT 1
-) x ON true`;
-
-/**
- * The diff's one read (and its two writes: the rechecks it consumes and the checkpoints it moves
- * on): each judged execution, once per open execution alert it has (alert columns NULL when none).
- */
-export const STUCK_DIFF_SQL = `
-WITH scope AS MATERIALIZED (${SCOPE_SQL}
-), rechecked AS (
-  DELETE FROM stuck_rechecks r USING scope s WHERE r."orgId" = s."orgId" RETURNING r."orgId", r."executionId"
-), crossed AS (${CROSSED_SQL}
-), watched AS (
-  SELECT a."orgId", a."executionId" FROM scope s
-  JOIN workflow_alert_settings ws ON ws."orgId" = s."orgId" AND ws."autoTimeoutMultiple" IS NOT NULL
-  JOIN alerts a ON a."orgId" = ws."orgId" AND a."workflowId" = ws."workflowId"
-   AND a.state <> 'RESOLVED' AND a."executionId" IS NOT NULL AND a."timedOutAt" IS NULL
-), audited AS (
-  SELECT a."orgId", a."executionId" FROM scope s
-  CROSS JOIN LATERAL (
-    SELECT a."orgId", a."executionId" FROM alerts a
-    WHERE s."fromAt" IS NULL AND a."orgId" = s."orgId" AND a.state <> 'RESOLVED' AND a."executionId" IS NOT NULL OFFSET 0
-  ) a
-), keys AS (
-  SELECT "orgId", "executionId" FROM crossed UNION SELECT "orgId", "executionId" FROM rechecked
-  UNION SELECT "orgId", "executionId" FROM watched UNION SELECT "orgId", "executionId" FROM audited
-), judged AS (${JUDGE_SQL}
-), checkpoint AS (
-  INSERT INTO stuck_sweep_checkpoints ("orgId", "sweptUntil", fingerprint) SELECT "orgId", $1::timestamptz, fingerprint FROM scope
-  ON CONFLICT ("orgId") DO UPDATE SET "sweptUntil" = EXCLUDED."sweptUntil", fingerprint = EXCLUDED.fingerprint
-)
-SELECT j.*, a.id::text AS "alertId", a.reason AS "alertReason", a.since AS "alertSince", a."timedOutAt" AS "alertTimedOutAt"
-FROM judged j
-LEFT JOIN LATERAL (
-  SELECT a.id, a.reason, a.since, a."timedOutAt" FROM alerts a
-  WHERE a."orgId" = j."orgId" AND a."executionId" = j."executionId" AND a.state <> 'RESOLVED' OFFSET 0
-) a ON true`;
-
-/**
- * Every execution stuck at $1 in the organizations $2 (null: all), as the sweep judges them: the
- * full set the incremental sweep keeps its alerts equal to. Read-only; for tests and benchmarks.
- */
-export const STUCK_SWEEP_SQL = `
-WITH scope AS MATERIALIZED (${SCOPE_SQL.replace("NOT $3::boolean AND ", "false AND ")}
-), keys AS (${CROSSED_SQL}
-), judged AS (${JUDGE_SQL}
-)
-SELECT * FROM judged WHERE reason IS NOT NULL`;
-
-export type JudgedRow = {
-  orgId: string;
-  executionId: string;
-  workflowId: string | null;
-  status: Status | null;
-  attempt: number | null;
-  reason: StuckReason | null;
-  since: Date | null;
-  thresholdSeconds: number | null;
-  autoTimeoutMultiple: number | null;
-  alertId: string | null;
-  alertReason: StuckReason | null;
-  alertSince: Date | null;
-  alertTimedOutAt: Date | null;
-};
+export type { JudgedRow };
 
 export type TimeoutTask = { orgId: string; alertId: string; executionId: string; attempt: number; reason: StuckReason; since: Date; thresholdSeconds: number; multiple: number };
 
@@ -198,8 +89,8 @@ export const STUCK_GAUGE_EVERY_MS = 30_000;
 type Scope = { now: Date; orgIds: string[] | null; base: string };
 
 /** Step 1 (SQL): judge what may have changed since the last sweep; moves the checkpoints on. */
-async function judgeChanged(client: Queryable, scope: Scope, full: boolean): Promise<JudgedRow[]> {
-  return (await client.query<JudgedRow>(STUCK_DIFF_SQL, [scope.now, scope.orgIds, full])).rows;
+function judgeChanged(client: Queryable, scope: Scope, full: boolean): Promise<JudgedRow[]> {
+  return stuckDiff(client, scope.now, scope.orgIds, full);
 }
 
 /** Step 2 (pure): the judged rows as the stuck set and the open alerts of planStuckSweep. */
@@ -230,7 +121,7 @@ export function splitJudged(rows: readonly JudgedRow[]): { stuck: StuckDbRow[]; 
 
 type StuckDbRow = StuckRow & { attempt: number };
 
-type WorkflowContext = { orgId: string; workflowId: string; key: string; slug: string; stormThreshold: number; stormWindowSeconds: number };
+type WorkflowContext = WorkflowContextRow;
 
 const wfKey = (orgId: string, workflowId: string) => `${orgId}\u0000${workflowId}`;
 
@@ -238,51 +129,14 @@ async function workflowContexts(client: Queryable, pairs: readonly { orgId: stri
   const unique = [...new Map(pairs.map((p) => [wfKey(p.orgId, p.workflowId), p])).values()];
   const out = new Map<string, WorkflowContext>();
   if (unique.length === 0) return out;
-  const { rows } = await client.query<WorkflowContext>(
-    `SELECT w."orgId", w.id::text AS "workflowId", w.key, o.slug,
-            COALESCE(s."stormThreshold", $3) AS "stormThreshold", COALESCE(s."stormWindowSeconds", $4) AS "stormWindowSeconds"
-     FROM unnest($1::uuid[], $2::bigint[]) AS p("orgId", id)
-     JOIN workflows w ON w."orgId" = p."orgId" AND w.id = p.id
-     JOIN organizations o ON o.id = w."orgId"
-     LEFT JOIN org_alert_settings s ON s."orgId" = w."orgId"`,
-    [unique.map((p) => p.orgId), unique.map((p) => p.workflowId), DEFAULT_STORM.threshold, DEFAULT_STORM.windowSeconds],
-  );
-  for (const r of rows) out.set(wfKey(r.orgId, r.workflowId), r);
+  for (const r of await workflowContextRows(client, unique, DEFAULT_STORM)) out.set(wfKey(r.orgId, r.workflowId), r);
   return out;
-}
-
-type OpenedRow = { orgId: string; id: string; reason: StuckReason; workflowId: string; executionId: string; since: Date; executionStatus: Status; firedAt: Date };
-type ResolvedRow = { orgId: string; id: string; reason: StuckReason; workflowId: string; executionId: string; since: Date; stormId: string | null; resolvedAt: Date; resolution: Resolution };
-
-/**
- * Step 3: an alert for each newly stuck execution. ON CONFLICT: another monitor (or a manual
- * resolve of the same episode) got there first; only rows inserted here notify.
- */
-async function openAlerts(client: Queryable, create: readonly StuckRow[], now: Date): Promise<OpenedRow[]> {
-  if (create.length === 0) return [];
-  const c = create;
-  const { rows } = await client.query<OpenedRow>(
-    `INSERT INTO alerts ("orgId", reason, "workflowId", "executionId", since, "executionStatus", "firedAt")
-     SELECT x.*, $7::timestamptz FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[], $6::"ExecutionStatus"[]) AS x
-     ON CONFLICT DO NOTHING
-     RETURNING "orgId", id::text, reason, "workflowId"::text AS "workflowId", "executionId", since, "executionStatus", "firedAt"`,
-    [c.map((s) => s.orgId), c.map((s) => s.reason), c.map((s) => s.workflowId), c.map((s) => s.executionId), c.map((s) => s.since), c.map((s) => s.status), now],
-  );
-  await recordAlertEvents(client, rows.map((a) => ({ orgId: a.orgId, alertId: a.id, kind: "fired" as const, actor: MONITOR_ACTOR })));
-  return rows;
 }
 
 /** Step 4: resolve the alerts whose execution moved on, ended or disappeared. */
 async function resolveAlerts(client: Queryable, resolve: StuckPlan["resolve"], now: Date): Promise<ResolvedRow[]> {
   if (resolve.length === 0) return [];
-  const r = resolve;
-  const { rows } = await client.query<ResolvedRow>(
-    `UPDATE alerts a SET state = 'RESOLVED', "resolvedAt" = $4, resolution = r.resolution, "resolvedByLabel" = 'monitor', "updatedAt" = now()
-     FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS r("orgId", id, resolution)
-     WHERE a."orgId" = r."orgId" AND a.id = r.id AND a.state <> 'RESOLVED'
-     RETURNING a."orgId", a.id::text, a.reason, a."workflowId"::text AS "workflowId", a."executionId", a.since, a."stormId"::text AS "stormId", a."resolvedAt", a.resolution`,
-    [r.map((x) => x.alert.orgId), r.map((x) => x.alert.id), r.map((x) => x.resolution), now],
-  );
+  const rows = await resolveStuckAlerts(client, resolve.map((x) => ({ orgId: x.alert.orgId, id: x.alert.id, resolution: x.resolution })), now);
   await recordAlertEvents(client, rows.map((a) => ({ orgId: a.orgId, alertId: a.id, kind: "resolved" as const, actor: MONITOR_ACTOR, note: a.resolution })));
   return rows;
 }
@@ -296,71 +150,108 @@ function factsFrom(contexts: Map<string, WorkflowContext>): Facts {
   };
 }
 
-/** Step 5: storm control, per workflow that opened alerts in this sweep; the firing messages. */
-async function stormControl(client: Queryable, opened: readonly OpenedRow[], contexts: Map<string, WorkflowContext>, scope: Scope): Promise<{ messages: QueuedMessage[]; storms: number }> {
+type StormPlan = { orgId: string; workflowId: string; group: StuckRow[]; window: number; decision: StormDecision };
+
+/**
+ * Step 3: an alert for each newly stuck execution, under storm control, set-based: one read of
+ * the episodes already on record (they get no new alert) and of each workflow's recent alerts
+ * and open storm, then the storms it starts, the alerts (with the storm they join or start, so
+ * no alert is written twice), the joined storms' counts and the new storms' first alerts, one
+ * statement each; the firing messages.
+ */
+async function openAlerts(client: Queryable, candidates: readonly StuckRow[], contexts: Map<string, WorkflowContext>, scope: Scope): Promise<{ opened: OpenedRow[]; messages: QueuedMessage[]; storms: number }> {
+  if (candidates.length === 0) return { opened: [], messages: [], storms: 0 };
+  const episodeKey = (r: { orgId: string; executionId: string; reason: string }) => `${r.orgId}\u0000${r.executionId}\u0000${r.reason}`;
+  const known = new Set((await knownEpisodes(client, candidates)).map(episodeKey));
+  const create = known.size === 0 ? candidates : candidates.filter((c) => !known.has(episodeKey(c)));
+  if (create.length === 0) return { opened: [], messages: [], storms: 0 };
+
+  const groups = new Map<string, StuckRow[]>();
+  for (const c of create) {
+    const key = wfKey(c.orgId, c.workflowId);
+    const g = groups.get(key);
+    if (g) g.push(c);
+    else groups.set(key, [c]);
+  }
+  const windowOf = (key: string) => contexts.get(key)?.stormWindowSeconds ?? DEFAULT_STORM.windowSeconds;
+  const state = new Map(
+    (await stormStateRows(client, [...groups].map(([key, g]) => ({ orgId: g[0]!.orgId, workflowId: g[0]!.workflowId, windowSeconds: windowOf(key) })), scope.now)).map((r) => [wfKey(r.orgId, r.workflowId), r]),
+  );
+  const plans: StormPlan[] = [...groups].map(([key, group]) => {
+    const window = windowOf(key);
+    const threshold = contexts.get(key)?.stormThreshold ?? DEFAULT_STORM.threshold;
+    const st = state.get(key);
+    // recent counts the workflow's unstormed alerts within the window, these new ones included
+    const decision = stormDecision({ newCount: group.length, recentCount: (st?.recent ?? 0) + group.length, activeStormId: st?.stormId ?? null }, { threshold, windowSeconds: window });
+    return { orgId: group[0]!.orgId, workflowId: group[0]!.workflowId, group, window, decision };
+  });
+
+  const starting = plans.filter((p) => p.decision.kind === "start");
+  const started = new Map<string, string>();
+  if (starting.length > 0) {
+    const rows = await startStorms(client, starting.map((p) => ({ orgId: p.orgId, workflowId: p.workflowId, reason: p.group[0]!.reason, count: p.decision.kind === "start" ? p.decision.count : 0 })), scope.now);
+    for (const r of rows) started.set(wfKey(r.orgId, r.workflowId), r.id);
+  }
+  const stormOf = (p: StormPlan) => (p.decision.kind === "join" ? p.decision.stormId : p.decision.kind === "start" ? started.get(wfKey(p.orgId, p.workflowId))! : null);
+  const opened = await insertStuckAlerts(
+    client,
+    plans.flatMap((p) => p.group.map((c) => ({ ...c, stormId: stormOf(p) }))),
+    scope.now,
+  );
+  await recordAlertEvents(client, opened.map((a) => ({ orgId: a.orgId, alertId: a.id, kind: "fired" as const, actor: MONITOR_ACTOR })));
+  const openedBy = new Map<string, OpenedRow[]>();
+  for (const a of opened) {
+    const key = wfKey(a.orgId, a.workflowId);
+    const g = openedBy.get(key);
+    if (g) g.push(a);
+    else openedBy.set(key, [a]);
+  }
+  const openedOf = (p: StormPlan) => openedBy.get(wfKey(p.orgId, p.workflowId)) ?? [];
+
+  const joins = plans.flatMap((p) => (p.decision.kind === "join" && openedOf(p).length > 0 ? [{ orgId: p.orgId, stormId: p.decision.stormId, count: openedOf(p).length }] : []));
+  if (joins.length > 0) await joinStorms(client, joins, scope.now);
+  // only a race keeps a candidate from opening; a started storm then counts what did open
+  const short = starting.flatMap((p) => (openedOf(p).length < p.group.length && p.decision.kind === "start" ? [{ orgId: p.orgId, stormId: stormOf(p)!, count: p.decision.count - (p.group.length - openedOf(p).length) }] : []));
+  if (short.length > 0) await recountStorms(client, short);
+  const samples = new Map<string, OpenedRow[]>();
+  if (starting.length > 0) {
+    const rows = await stormSampleRows(client, starting.map((p) => ({ orgId: p.orgId, workflowId: p.workflowId, windowSeconds: p.window, stormId: stormOf(p)! })), STORM_SAMPLE_SIZE, scope.now);
+    for (const r of rows) {
+      const list = samples.get(r.stormId);
+      if (list) list.push(r);
+      else samples.set(r.stormId, [r]);
+    }
+  }
+
   const facts = factsFrom(contexts);
   const messages: QueuedMessage[] = [];
-  let storms = 0;
-  const openedByWorkflow = new Map<string, OpenedRow[]>();
-  for (const a of opened) openedByWorkflow.set(wfKey(a.orgId, a.workflowId), [...(openedByWorkflow.get(wfKey(a.orgId, a.workflowId)) ?? []), a]);
-  for (const [key, group] of openedByWorkflow) {
-    const ctx = contexts.get(key);
-    const { orgId, workflowId } = group[0]!;
-    const window = ctx?.stormWindowSeconds ?? DEFAULT_STORM.windowSeconds;
-    const threshold = ctx?.stormThreshold ?? DEFAULT_STORM.threshold;
-    const {
-      rows: [counts],
-    } = await client.query<{ recent: number; stormId: string | null }>(
-      `SELECT (SELECT count(*)::int FROM alerts WHERE "orgId" = $1 AND "workflowId" = $2 AND "executionId" IS NOT NULL AND "stormId" IS NULL
-                 AND "firedAt" >= $4::timestamptz - make_interval(secs => $3)) AS recent,
-              (SELECT id::text FROM alert_storms WHERE "orgId" = $1 AND "workflowId" = $2 AND "resolvedAt" IS NULL
-                 AND "lastAlertAt" >= $4::timestamptz - make_interval(secs => $3) ORDER BY id DESC LIMIT 1) AS "stormId"`,
-      [orgId, workflowId, window, scope.now],
-    );
-    const decision = stormDecision({ newCount: group.length, recentCount: counts!.recent, activeStormId: counts!.stormId }, { threshold, windowSeconds: window });
-    const ids = group.map((a) => a.id);
-    if (decision.kind === "individual") {
-      for (const a of group) messages.push({ orgId, alertIds: [a.id], message: alertMessage("alert.firing", facts(a, a.executionStatus), scope.base) });
+  for (const p of plans) {
+    const group = openedOf(p);
+    if (group.length === 0) continue;
+    const firing = (a: OpenedRow) => alertMessage("alert.firing", facts(a, a.executionStatus), scope.base);
+    if (p.decision.kind === "individual") {
+      for (const a of group) messages.push({ orgId: p.orgId, alertIds: [a.id], message: firing(a) });
       continue;
     }
     // channels that do not group storms (webhooks by default) still get one message per execution
-    for (const a of group) messages.push({ orgId, alertIds: [a.id], message: alertMessage("alert.firing", facts(a, a.executionStatus), scope.base), audience: "ungrouped" });
-    let stormId: string;
-    if (decision.kind === "join") {
-      stormId = decision.stormId;
-      await client.query(`UPDATE alert_storms SET "lastAlertAt" = $4, "alertCount" = "alertCount" + $3 WHERE "orgId" = $1 AND id = $2`, [orgId, stormId, group.length, scope.now]);
-    } else {
-      const {
-        rows: [storm],
-      } = await client.query<{ id: string }>(
-        `INSERT INTO alert_storms ("orgId", "workflowId", reason, "alertCount", "startedAt", "lastAlertAt") VALUES ($1, $2, $3, $4, $5, $5) RETURNING id::text`,
-        [orgId, workflowId, group[0]!.reason, decision.count, scope.now],
-      );
-      stormId = storm!.id;
-      storms++;
-    }
-    await client.query(`UPDATE alerts SET "stormId" = $3 WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [orgId, ids, stormId]);
-    if (decision.kind === "start") {
-      const { rows: first } = await client.query<OpenedRow>(
-        `SELECT "orgId", id::text, reason, "workflowId"::text AS "workflowId", "executionId", since, "executionStatus", "firedAt"
-         FROM alerts WHERE "orgId" = $1 AND "workflowId" = $2 AND "executionId" IS NOT NULL AND "firedAt" >= $5::timestamptz - make_interval(secs => $3)
-           AND ("stormId" IS NULL OR "stormId" = $4)
-         ORDER BY "firedAt", id LIMIT ${STORM_SAMPLE_SIZE}`,
-        [orgId, workflowId, window, stormId, scope.now],
-      );
+    for (const a of group) messages.push({ orgId: p.orgId, alertIds: [a.id], message: firing(a), audience: "ungrouped" });
+    if (p.decision.kind === "start") {
+      const stormId = stormOf(p)!;
+      const ctx = contexts.get(wfKey(p.orgId, p.workflowId));
+      const count = p.decision.count - (p.group.length - group.length);
       messages.push({
-        orgId,
-        alertIds: ids,
+        orgId: p.orgId,
+        alertIds: group.map((a) => a.id),
         audience: "grouped",
         message: stormMessage(
           "alert.storm",
-          { id: stormId, orgSlug: ctx?.slug ?? orgId, workflow: ctx?.key ?? workflowId, count: decision.count, windowSeconds: window, first: first.map((a) => facts(a, a.executionStatus)) },
+          { id: stormId, orgSlug: ctx?.slug ?? p.orgId, workflow: ctx?.key ?? p.workflowId, count, windowSeconds: p.window, first: (samples.get(stormId) ?? []).map((a) => facts(a, a.executionStatus)) },
           scope.base,
         ),
       });
     }
   }
-  return { messages, storms };
+  return { opened, messages, storms: starting.length };
 }
 
 /**
@@ -383,14 +274,7 @@ export function resolvedMessages(resolved: readonly ResolvedRow[], statusNow: Re
  * after the end count towards a new storm, not this one.
  */
 async function endStorms(client: Queryable, scope: Scope): Promise<QueuedMessage[]> {
-  const { rows: endedStorms } = await client.query<{ orgId: string; id: string; workflowId: string; alertCount: number; window: number }>(
-    `UPDATE alert_storms st SET "resolvedAt" = $2
-     FROM alert_storms s LEFT JOIN org_alert_settings os ON os."orgId" = s."orgId"
-     WHERE st."orgId" = s."orgId" AND st.id = s.id AND s."resolvedAt" IS NULL AND ($3::uuid[] IS NULL OR s."orgId" = ANY($3::uuid[]))
-       AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a."orgId" = s."orgId" AND a."stormId" = s.id AND a.state <> 'RESOLVED')
-     RETURNING st."orgId", st.id::text, st."workflowId"::text AS "workflowId", st."alertCount", COALESCE(os."stormWindowSeconds", $1) AS window`,
-    [DEFAULT_STORM.windowSeconds, scope.now, scope.orgIds],
-  );
+  const endedStorms = await endQuietStorms(client, scope.now, scope.orgIds, DEFAULT_STORM.windowSeconds);
   if (endedStorms.length === 0) return [];
   const ctxs = await workflowContexts(client, endedStorms);
   return endedStorms.map((s) => {
@@ -421,27 +305,19 @@ export function timeoutTasks(timeOut: StuckPlan["timeOut"], stuck: readonly Stuc
 
 /** The stuck gauge: open stuck alerts by reason, read through the open-alert index. */
 async function openStuckByReason(client: Queryable, scope: Scope): Promise<Record<string, number>> {
-  const { rows } = await client.query<{ reason: string; n: number }>(
-    `SELECT reason, count(*)::int AS n FROM alerts
-     WHERE state <> 'RESOLVED' AND "executionId" IS NOT NULL AND ($1::uuid[] IS NULL OR "orgId" = ANY($1::uuid[])) GROUP BY reason`,
-    [scope.orgIds],
-  );
-  return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+  return Object.fromEntries((await openStuckByReasonRows(client, scope.orgIds)).map((r) => [r.reason, r.n]));
 }
 
 export async function sweep(client: Queryable, opts: SweepOptions): Promise<SweepResult> {
   const scope: Scope = { now: opts.now, orgIds: opts.orgIds ? [...opts.orgIds] : null, base: opts.baseUrl ?? publicBaseUrl() };
-  // the sets are small and already indexed: parallel workers would only add start-up time, and
-  // JIT compiling (seconds) is triggered by the planner's estimates, which cannot know that the
-  // judged keys are few
-  await client.query(`SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off`);
+  await applySweepSettings(client);
   const { stuck, open } = splitJudged(await judgeChanged(client, scope, opts.full ?? false));
   const plan = planStuckSweep(stuck, open, scope.now);
-  const opened = await openAlerts(client, plan.create, scope.now);
+  const contexts = await workflowContexts(client, plan.create);
+  const storm = await openAlerts(client, plan.create, contexts, scope);
+  const opened = storm.opened;
   const resolved = await resolveAlerts(client, plan.resolve, scope.now);
-
-  const contexts = await workflowContexts(client, [...opened, ...resolved]);
-  const storm = await stormControl(client, opened, contexts, scope);
+  for (const [key, ctx] of await workflowContexts(client, resolved.filter((r) => !contexts.has(wfKey(r.orgId, r.workflowId))))) contexts.set(key, ctx);
   const statusNow = new Map(plan.resolve.map((x) => [x.alert.id, x.alert.currentStatus]));
   const messages = [...storm.messages, ...resolvedMessages(resolved, statusNow, factsFrom(contexts), scope.base), ...(await endStorms(client, scope))];
 
@@ -469,67 +345,10 @@ export async function sweep(client: Queryable, opts: SweepOptions): Promise<Swee
 
 // --- The failure-rate rule ----------------------------------------------------------------------
 
-type RateRow = {
-  orgId: string;
-  workflowId: string;
-  key: string;
-  slug: string;
-  total: number;
-  failed: number;
-  wfEnabled: boolean | null;
-  wfPercent: number | null;
-  wfMin: number | null;
-  wfWindow: number | null;
-  orgEnabled: boolean | null;
-  orgPercent: number | null;
-  orgMin: number | null;
-  orgWindow: number | null;
-  openAlertId: string | null;
-  openSince: Date | null;
-  heldAlertIds: string[] | null;
-};
-
-// Counts per workflow over the executions that finished within its window, read through the
-// completedAt index, plus every workflow with an open failure-rate alert or a held rule (so
-// those resolve when nothing fails any more).
-const FAILURE_RATE_SQL = `
-WITH horizon AS (
-  SELECT GREATEST(900, COALESCE((SELECT max("failureRateWindowSeconds") FROM org_alert_settings), 0),
-                       COALESCE((SELECT max("failureRateWindowSeconds") FROM workflow_alert_settings), 0)) AS secs
-), counts AS (
-  SELECT e."orgId", e."workflowId", count(*)::int AS total, count(*) FILTER (WHERE e.status IN ('FAILED', 'TIMED_OUT'))::int AS failed
-  FROM executions e
-  LEFT JOIN workflow_alert_settings ws ON ws."orgId" = e."orgId" AND ws."workflowId" = e."workflowId"
-  LEFT JOIN org_alert_settings os ON os."orgId" = e."orgId"
-  WHERE e."completedAt" >= $1::timestamptz - make_interval(secs => (SELECT secs FROM horizon))
-    AND e."completedAt" >= $1::timestamptz - make_interval(secs => COALESCE(ws."failureRateWindowSeconds", os."failureRateWindowSeconds", 900))
-    AND ($2::uuid[] IS NULL OR e."orgId" = ANY($2::uuid[]))
-  GROUP BY e."orgId", e."workflowId"
-), open AS (
-  SELECT "orgId", "workflowId", id, since FROM alerts WHERE state <> 'RESOLVED' AND "executionId" IS NULL AND reason = 'failure_rate' AND ($2::uuid[] IS NULL OR "orgId" = ANY($2::uuid[]))
-), held AS (
-  SELECT "orgId", "workflowId", array_agg(id::text) AS ids FROM alerts WHERE "holdsRule" AND reason = 'failure_rate' AND ($2::uuid[] IS NULL OR "orgId" = ANY($2::uuid[])) GROUP BY 1, 2
-), keys AS (
-  SELECT "orgId", "workflowId" FROM counts UNION SELECT "orgId", "workflowId" FROM open UNION SELECT "orgId", "workflowId" FROM held
-)
-SELECT k."orgId", k."workflowId"::text AS "workflowId", w.key, o.slug,
-       COALESCE(c.total, 0) AS total, COALESCE(c.failed, 0) AS failed,
-       ws."failureRateEnabled" AS "wfEnabled", ws."failureRatePercent" AS "wfPercent", ws."failureRateMinExecutions" AS "wfMin", ws."failureRateWindowSeconds" AS "wfWindow",
-       os."failureRateEnabled" AS "orgEnabled", os."failureRatePercent" AS "orgPercent", os."failureRateMinExecutions" AS "orgMin", os."failureRateWindowSeconds" AS "orgWindow",
-       op.id::text AS "openAlertId", op.since AS "openSince", h.ids AS "heldAlertIds"
-FROM keys k
-JOIN workflows w ON w."orgId" = k."orgId" AND w.id = k."workflowId"
-JOIN organizations o ON o.id = k."orgId"
-LEFT JOIN counts c ON c."orgId" = k."orgId" AND c."workflowId" = k."workflowId"
-LEFT JOIN open op ON op."orgId" = k."orgId" AND op."workflowId" = k."workflowId"
-LEFT JOIN held h ON h."orgId" = k."orgId" AND h."workflowId" = k."workflowId"
-LEFT JOIN workflow_alert_settings ws ON ws."orgId" = k."orgId" AND ws."workflowId" = k."workflowId"
-LEFT JOIN org_alert_settings os ON os."orgId" = k."orgId"`;
-
 /** Step 9: the failure-rate rule, per workflow with finished executions in its window or an open alert. */
 async function failureRateSweep(client: Queryable, scope: Scope): Promise<{ orgId: string; alertIds: string[]; message: Message }[]> {
   const base = scope.base;
-  const { rows } = await client.query<RateRow>(FAILURE_RATE_SQL, [scope.now, scope.orgIds]);
+  const rows = await failureRateRows(client, scope.now, scope.orgIds);
   const messages: { orgId: string; alertIds: string[]; message: Message }[] = [];
   for (const r of rows) {
     const settings = effectiveFailureRate(
@@ -540,12 +359,7 @@ async function failureRateSweep(client: Queryable, scope: Scope): Promise<{ orgI
     const action = failureRateAction(counts, settings, { open: r.openAlertId !== null, held: (r.heldAlertIds?.length ?? 0) > 0 });
     const failureRate = { failed: r.failed, total: r.total, percent: failureRatePercent(counts), thresholdPercent: settings.percent, windowSeconds: settings.windowSeconds };
     if (action === "fire") {
-      const { rows: inserted } = await client.query<{ id: string; since: Date }>(
-        `INSERT INTO alerts ("orgId", reason, "workflowId", since, details, "firedAt") VALUES ($1, 'failure_rate', $2, $4, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING id::text, since`,
-        [r.orgId, r.workflowId, JSON.stringify({ failureRate }), scope.now],
-      );
-      const a = inserted[0];
+      const a = await fireRateAlert(client, r.orgId, r.workflowId, { failureRate }, scope.now);
       if (!a) continue;
       await recordAlertEvents(client, [{ orgId: r.orgId, alertId: a.id, kind: "fired", actor: MONITOR_ACTOR, note: `${failureRate.failed} of ${failureRate.total} failed` }]);
       messages.push({
@@ -555,13 +369,7 @@ async function failureRateSweep(client: Queryable, scope: Scope): Promise<{ orgI
       });
     } else if (action === "resolve") {
       const resolution: Resolution = settings.enabled ? "rate_recovered" : "rule_disabled";
-      const { rows: done } = await client.query<{ id: string; since: Date; resolvedAt: Date }>(
-        `UPDATE alerts SET state = 'RESOLVED', "resolvedAt" = $5, resolution = $3, "resolvedByLabel" = 'monitor', "updatedAt" = now(),
-           details = COALESCE(details, '{}'::jsonb) || jsonb_build_object('resolvedAt', $4::jsonb)
-         WHERE "orgId" = $1 AND id = $2 AND state <> 'RESOLVED' RETURNING id::text, since, "resolvedAt"`,
-        [r.orgId, r.openAlertId, resolution, JSON.stringify({ failureRate }), scope.now],
-      );
-      const a = done[0];
+      const a = await resolveRateAlert(client, r.orgId, r.openAlertId!, resolution, { failureRate }, scope.now);
       if (!a) continue;
       await recordAlertEvents(client, [{ orgId: r.orgId, alertId: a.id, kind: "resolved", actor: MONITOR_ACTOR, note: resolution }]);
       messages.push({
@@ -574,7 +382,7 @@ async function failureRateSweep(client: Queryable, scope: Scope): Promise<{ orgI
         ),
       });
     } else if (action === "release_hold") {
-      await client.query(`UPDATE alerts SET "holdsRule" = false WHERE "orgId" = $1 AND id = ANY($2::bigint[])`, [r.orgId, r.heldAlertIds]);
+      await releaseHolds(client, r.orgId, r.heldAlertIds ?? []);
     }
   }
   return messages;

@@ -24,7 +24,7 @@ import { withTransaction } from "../db/transaction";
 import { BadRequestError, NotFoundError } from "../errors";
 import { ingestEvents } from "../ingest/service";
 import { log } from "../log";
-import { audited } from "../rbac/audited";
+import { audited, type TransactionClient } from "../rbac/audited";
 import { operateReasonSchema } from "./operate";
 import * as q from "./queries";
 import type { ExecutionFilter } from "../executions/filters";
@@ -286,14 +286,14 @@ async function applyStatusChunk(caller: ServiceContext, jobId: string, action: "
     attempt: r.attempt,
     ...(action === "markFailed" ? { error: { message: reason } } : {}),
   }));
-  const results = await ingestEvents(caller.orgId, events, { receivedAt: now });
+  const results = await ingestEvents({ orgId: caller.orgId }, { events, receivedAt: now });
   // "duplicate": this job's own event, applied before its process stopped
   const changed = results.filter((r) => r.outcome === "applied" || r.outcome === "duplicate").length;
   return { changed, skipped: rows.length - changed };
 }
 
 /** The open alerts of one chunk's executions, in the caller's transaction. */
-async function applyAlertChunk(client: Queryable, caller: ServiceContext, action: BulkAction, executionIds: string[], reason: string): Promise<{ changed: number; skipped: number }> {
+async function applyAlertChunk(client: TransactionClient, caller: ServiceContext, action: BulkAction, executionIds: string[], reason: string): Promise<{ changed: number; skipped: number }> {
   if (!executionIds.length) return { changed: 0, skipped: 0 };
   const alerts = await q.alertsOfExecutions(client, caller.orgId, executionIds, ALERT_STATES_FOR[action as AlertAction]);
   await changeAlerts(client, caller, action, alerts, reason);
@@ -306,10 +306,10 @@ type AlertAction = "acknowledgeAlerts" | "resolveAlerts";
 const ALERT_STATES_FOR: Record<AlertAction, string[]> = { acknowledgeAlerts: ["FIRING"], resolveAlerts: ["FIRING", "ACKNOWLEDGED"] };
 
 /** Acknowledges or resolves these alerts in the caller's transaction, each with its alert event. */
-async function changeAlerts(client: Queryable, caller: ServiceContext, action: BulkAction, alertIds: readonly string[], reason: string): Promise<void> {
+async function changeAlerts(client: TransactionClient, caller: ServiceContext, action: BulkAction, alertIds: readonly string[], reason: string): Promise<void> {
   for (const id of alertIds) {
-    if (action === "acknowledgeAlerts") await acknowledgeAlertIn(client, caller.orgId, caller.actor, id, reason);
-    else await resolveAlertIn(client, caller.orgId, caller.actor, id, reason);
+    if (action === "acknowledgeAlerts") await acknowledgeAlertIn({ ...caller, client }, { alertId: id, note: reason });
+    else await resolveAlertIn({ ...caller, client }, { alertId: id, note: reason });
   }
 }
 

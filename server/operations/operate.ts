@@ -61,7 +61,7 @@ async function operate(ctx: ServiceContext, action: OperateAction, input: Operat
       attempt: current.attempt,
       ...(action === "markFailed" ? { error: { message: reason } } : {}),
     });
-    const result = await ingestOne(ctx.orgId, event, now, client);
+    const result = await ingestOne({ orgId: ctx.orgId, client }, { event, receivedAt: now });
 
     if (result.outcome === "applied") {
       const done: OperateResult = { executionId, status: result.status ?? target.status, previousStatus: current.status };

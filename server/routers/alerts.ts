@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { bulkJobSchema } from "../operations/bulk";
 import { bulkInput, startBulk } from "./executions";
-import { acknowledgeAlert, acknowledgeNotes, alertActionInput, alertCounts, alertsForExecution, ALERT_STATES, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
+import { acknowledgeAlert, acknowledgeNotes, alertActionInput, alertCounts, alertsForExecution, getAlert, listAlerts, listAlertsInput, resolveAlert } from "../alerts/service";
 import {
   getOrgAlertSettings,
   getWorkflowAlertSettings,
@@ -14,10 +14,11 @@ import {
   updateWorkflowAlertSettings,
   updateWorkflowAlertSettingsInput,
 } from "../alerts/settings";
-import { ALERT_REASONS, RESOLUTIONS } from "../alerts/rules";
+import { ALERT_REASONS, ALERT_STATES, RESOLUTIONS } from "../alerts/rules";
 import { createTRPCRouter, serviceContext, permissionProcedure } from "../trpc";
 
-const iso = z.string();
+// instants travel as Dates (superjson), as in every other router
+const instant = z.date();
 
 export const alertViewSchema = z.object({
   id: z.string(),
@@ -27,20 +28,20 @@ export const alertViewSchema = z.object({
   workflow: z.string(),
   executionStatus: z.string().nullable(),
   statusAtFiring: z.string().nullable(),
-  since: iso,
-  firedAt: iso,
-  acknowledgedAt: iso.nullable(),
+  since: instant,
+  firedAt: instant,
+  acknowledgedAt: instant.nullable(),
   acknowledgedBy: z.string().nullable(),
-  resolvedAt: iso.nullable(),
+  resolvedAt: instant.nullable(),
   resolvedBy: z.string().nullable(),
   resolution: z.enum(RESOLUTIONS).nullable(),
-  timedOutAt: iso.nullable(),
+  timedOutAt: instant.nullable(),
   stormId: z.string().nullable(),
   details: z.unknown(),
 });
 
 /** The acknowledging note lives in the timeline; the list shows the latest one beside the name. */
-const alertEventSchema = z.object({ at: iso, kind: z.string(), actor: z.string(), actorType: z.string(), note: z.string().nullable() });
+const alertEventSchema = z.object({ at: instant, kind: z.string(), actor: z.string(), actorType: z.string(), note: z.string().nullable() });
 
 const deliveryAttemptSchema = z.object({
   notificationId: z.string(),
@@ -49,7 +50,7 @@ const deliveryAttemptSchema = z.object({
   channelName: z.string().nullable(),
   channelType: z.string().nullable(),
   attempt: z.number().int(),
-  at: iso,
+  at: instant,
   statusCode: z.number().int().nullable(),
   latencyMs: z.number(),
   ok: z.boolean(),
@@ -77,27 +78,25 @@ export const alertsRouter = createTRPCRouter({
     .input(listAlertsInput)
     .output(z.object({ items: z.array(alertViewSchema.extend({ acknowledgedNote: z.string().nullable() })), nextCursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
-      const page = await listAlerts(ctx.org.id, input);
-      const notes = await acknowledgeNotes(
-        ctx.org.id,
-        page.items.filter((a) => a.acknowledgedAt).map((a) => a.id),
-      );
+      const read = serviceContext(ctx);
+      const page = await listAlerts(read, input);
+      const notes = await acknowledgeNotes(read, { alertIds: page.items.filter((a) => a.acknowledgedAt).map((a) => a.id) });
       return { ...page, items: page.items.map((a) => ({ ...a, acknowledgedNote: notes.get(a.id) ?? null })) };
     }),
 
   counts: permissionProcedure("alerts:read")
     .output(z.object({ firing: z.number().int(), acknowledged: z.number().int(), open: z.number().int(), capped: z.boolean() }))
-    .query(({ ctx }) => alertCounts(ctx.org.id)),
+    .query(({ ctx }) => alertCounts(serviceContext(ctx))),
 
   get: permissionProcedure("alerts:read")
     .input(alertActionInput.pick({ alertId: true }))
     .output(alertDetailSchema)
-    .query(({ ctx, input }) => getAlert(ctx.org.id, input)),
+    .query(({ ctx, input }) => getAlert(serviceContext(ctx), input)),
 
   forExecution: permissionProcedure("alerts:read")
     .input(z.object({ executionId: z.string().min(1).max(200) }))
     .output(z.object({ items: z.array(alertViewSchema) }))
-    .query(async ({ ctx, input }) => ({ items: await alertsForExecution(ctx.org.id, input) })),
+    .query(async ({ ctx, input }) => ({ items: await alertsForExecution(serviceContext(ctx), input) })),
 
   acknowledge: permissionProcedure("alerts:acknowledge")
     .meta(alertAudit("alert.acknowledge"))
@@ -113,7 +112,7 @@ export const alertsRouter = createTRPCRouter({
 
   orgSettings: permissionProcedure("alerts:read")
     .output(orgAlertSettingsSchema)
-    .query(({ ctx }) => getOrgAlertSettings(ctx.org.id)),
+    .query(({ ctx }) => getOrgAlertSettings(serviceContext(ctx))),
 
   updateOrgSettings: permissionProcedure("thresholds:manage")
     .meta({ audit: { action: "alert_settings.update", resourceType: "organization" } })
@@ -124,7 +123,7 @@ export const alertsRouter = createTRPCRouter({
   workflowSettings: permissionProcedure("alerts:read")
     .input(z.object({ workflow: z.string().min(1).max(200) }))
     .output(workflowAlertSettingsSchema)
-    .query(({ ctx, input }) => getWorkflowAlertSettings(ctx.org.id, input)),
+    .query(({ ctx, input }) => getWorkflowAlertSettings(serviceContext(ctx), input)),
 
   /** Acknowledges the FIRING alerts of many executions (chosen, or all matching a list filter), as a job. */
   bulkAcknowledge: permissionProcedure("alerts:acknowledge")

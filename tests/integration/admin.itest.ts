@@ -25,7 +25,7 @@ describe("platform admin overview", () => {
       // older than 24 h: not counted in the day, though it is stuck too
       { eventId: "f-1", executionId: "f", workflow: "wf", status: "SCHEDULED", occurredAt: ago(30 * H) },
     ];
-    const results = await ingestEvents(busy.orgId, events);
+    const results = await ingestEvents({ orgId: busy.orgId }, { events });
     expect(results.every((r) => r.outcome === "applied")).toBe(true);
     await pool().query(`UPDATE executions SET "createdAt" = $2 WHERE "orgId" = $1 AND "executionId" = 'f'`, [busy.orgId, ago(30 * H)]);
     const { rows: wf } = await pool().query(`SELECT id FROM workflows WHERE "orgId" = $1`, [busy.orgId]);

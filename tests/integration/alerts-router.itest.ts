@@ -58,6 +58,8 @@ describe("acknowledge and resolve", () => {
     expect(await api.alerts.counts({ orgSlug: org.slug })).toEqual({ firing: 1, acknowledged: 0, open: 1, capped: false });
     const acked = await api.alerts.acknowledge({ orgSlug: org.slug, alertId, note: "on it" });
     expect(acked).toMatchObject({ id: alertId, state: "ACKNOWLEDGED", acknowledgedBy: session.user.email, executionId });
+    // instants are Dates, as in the dashboard's procedures (superjson carries them to the browser)
+    expect([acked.since, acked.firedAt, acked.acknowledgedAt].map((d) => d instanceof Date)).toEqual([true, true, true]);
     expect(await api.alerts.counts({ orgSlug: org.slug })).toMatchObject({ firing: 0, acknowledged: 1, open: 1 });
     expect((await api.alerts.list({ orgSlug: org.slug, state: "FIRING" })).items).toEqual([]);
     expect((await api.alerts.list({ orgSlug: org.slug, state: "ACKNOWLEDGED" })).items.map((a) => [a.id, a.acknowledgedBy, a.acknowledgedNote])).toEqual([

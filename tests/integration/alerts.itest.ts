@@ -62,14 +62,14 @@ describe("alert lifecycle", () => {
     const id = org.alerts[0]!.id;
 
     const acked = await acknowledgeAlert({ orgId: org.orgId, actor: alice }, { alertId: id, note: "looking at the worker pool" });
-    expect(acked).toMatchObject({ state: "ACKNOWLEDGED", acknowledgedBy: "alice@example.com", acknowledgedAt: expect.any(String) });
+    expect(acked).toMatchObject({ state: "ACKNOWLEDGED", acknowledgedBy: "alice@example.com", acknowledgedAt: expect.any(Date) });
     expect(await code(acknowledgeAlert({ orgId: org.orgId, actor: alice }, { alertId: id }))).toBe("CONFLICT");
 
     const resolved = await resolveAlert({ orgId: org.orgId, actor: alice }, { alertId: id, note: "restarted the pool" });
     expect(resolved).toMatchObject({ state: "RESOLVED", resolution: "manual", resolvedBy: "alice@example.com" });
     expect(await code(resolveAlert({ orgId: org.orgId, actor: alice }, { alertId: id }))).toBe("CONFLICT");
 
-    const detail = await getAlert(org.orgId, { alertId: id });
+    const detail = await getAlert({ orgId: org.orgId }, { alertId: id });
     expect(detail.events.map((e) => [e.kind, e.actor, e.note])).toEqual([
       ["fired", "monitor", null],
       ["acknowledged", "alice@example.com", "looking at the worker pool"],
@@ -85,7 +85,7 @@ describe("alert lifecycle", () => {
     await delivery().drain();
     expect(rx.ofType("alert.resolved")).toHaveLength(1);
     expect(rx.ofType("alert.resolved")[0]!.json.alert).toMatchObject({ id, resolution: "manual", status: "SCHEDULED" });
-    expect((await getAlert(org.orgId, { alertId: id })).deliveries).toEqual([expect.objectContaining({ type: "alert.resolved", attempt: 1, statusCode: 200, ok: true, latencyMs: expect.any(Number) })]);
+    expect((await getAlert({ orgId: org.orgId }, { alertId: id })).deliveries).toEqual([expect.objectContaining({ type: "alert.resolved", attempt: 1, statusCode: 200, ok: true, latencyMs: expect.any(Number) })]);
 
     // still stuck since the same moment: the monitor does not reopen it
     await monitorOf(org.orgId).tick();
@@ -95,23 +95,23 @@ describe("alert lifecycle", () => {
   it("lists by state with keyset pages, counts open alerts for the badge, and lists an execution's alerts", async () => {
     const org = await orgWithAlerts(5);
     await acknowledgeAlert({ orgId: org.orgId, actor: alice }, { alertId: org.alerts[0]!.id });
-    expect(await alertCounts(org.orgId)).toEqual({ firing: 4, acknowledged: 1, open: 5, capped: false });
+    expect(await alertCounts({ orgId: org.orgId })).toEqual({ firing: 4, acknowledged: 1, open: 5, capped: false });
 
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: Awaited<ReturnType<typeof listAlerts>> = await listAlerts(org.orgId, { state: "FIRING", limit: 3, cursor });
+      const page: Awaited<ReturnType<typeof listAlerts>> = await listAlerts({ orgId: org.orgId }, { state: "FIRING", limit: 3, cursor });
       seen.push(...page.items.map((a) => a.id));
       cursor = page.nextCursor;
       pages++;
     } while (cursor);
     expect(pages).toBe(2);
     expect(seen).toEqual(org.alerts.slice(1).map((a) => a.id).reverse());
-    expect((await listAlerts(org.orgId, { state: "ACKNOWLEDGED" })).items.map((a) => a.id)).toEqual([org.alerts[0]!.id]);
-    expect((await listAlerts(org.orgId, { state: "RESOLVED" })).items).toEqual([]);
+    expect((await listAlerts({ orgId: org.orgId }, { state: "ACKNOWLEDGED" })).items.map((a) => a.id)).toEqual([org.alerts[0]!.id]);
+    expect((await listAlerts({ orgId: org.orgId }, { state: "RESOLVED" })).items).toEqual([]);
 
-    const forExecution = await alertsForExecution(org.orgId, { executionId: org.executionIds[2]! });
+    const forExecution = await alertsForExecution({ orgId: org.orgId }, { executionId: org.executionIds[2]! });
     expect(forExecution).toEqual([expect.objectContaining({ executionId: org.executionIds[2], workflow: "wf.alerts", reason: "scheduled", executionStatus: "SCHEDULED" })]);
   });
 });
@@ -160,12 +160,12 @@ describe("settings", () => {
   it("validates, falls back to the organization, and audits", async () => {
     const org = await createFastOrg();
     await executionIn(org.orgId, "wf.settings", "PENDING");
-    expect((await getWorkflowAlertSettings(org.orgId, { workflow: "wf.settings" })).autoTimeoutMultiple).toBeNull();
+    expect((await getWorkflowAlertSettings({ orgId: org.orgId }, { workflow: "wf.settings" })).autoTimeoutMultiple).toBeNull();
     await expect(updateWorkflowAlertSettings({ orgId: org.orgId, actor: alice }, { workflow: "wf.settings", autoTimeoutMultiple: 0.5 })).rejects.toThrow(/at least 1/);
     await updateOrgAlertSettings({ orgId: org.orgId, actor: alice }, { failureRate: { percent: 50 }, stormThreshold: 4 });
     const wf = await updateWorkflowAlertSettings({ orgId: org.orgId, actor: alice }, { workflow: "wf.settings", autoTimeoutMultiple: 3, failureRate: { minExecutions: 7 } });
     expect(wf).toMatchObject({ autoTimeoutMultiple: 3, failureRate: { enabled: true, percent: 50, minExecutions: 7, windowSeconds: 900 } });
-    expect(await getOrgAlertSettings(org.orgId)).toMatchObject({ stormThreshold: 4, stormWindowSeconds: 300 });
+    expect(await getOrgAlertSettings({ orgId: org.orgId })).toMatchObject({ stormThreshold: 4, stormWindowSeconds: 300 });
     const { rows } = await pool().query(`SELECT action, "actorUserId" FROM audit_logs WHERE "orgId" = $1 AND action LIKE '%alert_settings%' ORDER BY id`, [org.orgId]);
     expect(rows).toEqual([
       { action: "alert_settings.update", actorUserId: "user-alice" },
@@ -182,12 +182,12 @@ describe("another organization", () => {
     const rx = await receiver();
     const channel = await createChannel({ orgId: a.orgId, actor: alice }, { type: "WEBHOOK", url: rx.url });
 
-    expect(await code(getAlert(b.orgId, { alertId }))).toBe("NOT_FOUND");
+    expect(await code(getAlert({ orgId: b.orgId }, { alertId }))).toBe("NOT_FOUND");
     expect(await code(acknowledgeAlert({ orgId: b.orgId, actor: alice }, { alertId }))).toBe("NOT_FOUND");
     expect(await code(resolveAlert({ orgId: b.orgId, actor: alice }, { alertId }))).toBe("NOT_FOUND");
-    expect((await listAlerts(b.orgId, { state: "FIRING" })).items).toEqual([]);
-    expect(await alertCounts(b.orgId)).toMatchObject({ open: 0 });
-    expect(await alertsForExecution(b.orgId, { executionId: a.executionIds[0]! })).toEqual([]);
+    expect((await listAlerts({ orgId: b.orgId }, { state: "FIRING" })).items).toEqual([]);
+    expect(await alertCounts({ orgId: b.orgId })).toMatchObject({ open: 0 });
+    expect(await alertsForExecution({ orgId: b.orgId }, { executionId: a.executionIds[0]! })).toEqual([]);
 
     expect(await listChannels({ orgId: b.orgId })).toEqual([]);
     expect(await code(getChannel({ orgId: b.orgId }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
@@ -195,11 +195,11 @@ describe("another organization", () => {
     expect(await code(rotateChannelSecret({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
     expect(await code(sendTestMessage({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
     expect(await code(deleteChannel({ orgId: b.orgId, actor: alice }, { channelId: channel.channel.id }))).toBe("NOT_FOUND");
-    expect(await code(getWorkflowAlertSettings(b.orgId, { workflow: "wf.alerts" }))).toBe("NOT_FOUND");
+    expect(await code(getWorkflowAlertSettings({ orgId: b.orgId }, { workflow: "wf.alerts" }))).toBe("NOT_FOUND");
     expect(await code(updateWorkflowAlertSettings({ orgId: b.orgId, actor: alice }, { workflow: "wf.alerts", autoTimeoutMultiple: 2 }))).toBe("NOT_FOUND");
 
     // nothing changed on A's side, and B's channels never hear about A's alerts
-    expect((await getAlert(a.orgId, { alertId })).state).toBe("FIRING");
+    expect((await getAlert({ orgId: a.orgId }, { alertId })).state).toBe("FIRING");
     expect(await listChannels({ orgId: a.orgId })).toHaveLength(1);
     expect(rx.requests).toHaveLength(0);
   });

@@ -4,7 +4,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { LISTENER_NAME } from "../../server/apikeys/cache";
-import { apiKeyCache } from "../../server/apikeys/service";
+import { hashApiKey } from "../../server/apikeys/keys";
+import { apiKeyCache, authenticateApiKey } from "../../server/apikeys/service";
 import { systemContext } from "../../server/context";
 import { pool } from "../../server/db/client";
 import { revokeOrgApiKey } from "../../server/settings/apiKeys";
@@ -104,6 +105,33 @@ describe.skipIf(EMBEDDED)("the API-key cache", () => {
     const after = await api.postEvents(key.key, event());
     expect(after.status).toBe(401);
     expect(after.body.code).toBe("API_KEY_INVALID");
+  });
+
+  it("a deleted organization's key, still cached, is answered 401 and the events change nothing", async () => {
+    const { orgId } = await createTestOrg();
+    const key = await createTestApiKey(orgId);
+    const cache = apiKeyCache()!;
+    expect(await cache.ready()).toBe(true);
+    expect(await authenticateApiKey(key.key)).toMatchObject({ orgId }); // cached now
+    // the organization goes, and this process has not heard yet (the announcement is eventual
+    // by milliseconds across processes): the key row and the organization row are deleted
+    // without the api_keys trigger announcing it
+    await silently(`DELETE FROM api_keys WHERE id = $1`, [key.id]);
+    await silently(`DELETE FROM organizations WHERE id = $1`, [orgId]);
+    expect(cache.get(hashApiKey(key.key))).toBeDefined();
+
+    const single = await api.postEvents(key.key, { eventId: "gone-1", executionId: "x-gone", workflow: "wf.gone", status: "PENDING" });
+    expect(single.status).toBe(401);
+    expect(single.body.code).toBe("API_KEY_INVALID");
+    const batch = await api.postEvents(key.key, { events: [event(), { eventId: "gone-2", executionId: "x-gone", type: "heartbeat" }] });
+    expect(batch.status).toBe(401);
+    expect(batch.body.code).toBe("API_KEY_INVALID");
+    const { rows } = await pool().query(
+      `SELECT (SELECT count(*) FROM processed_events WHERE "orgId" = $1)::int + (SELECT count(*) FROM workflows WHERE "orgId" = $1)::int
+         + (SELECT count(*) FROM executions WHERE "orgId" = $1)::int + (SELECT count(*) FROM deferred_events WHERE "orgId" = $1)::int AS n`,
+      [orgId],
+    );
+    expect(rows[0].n).toBe(0);
   });
 
   it("a key whose lookup raced its revocation is not cached with the answer read before it", async () => {

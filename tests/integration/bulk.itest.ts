@@ -25,7 +25,7 @@ async function runningMany(orgId: string, prefix: string, n: number, workflow = 
     events.push({ eventId: `${executionId}-p`, executionId, workflow, status: "PENDING" }, { eventId: `${executionId}-r`, executionId, status: "RUNNING" });
   }
   for (let i = 0; i < events.length; i += 1000) {
-    const results = await ingestEvents(orgId, events.slice(i, i + 1000));
+    const results = await ingestEvents({ orgId }, { events: events.slice(i, i + 1000) });
     expect(results.every((r) => r.outcome === "applied")).toBe(true);
   }
 }
@@ -68,10 +68,10 @@ describe("bulk actions", () => {
     await runningMany(org.orgId, "many", 250, "bulk.many");
     await runningMany(org.orgId, "other", 3, "bulk.other");
     // a finished execution of the same workflow stays as it is
-    await ingestEvents(org.orgId, [
+    await ingestEvents({ orgId: org.orgId }, { events: [
       { eventId: "done-p", executionId: "done-1", workflow: "bulk.many", status: "PENDING" },
       { eventId: "done-c", executionId: "done-1", status: "COMPLETED" },
-    ]);
+    ] });
     const query = "workflow=bulk.many";
     const filter = filterOfQuery(query, new Date());
     const job = await startBulkJob(systemContext(org.orgId, "test"), { action: "markFailed", target: { kind: "filter", query }, filter, reason: "bad deploy" }, { chunk: 40 });

@@ -6,39 +6,13 @@ import path from "node:path";
 import { verifyPassword } from "better-auth/crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findRealServer, withDatabase } from "../setup/provision-db";
 
 const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const bin = path.join(projectRoot, "bin", "runwatch.js");
-const DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres";
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
-/**
- * A server that can hold a database of our own. The integration setup may point DATABASE_URL at
- * an embedded PGlite, which serves a single database whatever the name, so it does not qualify.
- */
-async function findServer(): Promise<string | null> {
-  const candidates = [process.env.DATABASE_URL, DEFAULT_SERVER].filter((u): u is string => !!u).map((u) => withDatabase(u, "postgres"));
-  for (const url of candidates) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ version: string }>("SELECT version()");
-      if (!/emscripten|wasm/i.test(rows[0]!.version)) return url;
-    } catch {
-      // not reachable: try the next one
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-  return null;
-}
-
-const serverUrl = await findServer();
+const serverUrl = await findRealServer();
 const databaseName = `rw_cli_test_${randomBytes(5).toString("hex")}`;
 const databaseUrl = serverUrl ? withDatabase(serverUrl, databaseName) : "";
 

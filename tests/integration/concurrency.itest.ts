@@ -57,10 +57,10 @@ describe("50 concurrent writers completing one execution", () => {
   });
 
   it("through concurrent transactions of the ingestion service: exactly one applied", async () => {
-    await ingestEvents(t.orgId, [{ eventId: "race-tx-0", executionId: "race-tx", workflow: "race.tx", status: "RUNNING" }]);
+    await ingestEvents({ orgId: t.orgId }, { events: [{ eventId: "race-tx-0", executionId: "race-tx", workflow: "race.tx", status: "RUNNING" }] });
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        ingestEvents(t.orgId, [{ eventId: `race-tx-${i + 1}`, executionId: "race-tx", status: ["COMPLETED", "FAILED", "TIMED_OUT"][i % 3] }]),
+        ingestEvents({ orgId: t.orgId }, { events: [{ eventId: `race-tx-${i + 1}`, executionId: "race-tx", status: ["COMPLETED", "FAILED", "TIMED_OUT"][i % 3] }] }),
       ),
     );
     const outcomes = answers.map((a) => a[0]!.outcome);
@@ -100,7 +100,7 @@ describe("concurrent batches finishing executions of the same workflows", () => 
       }).reverse(),
     }));
     // the service itself, not the HTTP route, whose group commit would merge the batches
-    const answers = await Promise.all(batches.map((b) => ingestEvents(t.orgId, b.events)));
+    const answers = await Promise.all(batches.map((b) => ingestEvents({ orgId: t.orgId }, { events: b.events })));
     expect(answers.flat().every((r) => r.outcome === "applied")).toBe(true);
     expect(await deadlocks()).toBe(before);
     expectCountersMatchRecount(await countersAndRecount(t.orgId));
@@ -148,7 +148,7 @@ async function replay(events: Array<{ eventId: string; status: Status; attempt: 
     lanes.map(async (lane) => {
       // each sender is its own transaction stream (the service, not the route's group commit)
       for (const e of lane) {
-        const [res] = await ingestEvents(t.orgId, [e]);
+        const [res] = await ingestEvents({ orgId: t.orgId }, { events: [e] });
         expect(res!.outcome).not.toBe("invalid");
       }
     }),

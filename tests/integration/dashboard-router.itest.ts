@@ -30,7 +30,7 @@ async function addExecutions(org: Org, n: number, opts: { workflow?: string; sta
     occurredAt: new Date(start + i * 1000).toISOString(),
     metadata: { env: i % 2 ? "prod" : "dev" },
   }));
-  const results = await ingestEvents(org.orgId, events);
+  const results = await ingestEvents({ orgId: org.orgId }, { events });
   expect(results.filter((r) => r.outcome !== "applied")).toEqual([]);
   return ids;
 }
@@ -79,7 +79,7 @@ describe("dashboard.list paging over a snapshot", () => {
   it("refreshes the visible rows' status", async () => {
     const c = await caller(viewer);
     const [id] = await addExecutions(org, 1, { prefix: `live${seq++}` });
-    await ingestEvents(org.orgId, [{ eventId: `${id}-done`, executionId: id!, status: "COMPLETED" }]);
+    await ingestEvents({ orgId: org.orgId }, { events: [{ eventId: `${id}-done`, executionId: id!, status: "COMPLETED" }] });
     const { items } = await c.dashboard.refreshRows({ orgSlug: org.slug, executionIds: [id!, "unknown-here"] });
     expect(items.map((r) => [r.executionId, r.status])).toEqual([[id, "COMPLETED"]]);
   });
@@ -114,10 +114,10 @@ describe("dashboard.detail and charts", () => {
     const org = await createTestOrg();
     const c = await caller(await createMemberSession(org.orgId, "VIEWER"));
     const t = Date.now() - 60_000;
-    await ingestEvents(org.orgId, [
+    await ingestEvents({ orgId: org.orgId }, { events: [
       { eventId: "d-1", executionId: "d", workflow: "detail.test", status: "RUNNING", occurredAt: new Date(t).toISOString() },
       { eventId: "d-0", executionId: "d", status: "SCHEDULED", occurredAt: new Date(t - 1000).toISOString() },
-    ]);
+    ] });
     const d = await c.dashboard.detail({ orgSlug: org.slug, executionId: "d" });
     const stale = d.events.find((e) => e.type === "status" && e.eventId === "d-0");
     expect(stale).toMatchObject({ outcome: "stale", reason: expect.stringMatching(/\S/) });

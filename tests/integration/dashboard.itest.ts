@@ -56,7 +56,7 @@ async function seed(orgId: string, n: number, opts: { prefix?: string; spanHours
       events.push({ eventId: `${x}-c`, executionId: x, status: fate, occurredAt: at(200 + 1000 * (1 + (i % 13))), ...(fate === "FAILED" ? { error: { message: "boom", stack: "at x" } } : {}), output: { ok: fate === "COMPLETED" } });
   }
   for (let i = 0; i < events.length; i += 500) {
-    const results = await ingestEvents(orgId, events.slice(i, i + 500));
+    const results = await ingestEvents({ orgId }, { events: events.slice(i, i + 500) });
     expect(results.filter((r) => r.outcome !== "applied")).toEqual([]);
   }
   return ids;
@@ -158,7 +158,7 @@ describe("executions list", () => {
 
   it("stuck only lists exactly what the REST API reports as stuck, with reason and age", async () => {
     const recent = uid("fresh");
-    await ingestEvents(org.orgId, [{ eventId: `${recent}-a`, executionId: recent, workflow: "email.send", status: "RUNNING" }]);
+    await ingestEvents({ orgId: org.orgId }, { events: [{ eventId: `${recent}-a`, executionId: recent, workflow: "email.send", status: "RUNNING" }] });
     const got = await allPages(org.orgId, { stuck: true }, 10);
     const rest = await listExecutions({ orgId: org.orgId }, { stuck: true }, { limit: 500, cursor: null });
     expect(got.map((r) => r.executionId)).toEqual(rest.items.map((r) => r.executionId));
@@ -191,11 +191,11 @@ describe("executions list", () => {
       const fresh = uid("new");
       const late = uid("late");
       arrived.push(fresh, late);
-      await ingestEvents(o.orgId, [
+      await ingestEvents({ orgId: o.orgId }, { events: [
         { eventId: `${fresh}-a`, executionId: fresh, workflow: "billing.charge", status: "RUNNING" },
         { eventId: `${late}-a`, executionId: late, workflow: "billing.charge", status: "PENDING", occurredAt: new Date(Date.now() - 3 * HOUR).toISOString() },
         { eventId: uid("chg"), executionId: before[pages * 3]!, status: "CANCELLED" },
-      ]);
+      ] });
     } while (cursor);
     expect(pages).toBeGreaterThan(3);
     expect(new Set(seen).size).toBe(seen.length);
@@ -216,7 +216,7 @@ describe("executions list", () => {
 
   it("refreshes the rows on screen", async () => {
     const x = ids[3]!; // RUNNING
-    await ingestEvents(org.orgId, [{ eventId: uid("done"), executionId: x, status: "COMPLETED" }]);
+    await ingestEvents({ orgId: org.orgId }, { events: [{ eventId: uid("done"), executionId: x, status: "COMPLETED" }] });
     const rows = await refreshExecutionRows({ orgId: org.orgId }, { executionIds: [x, ids[4]!] });
     expect(rows.find((r) => r.executionId === x)?.status).toBe("COMPLETED");
     expect(rows).toHaveLength(2);
@@ -367,7 +367,7 @@ describe("execution detail", () => {
     const t0 = Date.now() - HOUR;
     const at = (s: number) => new Date(t0 + s * 1000).toISOString();
     const [a, b, c, child] = ["run-a", "run-b", "run-c", "child-1"];
-    await ingestEvents(o.orgId, [
+    await ingestEvents({ orgId: o.orgId }, { events: [
       { eventId: "a1", executionId: a, workflow: "loop", status: "PENDING", occurredAt: at(0), input: { n: 1 } },
       { eventId: "a2", executionId: a, status: "RUNNING", occurredAt: at(10) },
       { eventId: "a3", executionId: a, status: "SCHEDULED", occurredAt: at(5) }, // out of order: stale
@@ -379,7 +379,7 @@ describe("execution detail", () => {
       { eventId: "c1", executionId: c, status: "RUNNING", occurredAt: at(91) },
       { eventId: "c2", executionId: c, status: "FAILED", occurredAt: at(100), error: { message: "bad", stack: "Error: bad\n  at f" }, output: { partial: true } },
       { eventId: "k1", executionId: child, workflow: "leaf", status: "COMPLETED", occurredAt: at(20), parentExecutionId: b },
-    ]);
+    ] });
     await recordAudit({ orgId: o.orgId, actor: { type: "SYSTEM", label: "test" }, action: "execution.cancel", resourceType: "execution", resourceId: b, success: true });
     await recordAudit({ orgId: o.orgId, actor: { type: "SYSTEM", label: "test" }, action: "execution.cancel", resourceType: "execution", resourceId: a, success: true });
 
@@ -456,7 +456,7 @@ describe("another organization sees nothing", () => {
     const a = await createTestOrg();
     const b = await createTestOrg();
     const ids = await seed(a.orgId, 24, { prefix: "secret" });
-    await ingestEvents(a.orgId, [{ eventId: "p1", executionId: "kid", workflow: "leaf", status: "RUNNING", parentExecutionId: ids[0] }]);
+    await ingestEvents({ orgId: a.orgId }, { events: [{ eventId: "p1", executionId: "kid", workflow: "leaf", status: "RUNNING", parentExecutionId: ids[0] }] });
     const from = new Date(Date.now() - 48 * HOUR);
     const first = await listExecutionRows({ orgId: a.orgId }, { limit: 5 });
 

@@ -53,7 +53,7 @@ beforeAll(async () => {
   }
   for (const batch of [main, late]) {
     for (let i = 0; i < batch.length; i += 200) {
-      const results = await ingestEvents(org.orgId, batch.slice(i, i + 200));
+      const results = await ingestEvents({ orgId: org.orgId }, { events: batch.slice(i, i + 200) });
       expect(results.filter((r) => r.outcome === "invalid")).toEqual([]);
     }
   }

@@ -183,10 +183,10 @@ beforeAll(async () => {
   session = await createMemberSession(org.orgId, "OWNER");
   await pool().query(`UPDATE users SET "isPlatformAdmin" = true WHERE id = $1`, [session.user.id]);
   session = { ...session, user: { ...session.user, isPlatformAdmin: true } };
-  const results = await ingestEvents(org.orgId, [
+  const results = await ingestEvents({ orgId: org.orgId }, { events: [
     { eventId: `${executionId}-1`, executionId, workflow: workflowKey, status: "PENDING" },
     { eventId: `${executionId}-2`, executionId, status: "RUNNING" },
-  ]);
+  ] });
   expect(results.map((r) => r.outcome)).toEqual(["applied", "applied"]);
   // the first authenticated request writes lastUsedAt; do it before the checksums
   await callRoute(listRoute, "GET", "/api/v1/executions", { key });

@@ -7,33 +7,10 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUCKET_UPPER_MS } from "../../server/metrics/histogram";
+import { findRealServer, withDatabase } from "../setup/provision-db";
 
 const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres";
 const EXECUTIONS = 20_000;
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-/** A real PostgreSQL server: the generator creates a database, which embedded PGlite cannot. */
-async function findServer(): Promise<string | null> {
-  for (const url of [process.env.DATABASE_URL, DEFAULT_SERVER].filter((u): u is string => !!u).map((u) => withDatabase(u, "postgres"))) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ version: string }>("SELECT version()");
-      if (!/emscripten|wasm/i.test(rows[0]!.version)) return url;
-    } catch {
-      // not reachable: try the next one
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-  return null;
-}
 
 type Run = { code: number; stdout: string; stderr: string };
 
@@ -45,7 +22,8 @@ function run(args: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-const serverUrl = await findServer();
+// a real PostgreSQL server: the generator creates a database, which embedded PGlite cannot
+const serverUrl = await findRealServer();
 const databaseUrl = serverUrl ? withDatabase(serverUrl, `rw_gen_test_${randomBytes(5).toString("hex")}`) : "";
 const tsx = path.join(projectRoot, "node_modules", "tsx", "dist", "cli.mjs");
 

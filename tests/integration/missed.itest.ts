@@ -1,8 +1,10 @@
-// Missed runs against real PostgreSQL with the monitor at a 500 ms interval: one signed alert
-// with reason "missed" and its slot, resolution by the next execution, a count for missed slots
-// in a row, no alert for slots before the schedule existed, one alert with three monitor
-// processes; schedules through PATCH (400s naming the field). And storm grouping per channel:
-// a webhook gets one alert.firing per execution, Slack one alert.storm, both end promptly.
+// Missed runs against real PostgreSQL: one signed alert with reason "missed" and its slot,
+// resolution by the next execution, a count for missed slots in a row, no alert for slots
+// before the schedule existed, one alert with three monitor processes; schedules through PATCH
+// (400s naming the field). And storm grouping per channel: a webhook gets one alert.firing per
+// execution, Slack one alert.storm, both end promptly. Each test has its own organization and
+// the monitor sweeps only that one; time moves by the monitor's injected clock (fakeClock) and
+// the test ticks it, so nothing sleeps for a slot or a threshold to pass.
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
@@ -13,7 +15,7 @@ import { updateWorkflow } from "../../server/workflows/service";
 import type { Schedule } from "../../server/workflows/schedule";
 import { createTestApiKey } from "../setup/helpers";
 import { api } from "./api-helpers";
-import { addWebhookChannel, alertRows, createFastOrg, executionIn, sendEvents, spawnMonitor, startReceiver, uid, waitFor, type MonitorProcess, type Receiver } from "./monitor-helpers";
+import { addWebhookChannel, alertRows, createFastOrg, executionIn, fakeClock, sendEvents, spawnMonitor, startReceiver, uid, waitFor, type MonitorProcess, type Receiver } from "./monitor-helpers";
 
 const INTERVAL = 500;
 const running: { stop(): Promise<void> }[] = [];
@@ -25,20 +27,52 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function startMonitor(clock?: () => Date) {
-  const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: 60_000, clock: clock ?? (() => new Date()) });
+/** A monitor of one organization that sweeps when the test ticks it, at the test's clock. */
+function tickedMonitor(orgId: string, clock: () => Date) {
+  const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: 60_000, clock, orgIds: [orgId] });
   running.push(monitor);
-  monitor.start();
   return monitor;
 }
 
+/** The running monitor loop of one organization; `sweeps()` counts the sweeps it committed. */
+function startMonitor(orgId: string, clock: () => Date = () => new Date()) {
+  let sweeps = 0;
+  const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: 60_000, clock, orgIds: [orgId], onSweep: () => sweeps++ });
+  running.push(monitor);
+  monitor.start();
+  return {
+    monitor,
+    /** waits for `n` more sweeps: what a test waits for instead of sleeping for some intervals */
+    async sweepsMore(n: number) {
+      const target = sweeps + n;
+      await waitFor(() => sweeps >= target, { what: `${n} more sweeps` });
+    },
+  };
+}
+
+function deliveryWorker() {
+  return new DeliveryWorker({ pollMs: 50, concurrency: 4, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "rw@localhost" });
+}
+
 function startDelivery() {
-  const worker = new DeliveryWorker({ pollMs: 50, concurrency: 4, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "rw@localhost" });
+  const worker = deliveryWorker();
   running.push(worker);
   worker.start();
   return worker;
+}
+
+/** Waits for `n` more sweeps of whichever process leads: each renews the lease row in its transaction. */
+async function leaderSweeps(n: number) {
+  const renewedAt = async () => ((await pool().query(`SELECT "renewedAt" FROM monitor_leases WHERE name = 'monitor'`)).rows[0]?.renewedAt as Date | undefined)?.getTime() ?? 0;
+  for (let i = 0; i < n; i++) {
+    const before = await renewedAt();
+    await waitFor(async () => (await renewedAt()) > before, { what: "a sweep of the leader" });
+  }
+}
+
+/** Waits until the organization's outbox holds nothing pending: every notification was sent. */
+async function outboxSent(orgId: string) {
+  await waitFor(async () => (await pool().query(`SELECT 1 FROM notifications WHERE "orgId" = $1 AND state = 'PENDING' LIMIT 1`, [orgId])).rowCount === 0, { what: "the outbox sent" });
 }
 
 async function receiver() {
@@ -65,22 +99,28 @@ async function missedDetails(orgId: string) {
 }
 
 describe("everySeconds: 3 with no executions", () => {
-  it("fires one signed alert.firing with reason missed and executionId null within the interval plus two monitor intervals, and the next execution resolves it", async () => {
+  it("fires one signed alert.firing with reason missed and executionId null at the first sweep at the slot, and the next execution resolves it", async () => {
     const org = await createFastOrg();
     const rx = await receiver();
     const ch = await addWebhookChannel(org.orgId, rx.url);
     await newWorkflow(org.orgId, "wf.nightly");
-    startMonitor();
-    startDelivery();
+    const clock = fakeClock(new Date());
+    const monitor = tickedMonitor(org.orgId, clock.now);
+    const worker = deliveryWorker();
     const wf = await setSchedule(org.orgId, "wf.nightly", { everySeconds: 3 });
-    const setAt = Date.parse(wf.scheduleSetAt!);
+    const due = Date.parse(wf.scheduleSetAt!) + 3_000;
 
-    const firing = await waitFor(() => rx.ofType("alert.firing")[0], { timeoutMs: 8_000, what: "alert.firing" });
-    const due = setAt + 3_000;
-    expect(firing.at).toBeGreaterThanOrEqual(due);
-    expect(firing.at - due).toBeLessThanOrEqual(2 * INTERVAL + 150);
-    expect(new Webhook(ch.secret).verify(firing.body, firing.headers)).toEqual(firing.json);
-    expect(firing.json).toEqual({
+    // a sweep a millisecond before the slot finds nothing missed yet; the first one at it fires
+    clock.set(new Date(due - 1));
+    await monitor.tick();
+    expect(await missedAlerts(org.orgId)).toHaveLength(0);
+    clock.set(new Date(due));
+    expect((await monitor.tick())?.missed.opened).toBe(1);
+    await worker.drain();
+    const [firing] = rx.ofType("alert.firing");
+    expect(rx.ofType("alert.firing")).toHaveLength(1);
+    expect(new Webhook(ch.secret).verify(firing!.body, firing!.headers)).toEqual(firing!.json);
+    expect(firing!.json).toEqual({
       type: "alert.firing",
       alert: {
         id: expect.stringMatching(/^\d+$/),
@@ -95,11 +135,14 @@ describe("everySeconds: 3 with no executions", () => {
       },
     });
 
-    // the next execution resolves it
-    await executionIn(org.orgId, "wf.nightly", "RUNNING");
-    const resolved = await waitFor(() => rx.ofType("alert.resolved")[0], { timeoutMs: 5_000, what: "alert.resolved" });
-    expect(new Webhook(ch.secret).verify(resolved.body, resolved.headers)).toEqual(resolved.json);
-    expect(resolved.json.alert).toMatchObject({ id: firing.json.alert.id, executionId: null, status: null, reason: "missed", resolution: "ran", slot: firing.json.alert.slot });
+    // the next execution (alive at the monitor's time, so not stuck) resolves it at the next sweep
+    await executionIn(org.orgId, "wf.nightly", "RUNNING", clock.now());
+    clock.advance(500);
+    expect((await monitor.tick())?.missed.resolved).toBe(1);
+    await worker.drain();
+    const [resolved] = rx.ofType("alert.resolved");
+    expect(new Webhook(ch.secret).verify(resolved!.body, resolved!.headers)).toEqual(resolved!.json);
+    expect(resolved!.json.alert).toMatchObject({ id: firing!.json.alert.id, executionId: null, status: null, reason: "missed", resolution: "ran", slot: firing!.json.alert.slot });
     expect(rx.ofType("alert.firing")).toHaveLength(1);
     expect(await missedAlerts(org.orgId)).toEqual([expect.objectContaining({ state: "RESOLVED", resolution: "ran", executionId: null })]);
   });
@@ -111,24 +154,29 @@ describe("missed slots in a row", () => {
     const rx = await receiver();
     await addWebhookChannel(org.orgId, rx.url);
     await newWorkflow(org.orgId, "wf.hourly");
-    let offsetMs = 0;
-    startMonitor(() => new Date(Date.now() + offsetMs));
-    startDelivery();
+    const clock = fakeClock(new Date());
+    const monitor = tickedMonitor(org.orgId, clock.now);
+    const worker = deliveryWorker();
     const wf = await setSchedule(org.orgId, "wf.hourly", { everySeconds: 3600 });
     const setAt = Date.parse(wf.scheduleSetAt!);
 
-    await sleep(3 * INTERVAL);
+    // sweeps within the first hour find nothing
+    for (const minutes of [1, 30, 59]) {
+      clock.set(new Date(setAt + minutes * 60_000));
+      await monitor.tick();
+    }
     expect(await missedAlerts(org.orgId)).toHaveLength(0);
 
     for (const [hours, count] of [[1.5, 1], [2.5, 2], [3.5, 3]] as const) {
-      offsetMs = setAt + hours * 3_600_000 - Date.now();
-      await waitFor(async () => (await missedDetails(org.orgId))[0]?.details.count === count, { timeoutMs: 5_000, what: `count ${count}` });
+      clock.set(new Date(setAt + hours * 3_600_000));
+      await monitor.tick();
+      expect((await missedDetails(org.orgId))[0]?.details.count).toBe(count);
     }
     const [alert] = await missedDetails(org.orgId);
     expect(await missedDetails(org.orgId)).toHaveLength(1);
     expect(alert).toMatchObject({ state: "FIRING", details: { count: 3, slot: new Date(setAt + 3_600_000).toISOString(), lastSlot: new Date(setAt + 3 * 3_600_000).toISOString() } });
-    await waitFor(() => rx.ofType("alert.firing").length === 1);
-    await sleep(2 * INTERVAL);
+    // counting further slots notifies nobody: one alert.firing in all
+    await worker.drain();
     expect(rx.ofType("alert.firing")).toHaveLength(1);
   });
 });
@@ -138,8 +186,7 @@ describe("a schedule set after the slot time", () => {
     const org = await createFastOrg();
     await newWorkflow(org.orgId, "wf.cron");
     let clock = new Date();
-    const monitor = new Monitor({ intervalMs: INTERVAL, failureRateEveryMs: 60_000, clock: () => clock });
-    running.push(monitor);
+    const monitor = tickedMonitor(org.orgId, () => clock);
     // the slot 10:00 passed; the schedule is set at 10:00:30 with 10 min grace; the monitor looks at 10:30
     const wf = await setSchedule(org.orgId, "wf.cron", { cron: "0 * * * *", timezone: "UTC", graceSeconds: 600 });
     const setAt = new Date(wf.scheduleSetAt!);
@@ -160,10 +207,14 @@ describe("three monitor processes", () => {
     const rx = await receiver();
     await addWebhookChannel(org.orgId, rx.url);
     await newWorkflow(org.orgId, "wf.multi");
-    for (let i = 0; i < 3; i++) processes.push(spawnMonitor({ RUNWATCH_DELIVERY: "on" }));
     await setSchedule(org.orgId, "wf.multi", { everySeconds: 2 });
+    // set ten seconds ago, so its slots are missed by the time any process leads: the processes
+    // run the real clock, and the test waits for their sweeps, not for a slot to come
+    await pool().query(`UPDATE workflows SET "scheduleSetAt" = "scheduleSetAt" - interval '10 seconds', "missedCheckAt" = NULL WHERE "orgId" = $1 AND key = 'wf.multi'`, [org.orgId]);
+    for (let i = 0; i < 3; i++) processes.push(spawnMonitor({ RUNWATCH_DELIVERY: "on" }));
     await waitFor(() => rx.ofType("alert.firing").length >= 1, { timeoutMs: 30_000, what: "alert.firing from a monitor process" });
-    await sleep(6 * INTERVAL);
+    await leaderSweeps(4);
+    await outboxSent(org.orgId);
     expect(rx.ofType("alert.firing")).toHaveLength(1);
     expect(await missedAlerts(org.orgId)).toHaveLength(1);
   }, 60_000);
@@ -208,11 +259,13 @@ describe("storm grouping per channel", () => {
     const ids: string[] = [];
     for (let i = 0; i < 14; i++) ids.push(uid("exec"));
     await sendEvents(org.orgId, ids.map((executionId, i) => ({ eventId: uid("ev"), executionId, workflow: "wf.pool", status: "SCHEDULED", occurredAt: new Date(past.getTime() + i).toISOString() })));
-    startMonitor();
+    const monitor = startMonitor(org.orgId);
     startDelivery();
 
     await waitFor(() => hook.ofType("alert.firing").length === 14 && slack.requests.length >= 1, { timeoutMs: 8_000, what: "14 firing + a storm" });
-    await sleep(2 * INTERVAL);
+    // two more sweeps and an empty outbox: nothing else is on its way
+    await monitor.sweepsMore(2);
+    await outboxSent(org.orgId);
     expect(new Set(hook.ofType("alert.firing").map((r) => r.json.alert.executionId))).toEqual(new Set(ids));
     expect(hook.ofType("alert.storm")).toHaveLength(0);
     expect(slack.requests).toHaveLength(1);

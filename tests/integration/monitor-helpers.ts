@@ -99,7 +99,7 @@ export async function addWebhookChannel(orgId: string, url: string, type: "WEBHO
 }
 
 export async function sendEvents(orgId: string, events: Record<string, unknown>[]) {
-  const results = await ingestEvents(orgId, events);
+  const results = await ingestEvents({ orgId }, { events });
   for (const r of results) if (r.outcome === "invalid") throw new Error(`event rejected: ${r.reason}`);
   return results;
 }

@@ -10,7 +10,7 @@ import { pool } from "../../server/db/client";
 import { DeliveryWorker } from "../../server/delivery/worker";
 import { listExecutions } from "../../server/executions/read";
 import { Monitor } from "../../server/monitor/monitor";
-import { STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
+import { stuckSet } from "../../server/monitor/queries";
 import { addWebhookChannel, alertRows, createFastOrg, executionIn, fakeClock, sendEvents, startReceiver, uid, type FakeClock, type Receiver } from "./monitor-helpers";
 
 const INTERVAL = 500;
@@ -135,7 +135,7 @@ describe("the sweep's SQL", () => {
     await pool().query(`UPDATE workflows SET "stuckRunningAfterSeconds" = 3600 WHERE "orgId" = $1 AND key = 'wf.b'`, [org.orgId]);
 
     const { rows: clock } = await pool().query<{ now: Date }>(`SELECT now() AS now`);
-    const { rows } = await pool().query(STUCK_SWEEP_SQL, [clock[0]!.now, [org.orgId]]);
+    const rows = await stuckSet(pool(), clock[0]!.now, [org.orgId]);
     const fromSweep = rows.filter((r) => r.orgId === org.orgId).map((r) => `${r.executionId}:${r.reason}`).sort();
     const listed = await listExecutions({ orgId: org.orgId }, { stuck: true }, { limit: 100, cursor: null });
     expect(fromSweep).toEqual(listed.items.map((e) => `${e.executionId}:${e.stuckReason}`).sort());

@@ -50,7 +50,7 @@ describe("execution_events partitions", () => {
     expect((await pool().query(`SELECT count(*)::int AS n FROM execution_events_default`)).rows[0].n).toBe(0);
 
     // a current event stays through retention
-    await ingestEvents(orgId, [{ eventId: "new-event", executionId: "new-exec", workflow: "w", status: "COMPLETED" }]);
+    await ingestEvents({ orgId }, { events: [{ eventId: "new-event", executionId: "new-exec", workflow: "w", status: "COMPLETED" }] });
     const keepDays = (now.getTime() - monthStart(now).getTime()) / (24 * 3600 * 1000);
     const result = await applyRetention(url(), keepDays, now);
     expect(result.droppedPartitions).toContain(old);
@@ -65,8 +65,8 @@ describe("execution_events partitions", () => {
 
   it("keeps deduplicating eventIds across months: the claim is not in the partitioned table", async () => {
     const { orgId } = await createTestOrg();
-    await ingestEvents(orgId, [{ eventId: "dup", executionId: "x", workflow: "w", status: "RUNNING" }]);
-    const [again] = await ingestEvents(orgId, [{ eventId: "dup", executionId: "x", status: "COMPLETED" }]);
+    await ingestEvents({ orgId }, { events: [{ eventId: "dup", executionId: "x", workflow: "w", status: "RUNNING" }] });
+    const [again] = await ingestEvents({ orgId }, { events: [{ eventId: "dup", executionId: "x", status: "COMPLETED" }] });
     expect(again).toMatchObject({ outcome: "duplicate", status: "RUNNING" });
   });
 });

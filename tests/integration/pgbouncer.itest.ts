@@ -73,8 +73,8 @@ describe.skipIf(embedded)("through PgBouncer in transaction mode", () => {
     const ids = Array.from({ length: 30 }, () => uid("pgb"));
     const at = Date.now() - 60_000;
     // every execution's lifecycle split over concurrent calls, as engines send them
-    await Promise.all(ids.map((id, i) => ingestEvents(orgId, [{ eventId: `${id}.1`, executionId: id, workflow: `pgb.${i % 3}`, status: "RUNNING", occurredAt: new Date(at).toISOString() }])));
-    const done = await Promise.all(ids.map((id) => ingestEvents(orgId, [{ eventId: `${id}.2`, executionId: id, status: "COMPLETED", occurredAt: new Date(at + 1_000).toISOString() }])));
+    await Promise.all(ids.map((id, i) => ingestEvents({ orgId }, { events: [{ eventId: `${id}.1`, executionId: id, workflow: `pgb.${i % 3}`, status: "RUNNING", occurredAt: new Date(at).toISOString() }] })));
+    const done = await Promise.all(ids.map((id) => ingestEvents({ orgId }, { events: [{ eventId: `${id}.2`, executionId: id, status: "COMPLETED", occurredAt: new Date(at + 1_000).toISOString() }] })));
     expect(done.map((r) => r[0]!.outcome)).toEqual(ids.map(() => "applied"));
     const seen: string[] = [];
     let cursor: Cursor | null = null;

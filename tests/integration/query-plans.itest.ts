@@ -1,7 +1,7 @@
 // Query plans of the list and count queries on ~200k executions in one organization: every main
 // filter combination must read executions through an index, in index order (no Sort node), so
 // pages stay fast at any depth. Small enough for CI; the scale benchmark covers 10M rows.
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explainableExactCountQueries } from "../../server/aggregates/exact-counts";
 import type { FilterUrlStateInput } from "../../server/executions/filters";
 import { filterOf } from "../setup/filters";
@@ -11,8 +11,8 @@ import type { ExecutionFilter } from "../../server/executions/filters";
 import { SEARCH_WALK_ROWS } from "../../server/executions/list-sql";
 import { executionTargetPage, explainableCountQuery, explainableListQuery, explainableSubstringWalk } from "../../server/executions/queries";
 import { COUNT_CAP } from "../../server/paging/limits";
-import { MISSED_CHECK_SQL } from "../../server/monitor/missed";
-import { STUCK_DIFF_SQL, STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
+import { failureRateSql, missedCheckSql, stormSamplesSql, stormStateSql, stuckDiffSql, stuckSetSql } from "../../server/monitor/queries";
+import type { SqlText } from "../../server/db/sql";
 import { createTestOrg } from "../setup/helpers";
 
 const ROWS = 200_000;
@@ -191,7 +191,8 @@ describe("missed-run check plan", () => {
   it("reads each scheduled workflow's newest execution through (orgId, workflowId, createdAt), never scanning executions", async () => {
     await pool().query(`UPDATE workflows SET schedule = '{"everySeconds": 3600}', "scheduleSetAt" = now(), "missedCheckAt" = NULL WHERE "orgId" = $1`, [orgId]);
     try {
-      const plan = await explain({ sql: MISSED_CHECK_SQL, values: [new Date()] });
+      const q = missedCheckSql(new Date());
+      const plan = await explain({ sql: q.text, values: [...q.values] });
       const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? n["Relation Name"] ?? ""}`));
       expect(seqScansOfExecutions(plan), shape).toEqual([]);
       expect(plan.some((n) => n["Index Name"] === "executions_orgId_workflowId_createdAt_id_idx"), shape).toBe(true);
@@ -205,15 +206,57 @@ describe("sweep plans", () => {
   const indexesOf = (plan: PlanNode[]) => new Set(plan.filter((n) => n["Relation Name"] === "executions").map((n) => n["Index Name"] ?? n["Node Type"]));
 
   it.each([
-    ["the full stuck set", STUCK_SWEEP_SQL, (now: Date) => [now, [orgId]]],
-    ["the incremental diff", STUCK_DIFF_SQL, (now: Date) => [now, [orgId], false]],
-    ["the incremental diff, every organization", STUCK_DIFF_SQL, (now: Date) => [now, null, false]],
-  ] as Array<[string, string, (now: Date) => unknown[]]>)("%s reads the active sets through the org-leading partial indexes", async (_name, sql, values) => {
-    const plan = await explain({ sql, values: values(new Date()) });
+    ["the full stuck set", (now: Date) => stuckSetSql(now, [orgId])],
+    ["the incremental diff", (now: Date) => stuckDiffSql(now, [orgId], false)],
+    ["the incremental diff, every organization", (now: Date) => stuckDiffSql(now, null, false)],
+  ] as Array<[string, (now: Date) => SqlText]>)("%s reads the active sets through the org-leading partial indexes", async (_name, statement) => {
+    const q = statement(new Date());
+    const plan = await explain({ sql: q.text, values: [...q.values] });
     const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? n["Relation Name"] ?? ""}`));
     expect(seqScansOfExecutions(plan), shape).toEqual([]);
     expect(indexesOf(plan).has("executions_scheduled_org_since_idx"), shape).toBe(true);
     expect(indexesOf(plan).has("executions_running_org_alive_idx"), shape).toBe(true);
+  });
+});
+
+describe("failure-rate and storm plans", () => {
+  const shapeOf = (plan: PlanNode[]) => JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? n["Relation Name"] ?? ""}`));
+  const seqScansOf = (plan: PlanNode[], table: string) => plan.filter((n) => n["Node Type"] === "Seq Scan" && n["Relation Name"] === table);
+
+  it.each([
+    ["one organization", () => [orgId]],
+    ["every organization", () => null],
+  ] as Array<[string, () => string[] | null]>)("the failure-rate counts read %s's finished executions as a range of the org-leading index", async (_name, orgIds) => {
+    const q = failureRateSql(new Date(), orgIds());
+    const plan = await explain({ sql: q.text, values: [...q.values] });
+    expect(seqScansOfExecutions(plan), shapeOf(plan)).toEqual([]);
+    expect(plan.some((n) => n["Index Name"] === "executions_orgId_completedAt_idx"), shapeOf(plan)).toBe(true);
+  });
+
+  describe("with 200k alerts", () => {
+    let workflowId: string;
+    beforeAll(async () => {
+      // one alert per execution of the big organization, two months of them, as a stormy history
+      await pool().query(
+        `INSERT INTO alerts ("orgId", reason, "workflowId", "executionId", since, "firedAt", state, "executionStatus")
+         SELECT "orgId", 'scheduled', "workflowId", "executionId", "createdAt", "createdAt", 'RESOLVED', status FROM executions WHERE "orgId" = $1`,
+        [orgId],
+      );
+      await pool().query(`ANALYZE alerts`);
+      workflowId = (await pool().query(`SELECT id::text FROM workflows WHERE "orgId" = $1 ORDER BY id LIMIT 1`, [orgId])).rows[0].id;
+    });
+    afterAll(async () => {
+      await pool().query(`DELETE FROM alerts WHERE "orgId" = $1`, [orgId]);
+    });
+
+    it("storm state and the new storms' first alerts read alerts through (orgId, workflowId, firedAt), never scanning alerts", async () => {
+      const groups = [{ orgId, workflowId, windowSeconds: 300 }];
+      for (const q of [stormStateSql(groups, new Date()), stormSamplesSql([{ ...groups[0]!, stormId: "1" }], 5, new Date())]) {
+        const plan = await explain({ sql: q.text, values: [...q.values] });
+        expect(seqScansOf(plan, "alerts"), shapeOf(plan)).toEqual([]);
+        expect(plan.some((n) => n["Index Name"] === "alerts_orgId_workflowId_firedAt_idx"), shapeOf(plan)).toBe(true);
+      }
+    });
   });
 });
 

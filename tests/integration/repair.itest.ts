@@ -19,12 +19,12 @@ const at = (hhmm: string) => `2026-03-02T${hhmm}:00.000Z`;
 
 describe("runwatch repair", () => {
   it("fixes a row written with the old first-received rule, and verify sees the difference before and none after", async () => {
-    await ingestEvents(orgId, [
+    await ingestEvents({ orgId }, { events: [
       { eventId: "old-1", executionId: "old", workflow: "legacy", status: "COMPLETED", occurredAt: at("08:10") },
       { eventId: "old-2", executionId: "old", status: "RUNNING", occurredAt: at("08:00") },
       { eventId: "ok-1", executionId: "ok", workflow: "legacy", status: "RUNNING", occurredAt: at("08:00") },
       { eventId: "ok-2", executionId: "ok", status: "FAILED", occurredAt: at("08:01") },
-    ]);
+    ] });
     expect((await verifyAll(orgId)).ok).toBe(true);
 
     // what the old rules wrote: stage times of the first event received, the duration from it
@@ -82,7 +82,7 @@ describe("runwatch verify and repair: the rollups and the workflow counters", ()
       { eventId: "r-4", executionId: "r3", workflow: "mail", status: "CANCELLED" as const, occurredAt: at("10:05") },
       { eventId: "r-5", executionId: "r4", workflow: "mail", status: "RUNNING" as const, occurredAt: at("10:06") },
     ];
-    await ingestEvents(org.orgId, events);
+    await ingestEvents({ orgId: org.orgId }, { events });
     expect(await verifyAll(org.orgId)).toMatchObject({ ok: true, rollupDifferences: [] });
 
     // one wrong row in each rollup, and a drifted workflow counter
@@ -109,7 +109,7 @@ describe("runwatch verify and repair: the rollups and the workflow counters", ()
     expect(await repairExecutions(org.orgId)).toMatchObject({ executionsRepaired: 0, workflowsRepaired: 1 });
     expect(await verifyAll(org.orgId)).toMatchObject({ ok: true, differences: [], rollupDifferences: [], hourlyDifferences: [], stageTimeDifferences: [] });
     // and the repaired rollups are the ones ingestion keeps moving
-    await ingestEvents(org.orgId, [{ eventId: "r-6", executionId: "r4", status: "COMPLETED", occurredAt: at("10:30") }]);
+    await ingestEvents({ orgId: org.orgId }, { events: [{ eventId: "r-6", executionId: "r4", status: "COMPLETED", occurredAt: at("10:30") }] });
     expect(await verifyAll(org.orgId)).toMatchObject({ ok: true });
     expect(await repairExecutions(org.orgId)).toMatchObject({ executionsRepaired: 0, workflowsRepaired: 0 });
   });

@@ -92,17 +92,20 @@ async function snapshot(): Promise<Record<string, unknown[]>> {
   return out;
 }
 
-/** Columns a later migration renamed, by table: their new name → the name `before` knew. */
-const RENAMED: Record<string, Record<string, string>> = { bulk_jobs: { createdByUserId: "createdBy" } };
+/** Columns later migrations renamed, by table: their new name → the name `before` knew. */
+const RENAMED: Record<string, Record<string, string>> = {
+  bulk_jobs: { createdByUserId: "createdBy" },
+  alerts: { acknowledgedByUserId: "acknowledgedBy", resolvedByUserId: "resolvedBy" },
+};
 
-/** `now` cut to the tables and columns `before` had: migrations after the upgrade may add both, or rename a column */
+/** `now` cut to the tables and columns `before` had (by their old names): migrations after the upgrade may add both, or rename a column */
 function asBefore(before: Record<string, unknown[]>, now: Record<string, unknown[]>): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const [table, rows] of Object.entries(before)) {
     const columns = new Set(rows.flatMap((row) => Object.keys(row as object)));
-    const oldName = (column: string) => RENAMED[table]?.[column] ?? column;
+    const old = (column: string) => RENAMED[table]?.[column] ?? column;
     out[table] = (now[table] ?? []).map((row) =>
-      Object.fromEntries(Object.entries(row as object).map(([column, value]) => [oldName(column), value] as const).filter(([column]) => columns.has(column))),
+      Object.fromEntries(Object.entries(row as object).flatMap(([column, value]) => (columns.has(old(column)) ? [[old(column), value]] : []))),
     );
   }
   return out;

@@ -2,7 +2,7 @@
 // and a real Runwatch API process: completed, failed for good, succeeded on attempt 2, a worker
 // SIGKILLed mid-job (stalled → stuck → retried), a reused job id, the connector SIGKILLed and
 // restarted mid-stream, and `runwatch verify` afterwards.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { Runwatch } from "@runwatch/node";
@@ -13,6 +13,7 @@ import { pool } from "../../server/db/client";
 import { type ApiProcess, startApiProcess, tsxLoader } from "../setup/api-process";
 import { projectRoot } from "../setup/app-routes";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
+import { apiGetJson, eventually, runNode, startNode, stopChild } from "../setup/sdk-harness";
 
 // an API process beside the test process needs a PostgreSQL server: embedded PGlite serves one
 // connection to one process (as in scaleout.itest.ts)
@@ -26,58 +27,14 @@ let apiKey: string;
 let orgId: string;
 let orgSlug: string;
 
-function start(fixture: string, env: Record<string, string>, readyLine: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, "tests/integration/fixtures", fixture)], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    children.push(child);
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${fixture} did not get ready: ${out}`)), 20_000);
-    child.stdout!.on("data", (d) => {
-      out += String(d);
-      if (readyLine.test(out)) {
-        clearTimeout(timer);
-        resolve({ child, output: () => out });
-      }
-    });
-    child.stderr!.on("data", (d) => (out += String(d)));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${fixture} exited with ${code}: ${out}`));
-    });
-  });
-}
+const start = (fixture: string, env: Record<string, string>, readyLine: RegExp) =>
+  startNode([path.join(projectRoot, "tests/integration/fixtures", fixture)], env, readyLine, children);
 
 const startWorker = (queue: string, opts: { lockDuration?: number; stalledInterval?: number } = {}) =>
   start("bullmq-worker.mjs", { WORKER: JSON.stringify({ queue, ...opts }) }, /ready/);
 
-function kill(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners("exit");
-    child.once("exit", () => resolve());
-    child.kill(signal);
-  });
-}
-
-async function getJson(p: string) {
-  const res = await fetch(api.base + p, { headers: { authorization: `Bearer ${apiKey}` } });
-  return { status: res.status, body: await res.json() };
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await read();
-  }
-  return last;
-}
+const kill = stopChild;
+const getJson = (p: string) => apiGetJson(api.base, apiKey, p);
 
 /** The execution of a job, by the connector's id rule (queue:jobId:createdAt). */
 async function executionOf(queue: Queue, jobId: string) {
@@ -279,17 +236,8 @@ describe.skipIf(EMBEDDED)("watchQueue: the connector killed and restarted mid-st
 
 describe.skipIf(EMBEDDED)("after the connector", () => {
   it("runwatch verify passes", async () => {
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", tsxLoader, path.join(projectRoot, "server/cli/main.ts"), "verify", "--org", orgSlug, "--json"], {
-        cwd: projectRoot,
-        env: { ...process.env, DATABASE_URL: inject("databaseUrl") },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += String(d)));
-      child.stderr.on("data", (d) => (stderr += String(d)));
-      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    const out = await runNode(["--import", tsxLoader, path.join(projectRoot, "server/cli/main.ts"), "verify", "--org", orgSlug, "--json"], {
+      DATABASE_URL: inject("databaseUrl"),
     });
     expect(out.code, out.stderr).toBe(0);
     const report = JSON.parse(out.stdout.trim().split("\n").pop()!);

@@ -10,6 +10,7 @@ import { pool } from "../../server/db/client";
 import { verifyWorkflowCounters } from "../../server/aggregates/verify";
 import { type ApiProcess, startApiProcess } from "../setup/api-process";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
+import { apiGetJson, eventually } from "../setup/sdk-harness";
 
 // an API process beside the test process needs a PostgreSQL server: embedded PGlite serves one
 // connection to one process (as in scaleout.itest.ts)
@@ -24,21 +25,7 @@ let boss: PgBoss;
 let runwatch: Runwatch;
 let stop: () => Promise<void>;
 
-async function getJson(p: string) {
-  const res = await fetch(api.base + p, { headers: { authorization: `Bearer ${apiKey}` } });
-  return { status: res.status, body: await res.json() };
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  let last = await read();
-  while (!ok(last)) {
-    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await read();
-  }
-  return last;
-}
+const getJson = (p: string) => apiGetJson(api.base, apiKey, p);
 
 const execution = (queue: string, id: string) => getJson(`/api/v1/executions/${encodeURIComponent(`${queue}:${id}`)}`);
 

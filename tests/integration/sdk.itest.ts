@@ -2,7 +2,6 @@
 // a misbehaving proxy in between: batching and per-execution order, 429/503 with Retry-After,
 // a 10 s outage survived in memory and through the spool across a process restart, track(),
 // and deterministic eventIds that turn a retried send into a duplicate.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
@@ -14,6 +13,7 @@ import { type ApiProcess, startApiProcess } from "../setup/api-process";
 import { projectRoot } from "../setup/app-routes";
 import { type FlakyProxy, startFlakyProxy } from "../setup/flaky-proxy";
 import { createTestApiKey, createTestOrg } from "../setup/helpers";
+import { apiGetJson, runNode } from "../setup/sdk-harness";
 
 // an API process beside the test process needs a PostgreSQL server: embedded PGlite serves one
 // connection to one process (as in scaleout.itest.ts)
@@ -27,10 +27,7 @@ let orgId: string;
 
 const fast = { retry: { baseMs: 50, maxMs: 500 }, handleProcessExit: false } as const;
 
-async function getJson(p: string) {
-  const res = await fetch(api.base + p, { headers: { authorization: `Bearer ${apiKey}` } });
-  return { status: res.status, body: await res.json() };
-}
+const getJson = (p: string) => apiGetJson(api.base, apiKey, p);
 
 /** eventId → how many timeline rows and how many were applied, for this test's organization */
 async function timelineCounts(prefix: string) {
@@ -42,20 +39,8 @@ async function timelineCounts(prefix: string) {
   return rows;
 }
 
-function runChild(env: Record<string, unknown>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, "tests/integration/fixtures/sdk-spool-child.mjs")], {
-      cwd: projectRoot,
-      env: { ...process.env, SPOOL_CHILD: JSON.stringify(env) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += String(d)));
-    child.stderr.on("data", (d) => (stderr += String(d)));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runChild = (env: Record<string, unknown>) =>
+  runNode([path.join(projectRoot, "tests/integration/fixtures/sdk-spool-child.mjs")], { SPOOL_CHILD: JSON.stringify(env) });
 
 beforeAll(async () => {
   const org = await createTestOrg();

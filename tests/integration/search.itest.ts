@@ -10,13 +10,13 @@ import { filterOf } from "../setup/filters";
 
 async function seed(orgId: string) {
   const ev = (executionId: string, workflow: string) => ({ eventId: `${executionId}-p`, executionId, workflow, status: "PENDING" });
-  const results = await ingestEvents(orgId, [
+  const results = await ingestEvents({ orgId }, { events: [
     ev("ux-parent-1", "orders.sync"),
     ev("ux-parent-10", "orders.sync"),
     ev("child-2", "billing.invoice-run"),
     ev("100%_done", "misc"),
     ev("1000-done", "misc"),
-  ]);
+  ] });
   expect(results.every((r) => r.outcome === "applied")).toBe(true);
 }
 

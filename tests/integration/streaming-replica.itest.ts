@@ -77,8 +77,8 @@ describe.skipIf(embedded)("a streaming replica (pg_basebackup -R) in DATABASE_RE
       const id = uid("replica");
       const at = Date.now() - 60_000;
       // two calls: the second reads the first's write, which only the primary has
-      const first = await ingestEvents(orgId, [{ eventId: `${id}.1`, executionId: id, workflow: "replica.flow", status: "RUNNING", occurredAt: new Date(at).toISOString() }]);
-      const second = await ingestEvents(orgId, [{ eventId: `${id}.2`, executionId: id, status: "COMPLETED", occurredAt: new Date(at + 1_000).toISOString() }]);
+      const first = await ingestEvents({ orgId }, { events: [{ eventId: `${id}.1`, executionId: id, workflow: "replica.flow", status: "RUNNING", occurredAt: new Date(at).toISOString() }] });
+      const second = await ingestEvents({ orgId }, { events: [{ eventId: `${id}.2`, executionId: id, status: "COMPLETED", occurredAt: new Date(at + 1_000).toISOString() }] });
       expect([first[0]!.outcome, second[0]!.outcome]).toEqual(["applied", "applied"]);
       expect((await getExecution({ orgId }, id))?.status).toBe("COMPLETED");
 

@@ -8,7 +8,7 @@ import { pool, prisma } from "../../server/db/client";
 import { countExecutionsCapped, listExecutions, getExecution } from "../../server/executions/read";
 import { effectiveThresholds, STUCK_SQL, stuckSql, stuckVerdict, type StuckInput, type StuckThresholds } from "../../server/executions/stuck";
 
-import { STUCK_SWEEP_SQL } from "../../server/monitor/sweep";
+import { stuckSet } from "../../server/monitor/queries";
 import { createTestOrg } from "../setup/helpers";
 
 const ORG_THRESHOLDS: StuckThresholds = { stuckScheduledAfterSeconds: 120, stuckRunningAfterSeconds: 900 };
@@ -136,7 +136,7 @@ describe("stuck: SQL and TypeScript agree", () => {
     const counted = await countExecutionsCapped({ orgId }, { stuck: true, executionId: { value: "live-", mode: "prefix" } });
     expect(counted).toEqual({ count: cases.filter((c) => expected.get(c.executionId)).length, capped: false });
 
-    const { rows: swept } = await pool().query<{ orgId: string; executionId: string; reason: string; since: Date }>(STUCK_SWEEP_SQL, [now, [orgId]]);
+    const swept = await stuckSet(pool(), now, [orgId]);
     const mine = swept.filter((r) => r.orgId === orgId && r.executionId.startsWith("live-"));
     expect(mine.map((r) => [r.executionId, r.reason, r.since.getTime()]).sort()).toEqual(
       cases

@@ -100,7 +100,7 @@ describe("incremental sweep = full sweep", () => {
               occurredAt: new Date(now - e.lateMs).toISOString(),
               ...(e.status === "heartbeat" ? { type: "heartbeat" } : { status: e.status }),
             }));
-            for (const orgId of both) await ingestEvents(orgId, events);
+            for (const orgId of both) await ingestEvents({ orgId }, { events });
           } else if (s.kind === "orgThresholds") {
             await pool().query(`UPDATE organizations SET "stuckScheduledAfterSeconds" = $2, "stuckRunningAfterSeconds" = $3 WHERE id = ANY($1::uuid[])`, [both, s.scheduled, s.running]);
           } else {

@@ -45,10 +45,10 @@ type AccessCase = OrgCase | OwnCase;
 
 async function activeExecution(org: TestOrg): Promise<string> {
   const executionId = `exec-${Math.random().toString(36).slice(2, 10)}`;
-  const results = await ingestEvents(org.orgId, [
+  const results = await ingestEvents({ orgId: org.orgId }, { events: [
     { eventId: `${executionId}-1`, executionId, workflow: "access.test", status: "PENDING" },
     { eventId: `${executionId}-2`, executionId, status: "RUNNING" },
-  ]);
+  ] });
   expect(results.map((r) => r.outcome)).toEqual(["applied", "applied"]);
   return executionId;
 }
@@ -135,7 +135,7 @@ async function bulkJobIn(org: TestOrg): Promise<string> {
 }
 
 async function alertState(org: TestOrg, input: Input) {
-  const { rows } = await pool().query(`SELECT state, "acknowledgedBy", "resolvedBy" FROM alerts WHERE "orgId" = $1 AND id = $2::bigint`, [org.orgId, input.alertId]);
+  const { rows } = await pool().query(`SELECT state, "acknowledgedByUserId", "resolvedByUserId" FROM alerts WHERE "orgId" = $1 AND id = $2::bigint`, [org.orgId, input.alertId]);
   return rows;
 }
 

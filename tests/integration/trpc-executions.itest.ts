@@ -15,10 +15,10 @@ async function callerAs(session: AuthSession) {
 }
 
 async function running(orgId: string, executionId: string, attempt = 1) {
-  const results = await ingestEvents(orgId, [
+  const results = await ingestEvents({ orgId }, { events: [
     { eventId: `${executionId}-p`, executionId, workflow: "ops.wf", status: "PENDING", attempt },
     { eventId: `${executionId}-r`, executionId, status: "RUNNING", attempt },
-  ]);
+  ] });
   expect(results.every((r) => r.outcome === "applied")).toBe(true);
 }
 
@@ -82,7 +82,7 @@ describe("executions.cancel and executions.markFailed", () => {
   it("answers a terminal execution CONFLICT with its current status, changes nothing and audits the attempt", async () => {
     const org = await createTestOrg();
     await running(org.orgId, "job-3");
-    await ingestEvents(org.orgId, [{ eventId: "job-3-done", executionId: "job-3", status: "COMPLETED" }]);
+    await ingestEvents({ orgId: org.orgId }, { events: [{ eventId: "job-3-done", executionId: "job-3", status: "COMPLETED" }] });
     const operator = await createMemberSession(org.orgId, "OPERATOR");
     const err = await (await callerAs(operator)).executions.markFailed({ orgSlug: org.slug, executionId: "job-3", reason: "too late" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "CONFLICT", cause: { details: { currentStatus: "COMPLETED" } } });

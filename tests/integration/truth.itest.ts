@@ -120,16 +120,14 @@ describe("deferred events (rule 9)", () => {
 describe("deferred events past RUNWATCH_DEFER_HOURS", () => {
   it("are dropped by the monitor's step and counted in the metrics; a fresh one stays", async () => {
     const now = new Date();
-    const old = await ingestEvents(t.orgId, [{ eventId: "dx-old", executionId: "dx", status: "RUNNING", occurredAt: at(10) }], {
-      receivedAt: new Date(now.getTime() - 25 * 3_600_000),
-    });
+    const old = await ingestEvents({ orgId: t.orgId }, { events: [{ eventId: "dx-old", executionId: "dx", status: "RUNNING", occurredAt: at(10) }], receivedAt: new Date(now.getTime() - 25 * 3_600_000) });
     expect(old[0]!.outcome).toBe("deferred");
-    await ingestEvents(t.orgId, [{ executionId: "dx", type: "heartbeat", occurredAt: at(20) }], { receivedAt: new Date(now.getTime() - 3_600_000) });
+    await ingestEvents({ orgId: t.orgId }, { events: [{ executionId: "dx", type: "heartbeat", occurredAt: at(20) }], receivedAt: new Date(now.getTime() - 3_600_000) });
     const counted = async () => (await metrics().deferredEventsDropped.get()).values.reduce((n, v) => n + v.value, 0);
     const before = await counted();
     expect(await dropExpiredDeferredEvents(pool(), { now, maxAgeHours: 24 })).toBe(1);
     expect(await counted()).toBe(before + 1);
-    await ingestEvents(t.orgId, [{ eventId: "dx-new", executionId: "dx", workflow: "deferred.wf", status: "PENDING", occurredAt: at(0) }]);
+    await ingestEvents({ orgId: t.orgId }, { events: [{ eventId: "dx-new", executionId: "dx", workflow: "deferred.wf", status: "PENDING", occurredAt: at(0) }] });
     // the dropped RUNNING never applies; the younger heartbeat does
     expect((await api.getExecution(t.key, "dx")).body).toMatchObject({ status: "PENDING", startedAt: null, lastHeartbeatAt: at(20) });
   });
@@ -261,7 +259,7 @@ async function sendConcurrently(orgId: string, events: Ev[], senders: number, se
       let i = 0;
       while (i < share.length) {
         const size = 1 + ((seed + k + i) >>> 0) % 3;
-        await ingestEvents(orgId, share.slice(i, i + size));
+        await ingestEvents({ orgId }, { events: share.slice(i, i + size) });
         i += size;
       }
     }),
@@ -291,7 +289,7 @@ describe("property: every arrival order and split gives the in-order result", ()
         const ref = `ord-${run}`;
         const shuf = `shf-${run}`;
         const inOrder = build(s, `${ref}-x`, `${ref}.wf`).sort((a, b) => String(a.occurredAt).localeCompare(String(b.occurredAt)));
-        for (const e of inOrder) await ingestEvents(t.orgId, [e]);
+        for (const e of inOrder) await ingestEvents({ orgId: t.orgId }, { events: [e] });
         await sendConcurrently(t.orgId, shuffle(build(s, `${shuf}-x`, `${shuf}.wf`), s.seed), s.senders, s.seed);
 
         const a = await api.getExecution(t.key, `${ref}-x`);

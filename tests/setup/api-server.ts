@@ -1,17 +1,23 @@
-// A small node http server that mounts the very route handlers of app/api/** that `next start`
-// serves (Next adds only routing in front). Run as a child process through tsx; prints
-// "listening <port>" when ready. Used by tests that need a real Runwatch over HTTP.
+// A small node http server: the production server's front (server/http/front.ts), which answers
+// /api/v1 from the route table as `npm start` does, with the other route handlers of app/api/**
+// (health, metrics …) mounted behind it in place of Next. Run as a child process through tsx;
+// prints "listening <port>" when ready. Used by tests that need a real Runwatch over HTTP.
 import http from "node:http";
 import { pathToFileURL } from "node:url";
+import { frontListener } from "../../server/http/front";
 import { appRoutes } from "./app-routes";
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
+// /api/v1 is the front's; the rest of app/api is what Next would serve behind it
 const routes = await Promise.all(
-  appRoutes("app/api").map(async (r) => ({ ...r, module: (await import(pathToFileURL(r.file).href)) as Record<string, Handler | unknown> })),
+  appRoutes("app/api")
+    .filter((r) => !r.path.startsWith("/api/v1"))
+    .map(async (r) => ({ ...r, module: (await import(pathToFileURL(r.file).href)) as Record<string, Handler | unknown> })),
 );
 
-const server = http.createServer(async (req, res) => {
+/** The stand-in for Next: the other route files of app/api, without Next's routing. */
+async function otherRoutes(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   try {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
     const route = routes.find((r) => r.regex.test(url.pathname));
@@ -39,7 +45,9 @@ const server = http.createServer(async (req, res) => {
   } catch (err) {
     res.writeHead(500).end(String(err));
   }
-});
+}
+
+const server = http.createServer(frontListener(otherRoutes));
 server.listen(Number(process.env.API_PORT ?? 0), "127.0.0.1", () => {
   const address = server.address();
   process.stdout.write(`listening ${typeof address === "object" && address ? address.port : 0}\n`);

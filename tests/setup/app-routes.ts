@@ -17,8 +17,6 @@ export type AppRoute = {
   fallback: boolean;
 };
 
-export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-
 export function appRoutes(under = "app/api"): AppRoute[] {
   const found: AppRoute[] = [];
   const walk = (dir: string, segments: string[]) => {

@@ -22,10 +22,35 @@ export function freePort(): Promise<number> {
   });
 }
 
-function withDatabase(url: string, database: string): string {
+/** The same server's URL for another database. */
+export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
+}
+
+const DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+/**
+ * A real PostgreSQL server that can hold a database of a test's own (DATABASE_URL's, or the
+ * local default), as the URL of its `postgres` database; null when there is none. Embedded
+ * PGlite serves a single database whatever the name, so it does not qualify.
+ */
+export async function findRealServer(): Promise<string | null> {
+  const candidates = [process.env.DATABASE_URL, DEFAULT_SERVER].filter((u): u is string => !!u).map((u) => withDatabase(u, "postgres"));
+  for (const url of candidates) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ version: string }>("SELECT version()");
+      if (!/emscripten|wasm/i.test(rows[0]!.version)) return url;
+    } catch {
+      // not reachable: try the next one
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  return null;
 }
 
 async function adminQuery(serverUrl: string, sql: string): Promise<void> {

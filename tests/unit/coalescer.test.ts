@@ -5,7 +5,7 @@ import type { IngestResult } from "../../server/ingest/service";
 // A fake ingestion that records each flush and answers one result per event, after a tick.
 function fakeIngest(opts: { failOn?: string } = {}) {
   const flushes: Array<{ orgId: string; events: string[] }> = [];
-  const ingest = async (orgId: string, events: readonly unknown[]): Promise<IngestResult[]> => {
+  const ingest = async ({ orgId }: { orgId: string }, { events }: { events: readonly unknown[] }): Promise<IngestResult[]> => {
     const ids = events as string[];
     flushes.push({ orgId, events: [...ids] });
     await new Promise((r) => setTimeout(r, 5));
@@ -19,15 +19,15 @@ describe("createCoalescer", () => {
   it("flushes a lone request at once", async () => {
     const { ingest, flushes } = fakeIngest();
     const coalesced = createCoalescer(ingest);
-    expect((await coalesced("org", ["a"])).map((r) => r.eventId)).toEqual(["a"]);
+    expect((await coalesced({ orgId: "org" }, { events: ["a"] })).map((r) => r.eventId)).toEqual(["a"]);
     expect(flushes).toEqual([{ orgId: "org", events: ["a"] }]);
   });
 
   it("groups requests that arrive during a flush, in arrival order, and gives each its own results", async () => {
     const { ingest, flushes } = fakeIngest();
     const coalesced = createCoalescer(ingest);
-    const first = coalesced("org", ["a"]);
-    const rest = [coalesced("org", ["b", "c"]), coalesced("org", ["d"]), coalesced("org", ["e", "f", "g"])];
+    const first = coalesced({ orgId: "org" }, { events: ["a"] });
+    const rest = [coalesced({ orgId: "org" }, { events: ["b", "c"] }), coalesced({ orgId: "org" }, { events: ["d"] }), coalesced({ orgId: "org" }, { events: ["e", "f", "g"] })];
     expect((await first).map((r) => r.eventId)).toEqual(["a"]);
     expect((await Promise.all(rest)).map((rs) => rs.map((r) => r.eventId))).toEqual([["b", "c"], ["d"], ["e", "f", "g"]]);
     expect(flushes.map((f) => f.events)).toEqual([["a"], ["b", "c", "d", "e", "f", "g"]]);
@@ -36,7 +36,7 @@ describe("createCoalescer", () => {
   it("keeps organizations apart", async () => {
     const { ingest, flushes } = fakeIngest();
     const coalesced = createCoalescer(ingest);
-    await Promise.all([coalesced("org-1", ["a"]), coalesced("org-2", ["b"]), coalesced("org-1", ["c"])]);
+    await Promise.all([coalesced({ orgId: "org-1" }, { events: ["a"] }), coalesced({ orgId: "org-2" }, { events: ["b"] }), coalesced({ orgId: "org-1" }, { events: ["c"] })]);
     expect(flushes.filter((f) => f.orgId === "org-2").map((f) => f.events)).toEqual([["b"]]);
     expect(flushes.filter((f) => f.orgId === "org-1").flatMap((f) => f.events)).toEqual(["a", "c"]);
   });
@@ -45,26 +45,26 @@ describe("createCoalescer", () => {
     const { ingest, flushes } = fakeIngest();
     const coalesced = createCoalescer(ingest, { maxEvents: 4, maxInFlight: 1 });
     const big = ["1", "2", "3", "4", "5", "6"];
-    await Promise.all([coalesced("org", ["a"]), coalesced("org", ["b", "c"]), coalesced("org", ["d", "e", "f"]), coalesced("org", big)]);
+    await Promise.all([coalesced({ orgId: "org" }, { events: ["a"] }), coalesced({ orgId: "org" }, { events: ["b", "c"] }), coalesced({ orgId: "org" }, { events: ["d", "e", "f"] }), coalesced({ orgId: "org" }, { events: big })]);
     expect(flushes.map((f) => f.events)).toEqual([["a"], ["b", "c"], ["d", "e", "f"], big]);
   });
 
   it("a failed flush fails only the requests in it; the next flush goes on", async () => {
     const { ingest } = fakeIngest({ failOn: "bad" });
     const coalesced = createCoalescer(ingest);
-    const first = coalesced("org", ["ok-1"]);
-    const doomed = [coalesced("org", ["bad"]), coalesced("org", ["x"])];
+    const first = coalesced({ orgId: "org" }, { events: ["ok-1"] });
+    const doomed = [coalesced({ orgId: "org" }, { events: ["bad"] }), coalesced({ orgId: "org" }, { events: ["x"] })];
     await expect(first).resolves.toHaveLength(1);
     await expect(doomed[0]).rejects.toThrow("database down");
     await expect(doomed[1]).rejects.toThrow("database down");
-    await expect(coalesced("org", ["later"])).resolves.toHaveLength(1);
+    await expect(coalesced({ orgId: "org" }, { events: ["later"] })).resolves.toHaveLength(1);
   });
 
   it("starts a further flush alongside the running one once a group as large as the recent ones has formed", async () => {
     let running = 0;
     let most = 0;
     const flushes: string[][] = [];
-    const ingest = async (_orgId: string, events: readonly unknown[]): Promise<IngestResult[]> => {
+    const ingest = async (_ctx: { orgId: string }, { events }: { events: readonly unknown[] }): Promise<IngestResult[]> => {
       flushes.push([...(events as string[])]);
       most = Math.max(most, ++running);
       await new Promise((r) => setTimeout(r, 5));
@@ -73,7 +73,7 @@ describe("createCoalescer", () => {
     };
     const coalesced = createCoalescer(ingest, { maxInFlight: 2 });
     const ids = Array.from({ length: 12 }, (_, i) => `e${i}`);
-    const answers = await Promise.all(ids.map((id) => coalesced("org", [id])));
+    const answers = await Promise.all(ids.map((id) => coalesced({ orgId: "org" }, { events: [id] })));
     expect(answers.map((rs) => rs[0]!.eventId)).toEqual(ids);
     expect(most).toBe(2);
     // e0 alone; e1..e4 start a second flush while e0 runs; the rest wait for one of them

@@ -3,7 +3,7 @@ import { MAX_EVENTS_PER_BATCH } from "../../ingest/event-schema";
 import { ingestCoalesced } from "../../ingest/coalescer";
 import { metrics } from "../../metrics/prometheus";
 import { BadRequestError, type ApiErrorCode } from "../../errors";
-import { json, rateLimitHeaders, readJson, requireApiKey, route } from "../api";
+import { apiKeyContext, json, rateLimitHeaders, readJson, requireApiKey, route } from "../api";
 
 /** The events a body carries, or a 400 when the body is not of the contract's shape. */
 export function eventsOf(body: unknown): { events: unknown[]; single: boolean } {
@@ -22,7 +22,7 @@ export function eventsOf(body: unknown): { events: unknown[]; single: boolean } 
 export const postEvents = route("/api/v1/events", async (req) => {
   const principal = await requireApiKey(req);
   const { events, single } = eventsOf(await readJson(req, { guardedPerEvent: true }));
-  const results = await ingestCoalesced(principal.orgId, events);
+  const results = await ingestCoalesced(apiKeyContext(req, principal), { events });
   for (const r of results) metrics().ingestedEvents.inc({ outcome: r.outcome });
   // A lone event that fails validation is the whole request's mistake: say so with a 400.
   if (single && results[0]!.outcome === "invalid") {

@@ -107,7 +107,7 @@ export const putStatusRoute = route<IdParams>("/api/v1/executions/:id/status", a
   });
   if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error), { apiCode: "INVALID_BODY" });
 
-  const result = await ingestOne(orgId, parsed.data);
+  const result = await ingestOne({ orgId }, { event: parsed.data });
   if (result.outcome === "invalid") throw new BadRequestError(result.reason ?? "invalid status write", { apiCode: "INVALID_BODY" });
   if (result.outcome === "rejected" || result.outcome === "stale") {
     throw new ConflictError(result.reason ?? "status change refused", { apiCode: "STATUS_CONFLICT", details: { currentStatus: result.status } });

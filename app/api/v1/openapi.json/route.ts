@@ -1,4 +1,4 @@
-import { getOpenApiRoute } from "@/server/http/v1/openapi";
+import { V1_ROUTES } from "@/server/http/v1/routes";
 
 export const dynamic = "force-dynamic";
-export const GET = getOpenApiRoute;
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = V1_ROUTES.openapi.handlers;

@@ -1,5 +1,4 @@
-import { methods } from "@/server/http/api";
-import { getWorkflowRoute, patchWorkflowRoute, putWorkflowRoute } from "@/server/http/v1/workflows";
+import { V1_ROUTES } from "@/server/http/v1/routes";
 
 export const dynamic = "force-dynamic";
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = methods({ GET: getWorkflowRoute, PATCH: patchWorkflowRoute, PUT: putWorkflowRoute });
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = V1_ROUTES.workflow.handlers;

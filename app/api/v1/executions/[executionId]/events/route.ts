@@ -1,5 +1,4 @@
-import { methods } from "@/server/http/api";
-import { listEventsRoute } from "@/server/http/v1/executions";
+import { V1_ROUTES } from "@/server/http/v1/routes";
 
 export const dynamic = "force-dynamic";
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = methods({ GET: listEventsRoute });
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = V1_ROUTES.executionEvents.handlers;
