@@ -106,7 +106,7 @@ export function filterOfQuery(query: string, now: Date): ExecutionFilter {
 }
 
 /**
- * Whether counts of this filter can be exact from the aggregates (server/dashboard/exact-counts.ts):
+ * Whether counts of this filter can be exact from the aggregates (server/aggregates/exact-counts.ts):
  * status, workflow, stuck and any time range can; an id or metadata search (or "not stuck")
  * needs a capped scan.
  */

@@ -1,6 +1,6 @@
 // The dashboard's executions list: light rows (no input, output, error or metadata), keyset
 // pages over a snapshot, and a refresh of the visible rows for live updates. Its counts (total,
-// "N new") are in server/dashboard/list-counts.ts, beside the aggregates they read.
+// "N new") are in server/aggregates/counters.ts, beside the aggregates they read.
 import { z } from "zod";
 import type { ReadContext } from "../context";
 import { pool } from "../db/client";
