@@ -107,20 +107,20 @@ const LIST_ROW_COLUMNS = `e.id::text AS id, e."executionId", w.key AS workflow, 
   e."completedAt", e."durationMs"::float8 AS "durationMs", e."updatedAt", ${STUCK_REASON_SQL} AS "stuckReason", ${STUCK_SINCE_SQL} AS "stuckSince"`;
 
 /** The dashboard list's light row (no input, output, error or metadata). */
-export const executionListRow = z.object({
-  id: z.string(),
-  executionId: z.string(),
-  workflow: z.string(),
-  status,
-  attempt: z.number(),
-  createdAt: z.date(),
-  scheduledAt: z.date().nullable(),
-  startedAt: z.date().nullable(),
-  completedAt: z.date().nullable(),
-  durationMs: z.number().nullable(),
-  updatedAt: z.date(),
-  stuckReason,
-  stuckSince: z.date().nullable(),
+export const executionListRow = executionViewRow.pick({
+  id: true,
+  executionId: true,
+  workflow: true,
+  status: true,
+  attempt: true,
+  createdAt: true,
+  scheduledAt: true,
+  startedAt: true,
+  completedAt: true,
+  durationMs: true,
+  updatedAt: true,
+  stuckReason: true,
+  stuckSince: true,
 });
 export type ExecutionListDbRow = z.infer<typeof executionListRow>;
 

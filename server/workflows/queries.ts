@@ -7,13 +7,17 @@ import { defineCommand, defineDynamicCommand, defineQuery, type Queryable } from
 import { STUCK_REASON_SQL } from "../executions/stuck";
 import type { Schedule } from "./schedule";
 
-const workflowRow = z.object({
+/** A workflow's name and the counters ingestion keeps on its row: what every workflow read shows. */
+const workflowCounters = z.object({
   key: z.string(),
   name: z.string(),
   executionCount: z.number(),
   successCount: z.number(),
   failureCount: z.number(),
   cancelledCount: z.number(),
+});
+
+const workflowRow = workflowCounters.extend({
   wfScheduled: z.number().nullable(),
   wfRunning: z.number().nullable(),
   orgScheduled: z.number(),
@@ -95,13 +99,7 @@ export const createdBetween = async (db: Queryable, orgId: string, workflowId: s
 
 /* --- the workflows overview (./summary.ts) ---------------------------------------------------- */
 
-const summaryRow = z.object({
-  key: z.string(),
-  name: z.string(),
-  executionCount: z.number(),
-  successCount: z.number(),
-  failureCount: z.number(),
-  cancelledCount: z.number(),
+const summaryRow = workflowCounters.extend({
   lastExecutionAt: z.date().nullable(),
   stuckNow: z.number(),
   activeNow: z.number(),
