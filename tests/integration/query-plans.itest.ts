@@ -294,16 +294,19 @@ describe("counters with a workflow or stuck filter", () => {
   // index (orgId, status, workflowId, createdAt) INCLUDE (the stuck rule's columns), never the
   // (orgId, workflowId, createdAt) index over every execution of the workflow, never the heap
   // of terminal rows
-  // an index whose entries are active executions only: O(active) whichever the planner takes
+  // an index whose entries are active executions only: O(active) whichever the planner takes.
+  // Which of them it takes for a workflow filter is a close call that moves with the statistics
+  // of a table the other test files write to at the same time (autoanalyze re-samples it
+  // mid-run): the covering index and the status index both read only active entries, so the
+  // cases where the two compete assert O(active), not the planner's pick.
   const ACTIVE_ONLY = ["executions_active_cover_idx", "executions_active_org_idx", "executions_orgId_status_createdAt_id_idx"];
   it.each<[string, () => FilterUrlStateInput, boolean]>([
-    ["one workflow", () => ({ workflows: [workflowKey] }), true],
-    ["two workflows", () => ({ workflows: [workflowKey, "wf-3"] }), true],
+    ["one workflow", () => ({ workflows: [workflowKey] }), false],
+    ["two workflows", () => ({ workflows: [workflowKey, "wf-3"] }), false],
     ["stuck only", () => ({ stuck: true }), true],
     ["stuck in one workflow", () => ({ stuck: true, workflows: [workflowKey] }), true],
-    // a narrow range of the status index competes here: either way only active entries are read
     ["one workflow, 7 d", () => ({ workflows: [workflowKey], from: new Date(Date.now() - 7 * day) }), false],
-  ])("%s: the active part reads only active entries, through the covering index", async (_name, filters, covering) => {
+  ])("%s: the active part reads only active entries (the covering index where nothing competes)", async (_name, filters, covering) => {
     const q = explainableExactCountQueries(orgId, filterOf(filters()));
     const plan = await explain(q.active);
     const shown = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Relation Name"] ?? ""}:${n["Index Name"] ?? ""}`));
@@ -324,7 +327,8 @@ describe("counters with a workflow or stuck filter", () => {
     expect(plan.filter((n) => n["Relation Name"] === "organizations"), shown).toEqual([]);
     const reads = plan.filter((n) => n["Relation Name"] === "executions");
     expect(reads.length, shown).toBeGreaterThan(0);
-    expect(reads.every((n) => n["Node Type"] === "Index Only Scan"), shown).toBe(true);
+    // index-only through the covering index, or (the close call above) the status index's active ranges
+    expect(reads.every((n) => n["Node Type"] === "Index Only Scan" || ACTIVE_ONLY.includes(n["Index Name"] ?? "")), shown).toBe(true);
   });
 
   it.each<[string, () => FilterUrlStateInput]>([
