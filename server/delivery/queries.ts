@@ -29,7 +29,7 @@ const CLAIM = defineQuery(
   "delivery.claim",
   `WITH due AS (
      SELECT "orgId", id FROM notifications
-     WHERE state = 'PENDING' AND "nextAttemptAt" <= now()
+     WHERE state = 'PENDING' AND "nextAttemptAt" <= now() AND ($3::uuid[] IS NULL OR "orgId" = ANY($3::uuid[]))
      ORDER BY "nextAttemptAt" LIMIT $1
      FOR UPDATE SKIP LOCKED
    ), claimed AS (
@@ -60,7 +60,7 @@ const CLAIM = defineQuery(
  * Takes up to `limit` due notifications: the claim pushes nextAttemptAt `claimSeconds` ahead, so
  * a worker that dies mid-send leaves the row to another after that.
  */
-export const claimDue = (db: Queryable, limit: number, claimSeconds: number) => CLAIM.all(db, [limit, claimSeconds]);
+export const claimDue = (db: Queryable, limit: number, claimSeconds: number, orgIds: readonly string[] | null) => CLAIM.all(db, [limit, claimSeconds, orgIds]);
 export type ClaimedRow = Awaited<ReturnType<typeof claimDue>>[number];
 
 const INSERT_ATTEMPT = defineCommand(

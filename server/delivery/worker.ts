@@ -19,6 +19,11 @@ export type DeliveryOptions = {
   smtpUrl?: string;
   smtpFrom: string;
   random?: () => number;
+  /**
+   * only these organizations' notifications (tests: every test file shares one database, and a
+   * worker of another file must not deliver this file's messages); all of them when unset
+   */
+  orgIds?: readonly string[];
 };
 
 /** A claimed notification; its payload is the Message the outbox queued (written by enqueue, never by hand). */
@@ -83,7 +88,7 @@ export class DeliveryWorker {
    */
   async claim(limit: number): Promise<Claimed[]> {
     const claimSeconds = Math.ceil((this.opts.timeoutMs * 2) / 1000) + 30;
-    return (await claimDue(pool(), limit, claimSeconds)).map((r) => ({ ...r, payload: r.payload as Message }));
+    return (await claimDue(pool(), limit, claimSeconds, this.opts.orgIds ?? null)).map((r) => ({ ...r, payload: r.payload as Message }));
   }
 
   /** Runs until nothing is due (tests and scripts); returns the number of attempts made. */

@@ -8,9 +8,8 @@ import { acknowledgeAlert, alertCounts, alertsForExecution, getAlert, listAlerts
 import { getOrgAlertSettings, getWorkflowAlertSettings, updateOrgAlertSettings, updateWorkflowAlertSettings } from "../../server/alerts/settings";
 import { createChannel, deleteChannel, getChannel, listChannels, rotateChannelSecret, sendTestMessage, updateChannel } from "../../server/channels/service";
 import { pool } from "../../server/db/client";
-import { DeliveryWorker } from "../../server/delivery/worker";
 import { Monitor } from "../../server/monitor/monitor";
-import { alertRows, createFastOrg, executionIn, fakeClock, startReceiver, type Receiver } from "./monitor-helpers";
+import { alertRows, createFastOrg, executionIn, fakeClock, startReceiver, testDeliveryWorker, type Receiver } from "./monitor-helpers";
 
 const alice = { type: "USER" as const, userId: "user-alice", label: "alice@example.com" };
 const SYSTEM = { type: "SYSTEM" as const, label: "test" };
@@ -29,7 +28,7 @@ afterEach(async () => {
   monitors.clear();
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
-const delivery = () => new DeliveryWorker({ pollMs: 50, concurrency: 4, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "rw@localhost" });
+const delivery = (orgId: string) => testDeliveryWorker([orgId]);
 
 async function receiver(statuses?: number[]) {
   const r = await startReceiver(statuses);
@@ -82,7 +81,7 @@ describe("alert lifecycle", () => {
     ]);
 
     // the resolve was queued in the same transaction; delivery shows up on the alert
-    await delivery().drain();
+    await delivery(org.orgId).drain();
     expect(rx.ofType("alert.resolved")).toHaveLength(1);
     expect(rx.ofType("alert.resolved")[0]!.json.alert).toMatchObject({ id, resolution: "manual", status: "SCHEDULED" });
     expect((await getAlert({ orgId: org.orgId }, { alertId: id })).deliveries).toEqual([expect.objectContaining({ type: "alert.resolved", attempt: 1, statusCode: 200, ok: true, latencyMs: expect.any(Number) })]);

@@ -8,14 +8,13 @@
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { pool } from "../../server/db/client";
-import { DeliveryWorker } from "../../server/delivery/worker";
 import { Monitor } from "../../server/monitor/monitor";
 import { systemContext } from "../../server/context";
 import { updateWorkflow } from "../../server/workflows/service";
 import type { Schedule } from "../../server/workflows/schedule";
 import { createTestApiKey } from "../setup/helpers";
 import { api } from "./api-helpers";
-import { addWebhookChannel, alertRows, createFastOrg, executionIn, fakeClock, sendEvents, spawnMonitor, startReceiver, uid, waitFor, type MonitorProcess, type Receiver } from "./monitor-helpers";
+import { addWebhookChannel, alertRows, createFastOrg, executionIn, fakeClock, sendEvents, spawnMonitor, startReceiver, testDeliveryWorker, uid, waitFor, type MonitorProcess, type Receiver } from "./monitor-helpers";
 
 const INTERVAL = 500;
 const running: { stop(): Promise<void> }[] = [];
@@ -50,12 +49,12 @@ function startMonitor(orgId: string, clock: () => Date = () => new Date()) {
   };
 }
 
-function deliveryWorker() {
-  return new DeliveryWorker({ pollMs: 50, concurrency: 4, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "rw@localhost" });
+function deliveryWorker(orgId: string) {
+  return testDeliveryWorker([orgId]);
 }
 
-function startDelivery() {
-  const worker = deliveryWorker();
+function startDelivery(orgId: string) {
+  const worker = deliveryWorker(orgId);
   running.push(worker);
   worker.start();
   return worker;
@@ -106,7 +105,7 @@ describe("everySeconds: 3 with no executions", () => {
     await newWorkflow(org.orgId, "wf.nightly");
     const clock = fakeClock(new Date());
     const monitor = tickedMonitor(org.orgId, clock.now);
-    const worker = deliveryWorker();
+    const worker = deliveryWorker(org.orgId);
     const wf = await setSchedule(org.orgId, "wf.nightly", { everySeconds: 3 });
     const due = Date.parse(wf.scheduleSetAt!) + 3_000;
 
@@ -156,7 +155,7 @@ describe("missed slots in a row", () => {
     await newWorkflow(org.orgId, "wf.hourly");
     const clock = fakeClock(new Date());
     const monitor = tickedMonitor(org.orgId, clock.now);
-    const worker = deliveryWorker();
+    const worker = deliveryWorker(org.orgId);
     const wf = await setSchedule(org.orgId, "wf.hourly", { everySeconds: 3600 });
     const setAt = Date.parse(wf.scheduleSetAt!);
 
@@ -260,7 +259,7 @@ describe("storm grouping per channel", () => {
     for (let i = 0; i < 14; i++) ids.push(uid("exec"));
     await sendEvents(org.orgId, ids.map((executionId, i) => ({ eventId: uid("ev"), executionId, workflow: "wf.pool", status: "SCHEDULED", occurredAt: new Date(past.getTime() + i).toISOString() })));
     const monitor = startMonitor(org.orgId);
-    startDelivery();
+    startDelivery(org.orgId);
 
     await waitFor(() => hook.ofType("alert.firing").length === 14 && slack.requests.length >= 1, { timeoutMs: 8_000, what: "14 firing + a storm" });
     // two more sweeps and an empty outbox: nothing else is on its way

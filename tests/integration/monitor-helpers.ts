@@ -6,6 +6,7 @@ import http from "node:http";
 import type net from "node:net";
 import path from "node:path";
 import { pool } from "../../server/db/client";
+import { DeliveryWorker, type DeliveryOptions } from "../../server/delivery/worker";
 import { ingestEvents } from "../../server/ingest/service";
 import { createTestOrg } from "../setup/helpers";
 
@@ -184,3 +185,12 @@ export function fakeClock(start = new Date(Date.now() - 60_000)) {
   };
 }
 export type FakeClock = ReturnType<typeof fakeClock>;
+
+/**
+ * A delivery worker for a test: fast polls and retries, and only the given organizations'
+ * notifications. Every integration test file shares one database, so an unscoped worker of one
+ * file would deliver (and so take away) another file's messages.
+ */
+export function testDeliveryWorker(orgIds: readonly string[], opts: Partial<DeliveryOptions> = {}): DeliveryWorker {
+  return new DeliveryWorker({ pollMs: 50, concurrency: 4, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "rw@localhost", orgIds, ...opts });
+}

@@ -7,11 +7,10 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { updateOrgAlertSettings, updateWorkflowAlertSettings } from "../../server/alerts/settings";
 import { pool } from "../../server/db/client";
-import { DeliveryWorker } from "../../server/delivery/worker";
 import { listExecutions } from "../../server/executions/read";
 import { Monitor } from "../../server/monitor/monitor";
 import { stuckSet } from "../../server/monitor/queries";
-import { addWebhookChannel, alertRows, createFastOrg, executionIn, fakeClock, sendEvents, startReceiver, uid, type FakeClock, type Receiver } from "./monitor-helpers";
+import { addWebhookChannel, alertRows, createFastOrg, executionIn, fakeClock, sendEvents, startReceiver, testDeliveryWorker, uid, type FakeClock, type Receiver } from "./monitor-helpers";
 
 const INTERVAL = 500;
 const SYSTEM = { type: "SYSTEM" as const, label: "test" };
@@ -30,8 +29,8 @@ function monitorOf(orgId: string, clock: FakeClock, opts: { failureRateEveryMs?:
   return monitor;
 }
 
-function startDelivery() {
-  const worker = new DeliveryWorker({ pollMs: 50, concurrency: 4, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "rw@localhost" });
+function startDelivery(orgId: string) {
+  const worker = testDeliveryWorker([orgId]);
   running.push(worker);
   return worker;
 }
@@ -51,7 +50,7 @@ describe("stuck SCHEDULED → alert.firing → RUNNING → alert.resolved", () =
     const t0 = clock.now();
     const x = await executionIn(org.orgId, "wf.sched", "SCHEDULED", t0);
     const monitor = monitorOf(org.orgId, clock);
-    const delivery = startDelivery();
+    const delivery = startDelivery(org.orgId);
 
     // just before the threshold: nothing
     clock.set(new Date(t0.getTime() + 1_999));
@@ -198,7 +197,7 @@ describe("storm control", () => {
     const lone = await executionIn(org.orgId, "wf.other", "SCHEDULED", past);
 
     const monitor = monitorOf(org.orgId, clock);
-    const delivery = startDelivery();
+    const delivery = startDelivery(org.orgId);
     await monitor.tick();
     await delivery.drain();
 
@@ -245,7 +244,7 @@ describe("failure-rate rule", () => {
       sendEvents(org.orgId, Array.from({ length: n }, () => ({ eventId: uid("ev"), executionId: uid("x"), workflow: "wf.flaky", status })));
 
     const monitor = monitorOf(org.orgId, fakeClock(new Date()), { failureRateEveryMs: 0 });
-    const delivery = startDelivery();
+    const delivery = startDelivery(org.orgId);
     // 2 of 4 failed: over 20%, but fewer than 5 executions
     await finish("FAILED", 2);
     await finish("COMPLETED", 2);

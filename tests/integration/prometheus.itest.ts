@@ -10,10 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as metricsRoute } from "../../app/api/metrics/route";
-import { DeliveryWorker } from "../../server/delivery/worker";
 import { metrics } from "../../server/metrics/prometheus";
 import { Monitor } from "../../server/monitor/monitor";
-import { addWebhookChannel, createFastOrg, executionIn, spawnMonitor, startReceiver, waitFor, type Receiver } from "./monitor-helpers";
+import { addWebhookChannel, createFastOrg, executionIn, spawnMonitor, startReceiver, testDeliveryWorker, waitFor, type Receiver } from "./monitor-helpers";
 
 const which = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
 const PROMETHEUS = which("prometheus");
@@ -112,7 +111,7 @@ describe.skipIf(missing && !process.env.CI)(`Prometheus${missing ? " (skipped: i
     expect(sweeps).toBeGreaterThanOrEqual(1);
 
     // the sweep queued one alert.firing for the webhook channel: its delivery is counted
-    const worker = new DeliveryWorker({ pollMs: 30, concurrency: 2, timeoutMs: 2_000, backoff: { baseMs: 100, capMs: 1_000, horizonMs: 3_600_000 }, smtpFrom: "Runwatch <rw@localhost>" });
+    const worker = testDeliveryWorker([org.orgId], { pollMs: 30, concurrency: 2 });
     await worker.drain();
     await waitFor(() => receiver.requests.length > 0 || null, { timeoutMs: 10_000, what: "the webhook delivery" });
     const delivered = (await metrics().alertDeliveries.get()).values.find((v) => v.labels.channel === "webhook" && v.labels.result === "delivered");
