@@ -31,8 +31,8 @@ const metadata = z.custom<Record<string, string> | null>();
 /* --- the filter's lookups ---------------------------------------------------------------------- */
 
 const idRow = z.object({ id: z.string() });
-const WORKFLOW_IDS = defineQuery("executions.workflowIdsOfKeys", `SELECT id::text FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[]) ORDER BY id`, idRow);
-const WORKFLOW_IDS_LIKE = defineQuery("executions.workflowIdsOfKeyLike", `SELECT id::text FROM workflows WHERE "orgId" = $1 AND key LIKE $2 ORDER BY id LIMIT 1000`, idRow);
+const WORKFLOW_IDS = defineQuery("executions.workflowIdsOfKeys", `SELECT id::text FROM workflows WHERE "orgId" = $1 AND key = ANY($2::text[]) ORDER BY workflows.id`, idRow);
+const WORKFLOW_IDS_LIKE = defineQuery("executions.workflowIdsOfKeyLike", `SELECT id::text FROM workflows WHERE "orgId" = $1 AND key LIKE $2 ORDER BY workflows.id LIMIT 1000`, idRow);
 
 /** The filter planned, with its lookups run (none when it cannot match anyway). */
 async function planOf(db: Queryable, orgId: string, filter: ExecutionFilter, p: Params): Promise<Plan> {

@@ -46,7 +46,7 @@ export async function targetPage(orgId: string, filter: ExecutionFilter, page: L
 
 const ALERTS_OF_EXECUTIONS = defineQuery(
   "operations.alerts_of_executions",
-  `SELECT id::text FROM alerts WHERE "orgId" = $1 AND "executionId" = ANY($2::text[]) AND state::text = ANY($3::text[]) ORDER BY id`,
+  `SELECT id::text FROM alerts WHERE "orgId" = $1 AND "executionId" = ANY($2::text[]) AND state::text = ANY($3::text[]) ORDER BY alerts.id`,
   idRow,
 );
 /** The alerts of these executions in one of these states, in id order. */
@@ -55,7 +55,7 @@ export const alertsOfExecutions = async (db: Queryable, orgId: string, execution
 
 const ALERTS_IN_STATES = defineQuery(
   "operations.alerts_in_states",
-  `SELECT id::text FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[]) AND state::text = ANY($3::text[]) ORDER BY id`,
+  `SELECT id::text FROM alerts WHERE "orgId" = $1 AND id = ANY($2::bigint[]) AND state::text = ANY($3::text[]) ORDER BY alerts.id`,
   idRow,
 );
 /** The chosen alerts still in one of these states, in id order. */

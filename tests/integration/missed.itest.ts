@@ -93,7 +93,7 @@ async function setSchedule(orgId: string, key: string, schedule: Schedule | null
 
 const missedAlerts = async (orgId: string) => (await alertRows(orgId)).filter((a) => a.reason === "missed");
 async function missedDetails(orgId: string) {
-  const { rows } = await pool().query(`SELECT id::text, state, details, resolution FROM alerts WHERE "orgId" = $1 AND reason = 'missed' ORDER BY id`, [orgId]);
+  const { rows } = await pool().query(`SELECT id::text, state, details, resolution FROM alerts WHERE "orgId" = $1 AND reason = 'missed' ORDER BY alerts.id`, [orgId]);
   return rows as { id: string; state: string; resolution: string | null; details: { slot: string; lastSlot: string; count: number } }[];
 }
 

@@ -113,7 +113,8 @@ export async function executionIn(orgId: string, workflow: string, status: "SCHE
 
 export async function alertRows(orgId: string) {
   const { rows } = await pool().query(
-    `SELECT id::text, reason, "executionId", state, resolution, "stormId"::text AS "stormId", "timedOutAt", since FROM alerts WHERE "orgId" = $1 ORDER BY id`,
+    // ORDER BY alerts.id, not id: the bare name is the text output column, and '10' < '9'
+    `SELECT id::text, reason, "executionId", state, resolution, "stormId"::text AS "stormId", "timedOutAt", since FROM alerts WHERE "orgId" = $1 ORDER BY alerts.id`,
     [orgId],
   );
   return rows as { id: string; reason: string; executionId: string | null; state: string; resolution: string | null; stormId: string | null; timedOutAt: Date | null; since: Date }[];

@@ -402,7 +402,7 @@ async function lastAuditId(orgId: string): Promise<string> {
 
 async function auditSince(orgId: string, afterId: string): Promise<AuditRow[]> {
   const { rows } = await pool().query<AuditRow>(
-    `SELECT id::text, action, "actorUserId", success, ip, "userAgent" FROM audit_logs WHERE "orgId" = $1 AND id > $2::bigint AND action <> $3 ORDER BY id`,
+    `SELECT id::text, action, "actorUserId", success, ip, "userAgent" FROM audit_logs WHERE "orgId" = $1 AND id > $2::bigint AND action <> $3 ORDER BY audit_logs.id`,
     [orgId, afterId, PLATFORM_ADMIN_VISIT_ACTION],
   );
   return rows;
