@@ -5,7 +5,7 @@
 // created): no query here reads terminal rows of the executions table.
 import { z } from "zod";
 import type { ReadContext } from "../context";
-import { readPool } from "../db/client";
+import { replicaFor } from "../db/client";
 import { ACTIVE_STATUSES, STATUSES, type Status } from "../executions/status";
 import { quantileFromHistogram } from "../metrics/histogram";
 import { chartActiveRows, chartTerminalRows, type ChartQueryInput } from "./queries";
@@ -92,7 +92,7 @@ export async function getExecutionCharts(ctx: ReadContext, input: ChartInput, no
     statuses,
     stuckOnly: parsed.stuck,
   };
-  const db = ctx.client ?? readPool();
+  const db = replicaFor(ctx);
   const [terminal, active] = await Promise.all([noTerminal ? [] : chartTerminalRows(db, q), noActive ? [] : chartActiveRows(db, q)]);
 
   type Acc = { counts: StatusCounts; durationSum: number; terminal: number; hist: number[] | null };

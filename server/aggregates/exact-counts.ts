@@ -6,7 +6,7 @@
 // (./queries.ts), so a count is one round trip. The cost depends on days, hours × workflows and
 // the size of the active set, never on history.
 import type { ReadContext } from "../context";
-import { readPool } from "../db/client";
+import { replicaFor } from "../db/client";
 import { ACTIVE_STATUSES, STATUSES, TERMINAL_STATUSES, type Status } from "../executions/status";
 import type { ExecutionFilter } from "../executions/filters";
 import { exactCountRows, explainableExactCountParts, type ExactCountInput } from "./queries";
@@ -41,7 +41,7 @@ function countInput(orgId: string, f: ExecutionFilter, stuck: boolean): ExactCou
 export async function exactCounts(ctx: ReadContext, f: ExecutionFilter, opts: { stuck: boolean } = { stuck: true }): Promise<ExactCounts> {
   const by = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   const out: ExactCounts = { by, total: 0, stuck: 0 };
-  for (const r of await exactCountRows(ctx.client ?? readPool(), countInput(ctx.orgId, f, opts.stuck))) {
+  for (const r of await exactCountRows(replicaFor(ctx), countInput(ctx.orgId, f, opts.stuck))) {
     by[r.status] += f.stuck ? r.stuck : r.n;
     out.stuck += r.stuck;
   }

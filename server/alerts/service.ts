@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Actor } from "../audit/service";
 import type { ReadContext, ServiceContext } from "../context";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import { enqueueForChannels } from "../delivery/outbox";
 import { conflict, notFound } from "./errors";
 import { recordAlertEvents } from "./history";
@@ -51,8 +51,6 @@ export type AlertView = {
   stormId: string | null;
   details: unknown;
 };
-
-const reader = (ctx: ReadContext) => ctx.client ?? pool();
 
 function toView(r: AlertRow): AlertView {
   return {
@@ -103,7 +101,7 @@ export type AlertPage = { items: AlertView[]; nextCursor: string | null };
 export async function listAlerts(ctx: ReadContext, input: ListAlertsInput): Promise<AlertPage> {
   const q = listAlertsInput.parse(input);
   const c = q.cursor ? decodeCursor(q.cursor) : null;
-  const rows = await alertPage(reader(ctx), ctx.orgId, {
+  const rows = await alertPage(primaryFor(ctx), ctx.orgId, {
     state: q.state,
     workflow: q.workflow,
     executionId: q.executionId,
@@ -120,7 +118,7 @@ export type AlertCounts = { firing: number; acknowledged: number; open: number; 
 
 /** Open alerts for the navigation badge: exact up to COUNT_CAP, then capped (shown as "10,000+"). */
 export async function alertCounts(ctx: ReadContext): Promise<AlertCounts> {
-  const rows = await openAlertCounts(reader(ctx), ctx.orgId, COUNT_CAP);
+  const rows = await openAlertCounts(primaryFor(ctx), ctx.orgId, COUNT_CAP);
   const firing = rows.find((r) => r.state === "FIRING")?.n ?? 0;
   const acknowledged = rows.find((r) => r.state === "ACKNOWLEDGED")?.n ?? 0;
   return { firing, acknowledged, open: firing + acknowledged, capped: firing >= COUNT_CAP || acknowledged >= COUNT_CAP };
@@ -145,7 +143,7 @@ export type AlertDetail = AlertView & { events: AlertEventView[]; deliveries: De
 
 export async function getAlert(ctx: ReadContext, input: { alertId: string }): Promise<AlertDetail> {
   const id = alertId.parse(input.alertId);
-  const db = reader(ctx);
+  const db = primaryFor(ctx);
   const row = await alertById(db, ctx.orgId, id);
   if (!row) throw notFound("alert");
   const [events, deliveries] = await Promise.all([alertEvents(db, ctx.orgId, id), alertDeliveries(db, ctx.orgId, id)]);
@@ -154,7 +152,7 @@ export async function getAlert(ctx: ReadContext, input: { alertId: string }): Pr
 
 /** The alerts of one execution, newest first, for the execution page. */
 export async function alertsForExecution(ctx: ReadContext, input: { executionId: string }): Promise<AlertView[]> {
-  return (await alertsOfExecution(reader(ctx), ctx.orgId, input.executionId)).map(toView);
+  return (await alertsOfExecution(primaryFor(ctx), ctx.orgId, input.executionId)).map(toView);
 }
 
 // --- Writes -------------------------------------------------------------------------------------
@@ -235,5 +233,5 @@ export async function resolveAlert(ctx: ServiceContext, input: AlertActionInput)
  */
 export async function acknowledgeNotes(ctx: ReadContext, input: { alertIds: readonly string[] }): Promise<Map<string, string>> {
   if (input.alertIds.length === 0) return new Map();
-  return new Map((await acknowledgeNoteRows(reader(ctx), ctx.orgId, input.alertIds)).map((r) => [r.alertId, r.note]));
+  return new Map((await acknowledgeNoteRows(primaryFor(ctx), ctx.orgId, input.alertIds)).map((r) => [r.alertId, r.note]));
 }

@@ -2,7 +2,7 @@
 // the failure-rate overrides and the optional auto-timeout. Every change is audited.
 import { z } from "zod";
 import type { ReadContext, ServiceContext } from "../context";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import type { Queryable } from "../db/sql";
 import { audited } from "../rbac/audited";
 import { notFound } from "./errors";
@@ -33,7 +33,7 @@ async function orgRow(db: Queryable, orgId: string): Promise<OrgRow> {
 }
 
 export async function getOrgAlertSettings(ctx: ReadContext): Promise<OrgAlertSettingsView> {
-  return orgView(await orgRow(ctx.client ?? pool(), ctx.orgId));
+  return orgView(await orgRow(primaryFor(ctx), ctx.orgId));
 }
 
 const percent = z.number().gt(0, "percent must be above 0").max(100, "percent is at most 100");
@@ -96,7 +96,7 @@ function wfView(r: WfRow, org: OrgRow): WorkflowAlertSettingsView {
 }
 
 export async function getWorkflowAlertSettings(ctx: ReadContext, input: { workflow: string }): Promise<WorkflowAlertSettingsView> {
-  const db = ctx.client ?? pool();
+  const db = primaryFor(ctx);
   const [r, org] = await Promise.all([workflowRow(db, ctx.orgId, input.workflow), orgRow(db, ctx.orgId)]);
   return wfView(r, org);
 }
@@ -111,7 +111,7 @@ export const updateWorkflowAlertSettingsInput = z.object({
 export async function updateWorkflowAlertSettings(ctx: ServiceContext, input: z.input<typeof updateWorkflowAlertSettingsInput>): Promise<WorkflowAlertSettingsView> {
   const { orgId } = ctx;
   const q = updateWorkflowAlertSettingsInput.parse(input);
-  const org = await orgRow(ctx.client ?? pool(), orgId);
+  const org = await orgRow(primaryFor(ctx), orgId);
   return audited(ctx, { recordRefusals: false, action: "workflow.alert_settings.update", resourceType: "workflow", resourceId: q.workflow }, async (client) => {
     const before = await workflowRow(client, orgId, q.workflow, true);
     const pick = <T>(v: T | undefined, old: T): T => (v === undefined ? old : v);

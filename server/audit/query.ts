@@ -2,7 +2,7 @@
 // newest first with a keyset cursor on (at, id), and the export as a stream of keyset batches so
 // memory stays flat however many rows match.
 import { z } from "zod";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import { BadRequestError } from "../errors";
 import type { ReadContext } from "../context";
 import { auditCsvHeader, auditCsvRow, type AuditCsvEntry } from "./csv";
@@ -57,7 +57,7 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
 }
 
 async function page(ctx: ReadContext, filters: AuditFilters, cursor: AuditPosition | null, limit: number): Promise<AuditEntryView[]> {
-  return auditPage(ctx.client ?? pool(), ctx.orgId, filters, cursor, limit);
+  return auditPage(primaryFor(ctx), ctx.orgId, filters, cursor, limit);
 }
 
 export function parseAuditFilters(input: AuditFiltersInput): AuditFilters {

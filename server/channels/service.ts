@@ -3,7 +3,7 @@
 // query names the organization, so another organization's channel is not found.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { pool } from "../db/client";
+import { pool, primaryFor } from "../db/client";
 import { badRequest, notFound } from "../alerts/errors";
 import type { ReadContext } from "../context";
 import type { Queryable } from "../db/sql";
@@ -82,7 +82,7 @@ export async function createChannel(ctx: ServiceContext, input: CreateChannelInp
 }
 
 export async function listChannels(ctx: ReadContext): Promise<ChannelView[]> {
-  return (await q.channelRows(ctx.client ?? pool(), ctx.orgId)).map(toView);
+  return (await q.channelRows(primaryFor(ctx), ctx.orgId)).map(toView);
 }
 
 async function channelRow(client: Queryable, orgId: string, id: string, lock = false): Promise<q.ChannelRowWithSecret> {
@@ -92,7 +92,7 @@ async function channelRow(client: Queryable, orgId: string, id: string, lock = f
 }
 
 export async function getChannel(ctx: ReadContext, input: { channelId: string }): Promise<ChannelView> {
-  return toView(await channelRow(ctx.client ?? pool(), ctx.orgId, channelId.parse(input.channelId)));
+  return toView(await channelRow(primaryFor(ctx), ctx.orgId, channelId.parse(input.channelId)));
 }
 
 export const updateChannelInput = z.object({

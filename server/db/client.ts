@@ -8,6 +8,7 @@ import { config, databaseUrl } from "../config";
 import { log } from "../log";
 import { PrismaClient } from "../generated/prisma/client";
 import { replicaUrls, roundRobin } from "./replicas";
+import type { Queryable } from "./sql";
 
 type Db = {
   pool: pg.Pool;
@@ -64,6 +65,15 @@ export const prisma = () => db().prisma;
  * or the primary when DATABASE_REPLICA_URLS is unset. Never write through it.
  */
 export const readPool = () => db().nextReadPool();
+
+/**
+ * Where a service's read runs: in the caller's transaction when its context holds one (so the
+ * read sees the caller's own writes), else on the primary. The one rule, for every ReadContext.
+ */
+export const primaryFor = (ctx: { client?: Queryable }): Queryable => ctx.client ?? pool();
+
+/** The same for lag-tolerant reads (lists, counts, charts): the caller's transaction, else a replica. */
+export const replicaFor = (ctx: { client?: Queryable }): Queryable => ctx.client ?? readPool();
 
 /** Prisma with reads (findMany, count, aggregate …) on a replica and writes on the primary. */
 export const readPrisma = () => db().readPrisma;

@@ -3,7 +3,7 @@
 // and children, and its audit entries. Everything is read with the organization in the WHERE.
 import { z } from "zod";
 import type { ReadContext } from "../context";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import type { Queryable } from "../db/sql";
 import { chainLinks, childLinks, executionAuditEntries, executionAuditRow, executionLink, executionLinkRow, executionWithBody } from "./queries";
 import { STATUSES } from "./status";
@@ -111,7 +111,7 @@ async function chainOf(db: Queryable, orgId: string, executionId: string): Promi
 export async function getExecutionDetail(ctx: ReadContext, input: z.input<typeof executionDetailInputSchema>, now = new Date()): Promise<ExecutionDetail | null> {
   const { executionId } = executionDetailInputSchema.parse(input);
   const { orgId } = ctx;
-  const db = ctx.client ?? pool();
+  const db = primaryFor(ctx);
   const row = await executionWithBody(db, orgId, executionId);
   if (!row) return null;
 

@@ -3,7 +3,7 @@
 // "N new") are in server/aggregates/counters.ts, beside the aggregates they read.
 import { z } from "zod";
 import type { ReadContext } from "../context";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import { BadRequestError } from "../errors";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
 import type { ExecutionFilter } from "./filters";
@@ -113,6 +113,6 @@ export const refreshRowsInputSchema = z.object({
 export async function refreshExecutionRows(ctx: ReadContext, input: z.input<typeof refreshRowsInputSchema>): Promise<ExecutionListRow[]> {
   const { executionIds } = refreshRowsInputSchema.parse(input);
   if (!executionIds.length) return [];
-  const rows = await executionListRowsById(ctx.client ?? pool(), ctx.orgId, executionIds);
+  const rows = await executionListRowsById(primaryFor(ctx), ctx.orgId, executionIds);
   return rows.map(toRow);
 }

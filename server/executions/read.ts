@@ -1,7 +1,7 @@
 // Reads of executions for the HTTP API and the UI. Stuck is computed in SQL by the one stuck rule
 // builder of server/executions/stuck.ts, so lists can filter on it; the SQL is in ./queries.ts.
 import type { ReadContext } from "../context";
-import { pool, readPool } from "../db/client";
+import { primaryFor, replicaFor } from "../db/client";
 import { encodeCursor, type Keyset } from "../paging/cursor";
 import type { Queryable } from "../db/sql";
 import { COUNT_CAP } from "../paging/limits";
@@ -80,7 +80,7 @@ function toView(r: ExecutionViewRow): ExecutionView {
 
 /** One execution with its input and output, or null (unknown here, or another organization's). */
 export async function getExecution(ctx: ReadContext, executionId: string): Promise<ExecutionView | null> {
-  const row = await executionWithBody(ctx.client ?? pool(), ctx.orgId, executionId);
+  const row = await executionWithBody(primaryFor(ctx), ctx.orgId, executionId);
   return row ? { ...toView(row), input: row.input ?? null, output: row.output ?? null } : null;
 }
 
@@ -96,13 +96,13 @@ export async function countExecutionsCapped(
   opts: { cap?: number; afterId?: string | null } = {},
 ): Promise<{ count: number; capped: boolean }> {
   const cap = opts.cap ?? COUNT_CAP;
-  const n = await cappedExecutionCount(ctx.client ?? readPool(), ctx.orgId, filter, cap, opts.afterId ?? null);
+  const n = await cappedExecutionCount(replicaFor(ctx), ctx.orgId, filter, cap, opts.afterId ?? null);
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
 }
 
 /** The newest execution id of an organization: the high-water mark of a list snapshot. */
 export async function latestExecutionId(ctx: ReadContext): Promise<string | null> {
-  return latestExecutionIdOf(ctx.client ?? pool(), ctx.orgId);
+  return latestExecutionIdOf(primaryFor(ctx), ctx.orgId);
 }
 
 const PAGES = { view: executionViewPage, row: executionListPage };
@@ -119,7 +119,7 @@ export async function listExecutionPage<K extends keyof PageRow>(
   page: ListPage,
 ): Promise<{ rows: PageRow[K][]; nextCursor: string | null }> {
   const read = PAGES[shape] as (db: Queryable, orgId: string, f: ExecutionFilter, p: ListPage) => Promise<PageRow[K][]>;
-  const all = await read(ctx.client ?? readPool(), ctx.orgId, filter, page);
+  const all = await read(replicaFor(ctx), ctx.orgId, filter, page);
   const rows = all.slice(0, page.limit);
   const last = rows[rows.length - 1];
   const at = last ? { at: last.createdAt.toISOString(), id: last.id } : null;
@@ -137,10 +137,10 @@ export async function listExecutions(ctx: ReadContext, filter: ExecutionFilter, 
 
 /** A bulk job's chunk of chosen ids: those with one of these statuses, as it acts on them, newest first. */
 export async function listExecutionTargetsByIds(ctx: ReadContext, executionIds: readonly string[], statuses: readonly string[]): Promise<ExecutionTargetRow[]> {
-  return executionTargetsByIds(ctx.client ?? pool(), ctx.orgId, executionIds, statuses);
+  return executionTargetsByIds(primaryFor(ctx), ctx.orgId, executionIds, statuses);
 }
 
 /** A bulk job's chunk: matching executions as it acts on them, newest first, up to limit + 1. */
 export async function listExecutionTargets(ctx: ReadContext, filter: ExecutionFilter, page: ListPage): Promise<ExecutionTargetRow[]> {
-  return executionTargetPage(ctx.client ?? readPool(), ctx.orgId, filter, page);
+  return executionTargetPage(replicaFor(ctx), ctx.orgId, filter, page);
 }

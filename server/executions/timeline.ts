@@ -3,7 +3,7 @@
 // compacted to one item per attempt. Keyset-paged on (occurredAt, tie) with the list's cursor codec.
 import { z } from "zod";
 import type { ReadContext } from "../context";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import { BadRequestError } from "../errors";
 import { decodeCursor, encodeCursor } from "../paging/cursor";
 import { executionExists, timelineRows, type TimelineRow } from "./queries";
@@ -90,7 +90,7 @@ export async function readTimeline(ctx: ReadContext, page: { executionId: string
   const limit = Math.min(Math.max(page.limit, 1), MAX_TIMELINE_PAGE);
   const after = page.cursor ? decodeCursor(page.cursor) : null;
   if (page.cursor && (!after || after.snapshotId !== null)) throw new TimelineCursorError("cursor is not valid; pass the nextCursor of a previous page");
-  const db = ctx.client ?? pool();
+  const db = primaryFor(ctx);
   const [exists, rows] = await Promise.all([
     executionExists(db, orgId, executionId),
     timelineRows(db, orgId, executionId, after ? { at: after.at, tie: after.id } : null, limit + 1),

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { hashPassword } from "better-auth/crypto";
 import { z } from "zod";
 import type { ReadContext } from "../context";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import type { Queryable } from "../db/sql";
 import { grantableRoles, ownerChangeRefusal, ROLES, type Role } from "../rbac/permissions";
 import { SettingsError } from "../settings/errors";
@@ -37,7 +37,7 @@ export const changeRoleInput = z.object({ userId: z.string().min(1).max(200), ro
 export const removeMemberInput = z.object({ userId: z.string().min(1).max(200) });
 
 export async function listMembers(ctx: ReadContext): Promise<Member[]> {
-  return q.memberRows(ctx.client ?? pool(), ctx.orgId);
+  return q.memberRows(primaryFor(ctx), ctx.orgId);
 }
 
 

@@ -18,7 +18,7 @@ import { z } from "zod";
 import { acknowledgeAlertIn, resolveAlertIn } from "../alerts/service";
 import type { Actor } from "../audit/service";
 import type { ReadContext, ServiceContext } from "../context";
-import { pool } from "../db/client";
+import { pool, primaryFor } from "../db/client";
 import type { Queryable } from "../db/sql";
 import { withTransaction } from "../db/transaction";
 import { BadRequestError, NotFoundError } from "../errors";
@@ -331,7 +331,7 @@ async function runAlertJob(caller: ServiceContext, jobId: string, action: AlertA
 /** A job of this organization, or null. */
 export async function getBulkJob(ctx: ReadContext, input: { jobId: string }, now = new Date()): Promise<BulkJob | null> {
   if (!/^\d{1,19}$/.test(input.jobId)) return null;
-  const r = await q.jobRow(ctx.client ?? pool(), ctx.orgId, input.jobId);
+  const r = await q.jobRow(primaryFor(ctx), ctx.orgId, input.jobId);
   if (!r) return null;
   const stalled = r.state === "running" && now.getTime() - r.updatedAt.getTime() > BULK_STALL_MS;
   return {

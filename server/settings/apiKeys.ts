@@ -5,7 +5,7 @@ import { z } from "zod";
 import { apiKeyRowById, apiKeyRows, lockApiKeyRow, revokeApiKeyRow, type ApiKeyRow } from "../apikeys/queries";
 import { afterApiKeyRevoked, awaitApiKeyAnnouncement, createApiKey } from "../apikeys/service";
 import type { ReadContext } from "../context";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import { SettingsError } from "./errors";
 import { audited, type ServiceContext } from "../rbac/audited";
 
@@ -37,7 +37,7 @@ const toView = (r: ApiKeyRow): ApiKeyView => ({
 
 /** Active keys first, newest first; revoked keys stay listed (greyed out) as a record. */
 export async function listApiKeys(ctx: ReadContext): Promise<ApiKeyView[]> {
-  return (await apiKeyRows(ctx.client ?? pool(), ctx.orgId)).map(toView);
+  return (await apiKeyRows(primaryFor(ctx), ctx.orgId)).map(toView);
 }
 
 export type CreatedKey = { key: string; apiKey: ApiKeyView };
@@ -46,7 +46,7 @@ export type CreatedKey = { key: string; apiKey: ApiKeyView };
 export async function createOrgApiKey(ctx: ServiceContext, input: z.input<typeof createApiKeyInput>): Promise<CreatedKey> {
   const q = createApiKeyInput.parse(input);
   const created = await createApiKey(ctx, { name: q.name });
-  const row = await apiKeyRowById(ctx.client ?? pool(), ctx.orgId, created.id);
+  const row = await apiKeyRowById(primaryFor(ctx), ctx.orgId, created.id);
   if (!row) throw new SettingsError("NOT_FOUND", "API key not found");
   return { key: created.key, apiKey: toView(row) };
 }

@@ -2,7 +2,7 @@
 // the schedule its executions are expected on.
 import { z } from "zod";
 import type { ReadContext } from "../context";
-import { pool } from "../db/client";
+import { primaryFor } from "../db/client";
 import { audited, type ServiceContext, type Queryable } from "../rbac/audited";
 import * as q from "./queries";
 import { readSchedule, scheduleSchema, type Schedule } from "./schedule";
@@ -45,7 +45,7 @@ function toView(r: q.WorkflowRow): WorkflowView {
 }
 
 export async function getWorkflow(ctx: ReadContext, input: { key: string }): Promise<WorkflowView | null> {
-  const row = await q.workflowRowByKey(ctx.client ?? pool(), ctx.orgId, input.key);
+  const row = await q.workflowRowByKey(primaryFor(ctx), ctx.orgId, input.key);
   return row ? toView(row) : null;
 }
 

@@ -3,7 +3,7 @@
 // createdAt) index and classified by the pure recentSlots.
 import { z } from "zod";
 import type { ReadContext } from "../context";
-import { readPool } from "../db/client";
+import { replicaFor } from "../db/client";
 import { createdBetween, slotWorkflow } from "./queries";
 import { isCronSchedule, nextSlots, readSchedule, recentSlots, scheduleOutputSchema } from "./schedule";
 
@@ -20,7 +20,7 @@ export type WorkflowSlots = z.infer<typeof workflowSlotsOutputSchema>;
 
 /** Null when the workflow is unknown here. */
 export async function getWorkflowSlots(ctx: ReadContext, input: { key: string }, now = new Date(), n = SLOT_STRIP_LENGTH): Promise<WorkflowSlots | null> {
-  const db = ctx.client ?? readPool();
+  const db = replicaFor(ctx);
   const w = await slotWorkflow(db, ctx.orgId, input.key);
   if (!w) return null;
   const schedule = readSchedule(w.schedule);

@@ -3,7 +3,7 @@
 // workflow's chart is getExecutionCharts with that workflow.
 import { z } from "zod";
 import type { ReadContext } from "../context";
-import { readPool } from "../db/client";
+import { replicaFor } from "../db/client";
 import { readSchedule, scheduleOutputSchema } from "./schedule";
 import { getExecutionCharts, type ChartInput, type ChartOutput } from "../aggregates/charts";
 import { workflowKeyExists, workflowSummaryRow, workflowSummaryRows, type WorkflowSummaryRow } from "./queries";
@@ -58,7 +58,7 @@ function toSummary(r: WorkflowSummaryRow): WorkflowSummary {
 
 /** Every workflow of the organization, most recently run first. */
 export async function listWorkflowSummaries(ctx: ReadContext): Promise<z.infer<typeof workflowsOverviewOutputSchema>> {
-  const rows = await workflowSummaryRows(ctx.client ?? readPool(), ctx.orgId, MAX_WORKFLOWS_LISTED + 1);
+  const rows = await workflowSummaryRows(replicaFor(ctx), ctx.orgId, MAX_WORKFLOWS_LISTED + 1);
   return { items: rows.slice(0, MAX_WORKFLOWS_LISTED).map(toSummary), truncated: rows.length > MAX_WORKFLOWS_LISTED };
 }
 
@@ -67,7 +67,7 @@ export const workflowDetailInputSchema = z.object({ key: z.string().min(1).max(2
 /** One workflow's summary, or null when it is unknown here. */
 export async function getWorkflowSummary(ctx: ReadContext, input: z.input<typeof workflowDetailInputSchema>): Promise<WorkflowSummary | null> {
   const { key } = workflowDetailInputSchema.parse(input);
-  const row = await workflowSummaryRow(ctx.client ?? readPool(), ctx.orgId, key);
+  const row = await workflowSummaryRow(replicaFor(ctx), ctx.orgId, key);
   return row ? toSummary(row) : null;
 }
 
@@ -78,6 +78,6 @@ export async function getWorkflowCharts(
   now = new Date(),
 ): Promise<ChartOutput | null> {
   const { key, ...range } = input;
-  if (!(await workflowKeyExists(ctx.client ?? readPool(), ctx.orgId, key))) return null;
+  if (!(await workflowKeyExists(replicaFor(ctx), ctx.orgId, key))) return null;
   return getExecutionCharts(ctx, { ...range, workflows: [key] }, now);
 }
