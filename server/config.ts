@@ -101,6 +101,13 @@ export const configSchema = z.object({
   RUNWATCH_DELIVERY_TIMEOUT_MS: int("RUNWATCH_DELIVERY_TIMEOUT_MS", 100, 120_000).default(10_000),
   RUNWATCH_DELIVERY_BACKOFF_BASE_MS: int("RUNWATCH_DELIVERY_BACKOFF_BASE_MS", 1).default(DEFAULT_BACKOFF.baseMs),
   RUNWATCH_DELIVERY_BACKOFF_CAP_MS: int("RUNWATCH_DELIVERY_BACKOFF_CAP_MS", 1).default(DEFAULT_BACKOFF.capMs),
+  // a worker for some organizations only (for example a tenant with its own delivery process);
+  // unset, the usual case, delivers every organization's notifications
+  RUNWATCH_DELIVERY_ORG_IDS: z
+    .string()
+    .transform((s) => s.split(",").map((id) => id.trim()).filter(Boolean))
+    .pipe(z.array(z.uuid("RUNWATCH_DELIVERY_ORG_IDS must be organization ids (UUIDs) separated by commas")).min(1, "RUNWATCH_DELIVERY_ORG_IDS must name at least one organization id"))
+    .optional(),
   RUNWATCH_DELIVERY_RETRY_HOURS: z.coerce
     .number({ error: "RUNWATCH_DELIVERY_RETRY_HOURS must be a number" })
     .positive("RUNWATCH_DELIVERY_RETRY_HOURS must be above 0")

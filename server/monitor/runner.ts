@@ -17,7 +17,7 @@ export function startAlerting(opts: { holder?: string; afterCommit?: MonitorOpti
     clock: () => new Date(),
   });
   const delivery = s.deliveryEnabled
-    ? new DeliveryWorker({ pollMs: s.pollMs, concurrency: s.concurrency, timeoutMs: s.timeoutMs, backoff: s.backoff, smtpUrl: s.smtpUrl, smtpFrom: s.smtpFrom })
+    ? new DeliveryWorker({ pollMs: s.pollMs, concurrency: s.concurrency, timeoutMs: s.timeoutMs, backoff: s.backoff, smtpUrl: s.smtpUrl, smtpFrom: s.smtpFrom, orgIds: s.deliveryOrgIds })
     : null;
   monitor.start();
   delivery?.start();

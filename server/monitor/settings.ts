@@ -14,6 +14,8 @@ export type AlertingSettings = {
   backoff: BackoffPolicy;
   smtpUrl: string | undefined;
   smtpFrom: string;
+  /** unset: every organization */
+  deliveryOrgIds: readonly string[] | undefined;
 };
 
 export function alertingSettings(env?: Readonly<Record<string, string | undefined>>): AlertingSettings {
@@ -31,5 +33,6 @@ export function alertingSettings(env?: Readonly<Record<string, string | undefine
     backoff: { baseMs: v.RUNWATCH_DELIVERY_BACKOFF_BASE_MS, capMs: v.RUNWATCH_DELIVERY_BACKOFF_CAP_MS, horizonMs: v.RUNWATCH_DELIVERY_RETRY_HOURS * 3_600_000 },
     smtpUrl: v.SMTP_URL,
     smtpFrom: v.SMTP_FROM,
+    deliveryOrgIds: v.RUNWATCH_DELIVERY_ORG_IDS,
   };
 }

@@ -210,7 +210,7 @@ describe("three monitor processes", () => {
     // set ten seconds ago, so its slots are missed by the time any process leads: the processes
     // run the real clock, and the test waits for their sweeps, not for a slot to come
     await pool().query(`UPDATE workflows SET "scheduleSetAt" = "scheduleSetAt" - interval '10 seconds', "missedCheckAt" = NULL WHERE "orgId" = $1 AND key = 'wf.multi'`, [org.orgId]);
-    for (let i = 0; i < 3; i++) processes.push(spawnMonitor({ RUNWATCH_DELIVERY: "on" }));
+    for (let i = 0; i < 3; i++) processes.push(spawnMonitor({ RUNWATCH_DELIVERY_ORG_IDS: org.orgId }));
     await waitFor(() => rx.ofType("alert.firing").length >= 1, { timeoutMs: 30_000, what: "alert.firing from a monitor process" });
     await leaderSweeps(4);
     await outboxSent(org.orgId);

@@ -139,8 +139,14 @@ export const FAST_ENV = {
 
 export type MonitorProcess = { proc: ChildProcess; pid: number; output: () => string; exited: Promise<number | null>; kill(signal?: NodeJS.Signals): Promise<void> };
 
-/** `npm run monitor` as a child process against the test database. */
+/**
+ * `npm run monitor` as a child process against the test database. One that delivers must name its
+ * organizations (RUNWATCH_DELIVERY_ORG_IDS): every test file shares the database, and a process
+ * that claimed another file's notification and was then killed would hold it for the claim's
+ * length (tens of seconds), so that file's delivery would time out.
+ */
 export function spawnMonitor(env: Record<string, string> = {}, script = "scripts/monitor.ts"): MonitorProcess {
+  if (env.RUNWATCH_DELIVERY !== "off" && !env.RUNWATCH_DELIVERY_ORG_IDS) throw new Error("spawnMonitor: set RUNWATCH_DELIVERY_ORG_IDS (or RUNWATCH_DELIVERY: off)");
   let out = "";
   const proc = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: root,

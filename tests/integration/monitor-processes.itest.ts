@@ -35,7 +35,8 @@ describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("monitor processes", (
     const [rxA, rxB] = [await receiver(), await receiver()];
     const a = await addWebhookChannel(org.orgId, rxA.url);
     const b = await addWebhookChannel(org.orgId, rxB.url);
-    const monitors = [monitorProcess(), monitorProcess(), monitorProcess()];
+    const deliverFor = { RUNWATCH_DELIVERY_ORG_IDS: org.orgId };
+    const monitors = [monitorProcess(deliverFor), monitorProcess(deliverFor), monitorProcess(deliverFor)];
     await waitFor(async () => {
       const h = await leaseHolder();
       return h && monitors.some((m) => m.pid === holderPid(h.holder));
@@ -88,7 +89,7 @@ describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("monitor processes", (
     expect(await alertRows(org.orgId)).toEqual([expect.objectContaining({ executionId: x, state: "FIRING" })]);
     expect(rx.requests).toHaveLength(0);
 
-    monitorProcess();
+    monitorProcess({ RUNWATCH_DELIVERY_ORG_IDS: org.orgId });
     const firing = await waitFor(() => rx.ofType("alert.firing")[0], { timeoutMs: 20_000, what: "delivery after the restart" });
     expect(firing.json.alert.executionId).toBe(x);
     await new Promise((r) => setTimeout(r, 3 * INTERVAL));

@@ -42,6 +42,7 @@ const BAD: Record<string, string> = {
   RUNWATCH_DELIVERY_BACKOFF_BASE_MS: "0",
   RUNWATCH_DELIVERY_BACKOFF_CAP_MS: "x",
   RUNWATCH_DELIVERY_RETRY_HOURS: "-1",
+  RUNWATCH_DELIVERY_ORG_IDS: "acme,globex",
   SMTP_URL: "http://mail.example.com",
   SMTP_FROM: "x",
   RUNWATCH_SIMULATE: "on",
@@ -66,6 +67,13 @@ describe("the configuration schema", () => {
     const c = parseConfig({});
     expect(c).toMatchObject({ PORT: 3000, RUNWATCH_MONITOR_INTERVAL_MS: 10_000, RUNWATCH_SIGNIN_ATTEMPTS_PER_MINUTE: 10, RUNWATCH_DELIVERY: "on", LOG_LEVEL: "info", DATABASE_REPLICA_URLS: [] });
     expect(parseConfig({ RUNWATCH_MONITOR: "" }).RUNWATCH_MONITOR).toBeUndefined();
+    expect(parseConfig({}).RUNWATCH_DELIVERY_ORG_IDS).toBeUndefined();
+  });
+
+  it("RUNWATCH_DELIVERY_ORG_IDS is a comma-separated list of organization ids", () => {
+    const [a, b] = ["0b8f7c1e-2d3a-4c5b-9e6f-7a8b9c0d1e2f", "1c9a8d2f-3e4b-4d6c-8f7a-8b9c0d1e2f3a"];
+    expect(parseConfig({ RUNWATCH_DELIVERY_ORG_IDS: ` ${a}, ${b} ,` }).RUNWATCH_DELIVERY_ORG_IDS).toEqual([a, b]);
+    expect(() => parseConfig({ RUNWATCH_DELIVERY_ORG_IDS: " , " })).toThrow(/RUNWATCH_DELIVERY_ORG_IDS must name at least one/);
   });
 
   it("the README's Configuration table lists exactly the schema's variables, with defaults that match", () => {
