@@ -57,7 +57,7 @@ export async function seedDemo(options: SeedDemoOptions = {}): Promise<DemoSeedR
   const now = options.now ?? new Date();
   if (await demoExists()) throw new Error(`the demo organization "${DEMO_ORG_SLUG}" already exists; nothing seeded`);
 
-  const org = await createOrg({ slug: DEMO_ORG_SLUG, name: DEMO_ORG_NAME });
+  const org = await createOrg({ slug: DEMO_ORG_SLUG, name: DEMO_ORG_NAME }, "demo seed");
   for (const member of DEMO_MEMBERS) {
     const user = await ensureUser(member, false);
     await addMembership(org.id, user.id, member.role);

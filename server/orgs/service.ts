@@ -1,7 +1,11 @@
 // Organizations: creation and lookup by slug. Shared by the CLI, the demo seed and the web UI.
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { systemContext } from "../context";
 import { prisma } from "../db/client";
 import { DomainError } from "../errors";
+import { audited } from "../rbac/audited";
+import { insertOrg } from "./queries";
 
 export const orgSlugSchema = z
   .string()
@@ -30,20 +34,20 @@ export function nameFromSlug(slug: string): string {
     .join(" ");
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "P2002";
-}
-
-export async function createOrg(input: { slug: string; name?: string }): Promise<Org> {
+/**
+ * Creates an organization and its first audit entry (org.create) in one transaction. Its id is
+ * chosen here so the entry can name the organization it belongs to before the row exists. A
+ * taken slug changes nothing and leaves no entry: there is no organization to attach one to.
+ */
+export async function createOrg(input: { slug: string; name?: string }, actorLabel = "cli"): Promise<Org> {
   const slug = orgSlugSchema.parse(input.slug);
   const name = orgNameSchema.parse(input.name ?? nameFromSlug(slug));
-  try {
-    return await prisma().organization.create({ data: { slug, name }, select: orgColumns });
-  } catch (err) {
-    // the unique index decides, so two concurrent creations cannot both succeed
-    if (isUniqueViolation(err)) throw new OrgError("CONFLICT", `an organization with slug "${slug}" already exists`);
-    throw err;
-  }
+  const id = randomUUID();
+  return audited(systemContext(id, actorLabel), { action: "org.create", resourceType: "organization", resourceId: id, recordRefusals: false }, async (client) => {
+    const org = await insertOrg(client, { id, slug, name });
+    if (!org) throw new OrgError("CONFLICT", `an organization with slug "${slug}" already exists`);
+    return { result: org, after: { slug: org.slug, name: org.name } };
+  });
 }
 
 export async function findOrgBySlug(slug: string): Promise<Org | null> {

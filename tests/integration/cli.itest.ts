@@ -89,9 +89,15 @@ describe.skipIf(!serverUrl)("runwatch CLI (needs a PostgreSQL server: DATABASE_U
     expect(created.json).toMatchObject({ slug: "acme", name: "Acme Inc" });
     const { rows } = await db.query(`SELECT id, name FROM organizations WHERE slug = 'acme'`);
     expect(rows).toEqual([{ id: created.json!.id, name: "Acme Inc" }]);
+    // the creation is the organization's first audit entry, written with it
+    const audit = async () => (await db.query(`SELECT action, "resourceId", "actorType", "actorLabel", after, success FROM audit_logs WHERE "orgId" = $1`, [created.json!.id])).rows;
+    expect(await audit()).toEqual([{ action: "org.create", resourceId: created.json!.id, actorType: "SYSTEM", actorLabel: "cli", after: { slug: "acme", name: "Acme Inc" }, success: true }]);
 
     expectOneLineFailure(await runwatch("org", "create", "acme"), /already exists/);
     expectOneLineFailure(await runwatch("org", "create", "Not_A_Slug"), /slug/);
+    // a refused creation changed nothing, and left nothing in the log
+    expect(await db.query(`SELECT count(*)::int AS n FROM organizations WHERE slug = 'acme'`).then((r) => r.rows[0].n)).toBe(1);
+    expect(await audit()).toHaveLength(1);
   });
 
   it("user create makes a user who can sign in, and adds or updates memberships", async () => {
