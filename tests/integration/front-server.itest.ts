@@ -149,6 +149,59 @@ describe("the front server's REST half", () => {
   });
 });
 
+// scripts/serve.ts --api-only: the production entry without Next (no build needed), as the
+// benchmarks run it
+describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("scripts/serve.ts --api-only", () => {
+  let child: ChildProcess;
+  let base: string;
+  let key: string;
+  let output = "";
+
+  beforeAll(async () => {
+    const { orgId } = await createTestOrg();
+    key = (await createTestApiKey(orgId)).key;
+    child = spawn(process.execPath, ["--import", tsxLoader, path.join(projectRoot, "scripts/serve.ts"), "--api-only", "-p", "0", "-H", "127.0.0.1"], {
+      cwd: projectRoot,
+      env: { ...process.env, NODE_ENV: "production", DATABASE_REPLICA_URLS: "", RUNWATCH_DB_POOL_SIZE: "4", RUNWATCH_MONITOR: "0", LOG_LEVEL: "warn", BETTER_AUTH_SECRET: randomBytes(32).toString("hex") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`scripts/serve.ts --api-only did not start within 60 s:\n${output}`)), 60_000);
+      const onData = (d: Buffer) => {
+        output += String(d);
+        const m = /Server ready on port (\d+)/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => reject(new Error(`scripts/serve.ts --api-only exited with ${code}:\n${output}`)));
+    });
+    base = `http://127.0.0.1:${port}`;
+  }, 90_000);
+  afterAll(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("serves the REST API, answers every other path with a JSON 404, and stops on SIGTERM with 143", async () => {
+    expect(output).toMatch(/--api-only/);
+    const posted = await request(base, "POST", "/api/v1/events", { body: JSON.stringify(event("api-only-a")), headers: { authorization: `Bearer ${key}`, "content-type": "application/json" } });
+    expect(posted.status, posted.text).toBe(200);
+    expectApiHeaders(posted);
+    const list = await request(base, "GET", "/api/v1/executions?limit=5", { headers: { authorization: `Bearer ${key}` } });
+    expect((JSON.parse(list.text) as { items: { executionId: string }[] }).items.map((i) => i.executionId)).toContain("api-only-a");
+    for (const url of ["/sign-in", "/api/health"]) {
+      const res = await request(base, "GET", url);
+      expect([res.status, JSON.parse(res.text).code], url).toEqual([404, "ROUTE_NOT_FOUND"]);
+    }
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(143);
+  }, 30_000);
+});
+
 // The whole server needs `next build` output; building takes minutes on this machine, so the test
 // uses the build that is there (npm start and the e2e tests make one) and says so when there is none.
 const hasBuild = existsSync(path.join(projectRoot, ".next", "BUILD_ID"));
