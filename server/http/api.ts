@@ -15,7 +15,22 @@ import { RateLimiter, type RateLimitState } from "./rate-limit";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
+  const text = JSON.stringify(body);
+  const res = new Response(text, { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
+  jsonTexts.set(res, text);
+  return res;
+}
+
+/** The text of every answer json() made (a Response's body cannot change once it is made). */
+const jsonTexts = new WeakMap<Response, string>();
+
+/**
+ * The body of an answer json() made, for the production front server (server/http/front.ts),
+ * which sends it as it is instead of reading it back from the Response's stream; undefined for
+ * any other Response.
+ */
+export function jsonTextOf(res: Response): string | undefined {
+  return jsonTexts.get(res);
 }
 
 let limiter: { perSecond: number; burst: number; buckets: RateLimiter } | undefined;

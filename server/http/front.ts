@@ -18,7 +18,7 @@ import nextConfig, { securityHeaders } from "../../next.config.js";
 import { InvalidTextError } from "../errors";
 import { assertCleanUrl } from "../guard";
 import { log } from "../log";
-import { errorResponse, internalErrorResponse, MAX_BODY_BYTES, unknownRoute } from "./api";
+import { errorResponse, internalErrorResponse, jsonTextOf, MAX_BODY_BYTES, unknownRoute } from "./api";
 import { API_CONTENT_SECURITY_POLICY } from "./csp";
 import { matchV1Route, type V1Handlers } from "./v1/routes";
 
@@ -141,6 +141,11 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
   for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.setHeader("set-cookie", cookies);
-  // the API's answers are small JSON documents (pages of at most 500 rows): one write
-  res.end(response.body ? Buffer.from(await response.arrayBuffer()) : undefined);
+  // The API's answers are small JSON documents (pages of at most 500 rows): one write, with its
+  // length (the compression middleware drops it when it compresses). A json() answer is sent
+  // from its text: reading it back from the Response's stream cost 0.13 ms of a first page.
+  const text = jsonTextOf(response);
+  const body = text !== undefined ? Buffer.from(text) : response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+  if (body && !res.hasHeader("content-length")) res.setHeader("content-length", body.length);
+  res.end(body);
 }

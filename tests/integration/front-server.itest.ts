@@ -132,6 +132,27 @@ describe("the front server's REST half", () => {
     expect(JSON.parse(gunzipSync(gz.body).toString("utf8"))).toMatchObject({ openapi: expect.any(String) });
   });
 
+  it("sends a JSON answer in one write with its Content-Length, or compressed without it when asked", async () => {
+    // enough executions for a page past the compression threshold (1 kB)
+    const events = Array.from({ length: 10 }, (_, i) => event(`${run}-len-${i}`));
+    const posted = await request(base, "POST", "/api/v1/events", { body: JSON.stringify({ events }), headers: auth(), agent });
+    expect(posted.status, posted.text).toBe(200);
+    const list = await request(base, "GET", "/api/v1/executions?limit=5", { headers: auth(), agent });
+    expect(list.status, list.text).toBe(200);
+    expect(list.headers["content-length"]).toBe(String(list.body.length));
+    expect(list.headers["transfer-encoding"]).toBeUndefined();
+    const items = (JSON.parse(list.text) as { items: unknown[] }).items;
+    expect(items.length).toBeGreaterThan(0);
+    const unknown = await request(base, "GET", "/api/v1/nope", { agent });
+    expect(unknown.headers["content-length"]).toBe(String(unknown.body.length));
+    // a page of a few kB, past the middleware's threshold: gzip, and the length of the plain text dropped
+    const gz = await request(base, "GET", "/api/v1/executions?limit=50", { headers: { ...auth(), "accept-encoding": "gzip" }, agent });
+    expect(gz.headers["content-encoding"]).toBe("gzip");
+    expect(gz.headers.vary).toMatch(/Accept-Encoding/);
+    expect(gz.headers["content-length"]).toBeUndefined();
+    expect((JSON.parse(gunzipSync(gz.body).toString("utf8")) as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(items.length);
+  });
+
   it("hands pages, other APIs and whatever Next would redirect or refuse to Next", async () => {
     handed.length = 0;
     for (const [method, url] of [
