@@ -158,10 +158,13 @@ LEFT JOIN LATERAL (
 /**
  * Every execution stuck at $1 in the organizations $2 (null: all), as the sweep judges them: the
  * full set the incremental sweep keeps its alerts equal to. Read-only; for tests and benchmarks.
+ * crossed is MATERIALIZED as in the diff (which reads it twice): inlined, the planner joined the
+ * scope to every workflow first and read each organization's crossing once per workflow (10 times
+ * over at 10M executions: 4.7 s of SQL instead of 0.2 s).
  */
 const STUCK_SWEEP_SQL = `
 WITH scope AS MATERIALIZED (${SCOPE_SQL.replace("NOT $3::boolean AND ", "false AND ")}
-), crossed AS (${CROSSED_SQL}
+), crossed AS MATERIALIZED (${CROSSED_SQL}
 ), judged AS (${JUDGE_CROSSED_SQL}
 )
 SELECT * FROM judged WHERE reason IS NOT NULL`;
