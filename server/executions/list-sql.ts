@@ -248,9 +248,9 @@ export function countSql(plan: FilterPlan, filter: ExecutionFilter, extraWhere: 
 
 /**
  * A stuck-only count, its branches being statuses (SCHEDULED, RUNNING: what stuck admits): the
- * rule in its join-free parts (stuckOnlySql) over the org-leading partial index of each status,
- * index-only, in any order (only the count matters), under one LIMIT: it stops after cap + 1
- * entries in all, the later parts not read at all once the first ones reach it.
+ * rule in its two parts per status (stuckOnlySql, without the list's joins) over the org-leading
+ * partial index of each status, index-only, in any order (only the count matters), under one
+ * LIMIT: it stops after cap + 1 entries in all, the later parts not read once the first reach it.
  */
 function stuckCountSql(statuses: string[], where: string[], cap: number, p: Params): string {
   const rest = where.filter((w) => w !== STUCK_TRUE_WHERE);
