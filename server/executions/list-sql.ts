@@ -236,20 +236,27 @@ export function pageSql(columns: string, ids: string): string {
  */
 export function countSql(plan: FilterPlan, filter: ExecutionFilter, extraWhere: string[], cap: number, p: Params): string {
   const where = [...plan.where, ...(plan.substring ? [plan.substring] : []), ...extraWhere];
-  // A stuck-only branch of one status counts over the org-leading partial index of that status,
-  // with the rule in a form that needs no joins (stuckOnlySql), in any order: only the count matters.
-  const one = (extra: string | null, status?: string) => {
-    if (filter.stuck === true && (status === "SCHEDULED" || status === "RUNNING")) {
-      const rest = where.filter((w) => w !== STUCK_TRUE_WHERE);
-      return `SELECT count(*) AS n FROM (SELECT 1 FROM executions e
-       WHERE ${[...rest, ...(extra ? [extra] : []), stuckOnlySql(status, "$1")].join(" AND ")} LIMIT ${cap + 1}) t`;
-    }
-    return `SELECT count(*) AS n FROM (SELECT 1 FROM executions e ${plan.needsJoins ? JOINS : ""}
+  if (filter.stuck === true && plan.branch?.column === "status") return stuckCountSql(plan.branch.values, where, cap, p);
+  const one = (extra: string | null) => `SELECT count(*) AS n FROM (SELECT 1 FROM executions e ${plan.needsJoins ? JOINS : ""}
        WHERE ${[...where, ...(extra ? [extra] : [])].join(" AND ")}
        ORDER BY e."createdAt" DESC, e.id DESC LIMIT ${cap + 1}) t`;
-  };
   if (!plan.branch) return `SELECT (${one(null)})::int AS n`;
   const branch = plan.branch;
-  const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)), branch.column === "status" ? v : undefined)})`);
+  const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)))})`);
   return `SELECT LEAST(sum(n), ${cap + 1})::int AS n FROM (${parts.join("\nUNION ALL\n")}) b`;
+}
+
+/**
+ * A stuck-only count, its branches being statuses (SCHEDULED, RUNNING: what stuck admits): the
+ * rule in its two parts per status (stuckOnlySql, without the list's joins) over the org-leading
+ * partial index of each status, index-only, in any order (only the count matters), under one
+ * LIMIT: it stops after cap + 1 entries in all, the later parts not read once the first reach it.
+ */
+function stuckCountSql(statuses: string[], where: string[], cap: number, p: Params): string {
+  const rest = where.filter((w) => w !== STUCK_TRUE_WHERE);
+  const parts = statuses.flatMap((status) => {
+    const ofBranch = branchCondition({ column: "status" }, p.add(status));
+    return stuckOnlySql(status as "SCHEDULED" | "RUNNING", "$1").map((part) => `(SELECT 1 FROM executions e ${part.join} WHERE ${[...rest, ofBranch, part.where].join(" AND ")})`);
+  });
+  return `SELECT count(*)::int AS n FROM (${parts.join("\nUNION ALL\n")}\nLIMIT ${cap + 1}) t`;
 }

@@ -51,19 +51,22 @@ WHERE $2::uuid[] IS NULL OR o.id = ANY($2::uuid[])`;
 
 /**
  * Executions of scope s whose floor-threshold crossing lies in [s.fromAt, $1): a superset of the
- * newly stuck, with the columns their verdict needs, read once from the partial indexes' rows.
+ * newly stuck, with the columns their verdict needs, read once from the partial indexes' entries:
+ * the indexes carry these columns, and the status is the one of the index's predicate (written
+ * as a constant, not read), so the crossing is an index-only scan, not a heap visit per execution.
  */
-const CROSSED_COLUMNS = `e."executionId", e."workflowId", e.status, e.attempt, e."statusChangedAt", e."startedAt", e."lastHeartbeatAt", e."lastEventAt"`;
+const crossedColumns = (status: "SCHEDULED" | "RUNNING" | null) =>
+  `e."executionId", e."workflowId", ${status ? `'${status}'::"ExecutionStatus" AS status` : "e.status"}, e.attempt, e."statusChangedAt", e."startedAt", e."lastHeartbeatAt", e."lastEventAt"`;
 const CROSSED_SQL = `
-SELECT s."orgId", s."orgSched", s."orgRun", ${CROSSED_COLUMNS}
+SELECT s."orgId", s."orgSched", s."orgRun", ${crossedColumns(null)}
 FROM scope s
 CROSS JOIN LATERAL (
-  SELECT ${CROSSED_COLUMNS} FROM executions e
+  SELECT ${crossedColumns("SCHEDULED")} FROM executions e
   WHERE e."orgId" = s."orgId" AND e.status = 'SCHEDULED'
     AND ${RULE.scheduledSince} < $1::timestamptz - make_interval(secs => s."minSched")
     AND ${RULE.scheduledSince} >= COALESCE(s."fromAt" - make_interval(secs => s."maxSched"), '-infinity')
   UNION ALL
-  SELECT ${CROSSED_COLUMNS} FROM executions e
+  SELECT ${crossedColumns("RUNNING")} FROM executions e
   WHERE e."orgId" = s."orgId" AND e.status = 'RUNNING'
     AND ${RULE.signOfLife} < $1::timestamptz - make_interval(secs => s."minRun")
     AND ${RULE.signOfLife} >= COALESCE(s."fromAt" - make_interval(secs => s."maxRun"), '-infinity')
@@ -155,10 +158,13 @@ LEFT JOIN LATERAL (
 /**
  * Every execution stuck at $1 in the organizations $2 (null: all), as the sweep judges them: the
  * full set the incremental sweep keeps its alerts equal to. Read-only; for tests and benchmarks.
+ * crossed is MATERIALIZED as in the diff (which reads it twice): inlined, the planner joined the
+ * scope to every workflow first and read each organization's crossing once per workflow (10 times
+ * over at 10M executions: 4.7 s of SQL instead of 0.2 s).
  */
 const STUCK_SWEEP_SQL = `
 WITH scope AS MATERIALIZED (${SCOPE_SQL.replace("NOT $3::boolean AND ", "false AND ")}
-), crossed AS (${CROSSED_SQL}
+), crossed AS MATERIALIZED (${CROSSED_SQL}
 ), judged AS (${JUDGE_CROSSED_SQL}
 )
 SELECT * FROM judged WHERE reason IS NOT NULL`;

@@ -187,6 +187,32 @@ describe("capped count plans", () => {
   );
 });
 
+describe("the stuck-only capped count's plan", () => {
+  const STUCK_INDEXES = ["executions_scheduled_org_since_idx", "executions_running_org_alive_idx"];
+  type CostNode = PlanNode & { "Total Cost": number };
+
+  it.each<[string, () => ExecutionFilter]>([
+    ["stuck only", () => ({ stuck: true })],
+    ["stuck and running", () => ({ stuck: true, statuses: ["RUNNING"] })],
+  ])("%s: index-only over the org-leading partial indexes, one LIMIT, priced below JIT", async (_name, filter) => {
+    const q = await explainableCountQuery(pool(), orgId, filter(), COUNT_CAP);
+    const { rows } = await pool().query(`EXPLAIN (FORMAT JSON) ${q!.sql}`, q!.values);
+    const top = (rows[0]["QUERY PLAN"] as Array<{ Plan: CostNode }>)[0]!.Plan;
+    const plan = nodes(top);
+    const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? n["Relation Name"] ?? ""}`));
+    const reads = plan.filter((n) => n["Relation Name"] === "executions");
+    // per status: the range past the largest threshold, and the one between the smallest and the largest
+    expect(reads.length, shape).toBe(2 * (filter().statuses?.length ?? 2));
+    expect(reads.every((n) => n["Node Type"] === "Index Only Scan" && STUCK_INDEXES.includes(n["Index Name"] ?? "")), shape).toBe(true);
+    // one LIMIT over every part: the later parts are not read once the first ones reach the cap
+    expect(plan.filter((n) => n["Node Type"] === "Limit"), shape).toHaveLength(1);
+    // no per-row lookup priced on the first range: the estimate stays far below jit_above_cost
+    // (JIT compiling took 80-130 ms, for a count that runs in milliseconds)
+    const { rows: jit } = await pool().query<{ setting: string }>(`SELECT setting FROM pg_settings WHERE name = 'jit_above_cost'`);
+    expect(top["Total Cost"]).toBeLessThan(Number(jit[0]!.setting) / 10);
+  });
+});
+
 describe("missed-run check plan", () => {
   it("reads each scheduled workflow's newest execution through (orgId, workflowId, createdAt), never scanning executions", async () => {
     await pool().query(`UPDATE workflows SET schedule = '{"everySeconds": 3600}', "scheduleSetAt" = now(), "missedCheckAt" = NULL WHERE "orgId" = $1`, [orgId]);
@@ -216,6 +242,12 @@ describe("sweep plans", () => {
     expect(seqScansOfExecutions(plan), shape).toEqual([]);
     expect(indexesOf(plan).has("executions_scheduled_org_since_idx"), shape).toBe(true);
     expect(indexesOf(plan).has("executions_running_org_alive_idx"), shape).toBe(true);
+    // the crossing reads what it judges from the indexes' entries, not one heap page per execution
+    const crossing = plan.filter((n) => ["executions_scheduled_org_since_idx", "executions_running_org_alive_idx"].includes(n["Index Name"] ?? ""));
+    expect(crossing.every((n) => n["Node Type"] === "Index Only Scan"), shape).toBe(true);
+    // the crossing is read once, then joined to the workflows: inlined, the planner may read an
+    // organization's whole crossing again for each of its workflows (10x at 10M executions)
+    expect(plan.some((n) => (n as PlanNode & { "Subplan Name"?: string })["Subplan Name"] === "CTE crossed"), shape).toBe(true);
   });
 });
 

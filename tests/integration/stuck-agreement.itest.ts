@@ -72,7 +72,11 @@ function edgeCases(prefix: string, now: Date, offsetsMs: number[]): Case[] {
   return cases;
 }
 
+/** Every execution inserted in the organization, for the counts over all of them. */
+const inserted: Case[] = [];
+
 async function insert(cases: Case[]) {
+  inserted.push(...cases);
   await pool().query(
     `INSERT INTO executions ("orgId", "executionId", "workflowId", status, "statusChangedAt", "createdAt", "startedAt", "lastHeartbeatAt", "lastEventAt", "completedAt")
      SELECT $1, x."executionId", x."workflowId", x.status, x."statusChangedAt", x."statusChangedAt" - interval '30 days', x."startedAt",
@@ -135,6 +139,19 @@ describe("stuck: SQL and TypeScript agree", () => {
     // the capped count of stuck=true (its own, join-free form of the rule) counts the same ones
     const counted = await countExecutionsCapped({ orgId }, { stuck: true, executionId: { value: "live-", mode: "prefix" } });
     expect(counted).toEqual({ count: cases.filter((c) => expected.get(c.executionId)).length, capped: false });
+
+    // and without the prefix (which only the heap can answer), through the index-only parts alone:
+    // every stuck execution of the organization (the first test's too, long stuck by now), and
+    // capped at every cap, across the statuses' parts, the same
+    const all = inserted.filter((c) => stuckVerdict(c, thresholdsOf(c.workflow), now)).length;
+    expect(all).toBeGreaterThan(counted.count);
+    for (let cap = 0; cap <= all + 1; cap++) {
+      expect({ cap, ...(await countExecutionsCapped({ orgId }, { stuck: true }, { cap })) }).toEqual({ cap, count: Math.min(cap, all), capped: all > cap });
+    }
+    for (const status of ["SCHEDULED", "RUNNING"] as const) {
+      const of = inserted.filter((c) => c.status === status && stuckVerdict(c, thresholdsOf(c.workflow), now)).length;
+      expect({ status, ...(await countExecutionsCapped({ orgId }, { stuck: true, statuses: [status] })) }).toEqual({ status, count: of, capped: false });
+    }
 
     const swept = await stuckSet(pool(), now, [orgId]);
     const mine = swept.filter((r) => r.orgId === orgId && r.executionId.startsWith("live-"));

@@ -60,11 +60,31 @@ describe("the substring walk", () => {
 });
 
 describe("countSql", () => {
-  it("counts a stuck-only status branch without the joins, capped per branch", () => {
+  it("counts stuck-only in join-free parts of each status under one LIMIT, never per branch", () => {
     const { p, planned } = plan({ stuck: true });
     const sql = countSql(nonEmpty(planned), { stuck: true }, [], 10_000, p);
-    expect(sql.split("UNION ALL")).toHaveLength(2);
-    expect(sql).not.toContain("JOIN workflows w");
+    // per status: past the largest threshold, and between the smallest and the largest
+    expect(sql.split("UNION ALL")).toHaveLength(4);
+    expect(sql).not.toContain("JOIN workflows w ");
+    expect(sql).not.toContain("JOIN organizations");
+    expect(sql.match(/LIMIT/g)).toHaveLength(1);
     expect(sql).toContain("LIMIT 10001");
+    expect(p.values).toEqual(["org", "SCHEDULED", "RUNNING"]);
+  });
+
+  it("keeps the other conditions in every part", () => {
+    const { p, planned } = plan({ stuck: true, statuses: ["RUNNING"], createdFrom: new Date("2026-01-01T00:00:00Z") });
+    const sql = countSql(nonEmpty(planned), { stuck: true, statuses: ["RUNNING"], createdFrom: new Date("2026-01-01T00:00:00Z") }, [`e.id > $9::bigint`], 10_000, p);
+    expect(sql.split("UNION ALL")).toHaveLength(2);
+    expect(sql.match(/e\."createdAt" >= \$2::timestamptz/g)).toHaveLength(2);
+    expect(sql.match(/e\.id > \$9::bigint/g)).toHaveLength(2);
+  });
+
+  it("a count that is not stuck-only is capped per branch, in the list's order", () => {
+    const { p, planned } = plan({ statuses: ["FAILED", "TIMED_OUT"] });
+    const sql = countSql(nonEmpty(planned), { statuses: ["FAILED", "TIMED_OUT"] }, [], 10_000, p);
+    expect(sql.split("UNION ALL")).toHaveLength(2);
+    expect(sql.match(/LIMIT 10001/g)).toHaveLength(2);
+    expect(sql).toContain(`ORDER BY e."createdAt" DESC, e.id DESC`);
   });
 });
