@@ -4,7 +4,7 @@
 // composed here too. Statements are named "aggregates.<what>".
 import { z } from "zod";
 import { defineCommand, defineDynamicCommand, defineDynamicQuery, defineQuery, type Command, type Queryable, type Reader, type SqlText } from "../db/sql";
-import { STUCK_REASON_SQL } from "../executions/stuck";
+import { STUCK_REASON_SQL, stuckSql, stuckThresholdBoundSql } from "../executions/stuck";
 import { ACTIVE_STATUSES, STATUSES, TERMINAL_STATUSES, type Status } from "../executions/status";
 import { BUCKET_COUNT, BUCKET_UPPER_MS } from "../metrics/histogram";
 import { splitRange } from "./aligned-range";
@@ -72,9 +72,27 @@ function terminalCountSql(i: ExactCountInput, p: Param, org: string, wfParam: st
   return `SELECT status, sum(n)::float8 AS n, 0::float8 AS stuck FROM (${parts.join("\nUNION ALL\n")}) t GROUP BY status`;
 }
 
+/** The statuses the stuck rule can hold (server/executions/stuck.ts). */
+const STUCKABLE = ["SCHEDULED", "RUNNING"] as const satisfies readonly Status[];
+const STUCKABLE_SQL = STUCKABLE.map((s) => `'${s}'`).join(", ");
+const RULE = stuckSql({ scheduledAfterSeconds: "", runningAfterSeconds: "" });
+
+/**
+ * The executions of one stuckable status that are NOT stuck now, among rows e joined to w and o:
+ * "since" newer than the largest threshold of the organization (a range of the org-leading
+ * partial index of that status: executions_scheduled_org_since_idx, executions_running_org_alive_idx),
+ * and not stuck by the rule. A stuck count is then the status's count minus these, so it costs
+ * the recently alive executions, never the (large, old) stuck ones.
+ */
+function notStuckSql(status: (typeof STUCKABLE)[number], org: string): string {
+  const since = status === "SCHEDULED" ? RULE.scheduledSince : RULE.signOfLife;
+  return `e.status = '${status}' AND NOT (${RULE.olderThan(since, stuckThresholdBoundSql(status, org, "max"))}) AND (${STUCK_REASON_SQL}) IS NULL`;
+}
+
 /**
  * The active part, from the active set (the covering partial index executions_active_cover_idx):
- * rows (status, n, stuck), stuck judged by the stuck rule when asked (else 0).
+ * rows (status, n, stuck), index-only without the stuck rule. With it, stuck is counted as the
+ * stuckable statuses' count minus the ones not stuck (notStuckSql), rows that the caller sums.
  */
 function activeCountSql(i: ExactCountInput, p: Param, org: string, wfParam: string | null): string | null {
   if (!i.active.length) return null;
@@ -90,17 +108,16 @@ function activeCountSql(i: ExactCountInput, p: Param, org: string, wfParam: stri
     ...(wfParam ? [`w.key = ANY(${wfParam}::text[])`] : []),
   ];
   const workflows = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"`;
-  // without the stuck rule, no thresholds to join: an index-only count of the active entries
-  if (!i.stuck) {
-    return `SELECT e.status, count(*)::float8 AS n, 0::float8 AS stuck FROM executions e ${wfParam ? workflows : ""}
+  const stuck = i.stuck ? `(CASE WHEN e.status IN (${STUCKABLE_SQL}) THEN count(*) ELSE 0 END)::float8` : "0::float8";
+  // an index-only count of the active entries: no thresholds to join
+  const counted = `SELECT e.status, count(*)::float8 AS n, ${stuck} AS stuck FROM executions e ${wfParam ? workflows : ""}
       WHERE ${where.join(" AND ")} GROUP BY e.status`;
-  }
-  return `SELECT e.status, count(*)::float8 AS n, count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::float8 AS stuck
-       FROM executions e
-       ${workflows}
-       JOIN organizations o ON o.id = e."orgId"
-      WHERE ${where.join(" AND ")}
-      GROUP BY e.status`;
+  if (!i.stuck) return counted;
+  const notStuck = STUCKABLE.filter((s) => i.active.includes(s)).map(
+    (s) => `SELECT e.status, 0::float8 AS n, (-count(*))::float8 AS stuck FROM executions e ${workflows} JOIN organizations o ON o.id = e."orgId"
+      WHERE ${[...where, notStuckSql(s, org)].join(" AND ")} GROUP BY e.status`,
+  );
+  return [counted, ...notStuck].map((q) => `(${q})`).join("\nUNION ALL\n");
 }
 
 const EXACT_COUNTS = defineDynamicQuery("aggregates.exactCounts", z.object({ status, n: z.number(), stuck: z.number() }));
@@ -174,22 +191,37 @@ export function chartTerminalRows(db: Queryable, i: ChartQueryInput) {
   });
 }
 
-/** Active executions per bucket (by the hour they were created) and status, and how many are stuck. */
+/**
+ * Active executions per bucket (by the hour they were created) and status, and how many are
+ * stuck: an index-only count of the active entries, and the stuck ones as the stuckable
+ * statuses' count minus the ones not stuck (notStuckSql), summed per bucket in the statement.
+ */
 export function chartActiveRows(db: Queryable, i: ChartQueryInput) {
   const { values, p } = params([i.orgId, i.from, i.to, i.bucketMs]);
   // by key on the joined workflow, as the active part of a count does (a known number of rows)
-  const wf = i.workflows ? `AND w.key = ANY(${p(i.workflows)}::text[])` : "";
-  const st = i.statuses ? `AND e.status::text = ANY(${p(i.statuses)}::text[])` : "";
-  const stuck = i.stuckOnly ? `AND (${STUCK_REASON_SQL}) IS NOT NULL` : "";
+  const workflows = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"`;
+  const where = [
+    `e."orgId" = $1`,
+    `e.status IN (${ACTIVE_SQL})`,
+    `e."createdAt" >= $2`,
+    `e."createdAt" < $3`,
+    ...(i.workflows ? [`w.key = ANY(${p(i.workflows)}::text[])`] : []),
+    ...(i.statuses ? [`e.status = ANY(${p(i.statuses)}::"ExecutionStatus"[])`] : []),
+    // only the stuck ones: of the stuckable statuses, minus the ones not stuck below
+    ...(i.stuckOnly ? [`e.status IN (${STUCKABLE_SQL})`] : []),
+  ];
+  const b = bucketIndexSql(`e."createdAt"`, "$4");
+  const counted = `SELECT ${b} AS b, e.status, count(*)::float8 AS n, (CASE WHEN e.status IN (${STUCKABLE_SQL}) THEN count(*) ELSE 0 END)::float8 AS stuck
+      FROM executions e ${i.workflows ? workflows : ""} WHERE ${where.join(" AND ")} GROUP BY 1, 2`;
+  const notStuck = STUCKABLE.filter((s) => !i.statuses || i.statuses.includes(s)).map(
+    (s) => `SELECT ${b} AS b, e.status, ${i.stuckOnly ? "(-count(*))" : "0"}::float8 AS n, (-count(*))::float8 AS stuck
+      FROM executions e ${workflows} JOIN organizations o ON o.id = e."orgId"
+     WHERE ${[...where, notStuckSql(s, "$1")].join(" AND ")} GROUP BY 1, 2`,
+  );
   return CHART_ACTIVE.all(db, {
-    text: `SELECT ${bucketIndexSql(`e."createdAt"`, "$4")} AS b, e.status, count(*)::float8 AS n,
-                  count(*) FILTER (WHERE (${STUCK_REASON_SQL}) IS NOT NULL)::float8 AS stuck
-             FROM executions e
-             JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"
-             JOIN organizations o ON o.id = e."orgId"
-            WHERE e."orgId" = $1 AND e.status IN (${ACTIVE_SQL})
-              AND e."createdAt" >= $2 AND e."createdAt" < $3 ${wf} ${st} ${stuck}
-            GROUP BY 1, 2`,
+    text: `SELECT b, status, sum(n)::float8 AS n, sum(stuck)::float8 AS stuck
+             FROM (${[counted, ...notStuck].map((q) => `(${q})`).join("\nUNION ALL\n")}) t
+            GROUP BY 1, 2 HAVING sum(n) <> 0`,
     values,
   });
 }
