@@ -103,9 +103,9 @@ function notStuckSql(status: (typeof STUCKABLE)[number], org: string): string {
 const NOT_STUCK_COUNT = `count(e.id)`;
 
 /**
- * The active part, from the active set (the covering partial index executions_active_cover_idx):
- * rows (status, n, stuck), index-only without the stuck rule. With it, stuck is counted as the
- * stuckable statuses' count minus the ones not stuck (notStuckSql), rows that the caller sums.
+ * The active part: rows (status, n, stuck). With no range and no workflow from the running
+ * totals, else from the active set (the active partial indexes), index-only. Stuck is counted as
+ * the stuckable statuses' count minus the ones not stuck (notStuckSql), rows the caller sums.
  */
 function activeCountSql(i: ExactCountInput, p: Param, org: string, wfParam: string | null): string | null {
   if (!i.active.filter(isActive).length) return null;
@@ -119,10 +119,16 @@ function activeCountSql(i: ExactCountInput, p: Param, org: string, wfParam: stri
     ...(wfParam ? [`w.key = ANY(${wfParam}::text[])`] : []),
   ];
   const workflows = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"`;
-  const stuck = i.stuck ? `(CASE WHEN e.status IN (${STUCKABLE_SQL}) THEN count(*) ELSE 0 END)::float8` : "0::float8";
-  // an index-only count of the active entries: no thresholds to join
-  const counted = `SELECT e.status, count(*)::float8 AS n, ${stuck} AS stuck FROM executions e ${wfParam ? workflows : ""}
-      WHERE ${[...where, statusIn(i.active.filter(isActive))].join(" AND ")} GROUP BY e.status`;
+  const stuck = (n: string) => (i.stuck ? `(CASE WHEN status IN (${STUCKABLE_SQL}) THEN ${n} ELSE 0 END)::float8` : "0::float8");
+  const statuses = i.active.filter(isActive);
+  // no range and no workflow: the running totals, O(organizations); else an index-only count of
+  // the active entries, with no thresholds to join
+  const counted =
+    !wfParam && !i.from && !i.to
+      ? `SELECT t.status, sum(t.count)::float8 AS n, ${stuck("sum(t.count)")} AS stuck FROM org_execution_totals t
+          WHERE t."orgId" = ${org} AND ${statusIn(statuses, "t")} GROUP BY t.status`
+      : `SELECT e.status, count(*)::float8 AS n, ${stuck("count(*)")} AS stuck FROM executions e ${wfParam ? workflows : ""}
+          WHERE ${[...where, statusIn(statuses)].join(" AND ")} GROUP BY e.status`;
   if (!i.stuck) return counted;
   const notStuck = STUCKABLE.filter((s) => i.active.includes(s)).map(
     (s) => `SELECT e.status, 0::float8 AS n, (-${NOT_STUCK_COUNT})::float8 AS stuck FROM executions e ${workflows} JOIN organizations o ON o.id = e."orgId"
@@ -308,7 +314,7 @@ const RECOUNT = {
     columns: `"orgId", status, shard, count`,
     select: `SELECT e."orgId", e.status, (e."workflowId" % ${TOTAL_SHARDS})::smallint AS shard, count(*)::bigint AS count
        FROM executions e
-      WHERE e.status IN (${TERMINAL_SQL}) AND ($1::uuid IS NULL OR e."orgId" = $1::uuid)
+      WHERE $1::uuid IS NULL OR e."orgId" = $1::uuid
       GROUP BY 1, 2, 3`,
     stored: `SELECT "orgId", status, shard, count FROM org_execution_totals WHERE ($1::uuid IS NULL OR "orgId" = $1::uuid) AND count <> 0`,
     key: `r.status || ' shard ' || r.shard`,

@@ -1,4 +1,4 @@
-// The aggregates of server/aggregates/rollups.ts against a recount: running totals and the
+// The aggregates of server/aggregates/rollups.ts against a recount: running totals (every status) and the
 // created-at rollup from the executions, the daily rollup from the hourly aggregate (itself held
 // to the executions by the hourly checks). Rows that hold zero are the same as no row.
 import { pool } from "../../server/db/client";
@@ -15,7 +15,7 @@ export async function rollupDifferences(orgId: string): Promise<string[]> {
     ...(await diff(
       "org_execution_totals",
       `SELECT status::text, shard::int, count::int FROM org_execution_totals WHERE "orgId" = $1 AND count <> 0`,
-      `SELECT status::text, ("workflowId" % 16)::int AS shard, count(*)::int FROM executions WHERE "orgId" = $1 AND status IN ${TERMINAL} GROUP BY 1, 2`,
+      `SELECT status::text, ("workflowId" % 16)::int AS shard, count(*)::int FROM executions WHERE "orgId" = $1 GROUP BY 1, 2`,
     )),
     ...(await diff(
       "execution_created_rollup",
