@@ -8,7 +8,7 @@ import { STUCK_REASON_SQL, stuckSql, stuckThresholdBoundSql } from "../execution
 import { ACTIVE_STATUSES, STATUSES, TERMINAL_STATUSES, type Status } from "../executions/status";
 import { BUCKET_COUNT, BUCKET_UPPER_MS } from "../metrics/histogram";
 import { splitRange } from "./aligned-range";
-import { BUCKET_ORIGIN_MS } from "./buckets";
+import { BUCKET_ORIGIN_MS, DAY_MS, HOUR_MS } from "./buckets";
 
 const TERMINAL_SQL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 const status = z.enum(STATUSES);
@@ -49,15 +49,18 @@ export type ExactCountInput = {
 };
 
 /**
- * The terminal part: the running totals when there is no range and no workflow, else the
- * created-at rollup over whole days and hours, with the ragged edges (under an hour each) counted
- * from executions by index. Rows (status, n, stuck = 0).
+ * The aggregate part, every admitted status: the running totals when there is no range and no
+ * workflow, else the created-at rollup over whole days and hours, with the ragged edges (under an
+ * hour each) counted from executions by index. Rows (status, n, stuck): with the stuck rule, stuck
+ * is n for the stuckable statuses, from which the not-stuck parts (activeCountSql) are taken.
  */
-function terminalCountSql(i: ExactCountInput, p: Param, org: string, wfParam: string | null): string | null {
-  if (!i.terminal.length) return null;
-  const st = `${p(i.terminal)}::"ExecutionStatus"[]`;
+function aggregateCountSql(i: ExactCountInput, p: Param, org: string, wfParam: string | null): string | null {
+  const statuses = [...i.terminal, ...i.active];
+  if (!statuses.length) return null;
+  const st = `${p(statuses)}::"ExecutionStatus"[]`;
+  const stuck = (n: string) => (i.stuck ? `(CASE WHEN status IN (${STUCKABLE_SQL}) THEN ${n} ELSE 0 END)::float8` : "0::float8");
   if (!wfParam && !i.from && !i.to) {
-    return `SELECT status, sum(count)::float8 AS n, 0::float8 AS stuck FROM org_execution_totals WHERE "orgId" = ${org} AND status = ANY(${st}) GROUP BY status`;
+    return `SELECT status, sum(count)::float8 AS n, ${stuck("sum(count)")} AS stuck FROM org_execution_totals WHERE "orgId" = ${org} AND status = ANY(${st}) GROUP BY status`;
   }
   const wf = wfParam ? `AND "workflowId" = ANY(${workflowIdsByKey(wfParam, org)})` : "";
   const pieces = splitRange(i.from?.getTime() ?? null, i.to?.getTime() ?? null);
@@ -75,7 +78,7 @@ function terminalCountSql(i: ExactCountInput, p: Param, org: string, wfParam: st
       GROUP BY status`);
   }
   if (!parts.length) return null;
-  return `SELECT status, sum(n)::float8 AS n, 0::float8 AS stuck FROM (${parts.join("\nUNION ALL\n")}) t GROUP BY status`;
+  return `SELECT status, sum(n)::float8 AS n, ${stuck("sum(n)")} AS stuck FROM (${parts.join("\nUNION ALL\n")}) t GROUP BY status`;
 }
 
 /** The statuses the stuck rule can hold (server/executions/stuck.ts). */
@@ -83,7 +86,6 @@ const STUCKABLE = ["SCHEDULED", "RUNNING"] as const satisfies readonly Status[];
 const STUCKABLE_SQL = STUCKABLE.map((s) => `'${s}'`).join(", ");
 const RULE = stuckSql({ scheduledAfterSeconds: "", runningAfterSeconds: "" });
 const isStuckable = (s: Status) => (STUCKABLE as readonly Status[]).includes(s);
-const isActive = (s: Status) => (ACTIVE_STATUSES as readonly Status[]).includes(s);
 
 /**
  * The executions of one stuckable status that are NOT stuck now, among rows e joined to w and o:
@@ -106,38 +108,29 @@ function notStuckSql(status: (typeof STUCKABLE)[number], org: string): string {
 const notStuckCount = (narrowed: boolean) => (narrowed ? `count(*)` : `count(e.id)`);
 
 /**
- * The active part: rows (status, n, stuck). With no range and no workflow from the running
- * totals, else from the active set (the active partial indexes), index-only. Stuck is counted as
- * the stuckable statuses' count minus the ones not stuck (notStuckSql), rows the caller sums.
+ * The active part, with the stuck rule only: the executions of each admitted stuckable status
+ * that are not stuck (notStuckSql), as rows (status, 0, −count) the caller sums with the
+ * aggregate part's (status, n, n). No rule asked: nothing to read here.
  */
 function activeCountSql(i: ExactCountInput, p: Param, org: string, wfParam: string | null): string | null {
-  if (!i.active.filter(isActive).length) return null;
-  // the statuses apart: the count takes them all, a not-stuck part its own one
+  const stuckable = STUCKABLE.filter((s) => i.active.includes(s));
+  if (!i.stuck || !stuckable.length) return null;
   const where = [
     `e."orgId" = ${org}`,
     ...(i.from ? [`e."createdAt" >= ${p(i.from)}::timestamptz`] : []),
     ...(i.to ? [`e."createdAt" < ${p(i.to)}::timestamptz`] : []),
     // A join on the keys, not an id array from a subquery: the planner then knows how many
-    // workflows it reads, and takes the covering index per workflow instead of guessing.
+    // workflows it reads.
     ...(wfParam ? [`w.key = ANY(${wfParam}::text[])`] : []),
   ];
-  const workflows = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"`;
-  const stuck = (n: string) => (i.stuck ? `(CASE WHEN status IN (${STUCKABLE_SQL}) THEN ${n} ELSE 0 END)::float8` : "0::float8");
-  const statuses = i.active.filter(isActive);
-  // no range and no workflow: the running totals, O(organizations); else an index-only count of
-  // the active entries, with no thresholds to join
-  const counted =
-    !wfParam && !i.from && !i.to
-      ? `SELECT t.status, sum(t.count)::float8 AS n, ${stuck("sum(t.count)")} AS stuck FROM org_execution_totals t
-          WHERE t."orgId" = ${org} AND ${statusIn(statuses, "t")} GROUP BY t.status`
-      : `SELECT e.status, count(*)::float8 AS n, ${stuck("count(*)")} AS stuck FROM executions e ${wfParam ? workflows : ""}
-          WHERE ${[...where, statusIn(statuses)].join(" AND ")} GROUP BY e.status`;
-  if (!i.stuck) return counted;
-  const notStuck = STUCKABLE.filter((s) => i.active.includes(s)).map(
-    (s) => `SELECT e.status, 0::float8 AS n, (-${notStuckCount(Boolean(wfParam || i.from || i.to))})::float8 AS stuck FROM executions e ${workflows} JOIN organizations o ON o.id = e."orgId"
-      WHERE ${[...where, notStuckSql(s, org)].join(" AND ")} GROUP BY e.status`,
-  );
-  return [counted, ...notStuck].map((q) => `(${q})`).join("\nUNION ALL\n");
+  const count = notStuckCount(Boolean(wfParam || i.from || i.to));
+  return stuckable
+    .map(
+      (s) => `(SELECT e.status, 0::float8 AS n, (-${count})::float8 AS stuck
+         FROM executions e JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId" JOIN organizations o ON o.id = e."orgId"
+        WHERE ${[...where, notStuckSql(s, org)].join(" AND ")} GROUP BY e.status)`,
+    )
+    .join("\nUNION ALL\n");
 }
 
 const EXACT_COUNTS = defineDynamicQuery("aggregates.exactCounts", z.object({ status, n: z.number(), stuck: z.number() }));
@@ -145,7 +138,7 @@ const EXACT_COUNTS = defineDynamicQuery("aggregates.exactCounts", z.object({ sta
 function exactCountStatement(i: ExactCountInput): SqlText | null {
   const { values, p } = params([i.orgId]);
   const wfParam = i.workflows ? p(i.workflows) : null;
-  const parts = [terminalCountSql(i, p, "$1", wfParam), activeCountSql(i, p, "$1", wfParam)].filter((s): s is string => s !== null);
+  const parts = [aggregateCountSql(i, p, "$1", wfParam), activeCountSql(i, p, "$1", wfParam)].filter((s): s is string => s !== null);
   if (!parts.length) return null;
   return { text: parts.length === 1 ? parts[0]! : parts.map((s) => `(${s})`).join("\nUNION ALL\n"), values };
 }
@@ -158,14 +151,14 @@ export async function exactCountRows(db: Queryable, i: ExactCountInput) {
 
 /** The two parts of an exact count as separate statements, for EXPLAIN in tests. */
 export function explainableExactCountParts(i: ExactCountInput): { terminal: { sql: string; values: unknown[] } | null; active: { sql: string; values: unknown[] } | null; combined: { sql: string; values: unknown[] } | null } {
-  const part = (build: typeof terminalCountSql) => {
+  const part = (build: typeof aggregateCountSql) => {
     const { values, p } = params([i.orgId]);
     const wfParam = i.workflows ? p(i.workflows) : null;
     const sql = build(i, p, "$1", wfParam);
     return sql ? { sql, values } : null;
   };
   const combined = exactCountStatement(i);
-  return { terminal: part(terminalCountSql), active: part(activeCountSql), combined: combined ? { sql: combined.text, values: [...combined.values] } : null };
+  return { terminal: part(aggregateCountSql), active: part(activeCountSql), combined: combined ? { sql: combined.text, values: [...combined.values] } : null };
 }
 
 /* --- charts ------------------------------------------------------------------------------- */
@@ -217,34 +210,39 @@ export function chartTerminalRows(db: Queryable, i: ChartQueryInput) {
 
 /**
  * Active executions per bucket (by the hour they were created) and status, and how many are
- * stuck: an index-only count of the active entries, and the stuck ones as the stuckable
- * statuses' count minus the ones not stuck (notStuckSql), summed per bucket in the statement.
+ * stuck: whole hours (or days) from the created-at rollup, the last partial one (up to `to`) from
+ * executions by index, and the stuck ones as the stuckable statuses' count minus the ones not
+ * stuck (notStuckSql), summed per bucket in the statement. `from` is on the grain (charts.ts).
  */
 export function chartActiveRows(db: Queryable, i: ChartQueryInput) {
-  const { values, p } = params([i.orgId, i.from, i.to, i.bucketMs]);
-  // by key on the joined workflow, as the active part of a count does (a known number of rows)
-  const workflows = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"`;
+  const grainMs = i.daily ? DAY_MS : HOUR_MS;
+  const edge = new Date(Math.max(i.from.getTime(), Math.floor(i.to.getTime() / grainMs) * grainMs));
+  const { values, p } = params([i.orgId, i.from, i.to, i.bucketMs, edge]);
   // the active statuses the filter admits (only the stuck ones: of the stuckable statuses, minus
   // the ones not stuck below)
   const admitted = ACTIVE_STATUSES.filter((s) => (!i.statuses || i.statuses.includes(s)) && (!i.stuckOnly || isStuckable(s)));
   if (!admitted.length) return Promise.resolve([]);
-  const where = [
-    `e."orgId" = $1`,
-    `e."createdAt" >= $2`,
-    `e."createdAt" < $3`,
-    ...(i.workflows ? [`w.key = ANY(${p(i.workflows)}::text[])`] : []),
-  ];
+  const keys = i.workflows ? p(i.workflows) : null;
+  // by key on the joined workflow, as the active part of a count does (a known number of rows)
+  const workflows = `JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId"`;
+  const where = (from: string) => [`e."orgId" = $1`, `e."createdAt" >= ${from}`, `e."createdAt" < $3`, ...(keys ? [`w.key = ANY(${keys}::text[])`] : [])];
+  const stuck = (n: string, st: string) => `(CASE WHEN ${st} IN (${STUCKABLE_SQL}) THEN ${n} ELSE 0 END)::float8`;
+  const rollup = `SELECT ${bucketIndexSql("r.bucket", "$4")} AS b, r.status, sum(r.count)::float8 AS n, ${stuck("sum(r.count)", "r.status")} AS stuck
+      FROM execution_created_rollup r
+     WHERE r."orgId" = $1 AND r."grainHours" = ${i.daily ? 24 : 1} AND r.bucket >= $2 AND r.bucket < $5 AND ${statusIn(admitted, "r")}
+       ${keys ? `AND r."workflowId" = ANY(${workflowIdsByKey(keys)})` : ""}
+     GROUP BY 1, 2`;
   const b = bucketIndexSql(`e."createdAt"`, "$4");
-  const counted = `SELECT ${b} AS b, e.status, count(*)::float8 AS n, (CASE WHEN e.status IN (${STUCKABLE_SQL}) THEN count(*) ELSE 0 END)::float8 AS stuck
-      FROM executions e ${i.workflows ? workflows : ""} WHERE ${[...where, statusIn(admitted)].join(" AND ")} GROUP BY 1, 2`;
+  const lastBucket = `SELECT ${b} AS b, e.status, count(*)::float8 AS n, ${stuck("count(*)", "e.status")} AS stuck
+      FROM executions e ${keys ? workflows : ""} WHERE ${[...where("$5"), statusIn(admitted)].join(" AND ")} GROUP BY 1, 2`;
   const notStuck = STUCKABLE.filter((s) => admitted.includes(s)).map(
     (s) => `SELECT ${b} AS b, e.status, ${i.stuckOnly ? `(-count(*))` : "0"}::float8 AS n, (-count(*))::float8 AS stuck
       FROM executions e ${workflows} JOIN organizations o ON o.id = e."orgId"
-     WHERE ${[...where, notStuckSql(s, "$1")].join(" AND ")} GROUP BY 1, 2`,
+     WHERE ${[...where("$2"), notStuckSql(s, "$1")].join(" AND ")} GROUP BY 1, 2`,
   );
   return CHART_ACTIVE.all(db, {
     text: `SELECT b, status, sum(n)::float8 AS n, sum(stuck)::float8 AS stuck
-             FROM (${[counted, ...notStuck].map((q) => `(${q})`).join("\nUNION ALL\n")}) t
+             FROM (${[rollup, lastBucket, ...notStuck].map((q) => `(${q})`).join("\nUNION ALL\n")}) t
             GROUP BY 1, 2 HAVING sum(n) <> 0`,
     values,
   });
@@ -310,7 +308,7 @@ const RECOUNT = {
     select: `SELECT e."orgId", g.hours AS "grainHours", date_trunc(CASE g.hours WHEN 1 THEN 'hour' ELSE 'day' END, e."createdAt", 'UTC') AS bucket,
             e."workflowId", e.status, count(*)::int AS count
        FROM executions e, (VALUES (1::smallint), (24::smallint)) AS g(hours)
-      WHERE e.status IN (${TERMINAL_SQL}) AND ($1::uuid IS NULL OR e."orgId" = $1::uuid)
+      WHERE $1::uuid IS NULL OR e."orgId" = $1::uuid
       GROUP BY 1, 2, 3, 4, 5`,
     stored: `SELECT "orgId", "grainHours", bucket, "workflowId", status, count FROM execution_created_rollup
       WHERE ($1::uuid IS NULL OR "orgId" = $1::uuid) AND count <> 0`,

@@ -1,7 +1,8 @@
 // The aggregates behind exact counters and long-range charts, beside execution_hourly:
 // - execution_daily: terminal executions by the day they finished (charts over weeks),
-// - execution_created_rollup: terminal executions by the hour and the day they were created
-//   (exact counts on the list's own time axis),
+// - execution_created_rollup: executions by the hour and the day they were created and their
+//   current status, active ones too (exact counts on the list's own time axis, the charts'
+//   active series),
 // - org_execution_totals: executions per organization and current status, active ones too (the
 //   header with no range: O(organizations), whatever the size of the active set).
 // Ingestion moves them by the difference between an execution as locked and as written, in the
@@ -27,10 +28,14 @@ export type RollupDeltas = { daily: DailyDelta[]; created: CreatedDelta[]; total
 const floorTo = (t: Date, ms: number) => new Date(Math.floor(t.getTime() / ms) * ms);
 export const shardOf = (workflowId: string) => Number(BigInt(workflowId) % BigInt(TOTAL_SHARDS));
 
-/** What one execution adds to the rollups by time (nothing unless terminal). Pure. */
+/**
+ * What one execution adds to the rollups by time: the created-at rollup counts it under any
+ * status, the daily one once it is terminal with a duration. Pure.
+ */
 function contribution(workflowId: string, s: ExecutionState | null) {
-  if (!s || !isTerminal(s.status)) return null;
-  const finished = s.completedAt && s.durationMs !== null ? { day: floorTo(s.completedAt, DAY_MS), durationMs: s.durationMs } : null;
+  if (!s) return null;
+  const finished =
+    isTerminal(s.status) && s.completedAt && s.durationMs !== null ? { day: floorTo(s.completedAt, DAY_MS), durationMs: s.durationMs } : null;
   return {
     status: s.status,
     finished,
