@@ -2,7 +2,9 @@
 // the id and metadata searches. Terminal executions come from the aggregates: the running totals
 // when there is no range and no workflow, else the created-at rollup over whole days and hours,
 // with the ragged edges (under an hour each) counted from executions by index. Active ones come
-// from the active-executions partial index, with the stuck rule. Both parts are one statement
+// from the running totals too with no range and no workflow, else from the active-executions
+// partial indexes; stuck is their SCHEDULED and RUNNING count minus the ones the rule finds not
+// stuck, which lie in a range of the org-leading partial indexes. Both parts are one statement
 // (./queries.ts), so a count is one round trip. The cost depends on days, hours × workflows and
 // the size of the active set, never on history.
 import type { ReadContext } from "../context";

@@ -1,8 +1,10 @@
 // The aggregates behind exact counters and long-range charts, beside execution_hourly:
 // - execution_daily: terminal executions by the day they finished (charts over weeks),
-// - execution_created_rollup: terminal executions by the hour and the day they were created
-//   (exact counts on the list's own time axis),
-// - org_execution_totals: terminal executions per organization and status (the header).
+// - execution_created_rollup: executions by the hour and the day they were created and their
+//   current status, active ones too (exact counts on the list's own time axis, the charts'
+//   active series),
+// - org_execution_totals: executions per organization and current status, active ones too (the
+//   header with no range: O(organizations), whatever the size of the active set).
 // Ingestion moves them by the difference between an execution as locked and as written, in the
 // transaction that moves the workflow counters, so each execution counts once wherever its
 // events' merge puts it: a late event that moves createdAt, completedAt or the duration takes it
@@ -26,15 +28,18 @@ export type RollupDeltas = { daily: DailyDelta[]; created: CreatedDelta[]; total
 const floorTo = (t: Date, ms: number) => new Date(Math.floor(t.getTime() / ms) * ms);
 export const shardOf = (workflowId: string) => Number(BigInt(workflowId) % BigInt(TOTAL_SHARDS));
 
-/** What one execution adds to the aggregates (nothing unless terminal). Pure. */
+/**
+ * What one execution adds to the rollups by time: the created-at rollup counts it under any
+ * status, the daily one once it is terminal with a duration. Pure.
+ */
 function contribution(workflowId: string, s: ExecutionState | null) {
-  if (!s || !isTerminal(s.status)) return null;
-  const finished = s.completedAt && s.durationMs !== null ? { day: floorTo(s.completedAt, DAY_MS), durationMs: s.durationMs } : null;
+  if (!s) return null;
+  const finished =
+    isTerminal(s.status) && s.completedAt && s.durationMs !== null ? { day: floorTo(s.completedAt, DAY_MS), durationMs: s.durationMs } : null;
   return {
     status: s.status,
     finished,
     created: CREATED_GRAINS_HOURS.map((h) => ({ grainHours: h, bucket: floorTo(s.createdAt, h * HOUR_MS) })),
-    shard: shardOf(workflowId),
   };
 }
 
@@ -62,8 +67,12 @@ export function rollupDeltas(changes: readonly RollupChange[]): RollupDeltas {
         r.count += sign;
         created.set(key, r);
       }
-      const key = `${c.status}|${c.shard.toString().padStart(2, "0")}`;
-      const t = totals.get(key) ?? { status: c.status, shard: c.shard, count: 0 };
+    };
+    // the running totals count every execution under its current status
+    const total = (st: Status, sign: 1 | -1) => {
+      const shard = shardOf(workflowId);
+      const key = `${st}|${shard.toString().padStart(2, "0")}`;
+      const t = totals.get(key) ?? { status: st, shard, count: 0 };
       t.count += sign;
       totals.set(key, t);
     };
@@ -71,6 +80,8 @@ export function rollupDeltas(changes: readonly RollupChange[]): RollupDeltas {
     const a = contribution(workflowId, after);
     if (b) add(b, -1);
     if (a) add(a, 1);
+    if (before) total(before.status, -1);
+    total(after.status, 1);
   }
   const sorted = <T>(m: Map<string, T>, keep: (v: T) => boolean) => [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, v]) => v).filter(keep);
   return {

@@ -112,16 +112,26 @@ export function stuckOnlySql(status: "SCHEDULED" | "RUNNING", org: string, e = "
   const s = stuckSql({ e, scheduledAfterSeconds: "", runningAfterSeconds: "" });
   const col = status === "SCHEDULED" ? `"stuckScheduledAfterSeconds"` : `"stuckRunningAfterSeconds"`;
   const since = status === "SCHEDULED" ? s.scheduledSince : s.signOfLife;
-  const bound = (agg: "min" | "max", pick: "LEAST" | "GREATEST") =>
-    `(SELECT ${pick}(bo.${col}, (SELECT ${agg}(bw.${col}) FROM workflows bw WHERE bw."orgId" = ${org})) FROM organizations bo WHERE bo.id = ${org})`;
+  const bound = (agg: "min" | "max") => stuckThresholdBoundSql(status, org, agg);
   const own = `COALESCE(tw.${col}, (SELECT tobj.${col} FROM organizations tobj WHERE tobj.id = ${org}))`;
   const ofStatus = `${e}.status = '${status}'`;
-  const pastLargest = s.olderThan(since, bound("max", "GREATEST"));
+  const pastLargest = s.olderThan(since, bound("max"));
   return [
     { join: "", where: `${ofStatus} AND ${pastLargest}` },
     {
       join: `JOIN workflows tw ON tw."orgId" = ${e}."orgId" AND tw.id = ${e}."workflowId"`,
-      where: `${ofStatus} AND NOT (${pastLargest}) AND ${s.olderThan(since, bound("min", "LEAST"))} AND ${s.olderThan(since, own)}`,
+      where: `${ofStatus} AND NOT (${pastLargest}) AND ${s.olderThan(since, bound("min"))} AND ${s.olderThan(since, own)}`,
     },
   ];
+}
+
+/**
+ * The smallest or largest effective threshold (seconds) of one status among an organization and
+ * its workflows: older than the largest, an execution of that status is stuck whatever its
+ * workflow, so the ones not stuck lie in a range of "since" over the org-leading partial index.
+ */
+export function stuckThresholdBoundSql(status: "SCHEDULED" | "RUNNING", org: string, agg: "min" | "max"): string {
+  const col = status === "SCHEDULED" ? `"stuckScheduledAfterSeconds"` : `"stuckRunningAfterSeconds"`;
+  const pick = agg === "min" ? "LEAST" : "GREATEST";
+  return `(SELECT ${pick}(bo.${col}, (SELECT ${agg}(bw.${col}) FROM workflows bw WHERE bw."orgId" = ${org})) FROM organizations bo WHERE bo.id = ${org})`;
 }

@@ -51,21 +51,35 @@ beforeAll(async () => {
     // every fifth gets an earlier event late: createdAt moves back, possibly across hours and days
     if (i % 5 === 0) late.push({ eventId: `${x}-e`, executionId: x, status: "PENDING", occurredAt: iso(t - next(2 * DAY)) });
   }
+  // recent active executions, so the stuck counts meet ones not stuck (yet): running with a sign
+  // of life minutes ago, scheduled a minute or more ago, on either side of the thresholds
+  for (let i = 0; i < 60; i++) {
+    const x = `y-${i}`;
+    const t = now - next(50 * 60_000) - 1000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    main.push({ eventId: `${x}-p`, executionId: x, workflow: WORKFLOWS[next(3)], status: "PENDING", occurredAt: iso(t) });
+    main.push({ eventId: `${x}-s`, executionId: x, status: i % 2 ? "SCHEDULED" : "RUNNING", occurredAt: iso(t + 500) });
+  }
   for (const batch of [main, late]) {
     for (let i = 0; i < batch.length; i += 200) {
       const results = await ingestEvents({ orgId: org.orgId }, { events: batch.slice(i, i + 200) });
       expect(results.filter((r) => r.outcome === "invalid")).toEqual([]);
     }
   }
+  // one workflow's own running threshold, below the organization's: stuck sooner than the others
+  await pool().query(`UPDATE workflows SET "stuckRunningAfterSeconds" = 900 WHERE "orgId" = $1 AND key = 'c.three'`, [org.orgId]);
   const { rows: stored } = await pool().query<{ status: Status; workflow: string; createdAt: Date; completedAt: Date | null; stuck: boolean }>(
     `SELECT e.status, w.key AS workflow, e."createdAt", e."completedAt",
             (e.status = 'SCHEDULED' AND e."statusChangedAt" < now() - interval '300 seconds')
-              OR (e.status = 'RUNNING' AND GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") < now() - interval '1800 seconds') AS stuck
+              OR (e.status = 'RUNNING' AND GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") < now() - make_interval(secs => CASE w.key WHEN 'c.three' THEN 900 ELSE 1800 END)) AS stuck
        FROM executions e JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId" WHERE e."orgId" = $1`,
     [org.orgId],
   );
   rows = stored.map((r) => ({ ...r, createdAt: r.createdAt.getTime(), completedAt: r.completedAt?.getTime() ?? null }));
-  expect(rows).toHaveLength(400);
+  expect(rows).toHaveLength(460);
+  // the stuck counts below meet both kinds
+  expect(rows.filter((r) => (r.status === "RUNNING" || r.status === "SCHEDULED") && !r.stuck).length).toBeGreaterThan(5);
+  expect(rows.filter((r) => r.stuck && r.createdAt > now - HOUR).length).toBeGreaterThan(5);
 });
 
 function recount(f: { from?: Date; to?: Date; workflows?: string[]; statuses?: Status[]; stuck?: boolean }) {
@@ -159,5 +173,13 @@ describe("charts on randomized histories", () => {
     }
     expect(seen).toBe([...want.values()].reduce((n, c) => n + STATUSES.reduce((m, s) => m + c[s], 0), 0));
     expect(seen).toBeGreaterThan(0);
+    const activeInRange = rows.filter((r) => !isTerminal(r.status) && r.createdAt >= chart.from.getTime() && r.createdAt < chart.to.getTime());
+    expect(chart.active.stuck).toBe(activeInRange.filter((r) => r.stuck).length);
+    // with the stuck filter: only the stuck ones, bucket by bucket
+    const stuckChart = await getExecutionCharts({ orgId: org.orgId }, { from: new Date(now.getTime() - range), stuck: true }, now);
+    const stuckWant = new Map<number, number>();
+    for (const r of activeInRange.filter((r) => r.stuck)) stuckWant.set(bucketIndex(r.createdAt, stuckChart.bucketMs), (stuckWant.get(bucketIndex(r.createdAt, stuckChart.bucketMs)) ?? 0) + 1);
+    for (const p of stuckChart.points) expect(p.total).toBe(stuckWant.get(bucketIndex(p.start.getTime(), stuckChart.bucketMs)) ?? 0);
+    expect(stuckChart.active.stuck).toBe(activeInRange.filter((r) => r.stuck).length);
   });
 });

@@ -1,9 +1,7 @@
 // The aggregates of server/aggregates/rollups.ts against a recount: running totals and the
-// created-at rollup from the executions, the daily rollup from the hourly aggregate (itself held
+// created-at rollup (every status) from the executions, the daily rollup from the hourly aggregate (itself held
 // to the executions by the hourly checks). Rows that hold zero are the same as no row.
 import { pool } from "../../server/db/client";
-
-const TERMINAL = `('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'CONTINUED_AS_NEW')`;
 
 /** Rows that differ between the stored aggregates and a recount, named by table; [] when equal. */
 export async function rollupDifferences(orgId: string): Promise<string[]> {
@@ -15,13 +13,13 @@ export async function rollupDifferences(orgId: string): Promise<string[]> {
     ...(await diff(
       "org_execution_totals",
       `SELECT status::text, shard::int, count::int FROM org_execution_totals WHERE "orgId" = $1 AND count <> 0`,
-      `SELECT status::text, ("workflowId" % 16)::int AS shard, count(*)::int FROM executions WHERE "orgId" = $1 AND status IN ${TERMINAL} GROUP BY 1, 2`,
+      `SELECT status::text, ("workflowId" % 16)::int AS shard, count(*)::int FROM executions WHERE "orgId" = $1 GROUP BY 1, 2`,
     )),
     ...(await diff(
       "execution_created_rollup",
       `SELECT "grainHours"::int AS g, bucket, "workflowId"::text AS w, status::text, count::int FROM execution_created_rollup WHERE "orgId" = $1 AND count <> 0`,
       `SELECT g.h AS g, date_trunc(CASE g.h WHEN 1 THEN 'hour' ELSE 'day' END, "createdAt", 'UTC') AS bucket, "workflowId"::text AS w, status::text, count(*)::int
-         FROM executions, (VALUES (1), (24)) g(h) WHERE "orgId" = $1 AND status IN ${TERMINAL} GROUP BY 1, 2, 3, 4`,
+         FROM executions, (VALUES (1), (24)) g(h) WHERE "orgId" = $1 GROUP BY 1, 2, 3, 4`,
     )),
     ...(await diff(
       "execution_daily",
