@@ -2,11 +2,12 @@
 // created-at rollup (every status) from the executions, the daily rollup from the hourly aggregate (itself held
 // to the executions by the hourly checks). Rows that hold zero are the same as no row.
 import { pool } from "../../server/db/client";
+import type { Queryable } from "../../server/db/sql";
 
 /** Rows that differ between the stored aggregates and a recount, named by table; [] when equal. */
-export async function rollupDifferences(orgId: string): Promise<string[]> {
+export async function rollupDifferences(orgId: string, db: Queryable = pool()): Promise<string[]> {
   const diff = async (name: string, stored: string, recount: string) => {
-    const { rows } = await pool().query(`((${stored}) EXCEPT ALL (${recount})) UNION ALL ((${recount}) EXCEPT ALL (${stored}))`, [orgId]);
+    const { rows } = await db.query(`((${stored}) EXCEPT ALL (${recount})) UNION ALL ((${recount}) EXCEPT ALL (${stored}))`, [orgId]);
     return rows.map((r) => `${name}: ${JSON.stringify(r)}`);
   };
   return [
