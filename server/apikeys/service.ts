@@ -5,7 +5,7 @@ import { config, sessionDatabaseUrl } from "../config";
 import type { ServiceContext } from "../context";
 import { pool } from "../db/client";
 import { audited } from "../rbac/audited";
-import { ApiKeyCache } from "./cache";
+import { newApiKeyCache, type ApiKeyCache } from "./cache";
 import { API_KEY_PATTERN, displayPrefix, generateApiKey, hashApiKey } from "./keys";
 import { activeKeyByHash, insertApiKey, touchApiKey } from "./queries";
 
@@ -38,7 +38,7 @@ const globalForKeys = globalThis as unknown as { runwatchApiKeyCache?: ApiKeyCac
  */
 export function apiKeyCache(): ApiKeyCache<ApiKeyPrincipal> | null {
   if (globalForKeys.runwatchApiKeyCache === undefined) {
-    globalForKeys.runwatchApiKeyCache = config().RUNWATCH_EMBEDDED_DB === "1" ? null : new ApiKeyCache(sessionDatabaseUrl);
+    globalForKeys.runwatchApiKeyCache = config().RUNWATCH_EMBEDDED_DB === "1" ? null : newApiKeyCache<ApiKeyPrincipal>(sessionDatabaseUrl);
   }
   return globalForKeys.runwatchApiKeyCache;
 }
@@ -65,7 +65,7 @@ export async function authenticateApiKey(key: string): Promise<ApiKeyPrincipal |
     lastUsedAt = new Date();
     await touch(principal);
   }
-  cache?.set(hash, row.id, { principal, lastUsedAt }, mark);
+  cache?.set(hash, [row.id], { principal, lastUsedAt }, mark);
   return principal;
 }
 

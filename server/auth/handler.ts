@@ -8,6 +8,7 @@ import { errorResponse, internalErrorResponse, json } from "../http/api";
 import { CLIENT_ADDRESS_HEADER, requestAddress } from "../http/client-address";
 import { log } from "../log";
 import { auth } from "./auth";
+import { sessionCache, sessionTokenOf } from "./session";
 import { clearSignInAttempts, takeSignInAttempt } from "./signin-limit";
 
 function emailOf(body: unknown): string | null {
@@ -49,7 +50,15 @@ export async function handleAuthRequest(req: Request): Promise<Response> {
       }
     }
 
+    // a sign-out (or any other change of better-auth's) deletes or changes session rows: this
+    // process forgets its cached sessions at once, and a sign-out waits until the trigger's
+    // announcement has come round, so every other process refuses the cookie too when it answers
+    const changes = req.method !== "GET" && req.method !== "HEAD";
+    const signingOut = changes ? sessionCache()?.get(sessionTokenOf(req.headers) ?? "") : undefined;
+    const announced = signingOut ? sessionCache()!.announcement(`session:${signingOut.sessionId}`) : undefined;
     const res = await auth().handler(new Request(req.url, { method: req.method, headers, body: text }));
+    if (changes) sessionCache()?.clear();
+    if (announced && res.ok) await announced;
     if (email && res.ok) await clearSignInAttempts(email);
     if (res.status === 429 && !res.headers.has("retry-after")) {
       // better-auth's own limit says X-Retry-After; the standard header is what clients honour

@@ -20,3 +20,11 @@ export const takeAttempt = (db: Queryable, a: { id: string; key: string; nowMs: 
 const CLEAR = defineCommand("auth.clear_signin_attempts", `DELETE FROM rate_limits WHERE key = $1`);
 
 export const clearAttempts = (db: Queryable, key: string) => CLEAR.run(db, [key]);
+
+/** The channel the sessions and users triggers (migration 20261201193000) announce "session:<id>" and "user:<id>" on. */
+export const SESSION_CHANNEL = "runwatch_session_changed";
+
+const LISTEN = defineCommand("auth.listen_sessions", `LISTEN ${SESSION_CHANNEL}`);
+
+/** Subscribes this connection to the announcements of changed sessions and users. */
+export const listenForSessionChanges = (db: Queryable) => LISTEN.run(db, []);

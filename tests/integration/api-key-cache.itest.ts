@@ -141,7 +141,7 @@ describe.skipIf(EMBEDDED)("the API-key cache", () => {
     expect(await cache.ready()).toBe(true);
     const mark = cache.mark();
     cache.evict(key.id); // what the announcement of a revocation does while a lookup is in flight
-    cache.set("some-hash", key.id, { principal: { orgId, apiKeyId: key.id, name: "k" }, lastUsedAt: null }, mark);
+    cache.set("some-hash", [key.id], { principal: { orgId, apiKeyId: key.id, name: "k" }, lastUsedAt: null }, mark);
     expect(cache.get("some-hash")).toBeUndefined();
   });
 });
