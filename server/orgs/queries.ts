@@ -1,21 +1,26 @@
-// The organization row as it is created, inside audited()'s transaction with its audit entry.
+// The organization row: its one schema and column list (the settings screens change it with
+// them), and its creation, inside audited()'s transaction with its audit entry.
 import { z } from "zod";
 import { defineQuery, type Queryable } from "../db/sql";
 
-const orgRow = z.object({
+/** The organization columns every statement that returns an organization selects. */
+export const ORG_COLUMNS = `id, slug, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds"`;
+
+export const orgRow = z.object({
   id: z.string(),
   slug: z.string(),
   name: z.string(),
   stuckScheduledAfterSeconds: z.number().int(),
   stuckRunningAfterSeconds: z.number().int(),
 });
+export type OrgRow = z.infer<typeof orgRow>;
 
 // the unique index on slug decides, so of two concurrent creations one inserts and the other gets no row
 const INSERT_ORG = defineQuery(
   "orgs.insert",
   `INSERT INTO organizations (id, slug, name, "updatedAt") VALUES ($1, $2, $3, now())
    ON CONFLICT (slug) DO NOTHING
-   RETURNING id::text AS id, slug, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds"`,
+   RETURNING ${ORG_COLUMNS}`,
   orgRow,
 );
 

@@ -5,7 +5,7 @@ import { systemContext } from "../context";
 import { prisma } from "../db/client";
 import { DomainError } from "../errors";
 import { audited } from "../rbac/audited";
-import { insertOrg } from "./queries";
+import { insertOrg, type OrgRow } from "./queries";
 
 export const orgSlugSchema = z
   .string()
@@ -13,7 +13,7 @@ export const orgSlugSchema = z
 
 export const orgNameSchema = z.string().trim().min(1, "name must not be empty").max(200, "name must be at most 200 characters");
 
-export type Org = { id: string; slug: string; name: string; stuckScheduledAfterSeconds: number; stuckRunningAfterSeconds: number };
+export type Org = OrgRow;
 
 const orgColumns = { id: true, slug: true, name: true, stuckScheduledAfterSeconds: true, stuckRunningAfterSeconds: true } as const;
 

@@ -10,9 +10,10 @@ import { orgNameSchema } from "../orgs/service";
 import { SettingsError } from "./errors";
 import { audited, type ServiceContext } from "../rbac/audited";
 import { lockOrg } from "./lock";
-import { countActivity, deleteOrgRow, lockOrgForDelete, orgSettingsRow, renameOrgRow, updateThresholds } from "./queries";
+import { orgRow } from "../orgs/queries";
+import { countActivity, deleteOrgRow, lockOrgForDelete, renameOrgRow, updateThresholds } from "./queries";
 
-export const orgSettingsSchema = orgSettingsRow;
+export const orgSettingsSchema = orgRow;
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;
 
 const MAX_THRESHOLD_SECONDS = 30 * 24 * 3600;

@@ -3,23 +3,13 @@
 // updates, and the deletion with its activity count.
 import { z } from "zod";
 import { defineCommand, defineQuery, type Queryable } from "../db/sql";
-
-const ORG_COLUMNS = `id, slug, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds"`;
-
-export const orgSettingsRow = z.object({
-  id: z.string(),
-  slug: z.string(),
-  name: z.string(),
-  stuckScheduledAfterSeconds: z.number().int(),
-  stuckRunningAfterSeconds: z.number().int(),
-});
-export type OrgSettingsRow = z.infer<typeof orgSettingsRow>;
+import { ORG_COLUMNS, orgRow } from "../orgs/queries";
 
 /*
  * NO KEY UPDATE does not conflict with the KEY SHARE locks that inserts referencing the
  * organization take, so ingestion never waits on it.
  */
-const LOCK_ORG = defineQuery("settings.lock_org", `SELECT ${ORG_COLUMNS} FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, orgSettingsRow);
+const LOCK_ORG = defineQuery("settings.lock_org", `SELECT ${ORG_COLUMNS} FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, orgRow);
 
 /** The organization's row, locked for a settings or membership change; null when it is gone. */
 export const lockOrgRow = (db: Queryable, orgId: string) => LOCK_ORG.first(db, [orgId]);
@@ -30,14 +20,14 @@ const UPDATE_THRESHOLDS = defineQuery(
           "stuckRunningAfterSeconds" = COALESCE($3, "stuckRunningAfterSeconds"), "updatedAt" = now()
     WHERE id = $1
     RETURNING ${ORG_COLUMNS}`,
-  orgSettingsRow,
+  orgRow,
 );
 
 /** Sets the thresholds given (null: leave as is) of an organization the caller has locked. */
 export const updateThresholds = (db: Queryable, orgId: string, t: { stuckScheduledAfterSeconds: number | null; stuckRunningAfterSeconds: number | null }) =>
   UPDATE_THRESHOLDS.one(db, [orgId, t.stuckScheduledAfterSeconds, t.stuckRunningAfterSeconds]);
 
-const RENAME = defineQuery("settings.rename_org", `UPDATE organizations SET name = $2, "updatedAt" = now() WHERE id = $1 RETURNING ${ORG_COLUMNS}`, orgSettingsRow);
+const RENAME = defineQuery("settings.rename_org", `UPDATE organizations SET name = $2, "updatedAt" = now() WHERE id = $1 RETURNING ${ORG_COLUMNS}`, orgRow);
 
 export const renameOrgRow = (db: Queryable, orgId: string, name: string) => RENAME.one(db, [orgId, name]);
 
