@@ -10,24 +10,12 @@ import { systemContext } from "../../server/context";
 import { pool } from "../../server/db/client";
 import { revokeOrgApiKey } from "../../server/settings/apiKeys";
 import { type ApiProcess, startApiProcess } from "../setup/api-process";
-import { createTestApiKey, createTestOrg } from "../setup/helpers";
+import { createTestApiKey, createTestOrg, silently } from "../setup/helpers";
 import { api } from "./api-helpers";
 
 const EMBEDDED = process.env.RUNWATCH_EMBEDDED_DB === "1";
 let seq = 0;
 const event = () => ({ eventId: `ev-${Date.now()}-${seq++}`, executionId: `x-${seq}`, workflow: "wf.cache", status: "PENDING" });
-
-/** Changes a key's row without announcing it (triggers off for this session): only a cache can still accept the key. */
-async function silently(sql: string, params: unknown[]): Promise<void> {
-  const client = await pool().connect();
-  try {
-    await client.query("SET session_replication_role = replica");
-    await client.query(sql, params);
-  } finally {
-    await client.query("RESET session_replication_role").catch(() => {});
-    client.release();
-  }
-}
 
 async function listeners(): Promise<number> {
   const { rows } = await pool().query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND query ILIKE 'LISTEN%'`, [LISTENER_NAME]);

@@ -170,6 +170,32 @@ describe("the front server's REST half", () => {
   });
 });
 
+/** scripts/serve.ts as a child process on a free port; resolves once it says it is ready. */
+async function startServe(args: string[], timeoutMs: number): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const name = ["scripts/serve.ts", ...args].join(" ");
+  let output = "";
+  const child = spawn(process.execPath, ["--import", tsxLoader, path.join(projectRoot, "scripts/serve.ts"), ...args, "-p", "0", "-H", "127.0.0.1"], {
+    cwd: projectRoot,
+    env: { ...process.env, NODE_ENV: "production", DATABASE_REPLICA_URLS: "", RUNWATCH_DB_POOL_SIZE: "4", RUNWATCH_MONITOR: "0", LOG_LEVEL: "warn", BETTER_AUTH_SECRET: randomBytes(32).toString("hex") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      output += String(d);
+      const m = /Server ready on port (\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`${name} exited with ${code}:\n${output}`)));
+  });
+  return { child, port, output: () => output };
+}
+
 // scripts/serve.ts --api-only: the production entry without Next (no build needed), as the
 // benchmarks run it
 describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("scripts/serve.ts --api-only", () => {
@@ -181,26 +207,10 @@ describe.skipIf(process.env.RUNWATCH_EMBEDDED_DB === "1")("scripts/serve.ts --ap
   beforeAll(async () => {
     const { orgId } = await createTestOrg();
     key = (await createTestApiKey(orgId)).key;
-    child = spawn(process.execPath, ["--import", tsxLoader, path.join(projectRoot, "scripts/serve.ts"), "--api-only", "-p", "0", "-H", "127.0.0.1"], {
-      cwd: projectRoot,
-      env: { ...process.env, NODE_ENV: "production", DATABASE_REPLICA_URLS: "", RUNWATCH_DB_POOL_SIZE: "4", RUNWATCH_MONITOR: "0", LOG_LEVEL: "warn", BETTER_AUTH_SECRET: randomBytes(32).toString("hex") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`scripts/serve.ts --api-only did not start within 60 s:\n${output}`)), 60_000);
-      const onData = (d: Buffer) => {
-        output += String(d);
-        const m = /Server ready on port (\d+)/.exec(output);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`scripts/serve.ts --api-only exited with ${code}:\n${output}`)));
-    });
-    base = `http://127.0.0.1:${port}`;
+    const served = await startServe(["--api-only"], 60_000);
+    ({ child } = served);
+    output = served.output();
+    base = `http://127.0.0.1:${served.port}`;
   }, 90_000);
   afterAll(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
@@ -234,39 +244,13 @@ describe.skipIf(!hasBuild || EMBEDDED)(`scripts/serve.ts with Next behind it${ha
   let base: string;
   let key: string;
   let orgId: string;
-  let output = "";
 
   beforeAll(async () => {
     ({ orgId } = await createTestOrg());
     key = (await createTestApiKey(orgId)).key;
-    child = spawn(process.execPath, ["--import", tsxLoader, path.join(projectRoot, "scripts/serve.ts"), "-p", "0", "-H", "127.0.0.1"], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        DATABASE_REPLICA_URLS: "",
-        RUNWATCH_DB_POOL_SIZE: "4",
-        RUNWATCH_MONITOR: "0",
-        LOG_LEVEL: "warn",
-        BETTER_AUTH_SECRET: randomBytes(32).toString("hex"),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`scripts/serve.ts did not start within 90 s:\n${output}`)), 90_000);
-      const onData = (d: Buffer) => {
-        output += String(d);
-        const m = /Server ready on port (\d+)/.exec(output);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`scripts/serve.ts exited with ${code}:\n${output}`)));
-    });
-    base = `http://127.0.0.1:${port}`;
+    const served = await startServe([], 90_000);
+    ({ child } = served);
+    base = `http://127.0.0.1:${served.port}`;
   }, 120_000);
   afterAll(() => {
     if (child.exitCode === null) child.kill("SIGKILL");

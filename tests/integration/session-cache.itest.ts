@@ -7,6 +7,7 @@ import { getSessionFromHeaders, sessionCache } from "../../server/auth/session";
 import { pool } from "../../server/db/client";
 import { PEER_HEADER, peerHeaderValue } from "../../server/http/client-address";
 import { createUser } from "../../server/users/service";
+import { silently } from "../setup/helpers";
 
 const BASE = "http://runwatch.test";
 const EMBEDDED = process.env.RUNWATCH_EMBEDDED_DB === "1";
@@ -26,18 +27,6 @@ async function signedIn(): Promise<{ headers: Headers; userId: string }> {
   expect(res.status).toBe(200);
   const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   return { headers: new Headers({ cookie }), userId: user.id };
-}
-
-/** Changes rows without announcing it (triggers off for this session): only a cache can still answer the old value. */
-async function silently(sql: string, params: unknown[]): Promise<void> {
-  const client = await pool().connect();
-  try {
-    await client.query("SET session_replication_role = replica");
-    await client.query(sql, params);
-  } finally {
-    await client.query("RESET session_replication_role").catch(() => {});
-    client.release();
-  }
 }
 
 describe.skipIf(EMBEDDED)("the session cache", () => {

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { createApiKey, type CreatedApiKey } from "../../server/apikeys/service";
 import { systemContext } from "../../server/context";
-import { prisma } from "../../server/db/client";
+import { pool, prisma } from "../../server/db/client";
 
 export function uniqueSlug(prefix = "test"): string {
   return `${prefix}-${randomBytes(6).toString("hex")}`;
@@ -17,4 +17,19 @@ export async function createTestOrg(opts: { slug?: string; name?: string } = {})
 
 export async function createTestApiKey(orgId: string, name = "test key"): Promise<CreatedApiKey> {
   return createApiKey(systemContext(orgId, "test"), { name });
+}
+
+/**
+ * Changes rows without announcing it (triggers off for this session): only a cache that missed
+ * nothing can still answer the old value, so a test can prove the cache is really used.
+ */
+export async function silently(sql: string, params: unknown[]): Promise<void> {
+  const client = await pool().connect();
+  try {
+    await client.query("SET session_replication_role = replica");
+    await client.query(sql, params);
+  } finally {
+    await client.query("RESET session_replication_role").catch(() => {});
+    client.release();
+  }
 }
