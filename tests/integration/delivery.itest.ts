@@ -124,6 +124,27 @@ describe("several workers", () => {
   });
 });
 
+describe("organization scope (orgIds, RUNWATCH_DELIVERY_ORG_IDS)", () => {
+  it("a worker for one organization sends its notifications and leaves another's queued", async () => {
+    const [a, b] = [await createFastOrg(), await createFastOrg()];
+    const [rxA, rxB] = [await receiver(), await receiver()];
+    await addWebhookChannel(a.orgId, rxA.url);
+    await addWebhookChannel(b.orgId, rxB.url);
+    await queueFiring(a.orgId, "exec-a");
+    await queueFiring(b.orgId, "exec-b");
+
+    await worker(a.orgId).drain();
+    expect(rxA.requests).toHaveLength(1);
+    expect(rxB.requests).toHaveLength(0);
+    const state = async (orgId: string) => (await pool().query(`SELECT state, attempts FROM notifications WHERE "orgId" = $1`, [orgId])).rows;
+    expect(await state(b.orgId)).toEqual([{ state: "PENDING", attempts: 0 }]);
+
+    await worker(b.orgId).drain();
+    expect(rxB.requests).toHaveLength(1);
+    expect(await state(b.orgId)).toEqual([{ state: "DELIVERED", attempts: 1 }]);
+  });
+});
+
 describe("Slack", () => {
   it("posts an incoming-webhook body with text and blocks", async () => {
     const org = await createFastOrg();
