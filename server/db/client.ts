@@ -8,6 +8,7 @@ import { config, databaseUrl } from "../config";
 import { log } from "../log";
 import { PrismaClient } from "../generated/prisma/client";
 import { replicaUrls, roundRobin } from "./replicas";
+import { PG_TYPES } from "./types";
 import type { Queryable } from "./sql";
 
 type Db = {
@@ -26,7 +27,7 @@ const globalForDb = globalThis as unknown as { runwatchDb?: Db };
 const CONNECT_TIMEOUT_MS = 5_000;
 
 function newPool(connectionString: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types: PG_TYPES });
   // A dropped connection must not crash the process: the pool listens while a client is idle,
   // and each client listens for itself while it is checked out (pg has no listener then, and
   // an 'error' event without one is an uncaughtException). The query in flight fails on its own.

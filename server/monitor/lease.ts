@@ -8,6 +8,7 @@
 // RUNWATCH_MONITOR_DATABASE_URL (sessionDatabaseUrl() in server/config.ts) when that is set.
 import os from "node:os";
 import pg from "pg";
+import { PG_TYPES } from "../db/types";
 import { log } from "../log";
 import { advisoryLockHeld, advisoryUnlock, recordTakeover, renewLease, setIdleSessionTimeout, tryAdvisoryLock } from "./queries";
 
@@ -99,7 +100,7 @@ export class LeaderLease {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 5_000, application_name: `runwatch-monitor ${this.holder}` });
+    const client = new pg.Client({ connectionString: this.opts.databaseUrl, types: PG_TYPES, keepAlive: true, keepAliveInitialDelayMillis: 5_000, application_name: `runwatch-monitor ${this.holder}` });
     client.on("error", (err) => {
       log.warn({ err: err.message, lease: this.name }, "monitor: lease connection error");
       if (this.client === client) {
