@@ -113,16 +113,3 @@ export function filterOfQuery(query: string, now: Date): ExecutionFilter {
 export function canCountExactly(f: ExecutionFilter): boolean {
   return !f.executionId && !(f.metadata && Object.keys(f.metadata).length) && f.stuck !== false;
 }
-
-/** Whether the filter admits every execution (no condition set): the plain newest-first list. */
-export function isUnfiltered(f: ExecutionFilter): boolean {
-  return (
-    f.statuses == null &&
-    !f.workflows?.length &&
-    f.stuck === undefined &&
-    f.createdFrom === undefined &&
-    f.createdTo === undefined &&
-    !f.executionId &&
-    !(f.metadata && Object.keys(f.metadata).length)
-  );
-}

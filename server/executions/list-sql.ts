@@ -207,9 +207,7 @@ export function pageIdsSql(plan: FilterPlan, whereOfPage: string[], page: ListPa
       SELECT m.id, m."createdAt" FROM m ORDER BY m."createdAt" DESC, m.id DESC LIMIT ${p.add(page.limit + 1)}`;
   }
   if (plan.substring) where.push(plan.substring);
-  // spelled out, not a parameter: a named statement's generic plan (../db/sql.ts) would
-  // otherwise guess a tenth of the organization and hash-join all of it
-  const limit = pageLimitSql(page.limit + 1);
+  const limit = p.add(page.limit + 1);
   const one = (extra: string | null) =>
     `SELECT e.id, e."createdAt" FROM executions e ${plan.needsJoins ? JOINS : ""}
      WHERE ${[...where, ...(extra ? [extra] : [])].join(" AND ")}
@@ -220,12 +218,6 @@ export function pageIdsSql(plan: FilterPlan, whereOfPage: string[], page: ListPa
   const branch = plan.branch;
   const parts = branch.values.map((v) => `(${one(branchCondition(branch, p.add(v)))})`);
   return `SELECT u.id, u."createdAt" FROM (${parts.join("\nUNION ALL\n")}) u ORDER BY u."createdAt" DESC, u.id DESC LIMIT ${limit}`;
-}
-
-/** A page's LIMIT as SQL text, for a whole number of rows only. */
-export function pageLimitSql(rows: number): string {
-  if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`a page limit must be a positive whole number, not ${rows}`);
-  return String(rows);
 }
 
 /** The page itself: the given columns (expressions over e, w, o) of the page's ids, in order. */

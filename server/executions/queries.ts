@@ -2,7 +2,7 @@
 // from a filter by ./list-sql.ts), one execution, its detail's links and audit entries, and its
 // timeline. Services call the typed functions below; none of them sees SQL text.
 import { z } from "zod";
-import { defineDynamicQuery, defineQuery, type Queryable, type SqlText } from "../db/sql";
+import { defineDynamicQuery, defineQuery, type Queryable } from "../db/sql";
 import {
   admittedStatuses,
   countSql,
@@ -19,7 +19,7 @@ import {
   type Params,
   type Plan,
 } from "./list-sql";
-import { isUnfiltered, type ExecutionFilter } from "./filters";
+import type { ExecutionFilter } from "./filters";
 import { STATUSES, TERMINAL_STATUSES } from "./status";
 import { STUCK_REASON_SQL, STUCK_SINCE_SQL } from "./stuck";
 
@@ -143,11 +143,10 @@ const LIST_PAGE = defineDynamicQuery("executions.listPage", executionListRow);
 const TARGET_PAGE = defineDynamicQuery("executions.targetPage", executionTargetRow);
 
 /** One page of matching executions, newest first: up to limit + 1 rows (the extra one: there is a next page). */
-async function pageOf<R>(reader: { all(db: Queryable, q: SqlText): Promise<R[]> }, columns: string, db: Queryable, orgId: string, filter: ExecutionFilter, page: ListPage): Promise<R[]> {
+async function pageOf<R>(reader: { all(db: Queryable, q: { text: string; values: unknown[] }): Promise<R[]> }, columns: string, db: Queryable, orgId: string, filter: ExecutionFilter, page: ListPage): Promise<R[]> {
   const p = params([orgId]);
   const ids = await pageIds(db, orgId, filter, page, p, { walk: true });
-  // unfiltered, a page walks one org-leading index for any organization: a plan to keep (../db/sql.ts)
-  return ids ? reader.all(db, { text: pageSql(columns, ids), values: p.values, prepared: isUnfiltered(filter) }) : [];
+  return ids ? reader.all(db, { text: pageSql(columns, ids), values: p.values }) : [];
 }
 
 /** The REST API's page: full views (no input or output). */

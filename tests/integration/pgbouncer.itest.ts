@@ -11,9 +11,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, pool } from "../../server/db/client";
 import { applyMigrations } from "../../server/db/migrate";
-import { preparedStatements } from "../../server/db/sql";
 import { type Cursor, listExecutions, listPosition } from "../../server/executions/read";
-import { executionListPage } from "../../server/executions/queries";
 import { decodeCursor } from "../../server/paging/cursor";
 import { ingestEvents } from "../../server/ingest/service";
 import { LeaderLease } from "../../server/monitor/lease";
@@ -89,31 +87,6 @@ describe.skipIf(embedded)("through PgBouncer in transaction mode", () => {
     expect([...seen].sort()).toEqual([...ids].sort());
     const { rows } = await pool().query<{ completed: number }>(`SELECT count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed FROM executions WHERE "orgId" = $1`, [orgId]);
     expect(rows[0]!.completed).toBe(ids.length);
-  });
-
-  it("runs the list page unnamed once the pooler loses its named statement, and goes on unnamed", async () => {
-    preparedStatements.reset();
-    const { orgId } = await createFastOrg();
-    const id = uid("pgb-named");
-    await ingestEvents({ orgId }, { events: [{ eventId: `${id}.1`, executionId: id, workflow: "pgb.named", status: "RUNNING", occurredAt: new Date().toISOString() }] });
-    // two pools of one client each: a client remembers which names it prepared, a server
-    // connection which ones it holds, and PgBouncer hands the second client the server
-    // connection the first just used
-    const a = new pg.Pool({ connectionString: bouncer.url, max: 1 });
-    const b = new pg.Pool({ connectionString: bouncer.url, max: 1 });
-    try {
-      const first = await executionListPage(a, orgId, {}, { limit: 10, cursor: null });
-      expect(first.map((r) => r.executionId)).toEqual([id]);
-      expect(preparedStatements.naming()).toBe(true);
-      // b parses the same name on a server connection that holds it: "already exists"
-      expect(await executionListPage(b, orgId, {}, { limit: 10, cursor: null })).toEqual(first);
-      expect(preparedStatements.naming()).toBe(false);
-      expect(await executionListPage(a, orgId, {}, { limit: 10, cursor: null })).toEqual(first);
-    } finally {
-      await a.end();
-      await b.end();
-      preparedStatements.reset();
-    }
   });
 
   it("lets one of two monitors lead, on the direct session of RUNWATCH_MONITOR_DATABASE_URL", async () => {

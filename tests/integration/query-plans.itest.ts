@@ -1,7 +1,6 @@
 // Query plans of the list and count queries on ~200k executions in one organization: every main
 // filter combination must read executions through an index, in index order (no Sort node), so
 // pages stay fast at any depth. Small enough for CI; the scale benchmark covers 10M rows.
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explainableExactCountQueries } from "../../server/aggregates/exact-counts";
 import type { FilterUrlStateInput } from "../../server/executions/filters";
@@ -10,9 +9,7 @@ import { rebuildRollups } from "../../server/aggregates/rollups";
 import { pool } from "../../server/db/client";
 import type { ExecutionFilter } from "../../server/executions/filters";
 import { SEARCH_WALK_ROWS } from "../../server/executions/list-sql";
-import { executionListPage, executionTargetPage, explainableCountQuery, explainableListQuery, explainableSubstringWalk } from "../../server/executions/queries";
-import { preparedStatements } from "../../server/db/sql";
-import { PG_TYPES } from "../../server/db/types";
+import { executionTargetPage, explainableCountQuery, explainableListQuery, explainableSubstringWalk } from "../../server/executions/queries";
 import { COUNT_CAP } from "../../server/paging/limits";
 import { failureRateSql, missedCheckSql, stormSamplesSql, stormStateSql, stuckDiffSql, stuckSetSql } from "../../server/monitor/queries";
 import type { SqlText } from "../../server/db/sql";
@@ -124,53 +121,6 @@ describe("list query plans on 200k executions", () => {
   ] as Array<[string, ExecutionFilter]>)("%s: no full scan of executions (a sort of the few matches is fine)", async (_name, filter) => {
     const plan = await explain(await explainableListQuery(pool(), orgId, filter, { limit: 50, cursor: null }));
     expect(seqScansOfExecutions(plan), JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`))).toEqual([]);
-  });
-});
-
-describe("the unfiltered page as a named statement on 200k executions", () => {
-  // Named (server/db/sql.ts), PostgreSQL settles on one generic plan after five runs: it
-  // must still walk the org-leading index in order and stop after a page, first and deep,
-  // knowing neither the organization nor the cursor.
-  it("settles on a generic plan that walks (orgId, createdAt, id) in order, first page and 150k deep", async () => {
-    preparedStatements.reset();
-    const one = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1, types: PG_TYPES });
-    try {
-      for (const cursor of [null, deepCursor]) {
-        const page = { limit: 50, cursor };
-        // on a checked-out connection it runs unnamed: the reference
-        const client = await one.connect();
-        const unnamed = await executionListPage(client, orgId, {}, page).finally(() => client.release());
-        for (let i = 0; i < 6; i++) expect(await executionListPage(one, orgId, {}, page)).toEqual(unnamed);
-        const { values } = (await explainableListQuery(one, orgId, {}, page))!;
-        const literals = values.map((v) => pg.escapeLiteral(String(v))).join(", ");
-        const statements = await one.query<{ name: string; generic_plans: string }>(`SELECT name, generic_plans FROM pg_prepared_statements WHERE name LIKE 'rw\\_%' AND cardinality(parameter_types) = $1`, [values.length]);
-        expect(statements.rows).toHaveLength(1);
-        expect(Number(statements.rows[0]!.generic_plans)).toBeGreaterThan(0);
-        await one.query("SET plan_cache_mode = force_generic_plan");
-        const { rows } = await one.query(`EXPLAIN (FORMAT JSON) EXECUTE ${statements.rows[0]!.name}(${literals})`);
-        await one.query("RESET plan_cache_mode");
-        const plan = nodes((rows[0]["QUERY PLAN"] as Array<{ Plan: PlanNode }>)[0]!.Plan);
-        const shape = JSON.stringify(plan.map((n) => `${n["Node Type"]}:${n["Index Name"] ?? ""}`));
-        expect(seqScansOfExecutions(plan), shape).toEqual([]);
-        expect(bigSorts(plan), shape).toEqual([]);
-        expect(plan.some((n) => n["Index Name"] === "executions_orgId_createdAt_id_idx"), shape).toBe(true);
-        expect(plan.some((n) => n["Node Type"] === "Hash Join"), shape).toBe(false);
-      }
-    } finally {
-      await one.end();
-    }
-  });
-
-  it("names no filtered page: a generic plan cannot know whether a status or workflow is rare here", async () => {
-    const one = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
-    try {
-      for (const [, filter] of ORDERED_FILTERS.slice(1)) await executionListPage(one, orgId, filter(), { limit: 50, cursor: null });
-      expect((await one.query(`SELECT name FROM pg_prepared_statements`)).rows).toEqual([]);
-      await executionListPage(one, orgId, {}, { limit: 50, cursor: null });
-      expect((await one.query(`SELECT name FROM pg_prepared_statements`)).rows).toHaveLength(1);
-    } finally {
-      await one.end();
-    }
   });
 });
 
