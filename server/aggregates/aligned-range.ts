@@ -24,8 +24,15 @@ export function splitRange(from: number | null, to: number | null): RangePieces 
   const hourFrom = from === null ? null : ceilTo(from, HOUR_MS);
   const hourTo = to === null ? null : floorTo(to, HOUR_MS);
   if (hourFrom !== null && hourTo !== null && hourFrom >= hourTo) {
-    // within one hour, or across one hour boundary with no whole hour between
-    pieces.ragged.push({ from: from!, to: to! });
+    if (hourFrom > hourTo) {
+      // within one hour
+      pieces.ragged.push({ from: from!, to: to! });
+      return pieces;
+    }
+    // across one hour boundary with no whole hour between: a piece on each side of it, each
+    // within its hour (one piece alone, longer than an hour, would read up to two hours of rows)
+    if (from! < hourFrom) pieces.ragged.push({ from: from!, to: hourFrom });
+    if (hourTo < to!) pieces.ragged.push({ from: hourTo, to: to! });
     return pieces;
   }
   if (from !== null && from < hourFrom!) pieces.ragged.push({ from, to: hourFrom! });

@@ -19,6 +19,15 @@ describe("splitRange", () => {
     expect(p.days).toBeNull();
   });
 
+  it("splits a range that crosses one hour boundary, with no whole hour inside, at that boundary", () => {
+    // 1 h + 1 ms long: as one ragged piece it was longer than an hour
+    const from = T + 10 * HOUR_MS + 1;
+    const p = splitRange(from, from + HOUR_MS + 1);
+    expect(p).toEqual({ days: null, hours: [], ragged: [{ from, to: T + 11 * HOUR_MS }, { from: T + 11 * HOUR_MS, to: from + HOUR_MS + 1 }] });
+    // within one hour it stays one piece
+    expect(splitRange(from, from + 10)).toEqual({ days: null, hours: [], ragged: [{ from, to: from + 10 }] });
+  });
+
   it("keeps open ends open in the days piece", () => {
     expect(splitRange(null, null)).toEqual({ days: { from: null, to: null }, hours: [], ragged: [] });
     expect(splitRange(T + 1, null)).toEqual({ days: { from: T + DAY_MS, to: null }, hours: [{ from: T + HOUR_MS, to: T + DAY_MS }], ragged: [{ from: T + 1, to: T + HOUR_MS }] });
