@@ -17,10 +17,6 @@ export type AuthSession = { sessionId: string; user: SessionUser };
 /** better-auth's cookie is "runwatch.session_token" (prefixed "__Secure-" over HTTPS). */
 const SESSION_COOKIE = /(?:^|;\s*)(?:__Secure-)?runwatch\.session_token=([^;]*)/;
 
-export function hasSessionCookie(headers: Headers): boolean {
-  return sessionTokenOf(headers) !== undefined;
-}
-
 /** The session cookie's (signed) value, or undefined without one. */
 export function sessionTokenOf(headers: Headers): string | undefined {
   return SESSION_COOKIE.exec(headers.get("cookie") ?? "")?.[1];

@@ -3,9 +3,6 @@
 import { z } from "zod";
 import { defineQuery, type Queryable } from "../db/sql";
 
-/** The organization columns every statement that returns an organization selects. */
-export const ORG_COLUMNS = `id, slug, name, "stuckScheduledAfterSeconds", "stuckRunningAfterSeconds"`;
-
 export const orgRow = z.object({
   id: z.string(),
   slug: z.string(),
@@ -13,6 +10,13 @@ export const orgRow = z.object({
   stuckScheduledAfterSeconds: z.number().int(),
   stuckRunningAfterSeconds: z.number().int(),
 });
+const ORG_FIELDS = Object.keys(orgRow.shape) as (keyof z.infer<typeof orgRow>)[];
+
+/** The organization columns every statement that returns an organization selects (orgRow's fields). */
+export const ORG_COLUMNS = ORG_FIELDS.map((f) => `"${f}"`).join(", ");
+
+/** The same columns as a Prisma `select`, for the reads that go through Prisma. */
+export const ORG_SELECT = Object.fromEntries(ORG_FIELDS.map((f) => [f, true])) as { [F in (typeof ORG_FIELDS)[number]]: true };
 export type OrgRow = z.infer<typeof orgRow>;
 
 // the unique index on slug decides, so of two concurrent creations one inserts and the other gets no row

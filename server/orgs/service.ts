@@ -5,7 +5,7 @@ import { systemContext } from "../context";
 import { prisma } from "../db/client";
 import { DomainError } from "../errors";
 import { audited } from "../rbac/audited";
-import { insertOrg, type OrgRow } from "./queries";
+import { insertOrg, ORG_SELECT, type OrgRow } from "./queries";
 
 export const orgSlugSchema = z
   .string()
@@ -14,8 +14,6 @@ export const orgSlugSchema = z
 export const orgNameSchema = z.string().trim().min(1, "name must not be empty").max(200, "name must be at most 200 characters");
 
 export type Org = OrgRow;
-
-const orgColumns = { id: true, slug: true, name: true, stuckScheduledAfterSeconds: true, stuckRunningAfterSeconds: true } as const;
 
 /** A domain error a caller maps to its own transport (exit code, HTTP status, tRPC code). */
 export class OrgError extends DomainError {
@@ -51,7 +49,7 @@ export async function createOrg(input: { slug: string; name?: string }, actorLab
 }
 
 export async function findOrgBySlug(slug: string): Promise<Org | null> {
-  return prisma().organization.findUnique({ where: { slug }, select: orgColumns });
+  return prisma().organization.findUnique({ where: { slug }, select: ORG_SELECT });
 }
 
 export async function requireOrgBySlug(slug: string): Promise<Org> {
