@@ -1,7 +1,7 @@
 // How pg turns column text into JavaScript values on Runwatch's own pools. One change from pg's
 // defaults: timestamptz in the one shape a UTC session prints ("2026-12-01 21:31:38.123+00") is
-// read by position instead of by postgres-date's regular expressions. A list page decodes up to
-// four timestamps a row, and those regular expressions were 13% of the API's CPU on the first
+// read by position instead of by postgres-date's regular expressions. A list row has six
+// timestamp columns, and those regular expressions were 13% of the API's CPU on the first
 // page (docs/ingestion-performance.md). Anything else (another zone, BC, years past 9999 or
 // before 1000, infinity) goes to pg's own parser, and tests/unit/pg-types.test.ts holds the two
 // to the same Date for every shape. Prisma's pg adapter brings its own parsers per query and is
