@@ -7,6 +7,7 @@ import { bucketIndex } from "../../server/aggregates/buckets";
 import { getExecutionCharts } from "../../server/aggregates/charts";
 import { PRESET_MS, RANGE_PRESETS } from "../../server/executions/filters";
 import { countExecutions, getCounters } from "../../server/aggregates/counters";
+import { countExecutionsCapped } from "../../server/executions/read";
 import { pool } from "../../server/db/client";
 import { isTerminal, STATUSES, type Status } from "../../server/executions/status";
 import { ingestEvents } from "../../server/ingest/service";
@@ -19,7 +20,7 @@ const DAY = 24 * HOUR;
 const WORKFLOWS = ["a.one", "b.two", "c.three"];
 const FINAL: Status[] = ["COMPLETED", "COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED", "CONTINUED_AS_NEW", "RUNNING", "WAITING", "SCHEDULED", "PENDING"];
 
-type Row = { status: Status; workflow: string; createdAt: number; completedAt: number | null; stuck: boolean };
+type Row = { executionId: string; status: Status; workflow: string; createdAt: number; completedAt: number | null; stuck: boolean };
 let org: { orgId: string };
 let rows: Row[];
 
@@ -68,8 +69,8 @@ beforeAll(async () => {
   }
   // one workflow's own running threshold, below the organization's: stuck sooner than the others
   await pool().query(`UPDATE workflows SET "stuckRunningAfterSeconds" = 900 WHERE "orgId" = $1 AND key = 'c.three'`, [org.orgId]);
-  const { rows: stored } = await pool().query<{ status: Status; workflow: string; createdAt: Date; completedAt: Date | null; stuck: boolean }>(
-    `SELECT e.status, w.key AS workflow, e."createdAt", e."completedAt",
+  const { rows: stored } = await pool().query<{ executionId: string; status: Status; workflow: string; createdAt: Date; completedAt: Date | null; stuck: boolean }>(
+    `SELECT e."executionId", e.status, w.key AS workflow, e."createdAt", e."completedAt",
             (e.status = 'SCHEDULED' AND e."statusChangedAt" < now() - interval '300 seconds')
               OR (e.status = 'RUNNING' AND GREATEST(e."startedAt", e."lastHeartbeatAt", e."lastEventAt") < now() - make_interval(secs => CASE w.key WHEN 'c.three' THEN 900 ELSE 1800 END)) AS stuck
        FROM executions e JOIN workflows w ON w."orgId" = e."orgId" AND w.id = e."workflowId" WHERE e."orgId" = $1`,
@@ -132,6 +133,27 @@ describe("exact counts on randomized histories", () => {
         expect(await countExecutions({ orgId: org.orgId }, { filter: filterOf(f) })).toMatchObject({ count: want.total, capped: false });
       }),
       { numRuns: 60, seed: 15 },
+    );
+  });
+
+  // the id prefix is one of the filters the aggregates cannot answer: a capped count of the
+  // executions themselves, read in no particular order (server/executions/list-sql.ts countSql)
+  it("capped counts of an id prefix, alone or with statuses and workflows, equal a recount up to the cap", async () => {
+    const arb = fc.record({
+      prefix: fc.constantFrom("x-", "x-1", "x-2", "x-33", "y-", "y-1", "z-"),
+      statuses: fc.option(fc.subarray([...STATUSES], { minLength: 1 }), { nil: undefined }),
+      workflows: fc.option(fc.subarray(WORKFLOWS, { minLength: 1 }), { nil: undefined }),
+      cap: fc.constantFrom(5, 40, 10_000),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ prefix, statuses, workflows, cap }) => {
+        const all = rows.filter(
+          (r) => r.executionId.startsWith(prefix) && (!statuses || statuses.includes(r.status)) && (!workflows || workflows.includes(r.workflow)),
+        ).length;
+        const filter = { ...filterOf({ statuses, workflows }), executionId: { value: prefix, mode: "prefix" as const } };
+        expect(await countExecutionsCapped({ orgId: org.orgId }, filter, { cap })).toEqual({ count: Math.min(all, cap), capped: all > cap });
+      }),
+      { numRuns: 40, seed: 15 },
     );
   });
 
