@@ -12,7 +12,14 @@
 //   --service bench/experiments/x.ts  with --direct: another module exporting ingestEvents()
 //   --coalesce                    with --direct: through the group commit of POST /api/v1/events
 //   --in-flight 4                 with --coalesce: concurrent flushes per organization
+//   --server-pid PID              also the server's CPU time per request (HTTP mode)
+//
+// Each scenario also prints where the machine's CPU went per request: this process (the load
+// generator; in direct mode the service too), the server, and the rest of the machine (mostly
+// PostgreSQL). On a machine whose cores serve all three, their sum bounds the request rate.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import os from "node:os";
 import http from "node:http";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -37,12 +44,13 @@ const { values } = parseArgs({
     service: { type: "string" },
     coalesce: { type: "boolean", default: false },
     "in-flight": { type: "string" },
+    "server-pid": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
 });
 if (values.help) {
-  console.log("usage: npm run bench:ingest -- [--url URL] [--key rw_…] [--duration S] [--scenarios batch500x8,single32] [--direct]");
+  console.log("usage: npm run bench:ingest -- [--url URL] [--key rw_…] [--duration S] [--scenarios batch500x8,single32] [--direct] [--server-pid PID]");
   process.exit(0);
 }
 const durationMs = Number(values.duration) * 1000;
@@ -198,7 +206,22 @@ type Result = {
   outcomes: Record<string, number>;
   /** direct mode: SQL statements (round trips) per request, BEGIN and COMMIT included */
   statementsPerRequest?: number;
+  /** CPU ms per request: this process, the server (with --server-pid), everything else on the machine */
+  cpuMsPerRequest: { bench: number; server: number | null; rest: number };
 };
+
+/** CPU time so far, in ms: the whole machine's busy time (/proc/stat), and one process's (/proc/PID/stat). */
+const CLOCK_TICK_MS = 10;
+function machineBusyMs(): number {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number) as number[];
+  return (user! + nice! + system! + irq! + softirq! + steal!) * CLOCK_TICK_MS;
+}
+function processCpuMs(pid: string): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+}
+const serverPid = values["server-pid"];
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
@@ -214,6 +237,7 @@ async function runScenario(s: Scenario, transportFor: (concurrency: number) => {
   let errors = 0;
   let rateLimited = 0;
   const statementsBefore = statements;
+  const cpu0 = { bench: process.cpuUsage(), machine: machineBusyMs(), server: serverPid ? processCpuMs(serverPid) : 0 };
   const started = performance.now();
   const deadline = started + durationMs;
   const worker = async (w: number) => {
@@ -238,6 +262,10 @@ async function runScenario(s: Scenario, transportFor: (concurrency: number) => {
   };
   await Promise.all(Array.from({ length: s.concurrency }, (_, w) => worker(w)));
   const seconds = (performance.now() - started) / 1000;
+  const benchCpu = process.cpuUsage(cpu0.bench);
+  const benchMs = (benchCpu.user + benchCpu.system) / 1000;
+  const serverMs = serverPid ? processCpuMs(serverPid) - cpu0.server : null;
+  const restMs = machineBusyMs() - cpu0.machine - benchMs - (serverMs ?? 0);
   close();
   latencies.sort((a, b) => a - b);
   const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
@@ -258,6 +286,11 @@ async function runScenario(s: Scenario, transportFor: (concurrency: number) => {
     rateLimited,
     errorStatuses,
     outcomes,
+    cpuMsPerRequest: {
+      bench: round(benchMs / Math.max(1, latencies.length), 2),
+      server: serverMs === null ? null : round(serverMs / Math.max(1, latencies.length), 2),
+      rest: round(Math.max(0, restMs) / Math.max(1, latencies.length), 2),
+    },
     ...(statements > statementsBefore ? { statementsPerRequest: round((statements - statementsBefore) / Math.max(1, latencies.length)) } : {}),
   };
 }
@@ -337,6 +370,11 @@ for (const s of scenarios) {
       (r.errors ? ` ${JSON.stringify(r.errorStatuses)}` : "") +
       ` outcomes ${JSON.stringify(r.outcomes)}` +
       (r.statementsPerRequest !== undefined ? `, ${r.statementsPerRequest} SQL statements per request` : ""),
+  );
+  const cpu = r.cpuMsPerRequest;
+  console.log(
+    `    CPU ms per request: bench ${cpu.bench}${cpu.server === null ? "" : `, server ${cpu.server}`}, rest of the machine ${cpu.rest} (PostgreSQL…); ` +
+      `${os.cpus().length} cores bound it at ${Math.round((os.cpus().length * 1000) / (cpu.bench + (cpu.server ?? 0) + cpu.rest))} req/s`,
   );
 }
 console.log("");

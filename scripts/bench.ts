@@ -568,7 +568,13 @@ async function ensureIngestDatabase() {
   await applyMigrations(ingestDatabaseUrl);
 }
 
-type IngestResult = { scenario: string; eventsPerRequest: number; concurrency: number; requests: number; events: number; eventsPerSecond: number; requestsPerSecond: number; p50Ms: number; p95Ms: number; p99Ms: number; errors: number };
+type IngestResult = { scenario: string; eventsPerRequest: number; concurrency: number; requests: number; events: number; eventsPerSecond: number; requestsPerSecond: number; p50Ms: number; p95Ms: number; p99Ms: number; errors: number; cpuMsPerRequest?: { bench: number; server: number | null; rest: number } };
+
+/** Where a request's CPU went (bench-ingest.ts): the load generator, the server, the rest (PostgreSQL). */
+function cpuBudget(cpu: IngestResult["cpuMsPerRequest"]): string {
+  if (!cpu) return "";
+  return `; CPU ms/req: client ${cpu.bench}${cpu.server === null ? "" : `, server ${cpu.server}`}, rest ${cpu.rest}`;
+}
 
 async function ingestSection() {
   await ensureIngestDatabase();
@@ -581,7 +587,7 @@ async function ingestSection() {
   const rss = serverPid ? sampleMax(250, () => rssMb(serverPid)) : null;
   const lag = sampleMax(250, () => replicaLagSeconds());
   try {
-    await run(process.execPath, [path.join(projectRoot, "node_modules/tsx/dist/cli.mjs"), "scripts/bench-ingest.ts", "--url", ingestUrl, "--duration", String(INGEST_SECONDS)], {
+    await run(process.execPath, [path.join(projectRoot, "node_modules/tsx/dist/cli.mjs"), "scripts/bench-ingest.ts", "--url", ingestUrl, "--duration", String(INGEST_SECONDS), ...(serverPid ? ["--server-pid", String(serverPid)] : [])], {
       ...process.env,
       DATABASE_URL: ingestDatabaseUrl,
     });
@@ -611,7 +617,7 @@ async function ingestSection() {
       section: "ingest HTTP",
       measure: r.scenario,
       stats: { n: r.requests, p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms, max: NaN },
-      value: `${fmt(r.eventsPerSecond)} events/s, ${fmt(r.requestsPerSecond)} req/s, ${r.errors} errors`,
+      value: `${fmt(r.eventsPerSecond)} events/s, ${fmt(r.requestsPerSecond)} req/s, ${r.errors} errors${cpuBudget(r.cpuMsPerRequest)}`,
       ...judged,
     });
   }
