@@ -22,6 +22,31 @@ export function stats(ms: number[]) {
 }
 
 /**
+ * A fixed single-core workload of the kind a list answer costs (JSON.stringify and JSON.parse of
+ * a 50-row page, 2,000 times), in ms: the fastest of three. Machines of one kind differ by
+ * several times on the same figures, and the load average does not show it; printed beside
+ * the figures, this lets two runs on two machines be compared.
+ */
+export function cpuCalibrationMs(): number {
+  const page = Array.from({ length: 50 }, (_, i) => ({
+    id: String(1e9 + i),
+    executionId: `exec-${i}-${"x".repeat(20)}`,
+    workflow: "order-fulfillment",
+    status: i % 7 ? "COMPLETED" : "FAILED",
+    createdAt: new Date(1.8e12 + i * 1000).toISOString(),
+    durationMs: 1000 + i,
+    metadata: { region: "eu-west-1", tenant: `t${i % 7}` },
+  }));
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const t = performance.now();
+    for (let k = 0; k < 2000; k++) JSON.parse(JSON.stringify(page));
+    best = Math.min(best, performance.now() - t);
+  }
+  return Math.round(best);
+}
+
+/**
  * Runs fn against a fresh, migrated database `<prefix>_<random>` on DATABASE_URL's server (a
  * connected client is handed in), then drops it unless `keep`.
  */

@@ -753,7 +753,9 @@ async function browserSection() {
 // ── run ────────────────────────────────────────────────────────────────────────────────
 
 const started = new Date();
+const { cpuCalibrationMs } = await import("./bench-lib");
 const loadBefore = os.loadavg();
+const calibrationBefore = cpuCalibrationMs();
 try {
   // a section that fails is reported in the table and the others still run
   const attempt = async (name: string, fn: () => Promise<void>) => {
@@ -790,6 +792,7 @@ try {
 const loadAfter = os.loadavg();
 // the machine is shared: every figure is read beside the load it was taken under
 rows.push({ section: "machine", measure: "load average (1, 5, 15 min)", value: `${loadBefore.map((x) => x.toFixed(2)).join(" ")} before, ${loadAfter.map((x) => x.toFixed(2)).join(" ")} after, ${os.cpus().length} cores` });
+rows.push({ section: "machine", measure: "CPU calibration (scripts/bench-lib.ts)", value: `${calibrationBefore} ms before, ${cpuCalibrationMs()} ms after (lower is faster)` });
 
 /** A figure for the table; blank where a source does not measure it (bench-sweep has no p99). */
 const num = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "" : String(x));
