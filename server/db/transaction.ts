@@ -1,8 +1,9 @@
 // Transactions on a dedicated pool client, retried when PostgreSQL picks them as a deadlock
 // victim or fails them for serialization: both are safe to run again from the start.
-import type pg from "pg";
+import pg from "pg";
 import { metrics } from "../metrics/prometheus";
 import { pool } from "./client";
+import type { Queryable } from "./sql";
 
 const RETRYABLE = new Set(["40P01", "40001"]);
 const MAX_ATTEMPTS = 6;
@@ -27,5 +28,28 @@ export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<
     } finally {
       client.release();
     }
+  }
+}
+
+/**
+ * fn on one connection of `db`, in a read-only transaction begun with `setUp` (its SET LOCALs
+ * end with the transaction, so the pooled connection goes back as it was). When `db` is not a
+ * pool but a caller's client or transaction, fn runs on it as it is, without the settings:
+ * they would outlive fn in the caller's transaction.
+ */
+export async function withReadSettings<T>(db: Queryable, setUp: (client: Queryable) => Promise<unknown>, fn: (client: Queryable) => Promise<T>): Promise<T> {
+  if (!(db instanceof pg.Pool)) return fn(db);
+  const client = await db.connect();
+  try {
+    await client.query("BEGIN READ ONLY");
+    await setUp(client);
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
   }
 }
