@@ -111,5 +111,10 @@ export function filterOfQuery(query: string, now: Date): ExecutionFilter {
  * needs a capped scan.
  */
 export function canCountExactly(f: ExecutionFilter): boolean {
-  return !f.executionId && !(f.metadata && Object.keys(f.metadata).length) && f.stuck !== false;
+  return !hasSearch(f) && f.stuck !== false;
+}
+
+/** Whether the filter searches: by execution id (any mode) or by metadata pairs. */
+export function hasSearch(f: ExecutionFilter): boolean {
+  return Boolean(f.executionId) || Object.keys(f.metadata ?? {}).length > 0;
 }

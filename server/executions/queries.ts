@@ -20,7 +20,7 @@ import {
   type Params,
   type Plan,
 } from "./list-sql";
-import type { ExecutionFilter } from "./filters";
+import { hasSearch, type ExecutionFilter } from "./filters";
 import { STATUSES, TERMINAL_STATUSES } from "./status";
 import { STUCK_REASON_SQL, STUCK_SINCE_SQL } from "./stuck";
 
@@ -200,8 +200,7 @@ const SEARCH_COUNT_SETTINGS = defineCommand(
 export async function cappedExecutionCount(db: Queryable, orgId: string, filter: ExecutionFilter, cap: number, afterId: string | null): Promise<number> {
   const q = await countQuery(db, orgId, filter, cap, afterId);
   if (!q) return 0;
-  const bySearch = filter.executionId !== undefined || Object.keys(filter.metadata ?? {}).length > 0;
-  if (!bySearch) return (await COUNT.one(db, q)).n;
+  if (!hasSearch(filter)) return (await COUNT.one(db, q)).n;
   return withReadSettings(
     db,
     (client) => SEARCH_COUNT_SETTINGS.run(client, []),
