@@ -12,21 +12,31 @@ export function isRetryable(err: unknown): boolean {
   return typeof err === "object" && err !== null && RETRYABLE.has((err as { code?: string }).code ?? "");
 }
 
+/** One transaction on a client of `db`: committed, or rolled back and rethrown. */
+async function once<T>(db: pg.Pool, mode: "read write" | "read only", fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    if (mode === "read only") await client.query("BEGIN READ ONLY");
+    else await client.query("BEGIN");
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool().connect();
     try {
-      await client.query("BEGIN");
-      const result = await fn(client);
-      await client.query("COMMIT");
-      return result;
+      return await once(pool(), "read write", fn);
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
       if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
       metrics().transactionRetries.inc({ reason: (err as { code?: string }).code === "40P01" ? "deadlock" : "conflict" });
       await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
-    } finally {
-      client.release();
     }
   }
 }
@@ -39,17 +49,8 @@ export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<
  */
 export async function withReadSettings<T>(db: Queryable, setUp: (client: Queryable) => Promise<unknown>, fn: (client: Queryable) => Promise<T>): Promise<T> {
   if (!(db instanceof pg.Pool)) return fn(db);
-  const client = await db.connect();
-  try {
-    await client.query("BEGIN READ ONLY");
+  return once(db, "read only", async (client) => {
     await setUp(client);
-    const result = await fn(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+    return fn(client);
+  });
 }
