@@ -18,13 +18,13 @@
 // generator; in direct mode the service too), the server, and the rest of the machine (mostly
 // PostgreSQL). On a machine whose cores serve all three, their sum bounds the request rate.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import http from "node:http";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { machineBusyMs, processCpuMs } from "./proc-cpu";
 
 const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 
@@ -210,17 +210,6 @@ type Result = {
   cpuMsPerRequest: { bench: number; server: number | null; rest: number };
 };
 
-/** CPU time so far, in ms: the whole machine's busy time (/proc/stat), and one process's (/proc/PID/stat). */
-const CLOCK_TICK_MS = 10;
-function machineBusyMs(): number {
-  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
-  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number) as number[];
-  return (user! + nice! + system! + irq! + softirq! + steal!) * CLOCK_TICK_MS;
-}
-function processCpuMs(pid: string): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
-}
 const serverPid = values["server-pid"];
 
 function percentile(sorted: number[], p: number): number {

@@ -9,9 +9,9 @@
 //   --encoding gzip     send Accept-Encoding (as fetch does); none by default
 //   --server-pid PID    also the server's CPU time per request, from /proc/PID/stat: the figure
 //                       least moved by the load of a shared machine
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import { parseArgs } from "node:util";
+import { processCpuMs } from "./proc-cpu";
 
 const { values } = parseArgs({
   options: {
@@ -69,11 +69,7 @@ const get = (path: string) =>
       })
       .on("error", reject);
   });
-/** utime + stime of the server process, in ms (clock ticks of 10 ms: read over many requests) */
-const serverCpuMs = () => {
-  const fields = readFileSync(`/proc/${serverPid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+const serverCpuMs = () => processCpuMs(serverPid!);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 async function measure(label: string, fn: () => Promise<unknown>, overHttp: boolean) {
   for (let i = 0; i < 20; i++) await fn(); // warm-up
