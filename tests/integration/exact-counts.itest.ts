@@ -139,6 +139,11 @@ describe("exact counts on randomized histories", () => {
   // the id prefix is one of the filters the aggregates cannot answer: a capped count of the
   // executions themselves, read in no particular order (server/executions/list-sql.ts countSql)
   it("capped counts of an id prefix, alone or with statuses and workflows, equal a recount up to the cap", async () => {
+    // another organization with the same ids: its executions never count here, nor ours there
+    const other = await createTestOrg();
+    const events = Array.from({ length: 30 }, (_, i) => ({ eventId: `o-${i}`, executionId: `x-${i}`, workflow: WORKFLOWS[0], status: "FAILED", occurredAt: new Date().toISOString() }));
+    expect((await ingestEvents({ orgId: other.orgId }, { events })).filter((r) => r.outcome !== "applied")).toEqual([]);
+    expect(await countExecutionsCapped({ orgId: other.orgId }, { executionId: { value: "x-", mode: "prefix" } })).toEqual({ count: 30, capped: false });
     const arb = fc.record({
       prefix: fc.constantFrom("x-", "x-1", "x-2", "x-33", "y-", "y-1", "z-"),
       statuses: fc.option(fc.subarray([...STATUSES], { minLength: 1 }), { nil: undefined }),
